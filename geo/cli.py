@@ -1,0 +1,134 @@
+"""The command line: ``diorama build``, ``diorama coverage``, ``diorama cities``, ``diorama app``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from . import bundle as bundle_mod
+from .coverage import FREQUENT_DEPARTURES, KIND_BY_KEY
+from .errors import DioramaError
+from .kpi import city_coverage
+
+
+def _radius(text: str) -> tuple[str, float]:
+    kind, _, metres = text.partition("=")
+    if kind not in KIND_BY_KEY or not metres:
+        raise argparse.ArgumentTypeError(
+            f"expected KIND=METRES with KIND one of {', '.join(KIND_BY_KEY)}; got {text!r}"
+        )
+    try:
+        value = float(metres)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of metres: {metres!r}") from None
+    if not 0 < value <= 3000:
+        raise argparse.ArgumentTypeError("a radius must be between 0 and 3000 m")
+    return kind, value
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if hasattr(value, "item"):
+        return _clean(value.item())
+    return value
+
+
+def coverage_payload(city: str, *, mode: str, radii: dict[str, float],
+                     frequent_departures: int, data_dir: Path | None = None) -> dict[str, Any]:
+    """Per-kind coverage figures of a city as a JSON-ready dict (what ``--json`` prints)."""
+    b = bundle_mod.load(city, data_dir=data_dir)
+    cov = city_coverage(b, mode=mode,  # type: ignore[arg-type]
+                        radii=radii, frequent_departures=frequent_departures)
+    kinds = {
+        k: {c: _clean(v) for c, v in row.items()} | {"label_ja": KIND_BY_KEY[k].ja,
+                                                      "label_en": KIND_BY_KEY[k].en}
+        for k, row in cov.summary.to_dict(orient="index").items()
+    }
+    return {
+        "city": b.id,
+        "mode": mode,
+        "crs": b.manifest["city"]["crs"],
+        "population": b.manifest["counts"].get("population"),
+        "has_population": b.has_population,
+        "frequent_departures": frequent_departures,
+        "kinds": kinds,
+    }
+
+
+def _print_table(payload: dict[str, Any]) -> None:
+    print(f"{payload['city']} ({payload['mode']} mode, {payload['crs']})")
+    print(f"{'kind':<20}{'radius':>8}{'facilities':>11}{'covered':>12}{'population':>12}{'rate':>8}")
+    for k, r in payload["kinds"].items():
+        if r["status"] == "no_data":
+            rate = "no data"
+        elif r["status"] == "no_population":
+            rate = f"{r['cells_covered_share']:.1%} of cells"
+        else:
+            rate = f"{r['rate']:.1%}"
+        cov = "" if r["covered"] is None else f"{r['covered']:,.0f}"
+        pop = "" if r["population"] is None else f"{r['population']:,.0f}"
+        print(f"{k:<20}{r['radius_m']:>7.0f}m{r['facilities']:>11}{cov:>12}{pop:>12}  {rate}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``diorama`` command."""
+    p = argparse.ArgumentParser(prog="diorama", description="Well-Being Diorama command line")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    b = sub.add_parser("build", help="build a city bundle from data/raw/<city>/city.toml")
+    b.add_argument("city", nargs="*", help="city ids (default: every folder in data/raw)")
+    b.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    c = sub.add_parser("coverage", help="print walking-coverage figures per kind")
+    c.add_argument("--city", default="maebashi")
+    c.add_argument("--mode", choices=["line", "network"], default="line")
+    c.add_argument("--radius", action="append", type=_radius, default=[],
+                   metavar="KIND=METRES", help="override a radius, e.g. bus_stop=500")
+    c.add_argument("--frequent-departures", type=int, default=FREQUENT_DEPARTURES)
+    c.add_argument("--json", action="store_true", help="print JSON")
+    sub.add_parser("cities", help="list the built city bundles")
+    a = sub.add_parser("app", help="run the web app (streamlit run app.py)")
+    a.add_argument("streamlit_args", nargs=argparse.REMAINDER)
+    args = p.parse_args(argv)
+    try:
+        if args.cmd == "build":
+            raw = bundle_mod.default_data_dir() / "raw"
+            cities = args.city or sorted(d.name for d in raw.iterdir() if (d / "city.toml").exists())
+            for city in cities:
+                out = bundle_mod.build(city, strict=args.strict)
+                m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+                print(f"built {city} → {out}")
+                print(f"  counts: {json.dumps(m['counts'], ensure_ascii=False)}")
+                for w in m["warnings"]:
+                    print(f"  warning: {w}")
+                if m["unclassified"]:
+                    names = ", ".join(u["name"] for u in m["unclassified"])
+                    print(f"  not classified ({len(m['unclassified'])}): {names}")
+        elif args.cmd == "coverage":
+            payload = coverage_payload(args.city, mode=args.mode, radii=dict(args.radius),
+                                       frequent_departures=args.frequent_departures)
+            if args.json:
+                print(json.dumps(payload, ensure_ascii=False, indent=2))
+            else:
+                _print_table(payload)
+        elif args.cmd == "cities":
+            for city in bundle_mod.list_cities():
+                print(city)
+        elif args.cmd == "app":
+            app = Path(__file__).resolve().parent.parent / "app.py"
+            return subprocess.call(
+                [sys.executable, "-m", "streamlit", "run", str(app), *args.streamlit_args]
+            )
+    except (DioramaError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,224 @@
+"""Walking network: load, snap points to it, and multi-source shortest paths with scipy's csgraph."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from pyproj import CRS, Transformer
+from scipy import sparse
+from scipy.sparse import csgraph
+from scipy.spatial import cKDTree
+
+from .crs import WGS84
+from .errors import InputError, Problem
+
+FloatArray = npt.NDArray[np.float64]
+
+#: Edge weights below this (metres) are raised to it: csgraph treats explicit zeros as no edge.
+MIN_EDGE_M = 1e-3
+
+
+@dataclass(frozen=True)
+class WalkNetwork:
+    """An undirected walking graph with node coordinates in a metric CRS.
+
+    Attributes
+    ----------
+    lon, lat
+        Node coordinates in EPSG:4326.
+    x, y
+        Node coordinates in ``crs`` (metres).
+    u, v, length
+        Edges (node positions) and their walking length in metres; each street segment once.
+    crs
+        The metric CRS of ``x``/``y``.
+    """
+
+    lon: FloatArray
+    lat: FloatArray
+    x: FloatArray
+    y: FloatArray
+    u: npt.NDArray[np.int64]
+    v: npt.NDArray[np.int64]
+    length: FloatArray
+    crs: CRS
+
+    @property
+    def n_nodes(self) -> int:
+        """Number of nodes."""
+        return len(self.x)
+
+    def matrix(self) -> sparse.csr_matrix:
+        """Symmetric sparse adjacency matrix of edge lengths (the shortest parallel edge kept)."""
+        rows = np.concatenate([self.u, self.v])
+        cols = np.concatenate([self.v, self.u])
+        w = np.concatenate([self.length, self.length])
+        return _min_duplicates(rows, cols, w, self.n_nodes)
+
+    def tree(self) -> cKDTree:
+        """KD-tree of node positions for snapping."""
+        return cKDTree(np.column_stack([self.x, self.y]))
+
+    def to_frames(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Nodes (lon, lat) and edges (u, v, length) as frames for storage."""
+        nodes = pd.DataFrame({"lon": self.lon, "lat": self.lat})
+        edges = pd.DataFrame({"u": self.u, "v": self.v, "length": self.length})
+        return nodes, edges
+
+
+def from_frames(nodes: pd.DataFrame, edges: pd.DataFrame, *, crs: CRS) -> WalkNetwork:
+    """Build a network from node lon/lat and edges given as node positions.
+
+    Edge lengths shorter than the straight line between their ends (rounding in the source, or
+    projection scale) are raised to it, so that a network distance is never shorter than the
+    straight-line distance in ``crs``.
+    """
+    lon = nodes["lon"].to_numpy(dtype=float)
+    lat = nodes["lat"].to_numpy(dtype=float)
+    x, y = Transformer.from_crs(WGS84, crs, always_xy=True).transform(lon, lat)
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    u = edges["u"].to_numpy(dtype=np.int64)
+    v = edges["v"].to_numpy(dtype=np.int64)
+    straight = np.hypot(x[u] - x[v], y[u] - y[v])
+    length = np.maximum.reduce(
+        [edges["length"].to_numpy(dtype=float), straight, np.full(len(u), MIN_EDGE_M)]
+    )
+    keep = u != v
+    return WalkNetwork(lon, lat, x, y, u[keep], v[keep], length[keep], crs)
+
+
+def read_graphml(path: str | Path, *, crs: CRS) -> WalkNetwork:
+    """Read an OSMnx GraphML walking graph (optionally gzipped).
+
+    Parameters
+    ----------
+    path
+        GraphML file written by OSMnx (nodes with ``x``/``y`` lon/lat, edges with ``length``).
+    crs
+        Metric CRS for distances.
+    """
+    p = Path(path)
+    try:
+        g = nx.read_graphml(p)
+    except Exception as exc:
+        raise InputError(Problem(p.name, f"not a readable GraphML file ({exc})")) from exc
+    ids = list(g.nodes)
+    if not ids:
+        raise InputError(Problem(p.name, "the graph has no nodes"))
+    pos = {n: i for i, n in enumerate(ids)}
+    problems = []
+    lon = np.empty(len(ids))
+    lat = np.empty(len(ids))
+    for i, n in enumerate(ids):
+        d = g.nodes[n]
+        try:
+            lon[i] = float(d["x"])
+            lat[i] = float(d["y"])
+        except (KeyError, ValueError):
+            problems.append(Problem(p.name, f"node {n} has no numeric x/y", i + 1, "x/y"))
+    if problems:
+        raise InputError(problems[:20])
+    us, vs, ls = [], [], []
+    for a, b, d in g.edges(data=True):
+        us.append(pos[a])
+        vs.append(pos[b])
+        ls.append(float(d.get("length", 0.0) or 0.0))
+    edges = pd.DataFrame({"u": us, "v": vs, "length": ls})
+    # OSMnx stores both directions of a two-way street; keep each segment once.
+    key = np.sort(edges[["u", "v"]].to_numpy(), axis=1)
+    edges = (
+        edges.assign(a=key[:, 0], b=key[:, 1], r=edges["length"].round(2))
+        .sort_values("length")
+        .drop_duplicates(["a", "b", "r"])[["u", "v", "length"]]
+        .reset_index(drop=True)
+    )
+    return from_frames(pd.DataFrame({"lon": lon, "lat": lat}), edges, crs=crs)
+
+
+def snap(net: WalkNetwork, x: FloatArray, y: FloatArray) -> tuple[npt.NDArray[np.int64], FloatArray]:
+    """Nearest node of each point (metric coordinates) and the straight-line distance to it."""
+    if len(x) == 0:
+        return np.array([], dtype=np.int64), np.array([], dtype=float)
+    dist, idx = net.tree().query(np.column_stack([x, y]))
+    return idx.astype(np.int64), dist.astype(float)
+
+
+def nearest_facility_distance(
+    net: WalkNetwork,
+    *,
+    origins_xy: tuple[FloatArray, FloatArray],
+    facilities_xy: Mapping[str, tuple[FloatArray, FloatArray]],
+    limit: float,
+) -> pd.DataFrame:
+    """Walking distance from each origin to the nearest facility of each kind.
+
+    Every kind is one single-source Dijkstra run from a virtual node joined by one-way edges to
+    the facilities' snapped nodes (edge weight = the facility's snap distance), so the snap
+    distances at both ends are exact and no path can cut through the virtual node.
+
+    Parameters
+    ----------
+    net
+        The walking network.
+    origins_xy
+        Origin coordinates (metric, in ``net.crs``), e.g. population cell centres.
+    facilities_xy
+        For each kind, facility coordinates (metric).
+    limit
+        Search radius in metres; farther distances are ``inf``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per origin (positional index), one column per kind, metres:
+        origin snap distance + network path + facility snap distance.
+    """
+    kinds = list(facilities_xy)
+    ox, oy = origins_xy
+    o_node, o_snap = snap(net, np.asarray(ox, float), np.asarray(oy, float))
+    out = pd.DataFrame(index=pd.RangeIndex(len(ox)))
+    kinds_with = [k for k in kinds if len(facilities_xy[k][0])]
+    for k in kinds:
+        if k not in kinds_with:
+            out[k] = np.inf
+    if not kinds_with:
+        return out[kinds]
+    n = net.n_nodes
+    base = net.matrix().tocoo()
+    rows = [base.row]
+    cols = [base.col]
+    vals = [base.data]
+    for j, k in enumerate(kinds_with):
+        fx, fy = facilities_xy[k]
+        f_node, f_snap = snap(net, np.asarray(fx, float), np.asarray(fy, float))
+        rows.append(np.full(len(f_node), n + j))
+        cols.append(f_node)
+        vals.append(np.maximum(f_snap, MIN_EDGE_M))
+    m = n + len(kinds_with)
+    g = _min_duplicates(np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), m)
+    dist = csgraph.dijkstra(
+        g, directed=True, indices=np.arange(n, m), limit=limit
+    )
+    for j, k in enumerate(kinds_with):
+        d = dist[j, o_node] + o_snap
+        d[d > limit] = np.inf
+        out[k] = d
+    return out[kinds]
+
+
+def _min_duplicates(
+    rows: npt.NDArray[np.int64], cols: npt.NDArray[np.int64], vals: FloatArray, m: int
+) -> sparse.csr_matrix:
+    """Sparse m×m matrix keeping the smallest weight of parallel edges (csr would sum them)."""
+    order = np.lexsort((vals, cols, rows))
+    rows, cols, vals = rows[order], cols[order], vals[order]
+    first = np.ones(len(rows), dtype=bool)
+    first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
+    return sparse.csr_matrix((vals[first], (rows[first], cols[first])), shape=(m, m))
