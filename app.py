@@ -1,0 +1,17 @@
+"""Well-Being Diorama: entry point (streamlit run app.py)."""
+
+import streamlit as st
+
+from ui import state
+from ui.i18n import t
+
+st.set_page_config(page_title="Well-Being Diorama", page_icon="🗾", layout="wide")
+state.init()
+state.sidebar()
+
+pages = [
+    st.Page("pages/map.py", title=t("page_map"), icon="🗺️", default=True),
+    st.Page("pages/coverage.py", title=t("page_coverage"), icon="🚶"),
+    st.Page("pages/about.py", title=t("page_about"), icon="📚"),
+]
+st.navigation(pages).run()

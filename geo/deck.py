@@ -1,0 +1,180 @@
+"""pydeck layers built from frames: compact payloads, escaped tooltip text, offline by default."""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pydeck as pdk
+from pydeck.bindings.json_tools import default_serialize
+
+from . import grid
+
+#: Low and high colour of the sequential ramp (light yellow → deep blue), RGB.
+RAMP_LOW = (255, 237, 160)
+RAMP_HIGH = (8, 48, 107)
+#: Colour of each facility kind on the map (RGB), by kind key.
+KIND_COLORS: dict[str, tuple[int, int, int]] = {
+    "station": (228, 26, 28),
+    "bus_stop": (255, 127, 0),
+    "bus_stop_frequent": (166, 86, 40),
+    "medical": (231, 41, 138),
+    "welfare": (152, 78, 163),
+    "commercial": (247, 129, 191),
+    "nursery": (255, 217, 47),
+    "elementary_school": (77, 175, 74),
+    "junior_high_school": (27, 158, 119),
+    "high_school": (102, 166, 30),
+    "park": (0, 128, 0),
+    "community_hall": (55, 126, 184),
+    "shelter": (128, 128, 128),
+}
+
+
+class CompactDeck(pdk.Deck):  # type: ignore[misc]
+    """A Deck whose JSON has no indentation (pydeck indents by 2, doubling the bytes per cell)."""
+
+    def to_json(self) -> str:
+        """Serialise without whitespace; this string is what Streamlit sends on every rerun."""
+        return json.dumps(self, sort_keys=True, default=default_serialize,
+                          separators=(",", ":"), ensure_ascii=False)
+
+
+def tooltip_text(value: object) -> str:
+    """Make data text inert in a deck tooltip: HTML-escaped and without ``{}`` placeholders."""
+    s = html.escape(str(value), quote=True)
+    return s.replace("{", "&#123;").replace("}", "&#125;")
+
+
+def hex_records(values: pd.Series, *, decimals: int = 0) -> list[dict[str, Any]]:
+    """Rows ``{"h": cell id, "v": value}`` for an H3HexagonLayer; NaN cells are left out.
+
+    Values are rounded to ``decimals`` (integers when 0) so each cell costs about 33 bytes.
+    """
+    v = values.replace([np.inf, -np.inf], np.nan).dropna()
+    ids = grid.to_strings(v.index.to_numpy())
+    rounded = np.round(v.to_numpy(dtype=float), decimals)
+    if decimals == 0:
+        return [{"h": h, "v": int(x)} for h, x in zip(ids, rounded, strict=True)]
+    return [{"h": h, "v": float(x)} for h, x in zip(ids, rounded, strict=True)]
+
+
+def ramp_expression(vmin: float, vmax: float, *, reverse: bool = False) -> str:
+    """deck.gl JSON expression colouring ``v`` linearly from :data:`RAMP_LOW` to :data:`RAMP_HIGH`."""
+    span = (vmax - vmin) or 1.0
+    lo, hi = (RAMP_HIGH, RAMP_LOW) if reverse else (RAMP_LOW, RAMP_HIGH)
+    parts = [f"{a}+({b - a})*(v-({vmin}))/{span}" for a, b in zip(lo, hi, strict=True)]
+    return "[" + ",".join(parts) + ",200]"
+
+
+def ramp_color(value: float, vmin: float, vmax: float, *, reverse: bool = False) -> tuple[int, ...]:
+    """The colour :func:`ramp_expression` gives ``value`` (for legends)."""
+    t = 0.0 if vmax == vmin else (value - vmin) / (vmax - vmin)
+    lo, hi = (RAMP_HIGH, RAMP_LOW) if reverse else (RAMP_LOW, RAMP_HIGH)
+    return tuple(round(a + (b - a) * t) for a, b in zip(lo, hi, strict=True))
+
+
+def hex_layer(
+    values: pd.Series,
+    *,
+    layer_id: str = "kpi",
+    decimals: int = 0,
+    extruded: bool = False,
+    elevation_scale: float = 1.0,
+    reverse: bool = False,
+    vmin: float | None = None,
+    vmax: float | None = None,
+) -> pdk.Layer:
+    """H3HexagonLayer of a per-cell KPI (uint64 index), compact and pickable (click → cell id)."""
+    recs = hex_records(values, decimals=decimals)
+    vals = [r["v"] for r in recs]
+    lo = float(min(vals)) if vmin is None and vals else float(vmin or 0.0)
+    hi = float(max(vals)) if vmax is None and vals else float(vmax or 1.0)
+    return pdk.Layer(
+        "H3HexagonLayer",
+        id=layer_id,
+        data=recs,
+        get_hexagon="h",
+        get_fill_color=ramp_expression(lo, hi, reverse=reverse),
+        get_elevation=f"(v-({lo}))*{elevation_scale}",
+        extruded=extruded,
+        stroked=False,
+        filled=True,
+        pickable=True,
+        auto_highlight=True,
+        opacity=0.75,
+    )
+
+
+def facility_layer(facilities: gpd.GeoDataFrame, *, kind: str, label: str) -> pdk.Layer:
+    """Points of one facility kind; tooltip text (name, kind) escaped."""
+    recs = [
+        {"p": [round(float(x), 5), round(float(y), 5)], "h": tooltip_text(n), "v": tooltip_text(label)}
+        for x, y, n in zip(facilities.geometry.x, facilities.geometry.y, facilities["name"],
+                           strict=True)
+    ]
+    return pdk.Layer(
+        "ScatterplotLayer",
+        id=f"fac_{kind}",
+        data=recs,
+        get_position="p",
+        get_fill_color=list(KIND_COLORS.get(kind, (60, 60, 60))) + [230],
+        get_line_color=[255, 255, 255],
+        stroked=True,
+        line_width_min_pixels=1,
+        radius_min_pixels=4,
+        radius_max_pixels=10,
+        get_radius=40,
+        pickable=True,
+    )
+
+
+def boundary_layer(boundary: gpd.GeoDataFrame, *, tolerance: float = 0.0003) -> pdk.Layer:
+    """Outline of the city (simplified to about 30 m) as a GeoJsonLayer."""
+    simple = boundary.geometry.simplify(tolerance)
+    return pdk.Layer(
+        "GeoJsonLayer",
+        id="boundary",
+        data=json.loads(gpd.GeoDataFrame(geometry=simple, crs=boundary.crs).to_json()),
+        stroked=True,
+        filled=False,
+        get_line_color=[60, 60, 60, 220],
+        line_width_min_pixels=2,
+        pickable=False,
+    )
+
+
+def view_of(boundary: gpd.GeoDataFrame, *, pitch: float = 0.0) -> pdk.ViewState:
+    """Initial view centred on the boundary."""
+    minx, miny, maxx, maxy = boundary.total_bounds
+    span = max(maxx - minx, maxy - miny)
+    zoom = float(np.clip(np.log2(360 / max(span, 1e-6)) - 0.3, 8, 15))
+    return pdk.ViewState(longitude=(minx + maxx) / 2, latitude=(miny + maxy) / 2, zoom=zoom,
+                         pitch=pitch, bearing=0)
+
+
+def deck(layers: Sequence[pdk.Layer], *, view: pdk.ViewState, basemap: bool = False) -> CompactDeck:
+    """A Deck that renders with no network; ``basemap=True`` adds OSM raster tiles when online."""
+    all_layers = list(layers)
+    if basemap:
+        all_layers.insert(0, pdk.Layer(
+            "TileLayer", id="basemap", data="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+            min_zoom=0, max_zoom=19, tile_size=256, opacity=0.6,
+        ))
+    return CompactDeck(
+        layers=all_layers,
+        initial_view_state=view,
+        map_provider=None,
+        map_style=None,
+        tooltip={"text": "{h}\n{v}"},
+    )
+
+
+def bytes_per_cell(d: pdk.Deck, n_cells: int) -> float:
+    """Bytes of the deck's JSON per hexagon cell (what Streamlit sends on each rerun)."""
+    return len(d.to_json().encode("utf-8")) / max(n_cells, 1)

@@ -1,0 +1,93 @@
+"""Coverage page for planners: per-kind figures, a per-town table, where uncovered people live."""
+
+import streamlit as st
+
+from geo import deck, export, grid
+from geo.coverage import KIND_BY_KEY, KINDS
+from geo.kpi import available_modes
+from ui import state
+from ui.cache import get_bundle, get_cell_kpis, get_coverage
+from ui.i18n import kind_label, kind_labels, labels, t
+from ui.widgets import attribution, data_notes, legend
+
+ss = st.session_state
+b = get_bundle(ss[state.CITY])
+st.title(t("page_coverage"))
+
+modes = available_modes(b)
+st.radio(t("mode"), modes, key=state.MODE, horizontal=True,
+         format_func=labels(list(modes), prefix="mode_").__getitem__)
+with st.expander(t("radii")):
+    cols = st.columns(4)
+    for i, k in enumerate(KINDS):
+        ss[state.RADII][k.key] = cols[i % 4].number_input(
+            kind_label(k), min_value=50, max_value=3000, step=50,
+            value=int(ss[state.RADII][k.key]), key=f"radius_{k.key}")
+    st.number_input(t("frequent"), min_value=1, max_value=500, key=state.FREQUENT)
+
+cov = get_coverage(b.id, ss[state.MODE], state.radii_key(), ss[state.FREQUENT])
+data_notes(b)
+
+st.subheader(t("summary"))
+s = cov.summary
+table = s.assign(
+    label=[kind_label(KIND_BY_KEY[k]) for k in s.index],
+    state=[t("no_data") if v == "no_data" else "" for v in s["status"]],
+    rate_pct=(s["rate"] * 100).round(1),
+    cells_pct=(s["cells_covered_share"] * 100).round(1),
+)
+columns = {"label": t("kind"), "factor": t("factor"), "facilities": t("facilities"),
+           "radius_m": t("radius")}
+if b.has_population:
+    columns |= {"population": t("population"), "covered": t("covered"),
+                "uncovered": t("uncovered"), "rate_pct": t("rate") + " (%)"}
+else:
+    columns |= {"cells_pct": t("cells_share") + " (%)"}
+columns |= {"state": t("status")}
+st.dataframe(table[list(columns)].rename(columns=columns).round(0), hide_index=True,
+             width="stretch")
+st.caption(t("no_data_note").split("。")[0] + " → " + t("no_data"))
+
+ok = [k for k in s.index if s.at[k, "status"] != "no_data"]
+if not ok:
+    st.warning(t("no_data_note"))
+    attribution(b)
+    st.stop()
+kind = st.selectbox(t("kind"), ok, format_func=kind_labels().__getitem__, key="cov_kind")
+
+if cov.towns is not None:
+    st.subheader(t("by_town"))
+    towns = cov.towns[["name", "population", f"covered_{kind}", f"uncovered_{kind}",
+                       f"rate_{kind}"]].copy()
+    towns[f"rate_{kind}"] = (towns[f"rate_{kind}"] * 100).round(1)
+    towns = towns.round(0).rename(columns={
+        "name": t("town"), "population": t("population"), f"covered_{kind}": t("covered"),
+        f"uncovered_{kind}": t("uncovered"), f"rate_{kind}": t("rate") + " (%)"})
+    st.dataframe(towns, width="stretch", height=320)
+    st.download_button(t("download_towns"), towns.to_csv().encode("utf-8-sig"),
+                       file_name=f"{b.id}_{kind}_towns.csv", mime="text/csv")
+
+res = st.select_slider(t("resolution"), options=list(grid.RESOLUTIONS), value=9,
+                       help=t("res_help"), key="cov_res")
+kpis = get_cell_kpis(b.id, ss[state.MODE], state.radii_key(), ss[state.FREQUENT], res)
+if b.has_population:
+    st.subheader(t("uncovered_map"))
+    values = kpis[f"uncovered_{kind}"]
+    values = values[values >= 0.5]
+else:
+    st.subheader(t("kpi_dist"))
+    values = kpis[f"dist_{kind}"]
+layers = [deck.hex_layer(values), deck.boundary_layer(b.boundary)]
+st.pydeck_chart(deck.deck(layers, view=deck.view_of(b.boundary)), key="cov_chart", height=480)
+if len(values):
+    legend(t("kpi_uncovered") if b.has_population else t("kpi_dist"),
+           float(values.min()), float(values.max()))
+
+cells = kpis[[c for c in kpis.columns if c == "population" or c.endswith(f"_{kind}")]]
+c1, c2 = st.columns(2)
+c1.download_button(t("download_csv"), export.cells_csv(cells),
+                   file_name=f"{b.id}_{kind}_res{res}.csv", mime="text/csv")
+c2.download_button(t("download_geojson"), export.cells_geojson(cells),
+                   file_name=f"{b.id}_{kind}_res{res}.geojson", mime="application/geo+json")
+st.caption(t("download_note"))
+attribution(b)

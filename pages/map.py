@@ -1,0 +1,73 @@
+"""Map page: one KPI on H3 hexagons (res 7–10), facilities, boundary, 3D diorama view."""
+
+import streamlit as st
+
+from geo import deck, grid
+from geo.coverage import KINDS
+from ui import state
+from ui.cache import get_bundle, get_cell_kpis, get_coverage
+from ui.i18n import kind_labels, labels, t
+from ui.widgets import attribution, data_notes, legend, town_detail
+
+ss = st.session_state
+b = get_bundle(ss[state.CITY])
+st.title(t("app_title"))
+st.caption(t("tagline"))
+
+present = [k for k in KINDS if (b.facilities["kind"] == k.key).any()
+           or (k.key == "bus_stop_frequent" and (b.facilities["kind"] == "bus_stop").any())]
+metrics = ["dist", "rate", "uncovered", "population"] if b.has_population else ["dist", "rate"]
+c1, c2, c3, c4 = st.columns([2, 2, 2, 1])
+kinds = kind_labels()
+metric = c1.selectbox(t("kpi"), metrics, format_func=labels(metrics, prefix="kpi_").__getitem__,
+                      key="map_metric")
+kind = c2.selectbox(t("kind"), [k.key for k in present], key="map_kind",
+                    format_func=kinds.__getitem__,
+                    disabled=metric == "population")
+res = c3.select_slider(t("resolution"), options=list(grid.RESOLUTIONS), value=9,
+                       help=t("res_help"), key="map_res")
+extruded = c4.toggle(t("extrude"), key="map_3d")
+show = st.multiselect(t("show_facilities"), [k.key for k in present], default=[],
+                      format_func=kinds.__getitem__, key="map_fac")
+basemap = st.toggle(t("basemap"), value=False, key="map_basemap")
+
+kpis = get_cell_kpis(b.id, ss[state.MODE], state.radii_key(), ss[state.FREQUENT], res)
+column = "population" if metric == "population" else f"{metric}_{kind}"
+values = kpis[column] * (100 if metric == "rate" else 1)
+reverse = metric == "rate"
+scale = {"dist": 0.5, "rate": 15.0, "uncovered": 2.0, "population": 1.0}[metric] * (11 - res) ** 2
+layers = [deck.hex_layer(values, extruded=extruded, elevation_scale=scale, reverse=reverse),
+          deck.boundary_layer(b.boundary)]
+for k in show:
+    fac = b.facilities[b.facilities["kind"] == (k if k != "bus_stop_frequent" else "bus_stop")]
+    if k == "bus_stop_frequent":
+        fac = fac[fac["departures"].fillna(0) >= ss[state.FREQUENT]]
+    layers.append(deck.facility_layer(fac, kind=k, label=kinds[k]))
+view = deck.view_of(b.boundary, pitch=45 if extruded else 0)
+event = st.pydeck_chart(deck.deck(layers, view=view, basemap=basemap), on_select="rerun",
+                        selection_mode="single-object", key="map_chart", height=560)
+finite = values.replace([float("inf")], float("nan")).dropna()
+if len(finite):
+    legend(t(f"kpi_{metric}"), float(finite.min()), float(finite.max()), reverse=reverse)
+else:
+    st.warning(t("no_data_note"))
+data_notes(b)
+
+st.subheader(t("selected_cell"))
+st.caption(t("select_hint"))
+picked = (event.selection.get("objects", {}) or {}).get("kpi", []) if event else []
+if picked:
+    cell = grid.to_cells([picked[0]["h"]])[0]
+    row = kpis.loc[cell]
+    st.write(f"H3: `{picked[0]['h']}` (res {res})")
+    st.dataframe(row.rename(t("value")).to_frame(), width="stretch")
+if b.towns is not None:
+    towns = b.towns.sort_values("town_code")
+    town_names = dict(zip(towns["town_code"], towns["name"], strict=True))
+    code = st.selectbox(t("town_pick"), list(town_names), index=None,
+                        format_func=town_names.__getitem__, key="map_town")
+    if code is not None:
+        cov = get_coverage(b.id, ss[state.MODE], state.radii_key(), ss[state.FREQUENT])
+        if cov.towns is not None:
+            town_detail(cov.towns, code)
+attribution(b)

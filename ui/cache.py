@@ -1,0 +1,48 @@
+"""Cached calls into geo/: shared by every user, so they take plain arguments and return copies."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from geo import bundle as bundle_mod
+from geo import coverage
+from geo.bundle import CityBundle
+from geo.kpi import CityCoverage, city_coverage, city_distances
+
+
+@st.cache_resource(show_spinner=False)
+def get_bundle(city: str) -> CityBundle:
+    """The loaded bundle (read-only, one object shared by all sessions)."""
+    return bundle_mod.load(city)
+
+
+@st.cache_data(show_spinner=False)
+def list_cities() -> list[str]:
+    """Built city ids."""
+    return bundle_mod.list_cities()
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def get_distances(city: str, mode: str, frequent: int) -> pd.DataFrame:
+    """Distance table of a city (independent of radii)."""
+    return city_distances(get_bundle(city), mode=mode,  # type: ignore[arg-type]
+                          frequent_departures=frequent)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def get_coverage(city: str, mode: str, radii: tuple[tuple[str, float], ...],
+                 frequent: int) -> CityCoverage:
+    """City coverage for one setting (radii as a sorted tuple so it hashes)."""
+    return city_coverage(get_bundle(city), mode=mode,  # type: ignore[arg-type]
+                         radii=dict(radii), frequent_departures=frequent,
+                         distances=get_distances(city, mode, frequent))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def get_cell_kpis(city: str, mode: str, radii: tuple[tuple[str, float], ...], frequent: int,
+                  resolution: int) -> pd.DataFrame:
+    """Per-cell KPIs of every kind at a resolution."""
+    b = get_bundle(city)
+    return coverage.cell_kpis(get_distances(city, mode, frequent), b.population,
+                              radii=dict(radii), resolution=resolution)

@@ -1,0 +1,53 @@
+"""Session state set up once per session: language, city, coverage settings; the sidebar."""
+
+from __future__ import annotations
+
+import uuid
+
+import streamlit as st
+
+from geo.coverage import FREQUENT_DEPARTURES, default_radii
+
+from .cache import get_bundle, list_cities
+from .i18n import LANGS, t
+
+LANG = "lang"
+CITY = "city"
+MODE = "mode"
+RADII = "radii"
+FREQUENT = "frequent"
+SESSION_ID = "session_id"
+
+
+def init() -> None:
+    """Set every session key to its default the first time a session runs."""
+    ss = st.session_state
+    ss.setdefault(LANG, "ja")
+    ss.setdefault(SESSION_ID, uuid.uuid4().hex)
+    cities = list_cities()
+    if ss.get(CITY) not in cities:
+        ss[CITY] = cities[0] if cities else None
+    ss.setdefault(MODE, "line")
+    ss.setdefault(RADII, default_radii())
+    ss.setdefault(FREQUENT, FREQUENT_DEPARTURES)
+
+
+def sidebar() -> None:
+    """Language switch and city picker, shown on every page."""
+    ss = st.session_state
+    st.sidebar.radio(t("language"), LANGS, key=LANG, horizontal=True,
+                     format_func=lambda v: {"ja": "日本語", "en": "English"}[v])
+    cities = list_cities()
+
+    names = {c: str(get_bundle(c).manifest["city"]["name_ja" if ss[LANG] == "ja" else "name_en"])
+             for c in cities}
+    # format_func must be a pure lookup: AppTest calls it outside the script run.
+    st.sidebar.selectbox(t("city"), cities, key=CITY, format_func=names.__getitem__)
+    b = get_bundle(ss[CITY])
+    if b.network is None and ss[MODE] == "network":
+        ss[MODE] = "line"
+
+
+def radii_key() -> tuple[tuple[str, float], ...]:
+    """The session's radii as a hashable, sorted tuple for the caches."""
+    return tuple(sorted((k, float(v)) for k, v in st.session_state[RADII].items()))

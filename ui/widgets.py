@@ -1,0 +1,64 @@
+"""Small widgets used on several pages: attribution footer, legend, notes about the data."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from geo.bundle import CityBundle
+from geo.coverage import KINDS
+from geo.deck import ramp_color
+
+from .i18n import kind_label, lang, t
+
+
+def attribution(b: CityBundle) -> None:
+    """Footer with the attribution line of every source the bundle uses."""
+    lines = [s["attribution"] for s in b.manifest["sources"] if s.get("attribution")]
+    unique = list(dict.fromkeys(lines))
+    st.divider()
+    st.caption(f"{t('attribution')}: " + " / ".join(unique))
+
+
+def legend(title: str, vmin: float, vmax: float, *, unit: str = "", reverse: bool = False) -> None:
+    """A five-step colour legend built from numbers only (no user text reaches the HTML)."""
+    steps = [vmin + (vmax - vmin) * i / 4 for i in range(5)]
+    cells = "".join(
+        '<span style="display:inline-block;width:3.2em;text-align:center;'
+        f'background:rgb{ramp_color(v, vmin, vmax, reverse=reverse)};'
+        f'color:{"#fff" if (i >= 3) != reverse else "#000"};font-size:0.8em">{v:,.0f}</span>'
+        for i, v in enumerate(steps)
+    )
+    st.caption(f"{t('legend')}: {title} {unit}".strip())
+    st.html(f"<div>{cells}</div>")
+
+
+def data_notes(b: CityBundle) -> None:
+    """What the figures assume and what is missing for this city."""
+    if b.has_population:
+        note = b.manifest.get("assumptions", {}).get(lang())
+        if note:
+            st.caption(f"{t('assumption')}: {note}")
+    else:
+        st.info(t("no_population"))
+    if b.manifest["city"].get("boundary", "").startswith("extent"):
+        st.caption(t("network_extent"))
+    if (b.facilities["kind"] == "bus_stop").any() and b.id == "maebashi":
+        st.caption(t("bus_gap"))
+
+
+def town_detail(towns: pd.DataFrame, code: str) -> None:
+    """One town's population and, per kind with data, covered / not covered people and rate."""
+    row = towns.loc[code]
+    st.markdown(f"**{row['name']}** — {t('population')}: {row['population']:,.0f}"
+                if pd.notna(row["population"]) else f"**{row['name']}** — {t('no_data')}")
+    rows = []
+    for k in KINDS:
+        rate = row.get(f"rate_{k.key}")
+        if rate is None or pd.isna(rate):
+            continue
+        rows.append({t("kind"): kind_label(k), t("covered"): round(row[f"covered_{k.key}"]),
+                     t("uncovered"): round(row[f"uncovered_{k.key}"]),
+                     t("rate"): f"{rate:.0%}"})
+    if rows:
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
