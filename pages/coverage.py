@@ -15,7 +15,7 @@ b = get_bundle(ss[state.CITY])
 st.title(t("page_coverage"))
 
 modes = available_modes(b)
-st.radio(t("mode"), modes, key=state.MODE, horizontal=True,
+st.radio(t("mode"), modes, **state.bind(state.MODE), horizontal=True,
          format_func=labels(list(modes), prefix="mode_").__getitem__)
 with st.expander(t("radii")):
     cols = st.columns(4)
@@ -23,7 +23,7 @@ with st.expander(t("radii")):
         ss[state.RADII][k.key] = cols[i % 4].number_input(
             kind_label(k), min_value=50, max_value=3000, step=50,
             value=int(ss[state.RADII][k.key]), key=f"radius_{k.key}")
-    st.number_input(t("frequent"), min_value=1, max_value=500, key=state.FREQUENT)
+    st.number_input(t("frequent"), min_value=1, max_value=500, **state.bind(state.FREQUENT))
 
 cov = get_coverage(b.id, ss[state.MODE], state.radii_key(), ss[state.FREQUENT])
 data_notes(b)

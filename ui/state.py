@@ -32,20 +32,40 @@ def init() -> None:
     ss.setdefault(FREQUENT, FREQUENT_DEPARTURES)
 
 
+def bind(state_key: str) -> dict[str, object]:
+    """Widget arguments that keep ``state_key`` across pages.
+
+    Streamlit drops a widget's key from the session when a run does not draw the widget (e.g.
+    on another page), so each widget gets its own key ``_<state_key>``, seeded from and copied
+    back to the persistent ``state_key``.
+    """
+    ss = st.session_state
+    wkey = f"_{state_key}"
+    if wkey not in ss:
+        ss[wkey] = ss[state_key]
+
+    def copy_back() -> None:
+        ss[state_key] = ss[wkey]
+
+    return {"key": wkey, "on_change": copy_back}
+
+
 def sidebar() -> None:
     """Language switch and city picker, shown on every page."""
     ss = st.session_state
-    st.sidebar.radio(t("language"), LANGS, key=LANG, horizontal=True,
+    st.sidebar.radio(t("language"), LANGS, **bind(LANG), horizontal=True,  # type: ignore[arg-type]
                      format_func=lambda v: {"ja": "日本語", "en": "English"}[v])
     cities = list_cities()
 
     names = {c: str(get_bundle(c).manifest["city"]["name_ja" if ss[LANG] == "ja" else "name_en"])
              for c in cities}
     # format_func must be a pure lookup: AppTest calls it outside the script run.
-    st.sidebar.selectbox(t("city"), cities, key=CITY, format_func=names.__getitem__)
+    st.sidebar.selectbox(t("city"), cities, format_func=names.__getitem__,
+                         **bind(CITY))  # type: ignore[arg-type]
     b = get_bundle(ss[CITY])
     if b.network is None and ss[MODE] == "network":
         ss[MODE] = "line"
+        ss.pop(f"_{MODE}", None)
 
 
 def radii_key() -> tuple[tuple[str, float], ...]:
