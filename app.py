@@ -5,13 +5,13 @@ import streamlit as st
 from ui import state
 from ui.i18n import t
 
-st.set_page_config(page_title="Well-Being Diorama", page_icon="🗾", layout="wide")
+st.set_page_config(page_title="Well-Being Diorama", page_icon=":material/hexagon:", layout="wide")
 state.init()
 state.sidebar()
 
 pages = [
-    st.Page("pages/map.py", title=t("page_map"), icon="🗺️", default=True),
-    st.Page("pages/coverage.py", title=t("page_coverage"), icon="🚶"),
-    st.Page("pages/about.py", title=t("page_about"), icon="📚"),
+    st.Page("pages/map.py", title=t("page_map"), icon=":material/map:", default=True),
+    st.Page("pages/coverage.py", title=t("page_coverage"), icon=":material/directions_walk:"),
+    st.Page("pages/about.py", title=t("page_about"), icon=":material/menu_book:"),
 ]
 st.navigation(pages).run()

@@ -1,5 +1,6 @@
 """Coverage page for planners: per-kind figures, a per-town table, where uncovered people live."""
 
+import pandas as pd
 import streamlit as st
 
 from geo import deck, export, grid
@@ -8,13 +9,16 @@ from geo.kpi import available_modes
 from ui import state
 from ui.cache import get_bundle, get_cell_kpis, get_coverage
 from ui.i18n import kind_label, kind_labels, labels, t
-from ui.widgets import attribution, data_notes, legend
+from ui.widgets import attribution, data_notes, fmt_count, legend
 
+state.require_app()
 ss = st.session_state
 b = get_bundle(ss[state.CITY])
 st.title(t("page_coverage"))
 
 modes = available_modes(b)
+if "network" not in modes:
+    st.caption(t("no_network"))
 st.radio(t("mode"), modes, **state.bind(state.MODE), horizontal=True,
          format_func=labels(list(modes), prefix="mode_").__getitem__)
 with st.expander(t("radii")):
@@ -30,23 +34,22 @@ data_notes(b)
 
 st.subheader(t("summary"))
 s = cov.summary
-table = s.assign(
-    label=[kind_label(KIND_BY_KEY[k]) for k in s.index],
-    state=[t("no_data") if v == "no_data" else "" for v in s["status"]],
-    rate_pct=(s["rate"] * 100).round(1),
-    cells_pct=(s["cells_covered_share"] * 100).round(1),
-)
-columns = {"label": t("kind"), "factor": t("factor"), "facilities": t("facilities"),
-           "radius_m": t("radius")}
+table = pd.DataFrame({
+    t("kind"): [kind_label(KIND_BY_KEY[k]) for k in s.index],
+    t("factor"): s["factor"],
+    t("facilities"): s["facilities"].astype(int),
+    t("radius") + " (m)": s["radius_m"].astype(int),
+})
 if b.has_population:
-    columns |= {"population": t("population"), "covered": t("covered"),
-                "uncovered": t("uncovered"), "rate_pct": t("rate") + " (%)"}
+    table[t("population")] = s["population"].map(fmt_count)
+    table[t("covered")] = s["covered"].map(fmt_count)
+    table[t("uncovered")] = s["uncovered"].map(fmt_count)
+    table[t("rate") + " (%)"] = (s["rate"] * 100).round(1)
 else:
-    columns |= {"cells_pct": t("cells_share") + " (%)"}
-columns |= {"state": t("status")}
-st.dataframe(table[list(columns)].rename(columns=columns).round(0), hide_index=True,
-             width="stretch")
-st.caption(t("no_data_note").split("。")[0] + " → " + t("no_data"))
+    table[t("cells_share") + " (%)"] = (s["cells_covered_share"] * 100).round(1)
+table[t("status")] = [t("no_data") if v == "no_data" else "" for v in s["status"]]
+st.dataframe(table, hide_index=True, width="stretch", height=35 * (len(table) + 1) + 3)
+st.caption(t("no_data_note"))
 
 ok = [k for k in s.index if s.at[k, "status"] != "no_data"]
 if not ok:
@@ -60,7 +63,9 @@ if cov.towns is not None:
     towns = cov.towns[["name", "population", f"covered_{kind}", f"uncovered_{kind}",
                        f"rate_{kind}"]].copy()
     towns[f"rate_{kind}"] = (towns[f"rate_{kind}"] * 100).round(1)
-    towns = towns.round(0).rename(columns={
+    for col in ("population", f"covered_{kind}", f"uncovered_{kind}"):
+        towns[col] = towns[col].round(0)
+    towns = towns.rename(columns={
         "name": t("town"), "population": t("population"), f"covered_{kind}": t("covered"),
         f"uncovered_{kind}": t("uncovered"), f"rate_{kind}": t("rate") + " (%)"})
     st.dataframe(towns, width="stretch", height=320)

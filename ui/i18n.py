@@ -46,14 +46,19 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "no_data": {"ja": "データなし", "en": "no data"},
     "no_data_note": {
-        "ja": "この種類の施設データがありません。カバー率0%ではありません。",
-        "en": "No facility data for this kind; this is not 0 % coverage.",
+        "ja": "「データなし」はその種類の施設データが無いことを示します。カバー率0%ではありません。",
+        "en": "'no data' means there is no facility data for that kind; it is not 0 % coverage.",
     },
     "no_population": {
         "ja": "この地域の人口データはありません。人口カバー率ではなく、セル(約0.015 km²)ごとの"
         "徒歩距離と、半径内にあるセルの割合を示します。",
         "en": "Population is missing for this area: shown are walking distances per cell "
         "(~0.015 km²) and the share of cells within the radius, not of people.",
+    },
+    "no_network": {
+        "ja": "この市の道路網データは同梱されていないため、直線距離のみ計算できます。",
+        "en": "No street network is bundled for this city, so only straight-line distance is "
+        "available.",
     },
     "legend": {"ja": "凡例", "en": "Legend"},
     "selected_cell": {"ja": "選んだ六角形", "en": "Selected hexagon"},

@@ -17,11 +17,13 @@ MODE = "mode"
 RADII = "radii"
 FREQUENT = "frequent"
 SESSION_ID = "session_id"
+BOOTED = "_booted"
 
 
 def init() -> None:
     """Set every session key to its default the first time a session runs."""
     ss = st.session_state
+    ss[BOOTED] = True
     ss.setdefault(LANG, "ja")
     ss.setdefault(SESSION_ID, uuid.uuid4().hex)
     cities = list_cities()
@@ -30,6 +32,17 @@ def init() -> None:
     ss.setdefault(MODE, "line")
     ss.setdefault(RADII, default_radii())
     ss.setdefault(FREQUENT, FREQUENT_DEPARTURES)
+
+
+def require_app() -> None:
+    """Send a page run on its own back through app.py.
+
+    Because the project has a ``pages/`` folder, a fresh server answers a deep link such as
+    ``/coverage`` with Streamlit's old folder-based navigation, running the page without
+    app.py; the page then switches to app.py, which sets up state and ``st.navigation``.
+    """
+    if not st.session_state.get(BOOTED):
+        st.switch_page("app.py")
 
 
 def bind(state_key: str) -> dict[str, object]:

@@ -62,3 +62,8 @@ def town_detail(towns: pd.DataFrame, code: str) -> None:
                      t("rate"): f"{rate:.0%}"})
     if rows:
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+
+
+def fmt_count(value: float) -> str:
+    """A head count with thousands separators, or an em dash when there is no figure."""
+    return "—" if pd.isna(value) else f"{value:,.0f}"
