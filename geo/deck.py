@@ -85,12 +85,15 @@ def hex_layer(
     layer_id: str = "kpi",
     decimals: int = 0,
     extruded: bool = False,
-    elevation_scale: float = 1.0,
+    max_height_m: float = 1500.0,
     reverse: bool = False,
     vmin: float | None = None,
     vmax: float | None = None,
 ) -> pdk.Layer:
-    """H3HexagonLayer of a per-cell KPI (uint64 index), compact and pickable (click → cell id)."""
+    """H3HexagonLayer of a per-cell KPI (uint64 index), compact and pickable (click → cell id).
+
+    With ``extruded`` the highest value stands ``max_height_m`` tall (the "diorama" view).
+    """
     recs = hex_records(values, decimals=decimals)
     vals = [r["v"] for r in recs]
     lo = float(min(vals)) if vmin is None and vals else float(vmin or 0.0)
@@ -101,7 +104,7 @@ def hex_layer(
         data=recs,
         get_hexagon="h",
         get_fill_color=ramp_expression(lo, hi, reverse=reverse),
-        get_elevation=f"(v-({lo}))*{elevation_scale}",
+        get_elevation=f"(v-({lo}))*{max_height_m / ((hi - lo) or 1.0)}",
         extruded=extruded,
         stroked=False,
         filled=True,
@@ -153,7 +156,7 @@ def view_of(boundary: gpd.GeoDataFrame, *, pitch: float = 0.0) -> pdk.ViewState:
     """Initial view centred on the boundary."""
     minx, miny, maxx, maxy = boundary.total_bounds
     span = max(maxx - minx, maxy - miny)
-    zoom = float(np.clip(np.log2(360 / max(span, 1e-6)) - 0.3, 8, 15))
+    zoom = float(np.clip(np.log2(360 / max(span, 1e-6)) + 0.4, 8, 16))
     return pdk.ViewState(longitude=(minx + maxx) / 2, latitude=(miny + maxy) / 2, zoom=zoom,
                          pitch=pitch, bearing=0)
 

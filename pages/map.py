@@ -36,8 +36,8 @@ kpis = get_cell_kpis(b.id, ss[state.MODE], state.radii_key(), ss[state.FREQUENT]
 column = "population" if metric == "population" else f"{metric}_{kind}"
 values = kpis[column] * (100 if metric == "rate" else 1)
 reverse = metric == "rate"
-scale = {"dist": 0.5, "rate": 15.0, "uncovered": 2.0, "population": 1.0}[metric] * (11 - res) ** 2
-layers = [deck.hex_layer(values, extruded=extruded, elevation_scale=scale, reverse=reverse),
+height = {7: 4000, 8: 2000, 9: 1000, 10: 500}[res]
+layers = [deck.hex_layer(values, extruded=extruded, max_height_m=height, reverse=reverse),
           deck.boundary_layer(b.boundary)]
 for k in show:
     fac = b.facilities[b.facilities["kind"] == (k if k != "bus_stop_frequent" else "bus_stop")]
