@@ -1,4 +1,4 @@
-"""The city bundle: build it from raw open data, load it, and describe its sources and attribution."""
+"""The city bundle: build it from raw open data, load it, describe its sources and attribution."""
 
 from __future__ import annotations
 
@@ -170,12 +170,12 @@ def _read_towns(entry: dict[str, Any], raw: Path, warnings: list[str]) -> gpd.Ge
         geometry=towns.geometry.to_numpy(),
         crs=WGS84,
     )
-    for i in np.flatnonzero(out["population"].isna().to_numpy()):
+    for i in map(int, np.flatnonzero(out["population"].isna().to_numpy())):
         warnings.append(str(Problem(
             f.name,
             f"town {out['name'].iat[i]} ({out['town_code'].iat[i]}) has no population figure; "
             "it is shown as 'no data' and left out of totals",
-            int(i) + 1, entry["population"])))
+            i + 1, entry["population"])))
     return out
 
 
@@ -220,9 +220,9 @@ def _read_facilities(
                                        crs=WGS84)[keep])
         if entry.get("classify"):
             kinds = [classify_name(n) for n in names]
-            for i, k in enumerate(kinds):
-                if k is None and keep[i]:
-                    unclassified.append({"source": f.name, "row": i + 1, "name": names[i]})
+            for j, k in enumerate(kinds):
+                if k is None and keep[j]:
+                    unclassified.append({"source": f.name, "row": j + 1, "name": names[j]})
             ok = np.array([k is not None for k in kinds]) & keep
             frames.append(gpd.GeoDataFrame(base.assign(kind=kinds), geometry=geom,
                                            crs=WGS84)[ok])
@@ -350,19 +350,19 @@ def build(city: str, *, data_dir: Path | None = None, out_dir: Path | None = Non
         nodes.to_parquet(out / "network_nodes.parquet")
         edges.to_parquet(out / "network_edges.parquet")
     counts: dict[str, Any] = {
-        "cells_res10": int(len(cells)),
+        "cells_res10": len(cells),
         "facilities": {str(k): int(v) for k, v in facilities["kind"].value_counts().items()},
         "unclassified_facilities": len(unclassified),
     }
     if towns is not None:
         counts |= {
-            "towns": int(len(towns)),
+            "towns": len(towns),
             "towns_with_population": int(towns["population"].notna().sum()),
             "population": int(towns["population"].sum()),
             "households": int(towns["households"].sum()),
         }
     if net is not None:
-        counts |= {"network_nodes": net.n_nodes, "network_edges": int(len(net.u)),
+        counts |= {"network_nodes": net.n_nodes, "network_edges": len(net.u),
                    "network_km": round(float(net.length.sum()) / 1000, 1)}
     manifest = {
         "format_version": FORMAT_VERSION,

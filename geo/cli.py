@@ -1,4 +1,4 @@
-"""The command line: ``diorama build``, ``diorama coverage``, ``diorama cities``, ``diorama app``."""
+"""The command line: ``diorama build``, ``coverage``, ``cities`` and ``app``."""
 
 from __future__ import annotations
 
@@ -98,7 +98,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.cmd == "build":
             raw = bundle_mod.default_data_dir() / "raw"
-            cities = args.city or sorted(d.name for d in raw.iterdir() if (d / "city.toml").exists())
+            cities = args.city or sorted(
+                d.name for d in raw.iterdir() if (d / "city.toml").exists()
+            )
             for city in cities:
                 out = bundle_mod.build(city, strict=args.strict)
                 m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
@@ -121,7 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(city)
         elif args.cmd == "app":
             app = Path(__file__).resolve().parent.parent / "app.py"
-            return subprocess.call(
+            return subprocess.call(  # noqa: S603 - our own interpreter and app path
                 [sys.executable, "-m", "streamlit", "run", str(app), *args.streamlit_args]
             )
     except (DioramaError, ValueError) as exc:

@@ -1,4 +1,4 @@
-"""Walking-coverage KPIs: a distance table per cell and kind, then coverage from it (official radii)."""
+"""Walking-coverage KPIs: a distance table per cell and kind, then coverage from it."""
 
 from __future__ import annotations
 

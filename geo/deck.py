@@ -65,7 +65,7 @@ def hex_records(values: pd.Series, *, decimals: int = 0) -> list[dict[str, Any]]
 
 
 def ramp_expression(vmin: float, vmax: float, *, reverse: bool = False) -> str:
-    """deck.gl JSON expression colouring ``v`` linearly from :data:`RAMP_LOW` to :data:`RAMP_HIGH`."""
+    """deck.gl expression colouring ``v`` linearly from :data:`RAMP_LOW` to :data:`RAMP_HIGH`."""
     span = (vmax - vmin) or 1.0
     lo, hi = (RAMP_HIGH, RAMP_LOW) if reverse else (RAMP_LOW, RAMP_HIGH)
     parts = [f"{a}+({b - a})*(v-({vmin}))/{span}" for a, b in zip(lo, hi, strict=True)]
@@ -117,7 +117,8 @@ def hex_layer(
 def facility_layer(facilities: gpd.GeoDataFrame, *, kind: str, label: str) -> pdk.Layer:
     """Points of one facility kind; tooltip text (name, kind) escaped."""
     recs = [
-        {"p": [round(float(x), 5), round(float(y), 5)], "h": tooltip_text(n), "v": tooltip_text(label)}
+        {"p": [round(float(x), 5), round(float(y), 5)], "h": tooltip_text(n),
+         "v": tooltip_text(label)}
         for x, y, n in zip(facilities.geometry.x, facilities.geometry.y, facilities["name"],
                            strict=True)
     ]
@@ -126,7 +127,7 @@ def facility_layer(facilities: gpd.GeoDataFrame, *, kind: str, label: str) -> pd
         id=f"fac_{kind}",
         data=recs,
         get_position="p",
-        get_fill_color=list(KIND_COLORS.get(kind, (60, 60, 60))) + [230],
+        get_fill_color=[*KIND_COLORS.get(kind, (60, 60, 60)), 230],
         get_line_color=[255, 255, 255],
         stroked=True,
         line_width_min_pixels=1,

@@ -25,7 +25,8 @@ def cells_frame(kpis: pd.DataFrame, *, decimals: int = 4) -> pd.DataFrame:
 
 def cells_csv(kpis: pd.DataFrame) -> bytes:
     """CSV in UTF-8 with BOM (so Excel in Japanese shows it correctly); one row per cell."""
-    return cells_frame(kpis).to_csv(index=False).encode("utf-8-sig")
+    text: str = cells_frame(kpis).to_csv(index=False)
+    return text.encode("utf-8-sig")
 
 
 def cells_geojson(kpis: pd.DataFrame) -> str:

@@ -1,4 +1,4 @@
-"""H3 grid: the one conversion boundary (cells as uint64 inside, hex strings outside) and areal weighting."""
+"""H3 grid: the one conversion boundary (uint64 inside, hex strings outside), areal weighting."""
 
 from __future__ import annotations
 
@@ -26,7 +26,8 @@ Cells = npt.NDArray[np.uint64]
 
 
 def _np(arr: Any) -> npt.NDArray[Any]:
-    return pa.array(arr).to_numpy(zero_copy_only=False)
+    out: npt.NDArray[Any] = pa.array(arr).to_numpy(zero_copy_only=False)
+    return out
 
 
 def as_cells(cells: Any) -> Cells:
@@ -135,7 +136,9 @@ def areal_weights(
         rows_zone.append(np.full(len(cells), zone_id, dtype=object))
         rows_cell.append(cells)
     if not rows_cell:
-        return pd.DataFrame({"zone": [], "cell": np.array([], np.uint64), "area_m2": [], "weight": []})
+        return pd.DataFrame(
+            {"zone": [], "cell": np.array([], np.uint64), "area_m2": [], "weight": []}
+        )
     zone_ids = np.concatenate(rows_zone)
     cells = np.concatenate(rows_cell)
     hexes = polygons(cells).to_crs(metric_crs)

@@ -187,8 +187,8 @@ def read_geojson(
         raise InputError(Problem(p.name, "the file holds no features (empty layer)"))
     crs = _declared_crs(obj, file=p.name) or CRS.from_user_input(WGS84)
     problems: list[Problem] = []
-    geoms = []
-    props = []
+    geoms: list[Any] = []
+    props: list[dict[str, Any]] = []
     for i, feat in enumerate(features, start=1):
         geom = feat.get("geometry") if isinstance(feat, dict) else None
         if not geom:
@@ -309,7 +309,9 @@ def read_points_csv(
             x = float(unicodedata.normalize("NFKC", lo).strip())
             y = float(unicodedata.normalize("NFKC", la).strip())
         except ValueError:
-            problems.append(Problem(p.name, f"not a number: {lo!r}, {la!r}", i, f"{lon_col}/{lat_col}"))
+            problems.append(
+                Problem(p.name, f"not a number: {lo!r}, {la!r}", i, f"{lon_col}/{lat_col}")
+            )
             lons.append(math.nan)
             lats.append(math.nan)
             continue

@@ -1,4 +1,4 @@
-"""Walking network: load, snap points to it, and multi-source shortest paths with scipy's csgraph."""
+"""Walking network: load, snap points to it, multi-source shortest paths with scipy's csgraph."""
 
 from __future__ import annotations
 
@@ -142,7 +142,9 @@ def read_graphml(path: str | Path, *, crs: CRS) -> WalkNetwork:
     return from_frames(pd.DataFrame({"lon": lon, "lat": lat}), edges, crs=crs)
 
 
-def snap(net: WalkNetwork, x: FloatArray, y: FloatArray) -> tuple[npt.NDArray[np.int64], FloatArray]:
+def snap(
+    net: WalkNetwork, x: FloatArray, y: FloatArray
+) -> tuple[npt.NDArray[np.int64], FloatArray]:
     """Nearest node of each point (metric coordinates) and the straight-line distance to it."""
     if len(x) == 0:
         return np.array([], dtype=np.int64), np.array([], dtype=float)
