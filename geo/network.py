@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import networkx as nx
@@ -24,7 +25,7 @@ FloatArray = npt.NDArray[np.float64]
 MIN_EDGE_M = 1e-3
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class WalkNetwork:
     """An undirected walking graph with node coordinates in a metric CRS.
 
@@ -55,14 +56,27 @@ class WalkNetwork:
         return len(self.x)
 
     def matrix(self) -> sparse.csr_matrix:
-        """Symmetric sparse adjacency matrix of edge lengths (the shortest parallel edge kept)."""
+        """Symmetric sparse adjacency matrix of edge lengths (cached; do not modify it)."""
+        return self._matrix
+
+    def tree(self) -> cKDTree:
+        """KD-tree of node positions for snapping (cached)."""
+        return self._tree
+
+    @cached_property
+    def _matrix(self) -> sparse.csr_matrix:
+        """Symmetric sparse adjacency matrix of edge lengths (the shortest parallel edge kept).
+
+        Built once per network and reused by every search.
+        """
         rows = np.concatenate([self.u, self.v])
         cols = np.concatenate([self.v, self.u])
         w = np.concatenate([self.length, self.length])
         return _min_duplicates(rows, cols, w, self.n_nodes)
 
-    def tree(self) -> cKDTree:
-        """KD-tree of node positions for snapping."""
+    @cached_property
+    def _tree(self) -> cKDTree:
+        """KD-tree of node positions, built once per network."""
         return cKDTree(np.column_stack([self.x, self.y]))
 
     def to_frames(self) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -185,42 +199,59 @@ def nearest_facility_distance(
     kinds = list(facilities_xy)
     ox, oy = origins_xy
     o_node, o_snap = snap(net, np.asarray(ox, float), np.asarray(oy, float))
-    out = pd.DataFrame(index=pd.RangeIndex(len(ox)))
     kinds_with = [k for k in kinds if len(facilities_xy[k][0])]
-    for k in kinds:
-        if k not in kinds_with:
-            out[k] = np.inf
-    if not kinds_with:
-        return out[kinds]
+    columns: dict[str, FloatArray] = {k: np.full(len(o_node), np.inf) for k in kinds}
+    if kinds_with:
+        dist = csgraph.dijkstra(
+            _with_virtual_sources(net, [facilities_xy[k] for k in kinds_with]),
+            directed=True,
+            indices=np.arange(net.n_nodes, net.n_nodes + len(kinds_with)),
+            limit=limit,
+        )
+        for j, k in enumerate(kinds_with):
+            d = dist[j, o_node] + o_snap
+            d[d > limit] = np.inf
+            columns[k] = d
+    return pd.DataFrame(columns, index=pd.RangeIndex(len(o_node)))
+
+
+def _with_virtual_sources(
+    net: WalkNetwork, groups: list[tuple[FloatArray, FloatArray]]
+) -> sparse.csr_matrix:
+    """The network's matrix plus one virtual source row per group, with one-way edges to the
+    group's snapped nodes weighted by the snap distance (the smallest when several share a node).
+
+    The virtual rows are appended to the cached CSR arrays, so the street edges are not
+    re-sorted for every call.
+    """
     n = net.n_nodes
-    base = net.matrix().tocoo()
-    rows = [base.row]
-    cols = [base.col]
-    vals = [base.data]
-    for j, k in enumerate(kinds_with):
-        fx, fy = facilities_xy[k]
-        f_node, f_snap = snap(net, np.asarray(fx, float), np.asarray(fy, float))
-        rows.append(np.full(len(f_node), n + j))
-        cols.append(f_node)
-        vals.append(np.maximum(f_snap, MIN_EDGE_M))
-    m = n + len(kinds_with)
-    g = _min_duplicates(np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), m)
-    dist = csgraph.dijkstra(
-        g, directed=True, indices=np.arange(n, m), limit=limit
+    k = len(groups)
+    xs = np.concatenate([np.asarray(g[0], float) for g in groups])
+    ys = np.concatenate([np.asarray(g[1], float) for g in groups])
+    f_node, f_snap = snap(net, xs, ys)
+    owner = np.repeat(np.arange(k), [len(g[0]) for g in groups])
+    virt = _min_duplicates(owner, f_node, np.maximum(f_snap, MIN_EDGE_M), max(k, 1), n)
+    base = net.matrix()
+    indptr = np.concatenate([base.indptr, base.indptr[-1] + virt.indptr[1:]])
+    return sparse.csr_matrix(
+        (np.concatenate([base.data, virt.data]),
+         np.concatenate([base.indices, virt.indices]),
+         indptr),
+        shape=(n + k, n + k),
     )
-    for j, k in enumerate(kinds_with):
-        d = dist[j, o_node] + o_snap
-        d[d > limit] = np.inf
-        out[k] = d
-    return out[kinds]
 
 
 def _min_duplicates(
-    rows: npt.NDArray[np.int64], cols: npt.NDArray[np.int64], vals: FloatArray, m: int
+    rows: npt.NDArray[np.int64],
+    cols: npt.NDArray[np.int64],
+    vals: FloatArray,
+    m: int,
+    n_cols: int | None = None,
 ) -> sparse.csr_matrix:
-    """Sparse m×m matrix keeping the smallest weight of parallel edges (csr would sum them)."""
+    """Sparse m×n_cols matrix keeping the smallest weight of parallel edges (csr would sum)."""
     order = np.lexsort((vals, cols, rows))
     rows, cols, vals = rows[order], cols[order], vals[order]
     first = np.ones(len(rows), dtype=bool)
     first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
-    return sparse.csr_matrix((vals[first], (rows[first], cols[first])), shape=(m, m))
+    shape = (m, m if n_cols is None else n_cols)
+    return sparse.csr_matrix((vals[first], (rows[first], cols[first])), shape=shape)
