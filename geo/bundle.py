@@ -207,8 +207,14 @@ def _read_facilities(
         dep: list[int | None] = [None] * len(pts)
         if "departures" in entry:
             _require_columns(pts, [entry["departures"]], file=f.name)
-            dep = [parse_count(v, file=f.name, row=i, column=entry["departures"])
-                   for i, v in enumerate(pts[entry["departures"]], start=1)]
+            problems: list[Problem] = []
+            for r, v in enumerate(pts[entry["departures"]], start=1):
+                try:
+                    dep[r - 1] = parse_count(v, file=f.name, row=r, column=entry["departures"])
+                except InputError as exc:
+                    problems.extend(exc.problems)
+            if problems:
+                raise InputError(problems)
         base = pd.DataFrame({
             "name": names,
             "departures": pd.array(dep, dtype="Int64"),
@@ -235,6 +241,19 @@ def _read_facilities(
     return gpd.GeoDataFrame(fac, geometry="geometry", crs=WGS84), sources
 
 
+def _check_files(recipe: dict[str, Any], raw: Path) -> None:
+    """Raise one InputError listing every file the recipe names that is not in ``raw``."""
+    entries = [recipe.get(k) for k in ("boundary", "towns", "network")]
+    entries += recipe.get("facilities", []) + recipe.get("extra_sources", [])
+    missing = [
+        Problem(e["file"], f"file not found in {raw}")
+        for e in entries
+        if e is not None and "file" in e and not (raw / e["file"]).exists()
+    ]
+    if missing:
+        raise InputError(missing)
+
+
 def read_recipe(raw: Path) -> dict[str, Any]:
     """Read and check a city's build recipe (``city.toml``)."""
     f = raw / "city.toml"
@@ -247,6 +266,7 @@ def read_recipe(raw: Path) -> dict[str, Any]:
     _require(recipe, ["id", "name_ja", "name_en"], file=f.name)
     if "towns" not in recipe and "network" not in recipe:
         raise InputError(Problem(f.name, "a city needs [towns] (population) or [network]"))
+    _check_files(recipe, raw)
     return recipe
 
 
@@ -294,7 +314,7 @@ def build(city: str, *, data_dir: Path | None = None, out_dir: Path | None = Non
         rep = boundary_geom.centroid
         crs = metric_crs(prefecture=recipe.get("prefecture"), lon=rep.x, lat=rep.y)
     elif recipe.get("prefecture"):
-        crs = metric_crs(prefecture=recipe["prefecture"], lon=0.0, lat=0.0)
+        crs = metric_crs(prefecture=recipe["prefecture"])
     else:
         raise InputError(Problem("city.toml", "give a [boundary] or prefecture = <JIS code>"))
     if "network" in recipe:
@@ -359,7 +379,8 @@ def build(city: str, *, data_dir: Path | None = None, out_dir: Path | None = Non
             "towns": len(towns),
             "towns_with_population": int(towns["population"].notna().sum()),
             "population": int(towns["population"].sum()),
-            "households": int(towns["households"].sum()),
+            "households": None if towns["households"].isna().all()
+            else int(towns["households"].sum()),
         }
     if net is not None:
         counts |= {"network_nodes": net.n_nodes, "network_edges": len(net.u),

@@ -40,7 +40,9 @@ def japan_zone_crs(zone: int) -> CRS:
     return CRS.from_epsg(_ZONE_EPSG_BASE + zone)
 
 
-def metric_crs(*, prefecture: int | None = None, lon: float, lat: float) -> CRS:
+def metric_crs(
+    *, prefecture: int | None = None, lon: float | None = None, lat: float | None = None
+) -> CRS:
     """Choose a metric CRS in which distances on the ground are true to well under 0.1 %.
 
     Parameters
@@ -48,8 +50,8 @@ def metric_crs(*, prefecture: int | None = None, lon: float, lat: float) -> CRS:
     prefecture
         JIS prefecture code (1..47) for a Japanese city, or None outside Japan.
     lon, lat
-        A representative point of the city (e.g. its centroid), used outside Japan to pick the
-        UTM zone.
+        A representative point of the city (e.g. its centroid); needed outside Japan to pick
+        the UTM zone.
 
     Returns
     -------
@@ -61,6 +63,8 @@ def metric_crs(*, prefecture: int | None = None, lon: float, lat: float) -> CRS:
         if prefecture not in PREFECTURE_ZONE:
             raise ValueError(f"unknown prefecture code {prefecture}; expected 1..47")
         return japan_zone_crs(PREFECTURE_ZONE[prefecture])
+    if lon is None or lat is None:
+        raise ValueError("outside Japan, give lon and lat of the city to choose a UTM zone")
     infos = query_utm_crs_info(
         datum_name="WGS 84",
         area_of_interest=AreaOfInterest(lon, lat, lon, lat),

@@ -74,7 +74,7 @@ def ramp_expression(vmin: float, vmax: float, *, reverse: bool = False) -> str:
 
 def ramp_color(value: float, vmin: float, vmax: float, *, reverse: bool = False) -> tuple[int, ...]:
     """The colour :func:`ramp_expression` gives ``value`` (for legends)."""
-    t = 0.0 if vmax == vmin else (value - vmin) / (vmax - vmin)
+    t = 0.0 if vmax == vmin else min(max((value - vmin) / (vmax - vmin), 0.0), 1.0)
     lo, hi = (RAMP_HIGH, RAMP_LOW) if reverse else (RAMP_LOW, RAMP_HIGH)
     return tuple(round(a + (b - a) * t) for a, b in zip(lo, hi, strict=True))
 
@@ -96,8 +96,8 @@ def hex_layer(
     """
     recs = hex_records(values, decimals=decimals)
     vals = [r["v"] for r in recs]
-    lo = float(min(vals)) if vmin is None and vals else float(vmin or 0.0)
-    hi = float(max(vals)) if vmax is None and vals else float(vmax or 1.0)
+    lo = float(vmin) if vmin is not None else float(min(vals)) if vals else 0.0
+    hi = float(vmax) if vmax is not None else float(max(vals)) if vals else 1.0
     return pdk.Layer(
         "H3HexagonLayer",
         id=layer_id,

@@ -24,6 +24,10 @@ BASE_RESOLUTION = 10
 
 Cells = npt.NDArray[np.uint64]
 
+#: A zone whose area inside the clip is smaller than this (m²), and less than half of the zone,
+#: is treated as outside it (a sliver from boundaries drawn from different sources).
+MIN_OVERLAP_M2 = 1.0
+
 
 def _np(arr: Any) -> npt.NDArray[Any]:
     out: npt.NDArray[Any] = pa.array(arr).to_numpy(zero_copy_only=False)
@@ -51,11 +55,12 @@ def to_cells(strings: Any) -> Cells:
     strs = [str(s) for s in strings]
     if not strs:
         return np.array([], dtype=np.uint64)
-    cells = _np(h3ronpy.cells_parse(pa.array(strs), set_failing_to_invalid=True))
-    bad = [s for s, c in zip(strs, cells, strict=True) if c is None or c == 0]
-    if bad:
-        raise ValueError(f"not an H3 cell id: {bad[0]!r}")
-    return cells.astype(np.uint64)
+    parsed = pa.array(h3ronpy.cells_parse(pa.array(strs), set_failing_to_invalid=True))
+    valid = parsed.is_valid().to_numpy(zero_copy_only=False)
+    if not valid.all():
+        raise ValueError(f"not an H3 cell id: {strs[int(np.argmin(valid))]!r}")
+    out: Cells = parsed.to_numpy(zero_copy_only=False).astype(np.uint64)
+    return out
 
 
 def resolution_of(cells: Any) -> npt.NDArray[np.uint8]:
@@ -128,7 +133,12 @@ def areal_weights(
         weights of each zone sum to 1. Zones with no area inside ``clip`` are absent.
     """
     z = zones if clip is None else zones.intersection(clip)
-    z = z[~z.is_empty & z.notna()]
+    z = z[~z.is_empty & ~z.isna()]
+    if clip is not None:
+        # Drop slivers: a zone barely touching the clip would put all its people on its edge.
+        kept = z.to_crs(metric_crs).area.to_numpy()
+        full = zones.loc[z.index].to_crs(metric_crs).area.to_numpy()
+        z = z[(kept >= MIN_OVERLAP_M2) | (kept >= 0.5 * full)]
     rows_zone: list[Any] = []
     rows_cell: list[Cells] = []
     for zone_id, geom in z.items():

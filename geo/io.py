@@ -22,7 +22,9 @@ from .errors import InputError, Problem
 ENCODINGS: tuple[str, ...] = ("utf-8-sig", "cp932")
 
 #: Values that mean "no figure" in Japanese statistics tables (blank, dash, secret, ellipsis).
-MISSING_MARKS = frozenset({"", "-", "－", "―", "ー", "…", "x", "X", "*", "＊", "秘匿", "NA", "nan"})
+MISSING_MARKS = frozenset(
+    {"", "-", "－", "―", "ー", "−", "…", "...", "x", "X", "*", "＊", "秘匿", "NA", "nan", "NaN"}
+)
 
 #: Column names accepted for longitude and latitude in point CSVs.
 LON_NAMES: tuple[str, ...] = ("lon", "lng", "long", "longitude", "経度", "x")
@@ -115,7 +117,7 @@ def parse_count(value: Any, *, file: str, row: int | None, column: str) -> int |
             raise InputError(
                 Problem(file, f"expected a head count, got {value!r}", row, column)
             ) from None
-    if number < 0 or number != int(number):
+    if not math.isfinite(number) or number < 0 or number != int(number):
         raise InputError(
             Problem(file, f"a head count must be a whole number ≥ 0, got {value!r}", row, column)
         )
@@ -123,7 +125,7 @@ def parse_count(value: Any, *, file: str, row: int | None, column: str) -> int |
 
 
 def _json_error_message(text: str, exc: json.JSONDecodeError) -> str:
-    if exc.pos >= len(text.rstrip()) - 1:
+    if exc.pos >= len(text.rstrip()) - 1 or exc.msg.startswith("Unterminated string"):
         return (
             f"the file ends early (truncated at line {exc.lineno}, column {exc.colno}); "
             "download or export it again"
