@@ -1,0 +1,71 @@
+"""Storage of citizens' comments on the map (SQLite by default, PostgreSQL optional)."""
+
+from __future__ import annotations
+
+from geo.store.errors import (
+    CommentNotFound,
+    IdempotencyConflict,
+    InvalidAction,
+    InvalidCell,
+    InvalidInput,
+    RateLimited,
+    SchemaTooNew,
+    StoreError,
+    TokenMismatch,
+)
+from geo.store.models import (
+    FACTOR_KEYS,
+    FACTORS,
+    KIND_NAMES_JA,
+    KINDS,
+    MAX_CELL_RESOLUTION,
+    STATUSES,
+    Factor,
+    Kind,
+    ModerationAction,
+    PostResult,
+    ReportResult,
+    Status,
+    factor_by_key,
+    validate_cell,
+)
+from geo.store.store import (
+    DATA_DIR_ENV,
+    DATABASE_URL_ENV,
+    DEFAULT_DATA_DIR,
+    SQLITE_FILENAME,
+    Store,
+    open_store,
+)
+
+__all__ = [
+    "DATABASE_URL_ENV",
+    "DATA_DIR_ENV",
+    "DEFAULT_DATA_DIR",
+    "FACTORS",
+    "FACTOR_KEYS",
+    "KINDS",
+    "KIND_NAMES_JA",
+    "MAX_CELL_RESOLUTION",
+    "SQLITE_FILENAME",
+    "STATUSES",
+    "CommentNotFound",
+    "Factor",
+    "IdempotencyConflict",
+    "InvalidAction",
+    "InvalidCell",
+    "InvalidInput",
+    "Kind",
+    "ModerationAction",
+    "PostResult",
+    "RateLimited",
+    "ReportResult",
+    "SchemaTooNew",
+    "Status",
+    "Store",
+    "StoreError",
+    "TokenMismatch",
+    "factor_by_key",
+    "open_store",
+    "validate_cell",
+]

@@ -1,0 +1,182 @@
+"""Versioned schema migrations of the comment store, for SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = ["MIGRATIONS", "Dialect", "Migration", "migration_table_sql"]
+
+Dialect = Literal["sqlite", "postgres"]
+
+# Column types that differ between the two databases; everything else is shared SQL.
+_TYPES: dict[Dialect, dict[str, str]] = {
+    "sqlite": {
+        "pk": "INTEGER PRIMARY KEY AUTOINCREMENT",
+        "ref": "INTEGER",
+        "ts": "TEXT",
+        "bool": "INTEGER",
+        "true": "1",
+    },
+    "postgres": {
+        "pk": "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+        "ref": "BIGINT",
+        "ts": "TIMESTAMPTZ",
+        "bool": "BOOLEAN",
+        "true": "TRUE",
+    },
+}
+
+_AUDIT_ACTIONS = "'hide', 'restore', 'delete', 'auto_hide', 'delete_by_token', 'purge'"
+
+_V1_SHARED = [
+    """CREATE TABLE comments (
+        id {pk},
+        idempotency_key TEXT NOT NULL UNIQUE,
+        session_hash TEXT NOT NULL,
+        city TEXT NOT NULL,
+        cell TEXT NOT NULL,
+        resolution INTEGER NOT NULL CHECK (resolution BETWEEN 0 AND 10),
+        town_code TEXT,
+        factor TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('good', 'concern', 'idea')),
+        body TEXT NOT NULL,
+        nickname TEXT,
+        created_at {ts} NOT NULL,
+        parent_id {ref} REFERENCES comments (id) ON DELETE CASCADE,
+        status TEXT NOT NULL DEFAULT 'visible'
+            CHECK (status IN ('visible', 'hidden_auto', 'hidden', 'deleted')),
+        edit_token_hash TEXT NOT NULL,
+        consent {bool} NOT NULL CHECK (consent = {true}),
+        scenario_id TEXT,
+        reports_acknowledged INTEGER NOT NULL DEFAULT 0
+    )""",
+    "CREATE INDEX comments_city_status_created ON comments (city, status, created_at)",
+    "CREATE INDEX comments_session_created ON comments (session_hash, created_at)",
+    "CREATE INDEX comments_parent ON comments (parent_id)",
+    "CREATE INDEX comments_created ON comments (created_at)",
+    """CREATE TABLE plus_ones (
+        comment_id {ref} NOT NULL REFERENCES comments (id) ON DELETE CASCADE,
+        session_hash TEXT NOT NULL,
+        created_at {ts} NOT NULL,
+        PRIMARY KEY (comment_id, session_hash)
+    )""",
+    """CREATE TABLE reports (
+        id {pk},
+        comment_id {ref} NOT NULL REFERENCES comments (id) ON DELETE CASCADE,
+        session_hash TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        created_at {ts} NOT NULL,
+        UNIQUE (comment_id, session_hash)
+    )""",
+    # No foreign key on comment_id: audit rows outlive the comments they are about.
+    """CREATE TABLE moderation_audit (
+        id {pk},
+        created_at {ts} NOT NULL,
+        comment_id {ref},
+        action TEXT NOT NULL CHECK (action IN ("""
+    + _AUDIT_ACTIONS
+    + """)),
+        actor TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        detail TEXT
+    )""",
+    "CREATE INDEX moderation_audit_comment ON moderation_audit (comment_id)",
+]
+
+_V1_APPEND_ONLY: dict[Dialect, list[str]] = {
+    "sqlite": [
+        """CREATE TRIGGER moderation_audit_no_update BEFORE UPDATE ON moderation_audit
+        BEGIN SELECT RAISE(ABORT, 'moderation_audit is append-only'); END""",
+        """CREATE TRIGGER moderation_audit_no_delete BEFORE DELETE ON moderation_audit
+        BEGIN SELECT RAISE(ABORT, 'moderation_audit is append-only'); END""",
+    ],
+    "postgres": [
+        """CREATE FUNCTION moderation_audit_append_only() RETURNS trigger
+        LANGUAGE plpgsql AS $$
+        BEGIN
+            RAISE EXCEPTION 'moderation_audit is append-only'
+                USING ERRCODE = 'insufficient_privilege';
+        END
+        $$""",
+        """CREATE TRIGGER moderation_audit_no_change
+        BEFORE UPDATE OR DELETE ON moderation_audit
+        FOR EACH ROW EXECUTE FUNCTION moderation_audit_append_only()""",
+        """CREATE TRIGGER moderation_audit_no_truncate
+        BEFORE TRUNCATE ON moderation_audit
+        FOR EACH STATEMENT EXECUTE FUNCTION moderation_audit_append_only()""",
+    ],
+}
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One numbered step of the schema.
+
+    Parameters
+    ----------
+    version
+        Position of the step; steps are applied in increasing order, each once.
+    name
+        Short description, recorded in ``schema_migrations``.
+    shared
+        Statements for both databases, with ``{pk} {ref} {ts} {bool} {true}`` placeholders
+        for the column types that differ.
+    specific
+        Extra statements per dialect (triggers and functions).
+    """
+
+    version: int
+    name: str
+    shared: tuple[str, ...]
+    specific: tuple[tuple[Dialect, tuple[str, ...]], ...] = ()
+
+    def statements(self, dialect: Dialect) -> list[str]:
+        """Return this step's SQL statements for one database.
+
+        Parameters
+        ----------
+        dialect
+            ``"sqlite"`` or ``"postgres"``.
+
+        Returns
+        -------
+        list of str
+            Statements to run in order, inside one transaction.
+        """
+        types = _TYPES[dialect]
+        out = [s.format(**types) for s in self.shared]
+        for d, extra in self.specific:
+            if d == dialect:
+                out.extend(extra)
+        return out
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        version=1,
+        name="comments, plus-ones, reports and append-only moderation audit",
+        shared=tuple(_V1_SHARED),
+        specific=tuple((d, tuple(s)) for d, s in _V1_APPEND_ONLY.items()),
+    ),
+)
+"""Every schema step, oldest first."""
+
+
+def migration_table_sql(dialect: Dialect) -> str:
+    """Return the statement that creates the ``schema_migrations`` bookkeeping table.
+
+    Parameters
+    ----------
+    dialect
+        ``"sqlite"`` or ``"postgres"``.
+
+    Returns
+    -------
+    str
+        A ``CREATE TABLE IF NOT EXISTS`` statement.
+    """
+    return (
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at {ts} NOT NULL)"
+    ).format(**_TYPES[dialect])

@@ -1,0 +1,341 @@
+"""Comment model: Well-Being factors, kinds, statuses, results and input validation."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal, get_args
+
+import h3
+
+from geo.store.errors import InvalidCell, InvalidInput
+
+__all__ = [
+    "FACTORS",
+    "FACTOR_KEYS",
+    "KINDS",
+    "KIND_NAMES_JA",
+    "MAX_CELL_RESOLUTION",
+    "STATUSES",
+    "Factor",
+    "Kind",
+    "ModerationAction",
+    "PostResult",
+    "ReportResult",
+    "Status",
+    "factor_by_key",
+    "utc",
+    "validate_cell",
+    "validate_code",
+    "validate_factor",
+    "validate_kind",
+]
+
+Kind = Literal["good", "concern", "idea"]
+Status = Literal["visible", "hidden_auto", "hidden", "deleted"]
+ModerationAction = Literal["hide", "restore", "delete"]
+
+KINDS: tuple[Kind, ...] = get_args(Kind)
+"""Kinds of comment: a good point, a concern, an idea."""
+
+KIND_NAMES_JA: dict[str, str] = {
+    "good": "良いところ",
+    "concern": "気になるところ",
+    "idea": "アイデア",
+}
+"""Japanese label of each kind."""
+
+STATUSES: tuple[Status, ...] = get_args(Status)
+"""Lifecycle of a comment; only ``visible`` ones are ever shown to the public."""
+
+MAX_CELL_RESOLUTION = 10
+"""Finest H3 resolution a comment may be attached to (about 15,000 m² per cell)."""
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One of the 24 Well-Being (LWC) factors.
+
+    Parameters
+    ----------
+    group
+        Japanese name of the factor's group (生活環境, 地域の人間関係, 自分らしい生き方).
+    key
+        Stable ASCII key stored in the database.
+    ja
+        Japanese name shown to citizens.
+    en
+        English name.
+    """
+
+    group: str
+    key: str
+    ja: str
+    en: str
+
+
+_LIVING = "生活環境"
+_RELATIONS = "地域の人間関係"
+_SELF = "自分らしい生き方"
+
+FACTORS: tuple[Factor, ...] = (
+    Factor(_LIVING, "medical_welfare", "医療・福祉", "Medical care & welfare"),
+    Factor(_LIVING, "shopping_dining", "買物・飲食", "Shopping & dining"),
+    Factor(_LIVING, "housing", "住宅環境", "Housing"),
+    Factor(_LIVING, "mobility", "移動・交通", "Mobility & transport"),
+    Factor(_LIVING, "recreation", "遊び・娯楽", "Recreation & entertainment"),
+    Factor(_LIVING, "childcare", "子育て", "Child-rearing"),
+    Factor(_LIVING, "school_education", "初等・中等教育", "Primary & secondary education"),
+    Factor(_LIVING, "local_government", "地域行政", "Local government"),
+    Factor(_LIVING, "digital_life", "デジタル生活", "Digital life"),
+    Factor(_LIVING, "public_space", "公共空間", "Public space"),
+    Factor(_LIVING, "townscape", "都市景観", "Townscape"),
+    Factor(_LIVING, "natural_landscape", "自然景観", "Natural landscape"),
+    Factor(_LIVING, "natures_bounty", "自然の恵み", "Nature's bounty"),
+    Factor(_LIVING, "environmental_harmony", "環境共生", "Living in harmony with nature"),
+    Factor(_LIVING, "natural_disasters", "自然災害", "Natural disasters"),
+    Factor(_LIVING, "accidents_crime", "事故・犯罪", "Accidents & crime"),
+    Factor(_RELATIONS, "community_ties", "地域とのつながり", "Ties with the community"),
+    Factor(_RELATIONS, "diversity_tolerance", "多様性と寛容性", "Diversity & tolerance"),
+    Factor(_SELF, "self_efficacy", "自己効力感", "Self-efficacy"),
+    Factor(_SELF, "health", "健康状態", "Health"),
+    Factor(_SELF, "culture_arts", "文化・芸術", "Culture & arts"),
+    Factor(_SELF, "learning_opportunities", "教育機会の豊かさ", "Learning opportunities"),
+    Factor(_SELF, "employment_income", "雇用・所得", "Employment & income"),
+    Factor(_SELF, "business_creation", "事業創造", "Business creation"),
+)
+"""The 24 Well-Being factors in their canonical order."""
+
+FACTOR_KEYS: tuple[str, ...] = tuple(f.key for f in FACTORS)
+"""Keys of :data:`FACTORS`, in order."""
+
+_FACTOR_BY_KEY = {f.key: f for f in FACTORS}
+_CODE = re.compile(r"[0-9A-Za-z][0-9A-Za-z_.:-]*")
+_HEX_CELL = re.compile(r"[0-9A-Fa-f]{15,16}")
+
+
+def factor_by_key(key: str) -> Factor | None:
+    """Return the built-in factor with this key, or ``None``.
+
+    Parameters
+    ----------
+    key
+        A factor key such as ``"mobility"``.
+
+    Returns
+    -------
+    Factor or None
+        The factor, or ``None`` for a key that is not one of :data:`FACTORS`.
+    """
+    return _FACTOR_BY_KEY.get(key)
+
+
+@dataclass(frozen=True)
+class PostResult:
+    """Outcome of posting a comment.
+
+    Parameters
+    ----------
+    comment_id
+        Id of the stored comment (the same for every retry of one idempotency key).
+    created
+        True when this call stored the comment, False when it was already stored.
+    edit_token
+        The plain edit token, returned only when ``created`` is true; only its SHA-256
+        is stored, so it cannot be shown again.
+    status
+        Status of the comment now.
+    """
+
+    comment_id: int
+    created: bool
+    edit_token: str | None
+    status: Status
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """Outcome of reporting a comment.
+
+    Parameters
+    ----------
+    recorded
+        False when this session had already reported the comment.
+    reports
+        Number of distinct sessions that have reported it.
+    hidden
+        Whether the comment is now hidden (automatically or by a moderator).
+    """
+
+    recorded: bool
+    reports: int
+    hidden: bool
+
+
+def validate_cell(cell: object, *, max_resolution: int = MAX_CELL_RESOLUTION) -> str:
+    """Check an H3 cell id and return it in canonical lower-case form.
+
+    Only H3 cell id strings are accepted: a latitude, longitude, tuple or number is refused,
+    so raw coordinates can never reach the database.
+
+    Parameters
+    ----------
+    cell
+        An H3 cell id such as ``"8a2f5aadb2d7fff"``.
+    max_resolution
+        Finest resolution accepted.
+
+    Returns
+    -------
+    str
+        The cell id.
+
+    Raises
+    ------
+    InvalidCell
+        If ``cell`` is not a valid H3 cell id string of resolution ``max_resolution`` or
+        coarser.
+    """
+    if not isinstance(cell, str):
+        raise InvalidCell(
+            "場所はH3セルIDで指定してください（緯度経度は受け付けません）。",
+            f"A location must be an H3 cell id string, not {type(cell).__name__}; "
+            "latitude/longitude are never accepted.",
+        )
+    if not _HEX_CELL.fullmatch(cell) or not h3.is_valid_cell(cell):
+        raise InvalidCell(
+            "場所のH3セルIDが正しくありません。",
+            f"{cell[:32]!r} is not a valid H3 cell id (latitude/longitude are never accepted).",
+        )
+    canonical = str(h3.int_to_str(h3.str_to_int(cell)))
+    resolution = h3.get_resolution(canonical)
+    if resolution > max_resolution:
+        raise InvalidCell(
+            f"場所が細かすぎます（H3解像度{resolution}）。解像度{max_resolution}以下のセルを"
+            "指定してください。",
+            f"H3 cell {canonical} has resolution {resolution}; at most {max_resolution} "
+            "is allowed so that no comment pinpoints a home.",
+        )
+    return canonical
+
+
+def validate_factor(factor: object, *, allowed: Iterable[str] = FACTOR_KEYS) -> str:
+    """Check a Well-Being factor key.
+
+    Parameters
+    ----------
+    factor
+        A factor key such as ``"mobility"``.
+    allowed
+        The accepted keys (default: the 24 keys of :data:`FACTORS`).
+
+    Returns
+    -------
+    str
+        The key.
+
+    Raises
+    ------
+    InvalidInput
+        If the key is not one of ``allowed``.
+    """
+    allowed_set = allowed if isinstance(allowed, frozenset | set) else frozenset(allowed)
+    if not isinstance(factor, str) or factor not in allowed_set:
+        shown = ", ".join(sorted(allowed_set)[:30])
+        raise InvalidInput(
+            "Well-Being因子が正しくありません。",
+            f"Unknown Well-Being factor {factor!r}; expected one of: {shown}.",
+        )
+    return factor
+
+
+def validate_kind(kind: object) -> Kind:
+    """Check a comment kind.
+
+    Parameters
+    ----------
+    kind
+        ``"good"``, ``"concern"`` or ``"idea"``.
+
+    Returns
+    -------
+    Kind
+        The kind.
+
+    Raises
+    ------
+    InvalidInput
+        For any other value.
+    """
+    for candidate in KINDS:
+        if kind == candidate:
+            return candidate
+    raise InvalidInput(
+        "コメントの種類（良いところ・気になるところ・アイデア）を選んでください。",
+        f"Unknown kind {kind!r}; expected one of: {', '.join(KINDS)}.",
+    )
+
+
+def validate_code(value: object, *, name: str, max_length: int = 64) -> str:
+    """Check an identifier such as a city id, a town code or a scenario id.
+
+    Parameters
+    ----------
+    value
+        The identifier: ASCII letters, digits and ``_ . : -``, starting with a letter or
+        digit.
+    name
+        Name of the parameter, for the error message.
+    max_length
+        Longest identifier accepted.
+
+    Returns
+    -------
+    str
+        The identifier.
+
+    Raises
+    ------
+    InvalidInput
+        If it is not such a string.
+    """
+    if not isinstance(value, str) or len(value) > max_length or not _CODE.fullmatch(value):
+        raise InvalidInput(
+            f"{name} の形式が正しくありません。",
+            f"{name} must be 1-{max_length} ASCII letters, digits or '_.:-', got {value!r:.80}.",
+        )
+    return value
+
+
+def utc(moment: datetime | None) -> datetime:
+    """Return an aware UTC datetime (``now`` when ``moment`` is None).
+
+    Parameters
+    ----------
+    moment
+        An aware datetime, or None.
+
+    Returns
+    -------
+    datetime
+        The same instant in UTC.
+
+    Raises
+    ------
+    InvalidInput
+        If ``moment`` is naive (its time zone would be a guess).
+    """
+    if moment is None:
+        return datetime.now(UTC)
+    if not isinstance(moment, datetime):
+        raise InvalidInput(
+            "日時の形式が正しくありません。", f"Expected a datetime, got {moment!r}."
+        )
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise InvalidInput(
+            "日時にタイムゾーンがありません。",
+            f"Datetime {moment.isoformat()} has no time zone; pass an aware datetime.",
+        )
+    return moment.astimezone(UTC)

@@ -1,0 +1,852 @@
+"""Tests of the comment store (geo.store), run on SQLite and, when configured, PostgreSQL."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import inspect
+import io
+import json
+import sqlite3
+import struct
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import h3
+import pandas as pd
+import pytest
+from hostile_strings import ACCEPTED, REFUSED
+from store_fixtures import (
+    CITY,
+    TEST_CELL,
+    TEST_LAT,
+    TEST_LNG,
+    Target,
+    backend_params,
+    comment_args,
+    make_target,
+)
+
+from geo.store import (
+    FACTORS,
+    CommentNotFound,
+    IdempotencyConflict,
+    InvalidAction,
+    InvalidCell,
+    InvalidInput,
+    RateLimited,
+    SchemaTooNew,
+    Store,
+    TokenMismatch,
+    open_store,
+)
+from geo.text import (
+    TextEmpty,
+    TextTooLong,
+    escape_for_csv_cell,
+    escape_for_deck_tooltip,
+    escape_for_html,
+    sanitize_comment,
+)
+
+T0 = datetime(2025, 4, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=backend_params())
+def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Target]:
+    t = make_target(request.param, tmp_path)
+    yield t
+    t.drop()
+
+
+@pytest.fixture
+def store(target: Target) -> Iterator[Store]:
+    s = target.open()
+    yield s
+    s.close()
+
+
+def post(store: Store, **overrides: Any) -> Any:
+    return store.post_comment(**comment_args(**overrides))
+
+
+def count(target: Target, sql: str, params: tuple[Any, ...] = ()) -> int:
+    return int(target.raw(sql, params)[0][0])
+
+
+def csv_rows(data: bytes, delimiter: str = ",") -> list[dict[str, str]]:
+    text = data.decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter))
+
+
+# -- posting ---------------------------------------------------------------------------
+
+
+def test_post_and_list_round_trip(store: Store, target: Target) -> None:
+    result = post(
+        store,
+        text="  駅前の歩道が\t狭い\r\n\r\n\r\n\r\n\r\nベビーカーが通れない  ",
+        nickname=" さくら ",
+        town_code="131010001",
+        scenario_id="plan-a",
+        now=T0,
+    )
+    assert result.created and result.status == "visible"
+    assert result.edit_token and len(result.edit_token) >= 30
+    frame = store.list_comments(city=CITY)
+    assert len(frame) == 1
+    row = frame.iloc[0]
+    assert row["id"] == result.comment_id
+    assert row["text"] == "駅前の歩道が 狭い\n\n\nベビーカーが通れない"
+    assert row["nickname"] == "さくら"
+    assert row["cell"] == TEST_CELL and row["resolution"] == 10
+    assert row["factor"] == "mobility" and row["factor_ja"] == "移動・交通"
+    assert row["kind"] == "concern" and row["town_code"] == "131010001"
+    assert row["scenario_id"] == "plan-a" and row["status"] == "visible"
+    assert row["created_at"] == pd.Timestamp(T0)
+    assert str(frame["created_at"].dt.tz) == "UTC"
+    assert pd.isna(row["parent_id"]) and row["plus_ones"] == 0 and row["replies"] == 0
+    # Only the SHA-256 of the edit token is stored.
+    stored = target.raw("SELECT edit_token_hash FROM comments")[0][0]
+    assert stored == hashlib.sha256(result.edit_token.encode()).hexdigest()
+
+
+def test_double_submit_stores_one_row(store: Store, target: Target) -> None:
+    args = comment_args()
+    first = store.post_comment(**args)
+    second = store.post_comment(**args)
+    assert first.created and not second.created
+    assert second.comment_id == first.comment_id and second.edit_token is None
+    # A retry through another connection (another process) finds the same comment.
+    other = target.open()
+    try:
+        third = other.post_comment(**{**args, "text": "edited on retry"})
+    finally:
+        other.close()
+    assert not third.created and third.comment_id == first.comment_id
+    assert count(target, "SELECT COUNT(*) FROM comments") == 1
+    assert store.list_comments(city=CITY)["text"].tolist() == [sanitize_comment(args["text"])]
+
+
+def test_idempotency_key_of_another_session_conflicts(store: Store) -> None:
+    args = comment_args()
+    store.post_comment(**args)
+    with pytest.raises(IdempotencyConflict):
+        store.post_comment(**{**args, "session_id": "someone-else"})
+
+
+def test_invalid_idempotency_key(store: Store) -> None:
+    for key in ["", "a b", "x" * 129, None, 12]:
+        with pytest.raises(InvalidInput):
+            post(store, idempotency_key=key)
+
+
+def test_rate_limit_is_per_session(store: Store, target: Target) -> None:
+    keys = []
+    for i in range(5):
+        args = comment_args(now=T0 + timedelta(seconds=i))
+        keys.append(args)
+        assert store.post_comment(**args).created
+    with pytest.raises(RateLimited) as info:
+        post(store, now=T0 + timedelta(seconds=10))
+    assert "待って" in str(info.value) and "5 comments" in str(info.value)
+    assert 49 <= info.value.retry_after <= 51
+    # Another session is not affected.
+    assert post(store, session_id="session-b", now=T0 + timedelta(seconds=10)).created
+    # Retrying an already-stored submission is never rate limited.
+    again = store.post_comment(**{**keys[0], "now": T0 + timedelta(seconds=11)})
+    assert not again.created
+    # Once the window has passed the session may post again.
+    assert post(store, now=T0 + timedelta(seconds=61)).created
+    assert count(target, "SELECT COUNT(*) FROM comments") == 7
+
+
+def test_rate_limit_is_configurable(target: Target) -> None:
+    strict = target.open(rate_limit=2, rate_window_seconds=10)
+    try:
+        post(strict, now=T0)
+        post(strict, now=T0)
+        with pytest.raises(RateLimited):
+            post(strict, now=T0 + timedelta(seconds=5))
+        assert post(strict, now=T0 + timedelta(seconds=11)).created
+    finally:
+        strict.close()
+    unlimited = target.open(rate_limit=None)
+    try:
+        for _ in range(12):
+            assert post(unlimited, now=T0).created
+    finally:
+        unlimited.close()
+
+
+def test_invalid_posts_are_refused_clearly(store: Store, target: Target) -> None:
+    with pytest.raises(TextTooLong, match="1000文字以内"):
+        post(store, text="あ" * 10_000)
+    with pytest.raises(TextEmpty):
+        post(store, text=" \u202e ")
+    with pytest.raises(TextTooLong, match="ニックネーム"):
+        post(store, nickname="n" * 41)
+    with pytest.raises(InvalidInput, match="consent"):
+        post(store, consent=False)
+    with pytest.raises(InvalidInput, match="consent"):
+        post(store, consent="yes")
+    with pytest.raises(InvalidInput, match="factor"):
+        post(store, factor="医療・福祉")
+    with pytest.raises(InvalidInput, match="kind"):
+        post(store, kind="bad")
+    with pytest.raises(InvalidInput, match="city"):
+        post(store, city="13101; DROP")
+    with pytest.raises(InvalidInput, match="time zone"):
+        post(store, now=datetime(2025, 1, 1))
+    assert count(target, "SELECT COUNT(*) FROM comments") == 0
+
+
+def test_factor_list_can_be_passed_in(target: Target) -> None:
+    custom = target.open(factors=["walkability"])
+    try:
+        assert post(custom, factor="walkability").created
+        with pytest.raises(InvalidInput):
+            post(custom, factor="mobility")
+        assert custom.list_comments(city=CITY)["factor_ja"].tolist() == ["walkability"]
+    finally:
+        custom.close()
+
+
+def test_the_24_factors() -> None:
+    assert len(FACTORS) == 24
+    assert len({f.key for f in FACTORS}) == 24
+    groups = [f.group for f in FACTORS]
+    assert groups.count("生活環境") == 16
+    assert groups.count("地域の人間関係") == 2
+    assert groups.count("自分らしい生き方") == 6
+    assert [f.ja for f in FACTORS][:2] == ["医療・福祉", "買物・飲食"]
+    assert FACTORS[-1].ja == "事業創造"
+    assert all(f.en for f in FACTORS)
+
+
+# -- coordinates are impossible --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "bad_cell",
+    [
+        35.681236,
+        (35.681236, 139.767125),
+        [35.681236, 139.767125],
+        "35.681236,139.767125",
+        "35.681236",
+        h3.str_to_int(TEST_CELL),
+        h3.latlng_to_cell(TEST_LAT, TEST_LNG, 11),
+        h3.latlng_to_cell(TEST_LAT, TEST_LNG, 15),
+        None,
+        "",
+        "zzzz",
+        TEST_CELL + " ",
+    ],
+    ids=repr,
+)
+def test_raw_coordinates_and_fine_cells_are_refused(
+    store: Store, target: Target, bad_cell: object
+) -> None:
+    with pytest.raises(InvalidCell):
+        post(store, cell=bad_cell)
+    with pytest.raises(InvalidCell):
+        store.similar_nearby(city=CITY, cell=bad_cell, factor="mobility")  # type: ignore[arg-type]
+    assert count(target, "SELECT COUNT(*) FROM comments") == 0
+
+
+def test_api_takes_no_latitude_or_longitude(store: Store) -> None:
+    banned = {"lat", "lon", "lng", "latitude", "longitude", "x", "y", "point", "coords"}
+    for name in dir(Store):
+        if name.startswith("_"):
+            continue
+        member = getattr(Store, name)
+        if callable(member):
+            assert banned.isdisjoint(inspect.signature(member).parameters), name
+    with pytest.raises(TypeError):
+        store.post_comment(**comment_args(), lat=TEST_LAT, lng=TEST_LNG)  # type: ignore[call-arg]
+
+
+def test_coarser_cells_are_accepted(store: Store) -> None:
+    cell7 = h3.cell_to_parent(TEST_CELL, 7)
+    assert post(store, cell=cell7).created
+    assert post(store, cell=TEST_CELL.upper()).created
+    assert store.list_comments(city=CITY)["cell"].tolist() == [cell7, TEST_CELL]
+
+
+def _dump_tables(target: Target) -> str:
+    parts = []
+    for table in ["comments", "plus_ones", "reports", "moderation_audit", "schema_migrations"]:
+        parts.append(repr(target.raw(f"SELECT * FROM {table}")))
+    return "\n".join(parts)
+
+
+def test_no_coordinates_or_raw_ids_in_database_or_exports(
+    store: Store, target: Target, tmp_path: Path
+) -> None:
+    first = post(store, nickname="さくら", town_code="131010001")
+    post(store, cell=h3.cell_to_parent(TEST_CELL, 8), kind="good", session_id="session-b")
+    store.plus_one(comment_id=first.comment_id, session_id="session-c")
+    store.report(comment_id=first.comment_id, session_id="session-d", reason="test")
+    store.reply(
+        parent_id=first.comment_id,
+        idempotency_key="r1",
+        session_id="session-e",
+        text="同感です",
+        consent=True,
+    )
+    # The point's own digits (to ~1 m); the cell's boundary vertices are other numbers.
+    lat_texts = {f"{TEST_LAT}", f"{TEST_LAT:.5f}"}
+    lng_texts = {f"{TEST_LNG}", f"{TEST_LNG:.5f}"}
+    banned_text = lat_texts | lng_texts | {"session-a", "session-b", "session-c", "session-d"}
+    exports = [
+        store.export_csv(city=CITY).decode("utf-8-sig"),
+        json.dumps(store.export_geojson(city=CITY)),
+        store.export_decidim(city=CITY).decode("utf-8"),
+        store.list_comments(city=CITY, include_hidden=True).to_csv(),
+        _dump_tables(target),
+    ]
+    for blob in exports:
+        for needle in banned_text:
+            assert needle not in blob, needle
+    if target.backend == "sqlite":
+        store.close()
+        files = sorted(tmp_path.glob("comments.sqlite3*"))
+        assert files
+        raw = b"".join(p.read_bytes() for p in files)
+        for needle in banned_text:
+            assert needle.encode() not in raw, needle
+        for value in (TEST_LAT, TEST_LNG):
+            assert struct.pack(">d", value) not in raw
+            assert struct.pack("<d", value) not in raw
+        assert first.edit_token.encode() not in raw
+
+
+# -- reactions -------------------------------------------------------------------------
+
+
+def test_plus_one_once_per_session(store: Store, target: Target) -> None:
+    cid = post(store).comment_id
+    assert store.plus_one(comment_id=cid, session_id="s1") == 1
+    assert store.plus_one(comment_id=cid, session_id="s1") == 1
+    assert store.plus_one(comment_id=cid, session_id="s2") == 2
+    assert store.list_comments(city=CITY)["plus_ones"].tolist() == [2]
+    assert count(target, "SELECT COUNT(*) FROM plus_ones") == 2
+    with pytest.raises(CommentNotFound):
+        store.plus_one(comment_id=cid + 1000, session_id="s1")
+    store.moderate(comment_id=cid, action="hide", moderator="m", reason="test")
+    with pytest.raises(InvalidAction):
+        store.plus_one(comment_id=cid, session_id="s3")
+
+
+def test_replies(store: Store, target: Target) -> None:
+    parent = post(store, town_code="131010001", factor="childcare", kind="idea")
+    reply = store.reply(
+        parent_id=parent.comment_id,
+        idempotency_key="reply-1",
+        session_id="session-b",
+        text="賛成です",
+        consent=True,
+    )
+    assert reply.created
+    again = store.reply(
+        parent_id=parent.comment_id,
+        idempotency_key="reply-1",
+        session_id="session-b",
+        text="賛成です",
+        consent=True,
+    )
+    assert not again.created and again.comment_id == reply.comment_id
+    frame = store.list_comments(city=CITY).set_index("id")
+    assert frame.loc[parent.comment_id, "replies"] == 1
+    child = frame.loc[reply.comment_id]
+    assert child["parent_id"] == parent.comment_id
+    assert (child["cell"], child["factor"], child["kind"], child["town_code"]) == (
+        TEST_CELL,
+        "childcare",
+        "idea",
+        "131010001",
+    )
+    # post_comment with parent_id is the same thing.
+    direct = post(store, parent_id=parent.comment_id, session_id="session-c", kind="good")
+    assert store.list_comments(city=CITY).set_index("id").loc[parent.comment_id, "replies"] == 2
+    # Replies of a hidden comment disappear with it, and it cannot be replied to.
+    store.moderate(comment_id=parent.comment_id, action="hide", moderator="m", reason="r")
+    assert store.list_comments(city=CITY).empty
+    with pytest.raises(InvalidAction):
+        post(store, parent_id=parent.comment_id, session_id="session-d")
+    with pytest.raises(CommentNotFound):
+        store.reply(parent_id=99_999, idempotency_key="x", session_id="s", text="t", consent=True)
+    everything = store.list_comments(city=CITY, include_hidden=True)
+    assert set(everything["id"]) == {parent.comment_id, reply.comment_id, direct.comment_id}
+    store.moderate(comment_id=parent.comment_id, action="restore", moderator="m", reason="r")
+    assert len(store.list_comments(city=CITY)) == 3
+    with pytest.raises(InvalidInput, match="another city"):
+        post(store, parent_id=parent.comment_id, city="27100", session_id="session-e")
+    assert count(target, "SELECT COUNT(*) FROM comments") == 3
+
+
+# -- reports and moderation ------------------------------------------------------------
+
+
+def test_three_reports_hide_a_comment(store: Store, target: Target) -> None:
+    cid = post(store).comment_id
+    first = store.report(comment_id=cid, session_id="r1", reason="spam")
+    assert first.recorded and first.reports == 1 and not first.hidden
+    repeat = store.report(comment_id=cid, session_id="r1", reason="spam again")
+    assert not repeat.recorded and repeat.reports == 1
+    assert not store.report(comment_id=cid, session_id="r2", reason="").hidden
+    assert len(store.list_comments(city=CITY)) == 1
+    third = store.report(comment_id=cid, session_id="r3", reason="<b>abuse</b>")
+    assert third.hidden and third.reports == 3
+    assert store.list_comments(city=CITY).empty
+    statuses = store.list_comments(city=CITY, include_hidden=True)["status"].tolist()
+    assert statuses == ["hidden_auto"]
+    queue = store.moderation_queue()
+    assert queue["id"].tolist() == [cid]
+    assert queue.iloc[0]["reports"] == 3
+    assert queue.iloc[0]["reasons"] == ["spam", "", "<b>abuse</b>"]
+    audit = store.audit_log()
+    assert audit["action"].tolist() == ["auto_hide"]
+    assert audit.iloc[0]["comment_id"] == cid and audit.iloc[0]["actor"] == "system"
+    # A fourth report changes nothing and writes no audit row.
+    assert store.report(comment_id=cid, session_id="r4", reason="x").hidden
+    assert len(store.audit_log()) == 1
+
+
+def test_report_threshold_is_configurable(target: Target) -> None:
+    quick = target.open(report_threshold=1)
+    try:
+        cid = post(quick).comment_id
+        assert quick.report(comment_id=cid, session_id="r1", reason="x").hidden
+    finally:
+        quick.close()
+
+
+def test_moderator_restore_writes_audit(store: Store) -> None:
+    cid = post(store).comment_id
+    for i in range(3):
+        store.report(comment_id=cid, session_id=f"r{i}", reason="spam")
+    status = store.moderate(
+        comment_id=cid, action="restore", moderator="担当 山田", reason="問題なし", now=T0
+    )
+    assert status == "visible"
+    assert store.list_comments(city=CITY)["id"].tolist() == [cid]
+    audit = store.audit_log(comment_id=cid)
+    assert audit["action"].tolist() == ["auto_hide", "restore"]
+    restore = audit.iloc[1]
+    assert (restore["actor"], restore["reason"]) == ("担当 山田", "問題なし")
+    assert restore["detail"] == "hidden_auto -> visible"
+    assert restore["created_at"] == pd.Timestamp(T0)
+    # The reports are acknowledged: the queue is empty and it takes 3 new reports to hide.
+    assert store.moderation_queue().empty
+    assert not store.report(comment_id=cid, session_id="r3", reason="again").hidden
+    assert store.moderation_queue()["pending_reports"].tolist() == [1]
+    assert not store.report(comment_id=cid, session_id="r4", reason="again").hidden
+    assert store.report(comment_id=cid, session_id="r5", reason="again").hidden
+
+
+def test_moderation_actions_each_write_one_audit_row(store: Store, target: Target) -> None:
+    cid = post(store, nickname="太郎").comment_id
+    assert store.moderate(comment_id=cid, action="hide", moderator="m1", reason="r1") == "hidden"
+    assert len(store.audit_log()) == 1
+    assert store.list_comments(city=CITY).empty
+    assert store.moderate(comment_id=cid, action="restore", moderator="m2", reason="r2") == (
+        "visible"
+    )
+    assert store.moderate(comment_id=cid, action="delete", moderator="m3", reason="r3") == (
+        "deleted"
+    )
+    audit = store.audit_log()
+    assert audit["action"].tolist() == ["hide", "restore", "delete"]
+    assert audit["actor"].tolist() == ["m1", "m2", "m3"]
+    assert target.raw("SELECT body, nickname, status FROM comments") == [("", None, "deleted")]
+    with pytest.raises(InvalidAction):
+        store.moderate(comment_id=cid, action="restore", moderator="m", reason="r")
+    with pytest.raises(InvalidInput):
+        store.moderate(comment_id=cid, action="purge", moderator="m", reason="r")  # type: ignore[arg-type]
+    with pytest.raises(TextEmpty):
+        store.moderate(comment_id=cid, action="hide", moderator="m", reason="  ")
+    with pytest.raises(CommentNotFound):
+        store.moderate(comment_id=cid + 1, action="hide", moderator="m", reason="r")
+    assert len(store.audit_log()) == 3
+
+
+def test_audit_rows_cannot_be_changed(store: Store, target: Target) -> None:
+    cid = post(store).comment_id
+    store.moderate(comment_id=cid, action="hide", moderator="m", reason="why")
+    errors: tuple[type[BaseException], ...] = (sqlite3.DatabaseError,)
+    if target.backend == "postgres":
+        import psycopg
+
+        errors = (psycopg.Error,)
+    with pytest.raises(errors, match="append-only"):
+        target.raw("UPDATE moderation_audit SET reason = 'rewritten'")
+    with pytest.raises(errors, match="append-only"):
+        target.raw("DELETE FROM moderation_audit")
+    if target.backend == "postgres":
+        with pytest.raises(errors, match="append-only"):
+            target.raw("TRUNCATE moderation_audit")
+    assert target.raw("SELECT reason FROM moderation_audit") == [("why",)]
+    # The store offers no way to change the audit either.
+    assert [m for m in dir(store) if "audit" in m and not m.startswith("_")] == ["audit_log"]
+
+
+def test_delete_by_token(store: Store, target: Target) -> None:
+    mine = post(store, nickname="さくら")
+    other = post(store, session_id="session-b")
+    with pytest.raises(TokenMismatch):
+        store.delete_by_token(comment_id=mine.comment_id, token="wrong")
+    with pytest.raises(TokenMismatch):
+        store.delete_by_token(comment_id=mine.comment_id, token=other.edit_token)
+    with pytest.raises(TokenMismatch):
+        store.delete_by_token(comment_id=mine.comment_id, token=None)  # type: ignore[arg-type]
+    assert len(store.list_comments(city=CITY)) == 2
+    assert store.audit_log().empty
+    assert store.delete_by_token(comment_id=mine.comment_id, token=mine.edit_token)
+    assert store.list_comments(city=CITY)["id"].tolist() == [other.comment_id]
+    body = target.raw(
+        "SELECT body, nickname, status FROM comments WHERE id = ?", (mine.comment_id,)
+    )
+    assert body == [("", None, "deleted")]
+    audit = store.audit_log()
+    assert audit["action"].tolist() == ["delete_by_token"]
+    assert audit.iloc[0]["comment_id"] == mine.comment_id
+    assert not store.delete_by_token(comment_id=mine.comment_id, token=mine.edit_token)
+    assert len(store.audit_log()) == 1
+    with pytest.raises(CommentNotFound):
+        store.delete_by_token(comment_id=12345, token="x")
+
+
+# -- retention -------------------------------------------------------------------------
+
+
+def test_purge_removes_expired_rows_and_their_children(store: Store, target: Target) -> None:
+    now = T0
+    old = post(store, now=now - timedelta(days=400), session_id="old")
+    keep = post(store, now=now - timedelta(days=10), session_id="new")
+    store.plus_one(comment_id=old.comment_id, session_id="p1", now=now - timedelta(days=399))
+    store.plus_one(comment_id=keep.comment_id, session_id="p1", now=now - timedelta(days=9))
+    store.report(comment_id=old.comment_id, session_id="q1", reason="x")
+    store.report(comment_id=keep.comment_id, session_id="q1", reason="y")
+    late_reply = store.reply(
+        parent_id=old.comment_id,
+        idempotency_key="late-reply",
+        session_id="replier",
+        text="返信",
+        consent=True,
+        now=now - timedelta(days=5),
+    )
+    store.moderate(comment_id=old.comment_id, action="hide", moderator="m", reason="r")
+
+    assert store.purge_expired(retention_days=365, now=now) == 2
+    remaining = target.raw("SELECT id FROM comments")
+    assert remaining == [(keep.comment_id,)]
+    assert target.raw("SELECT comment_id FROM plus_ones") == [(keep.comment_id,)]
+    assert target.raw("SELECT comment_id FROM reports") == [(keep.comment_id,)]
+    assert late_reply.comment_id not in {r[0] for r in remaining}
+    audit = store.audit_log()
+    assert audit["action"].tolist() == ["hide", "purge"]  # the hide row is kept
+    purge_row = audit.iloc[-1]
+    assert pd.isna(purge_row["comment_id"]) and "2 comments" in purge_row["detail"]
+    assert store.purge_expired(retention_days=365, now=now) == 0
+    assert store.audit_log()["action"].tolist() == ["hide", "purge", "purge"]
+    assert target.open().integrity_check()
+    with pytest.raises(InvalidInput):
+        store.purge_expired(retention_days=0)
+
+
+# -- reading ---------------------------------------------------------------------------
+
+
+def _four_statuses(store: Store) -> dict[str, int]:
+    ids = {}
+    ids["visible"] = post(store, text="見える", session_id="a").comment_id
+    ids["hidden"] = post(store, text="隠した", session_id="b").comment_id
+    ids["hidden_auto"] = post(store, text="自動で隠れた", session_id="c").comment_id
+    deleted = post(store, text="消した", session_id="d")
+    ids["deleted"] = deleted.comment_id
+    store.moderate(comment_id=ids["hidden"], action="hide", moderator="m", reason="r")
+    for i in range(3):
+        store.report(comment_id=ids["hidden_auto"], session_id=f"r{i}", reason="x")
+    store.delete_by_token(comment_id=deleted.comment_id, token=deleted.edit_token)
+    return ids
+
+
+def test_hidden_comments_are_absent_everywhere(store: Store) -> None:
+    ids = _four_statuses(store)
+    secret = ["隠した", "自動で隠れた", "消した"]
+    listed = store.list_comments(city=CITY)
+    assert listed["id"].tolist() == [ids["visible"]]
+    summary = store.cell_summary(city=CITY)
+    assert summary["count"].tolist() == [1]
+    assert store.cell_summary(city=CITY, include_replies=True)["count"].tolist() == [1]
+    near = store.similar_nearby(city=CITY, cell=TEST_CELL, factor="mobility")
+    assert near["id"].tolist() == [ids["visible"]]
+    exports = [
+        store.export_csv(city=CITY).decode("utf-8-sig"),
+        json.dumps(store.export_geojson(city=CITY), ensure_ascii=False),
+        store.export_decidim(city=CITY).decode(),
+    ]
+    for blob in exports:
+        assert "見える" in blob
+        for text in secret:
+            assert text not in blob
+    assert len(store.export_geojson(city=CITY)["features"]) == 1
+    everything = store.list_comments(city=CITY, include_hidden=True)
+    assert dict(zip(everything["id"], everything["status"], strict=True)) == {
+        v: k for k, v in ids.items()
+    }
+
+
+def test_list_filters(store: Store) -> None:
+    a = post(store, factor="health", kind="good", town_code="t1", now=T0).comment_id
+    b = post(store, factor="health", kind="idea", town_code="t2", now=T0 + timedelta(hours=1))
+    far = h3.latlng_to_cell(34.7025, 135.4959, 10)  # Osaka
+    c = post(store, cell=far, now=T0 + timedelta(hours=2), session_id="x").comment_id
+    post(store, city="27100", session_id="y")
+    assert len(store.list_comments(city=CITY)) == 3
+    assert store.list_comments(city=CITY, factor="health")["id"].tolist() == [a, b.comment_id]
+    assert store.list_comments(city=CITY, kind="idea")["id"].tolist() == [b.comment_id]
+    assert store.list_comments(city=CITY, town_code="t1")["id"].tolist() == [a]
+    window = store.list_comments(
+        city=CITY, since=T0 + timedelta(minutes=30), until=T0 + timedelta(hours=2)
+    )
+    assert window["id"].tolist() == [b.comment_id]
+    by_parent = store.list_comments(city=CITY, cells=[h3.cell_to_parent(far, 6)])
+    assert by_parent["id"].tolist() == [c]
+    assert store.list_comments(city=CITY, cells=[TEST_CELL])["id"].tolist() == [a, b.comment_id]
+    assert store.list_comments(city=CITY, cells=[]).empty
+    assert store.list_comments(city="99999").empty
+    with pytest.raises(InvalidCell):
+        store.list_comments(city=CITY, cells=[35.6])  # type: ignore[list-item]
+
+
+def test_cell_summary_counts_and_coarsens(store: Store) -> None:
+    neighbour = h3.grid_ring(TEST_CELL, 1)[0]
+    coarse7 = h3.cell_to_parent(TEST_CELL, 7)
+    plan = [
+        (TEST_CELL, "concern"),
+        (TEST_CELL, "concern"),
+        (TEST_CELL, "good"),
+        (neighbour, "idea"),
+        (coarse7, "good"),
+    ]
+    ids = []
+    for i, (cell, kind) in enumerate(plan):
+        ids.append(post(store, cell=cell, kind=kind, session_id=f"s{i}").comment_id)
+    store.plus_one(comment_id=ids[0], session_id="p")
+    post(store, factor="health", session_id="other")
+    fine = store.cell_summary(city=CITY, factor="mobility").set_index("cell")
+    assert fine.loc[TEST_CELL, ["count", "good", "concern", "idea"]].tolist() == [3, 1, 2, 0]
+    assert fine.loc[TEST_CELL, "dominant_kind"] == "concern"
+    assert fine.loc[TEST_CELL, "plus_ones"] == 1
+    assert fine.loc[neighbour, "dominant_kind"] == "idea"
+    assert fine.loc[coarse7, "resolution"] == 7
+    assert store.cell_summary(city=CITY)["count"].sum() == 6
+    parent8 = h3.cell_to_parent(TEST_CELL, 8)
+    coarse = store.cell_summary(city=CITY, factor="mobility", resolution=8).set_index("cell")
+    if h3.cell_to_parent(neighbour, 8) == parent8:
+        assert coarse.loc[parent8, "count"] == 4
+    assert coarse.loc[coarse7, "count"] == 1  # coarser cells stay as they are
+    assert coarse["count"].sum() == 5
+    assert set(coarse["resolution"]) <= {7, 8}
+    tie = store.cell_summary(city=CITY, factor="mobility", resolution=5)
+    assert tie["count"].tolist() == [5]
+    assert tie["dominant_kind"].tolist() == ["concern"]  # 2 concern vs 2 good: concern wins
+    empty = store.cell_summary(city="99999")
+    assert empty.empty and "dominant_kind" in empty.columns
+    with pytest.raises(InvalidInput):
+        store.cell_summary(city=CITY, resolution=16)
+
+
+def test_similar_nearby(store: Store) -> None:
+    by_distance = {}
+    for d in range(4):
+        cell = TEST_CELL if d == 0 else h3.grid_ring(TEST_CELL, d)[0]
+        by_distance[d] = post(store, cell=cell, session_id=f"s{d}").comment_id
+    post(store, factor="health", session_id="other-factor")
+    post(store, city="27100", session_id="other-city")
+    store.reply(
+        parent_id=by_distance[0], idempotency_key="rep", session_id="r", text="t", consent=True
+    )
+    store.plus_one(comment_id=by_distance[1], session_id="fan")
+    near = store.similar_nearby(city=CITY, cell=TEST_CELL, factor="mobility", k=2)
+    assert near["id"].tolist() == [by_distance[0], by_distance[1], by_distance[2]]
+    assert near["distance"].tolist() == [0, 1, 2]
+    assert near.iloc[1]["plus_ones"] == 1
+    only_here = store.similar_nearby(city=CITY, cell=TEST_CELL, factor="mobility", k=0)
+    assert only_here["id"].tolist() == [by_distance[0]]
+    # A coarse query cell finds the fine comments inside its disk.
+    parent6 = h3.cell_to_parent(TEST_CELL, 6)
+    coarse = store.similar_nearby(city=CITY, cell=parent6, factor="mobility", k=1)
+    assert set(coarse["id"]) == set(by_distance.values())
+    inside = store.similar_nearby(city=CITY, cell=parent6, factor="mobility", k=0)
+    assert by_distance[0] in set(inside["id"]) and set(inside["distance"]) == {0}
+
+
+# -- exports ---------------------------------------------------------------------------
+
+
+def test_export_formats(store: Store) -> None:
+    long_text = "長い" * 100 + "\n二行目"
+    first = post(store, text=long_text, town_code="131010001", nickname="花子")
+    post(store, text="=1+1 は数式ではない", kind="idea", session_id="b", factor="health")
+    rows = csv_rows(store.export_csv(city=CITY))
+    assert store.export_csv(city=CITY).startswith(b"\xef\xbb\xbf")
+    assert list(rows[0]) == [
+        "id", "parent_id", "created_at", "city", "cell", "resolution", "town_code", "factor",
+        "factor_ja", "kind", "text", "nickname", "plus_ones", "replies", "scenario_id",
+    ]  # fmt: skip
+    assert rows[0]["text"] == long_text and rows[0]["nickname"] == "花子"
+    assert rows[0]["id"] == str(first.comment_id) and rows[0]["cell"] == TEST_CELL
+    assert rows[0]["created_at"].endswith("Z")
+    assert rows[1]["text"] == "'=1+1 は数式ではない"
+
+    geo = store.export_geojson(city=CITY)
+    assert geo["type"] == "FeatureCollection" and len(geo["features"]) == 2
+    feature = geo["features"][0]
+    assert feature["geometry"]["type"] == "Polygon"
+    ring = feature["geometry"]["coordinates"][0]
+    assert ring[0] == ring[-1] and len(ring) == 7
+    lng, lat = h3.cell_to_latlng(TEST_CELL)[::-1]
+    assert all(abs(x - lng) < 0.01 and abs(y - lat) < 0.01 for x, y in ring)
+    assert feature["properties"]["text"] == long_text
+    assert feature["properties"]["cell"] == TEST_CELL
+    json.dumps(geo, allow_nan=False)
+
+    decidim = csv_rows(
+        store.export_decidim(
+            city=CITY, category_ids={"mobility": 7}, scope_ids={"131010001": 3, CITY: 1}
+        ),
+        delimiter=";",
+    )
+    assert list(decidim[0]) == ["title/ja", "body/ja", "category/id", "scope/id"]
+    assert decidim[0]["title/ja"] == ("長い" * 100)[:60]
+    assert decidim[0]["body/ja"].startswith(long_text)
+    assert "移動・交通" in decidim[0]["body/ja"]
+    assert (decidim[0]["category/id"], decidim[0]["scope/id"]) == ("7", "3")
+    assert (decidim[1]["category/id"], decidim[1]["scope/id"]) == ("", "1")
+    assert decidim[1]["title/ja"] == "'=1+1 は数式ではない"
+    assert not store.export_decidim(city=CITY).startswith(b"\xef\xbb\xbf")
+
+
+@pytest.fixture
+def hostile_posted(store: Store) -> dict[str, int]:
+    ids = {}
+    for i, case in enumerate(ACCEPTED):
+        result = post(store, text=case.text, nickname=case.text[:40], session_id=f"h{i}")
+        ids[case.name] = result.comment_id
+    return ids
+
+
+def test_hostile_strings_are_stored_as_inert_text(
+    store: Store, target: Target, hostile_posted: dict[str, int]
+) -> None:
+    listed = store.list_comments(city=CITY).set_index("id")
+    csv_by_id = {int(r["id"]): r for r in csv_rows(store.export_csv(city=CITY))}
+    geo_by_id = {f["id"]: f["properties"] for f in store.export_geojson(city=CITY)["features"]}
+    decidim = csv_rows(store.export_decidim(city=CITY), delimiter=";")
+    decidim_bodies = {r["body/ja"] for r in decidim}
+    assert len(decidim) == len(ACCEPTED)
+    for case in ACCEPTED:
+        cid = hostile_posted[case.name]
+        expected = sanitize_comment(case.text)
+        assert listed.loc[cid, "text"] == expected, case.name
+        assert geo_by_id[cid]["text"] == expected, case.name
+        assert csv_by_id[cid]["text"] == escape_for_csv_cell(expected), case.name
+        assert any(b.startswith(escape_for_csv_cell(expected)) for b in decidim_bodies)
+        for ch in "\x00\u202e\u202d\u2066\u2069\x1b":
+            assert ch not in listed.loc[cid, "text"]
+        html_safe = escape_for_html(listed.loc[cid, "text"])
+        assert "<" not in html_safe and ">" not in html_safe
+        tooltip = escape_for_deck_tooltip(listed.loc[cid, "text"])
+        assert "{" not in tooltip and "}" not in tooltip and "<" not in tooltip
+    # SQL injection did nothing: every table is still there.
+    assert count(target, "SELECT COUNT(*) FROM comments") == len(ACCEPTED)
+    assert store.integrity_check()
+
+
+@pytest.mark.parametrize("case", REFUSED, ids=lambda h: h.name)
+def test_hostile_strings_refused_with_clear_message(
+    store: Store, target: Target, case: Any
+) -> None:
+    expected = TextTooLong if case.outcome == "too_long" else TextEmpty
+    with pytest.raises(expected) as info:
+        post(store, text=case.text)
+    if case.outcome == "too_long":
+        assert "1000文字以内" in str(info.value) and "1,000 characters" in str(info.value)
+    assert count(target, "SELECT COUNT(*) FROM comments") == 0
+
+
+# -- schema ----------------------------------------------------------------------------
+
+
+def test_migrations_reopen_idempotently(store: Store, target: Target) -> None:
+    assert store.migrations_applied == [1]
+    cid = post(store).comment_id
+    for _ in range(2):
+        again = target.open()
+        try:
+            assert again.migrations_applied == []
+            assert again.list_comments(city=CITY)["id"].tolist() == [cid]
+        finally:
+            again.close()
+    assert target.raw("SELECT version FROM schema_migrations") == [(1,)]
+    target.raw(
+        "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+        (999, "from the future", "2099-01-01T00:00:00.000000Z"),
+    )
+    with pytest.raises(SchemaTooNew):
+        target.open()
+
+
+def test_integrity_check(store: Store) -> None:
+    post(store)
+    assert store.integrity_check() is True
+
+
+# -- SQLite specifics ------------------------------------------------------------------
+
+
+def test_sqlite_file_location_and_pragmas(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DIORAMA_DATABASE_URL", raising=False)
+    monkeypatch.setenv("DIORAMA_DATA_DIR", str(tmp_path / "from-env"))
+    with open_store() as s:
+        assert s.path == tmp_path / "from-env" / "comments.sqlite3"
+        assert s.dialect == "sqlite"
+    assert (tmp_path / "from-env" / "comments.sqlite3").exists()
+    with open_store(data_dir=tmp_path / "param") as s:
+        assert s.path == tmp_path / "param" / "comments.sqlite3"
+    with open_store(tmp_path / "param") as s:  # a folder
+        assert s.path == tmp_path / "param" / "comments.sqlite3"
+    with open_store(f"sqlite:///{tmp_path}/url.sqlite3") as s:
+        assert s.path == tmp_path / "url.sqlite3"
+    monkeypatch.delenv("DIORAMA_DATA_DIR")
+    monkeypatch.chdir(tmp_path)
+    with open_store() as s:
+        assert s.path is not None and s.path.resolve() == tmp_path / "var" / "comments.sqlite3"
+    conn = sqlite3.connect(tmp_path / "var" / "comments.sqlite3")
+    try:
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        triggers = {
+            r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='trigger'")
+        }
+        assert triggers == {"moderation_audit_no_update", "moderation_audit_no_delete"}
+    finally:
+        conn.close()
+
+
+def test_sqlite_enforces_foreign_keys(tmp_path: Path) -> None:
+    with open_store(tmp_path) as s:
+        cid = s.post_comment(**comment_args()).comment_id
+        s.plus_one(comment_id=cid, session_id="p")
+        s.purge_expired(retention_days=1, now=datetime.now(UTC) + timedelta(days=2))
+        assert s.integrity_check()
+    conn = sqlite3.connect(tmp_path / "comments.sqlite3")
+    try:
+        assert conn.execute("SELECT COUNT(*) FROM plus_ones").fetchone() == (0,)
+    finally:
+        conn.close()
