@@ -12,6 +12,8 @@ state.sidebar()
 pages = [
     st.Page("pages/map.py", title=t("page_map"), icon=":material/map:", default=True),
     st.Page("pages/coverage.py", title=t("page_coverage"), icon=":material/directions_walk:"),
+    st.Page("pages/comments.py", title=t("page_comments"), icon=":material/forum:"),
+    st.Page("pages/moderation.py", title=t("page_moderation"), icon=":material/shield:"),
     st.Page("pages/about.py", title=t("page_about"), icon=":material/menu_book:"),
 ]
 st.navigation(pages).run()

@@ -114,6 +114,28 @@ def hex_layer(
     )
 
 
+def count_layer(
+    counts: pd.Series, *, layer_id: str, color: tuple[int, int, int], max_height_m: float = 0.0
+) -> pdk.Layer:
+    """H3HexagonLayer of counts (e.g. comments per cell) in one colour, more opaque with more."""
+    recs = hex_records(counts)
+    top = max((r["v"] for r in recs), default=1)
+    return pdk.Layer(
+        "H3HexagonLayer",
+        id=layer_id,
+        data=recs,
+        get_hexagon="h",
+        get_fill_color=f"[{color[0]},{color[1]},{color[2]},90+165*v/{top}]",
+        get_elevation=f"v*{max_height_m / top}",
+        extruded=max_height_m > 0,
+        stroked=True,
+        get_line_color=[255, 255, 255],
+        line_width_min_pixels=1,
+        pickable=True,
+        auto_highlight=True,
+    )
+
+
 def facility_layer(facilities: gpd.GeoDataFrame, *, kind: str, label: str) -> pdk.Layer:
     """Points of one facility kind; tooltip text (name, kind) escaped."""
     recs = [

@@ -18,6 +18,107 @@ STRINGS: dict[str, dict[str, str]] = {
     "city": {"ja": "市町村", "en": "City"},
     "page_map": {"ja": "地図", "en": "Map"},
     "page_coverage": {"ja": "徒歩圏カバー率", "en": "Walking coverage"},
+    "page_comments": {"ja": "みんなの声", "en": "Citizens' voices"},
+    "page_moderation": {"ja": "モデレーション", "en": "Moderation"},
+    "comments_intro": {
+        "ja": "地図の六角形(約0.1 km²)か町丁を選び、その場所について良いところ・気になるところ・アイデアを"
+        "Well-Being因子とともに投稿できます。アカウントは不要です。住所や位置座標は保存しません。",
+        "en": "Pick a hexagon (~0.1 km²) or a town and say what is good, what worries you or what "
+        "could be done there, with its Well-Being factor. No account needed; no address or "
+        "coordinates are stored.",
+    },
+    "comments_map_note": {
+        "ja": "色は最も多い種類(緑: 良いところ, 赤: 気になるところ, 青: アイデア)、濃さは件数です。"
+        "六角形をクリックすると投稿場所に選ばれます。",
+        "en": "Colour: the most common kind (green good, red concern, blue idea); darker means "
+        "more comments. Click a hexagon to pin your comment there.",
+    },
+    "all": {"ja": "すべて", "en": "All"},
+    "post_title": {"ja": "投稿する", "en": "Post a comment"},
+    "pick_first": {
+        "ja": "まず地図の六角形をクリックするか、町丁を選んでください。",
+        "en": "First click a hexagon on the map or pick a town.",
+    },
+    "pinned_at": {"ja": "投稿場所: 六角形 {cell}", "en": "Pinned to hexagon {cell}"},
+    "similar_nearby": {
+        "ja": "近くに同じ因子の声があります。同じ意見なら新しく書く代わりに +1 できます。",
+        "en": "Similar comments nearby (same factor): +1 one instead of writing it again.",
+    },
+    "ckind": {"ja": "種類", "en": "Kind"},
+    "ckind_good": {"ja": "良いところ", "en": "Good"},
+    "ckind_concern": {"ja": "気になるところ", "en": "Concern"},
+    "ckind_idea": {"ja": "アイデア", "en": "Idea"},
+    "ctext": {"ja": "本文 (1000文字まで)", "en": "Text (up to 1,000 characters)"},
+    "nickname": {"ja": "ニックネーム (任意)", "en": "Nickname (optional)"},
+    "consent": {
+        "ja": "本文・ニックネーム・因子・種類と、選んだ六角形(約0.1 km²)だけが保存され、公開されることに"
+        "同意します。位置座標やIPアドレスは保存しません。{days}日後に自動で削除されます。",
+        "en": "I agree that the text, nickname, factor, kind and the chosen hexagon (~0.1 km²) "
+        "are stored and shown publicly. No coordinates or IP address are stored. Comments "
+        "are deleted automatically after {days} days.",
+    },
+    "need_consent": {
+        "ja": "投稿するには保存への同意が必要です。", "en": "Please agree to the storage terms."
+    },
+    "post": {"ja": "投稿", "en": "Post"},
+    "posted": {
+        "ja": "投稿しました (番号 #{id})。下の削除用コードは今だけ表示されます。控えてください。",
+        "en": "Posted (#{id}). The deletion code below is shown only now: keep it.",
+    },
+    "token_note": {
+        "ja": "このコードがあれば「自分の投稿を削除」からいつでも削除できます。",
+        "en": "With this code you can delete your comment at any time under 'Delete my comment'.",
+    },
+    "comments_list": {"ja": "寄せられた声", "en": "Comments"},
+    "since": {"ja": "この日以降", "en": "Since"},
+    "n_comments": {"ja": "{n}件", "en": "{n} comments"},
+    "anonymous": {"ja": "匿名", "en": "anonymous"},
+    "reply": {"ja": "返信", "en": "Reply"},
+    "report": {"ja": "不適切として報告", "en": "Report"},
+    "report_reason": {"ja": "理由 (任意)", "en": "Reason (optional)"},
+    "delete_mine": {"ja": "自分の投稿を削除", "en": "Delete my comment"},
+    "comment_id": {"ja": "投稿番号", "en": "Comment number"},
+    "edit_token": {"ja": "削除用コード", "en": "Deletion code"},
+    "delete": {"ja": "削除", "en": "Delete"},
+    "deleted": {"ja": "削除しました。", "en": "Deleted."},
+    "wrong_token": {
+        "ja": "番号またはコードが違います。", "en": "The number or the code does not match."
+    },
+    "export_csv": {"ja": "声をCSVで保存", "en": "Comments as CSV"},
+    "export_geojson": {"ja": "声をGeoJSON(六角形)で保存", "en": "Comments as GeoJSON (hexagons)"},
+    "export_decidim": {"ja": "Decidim提案形式で保存", "en": "Decidim proposals (CSV)"},
+    "lifecycle": {
+        "ja": "データの扱い: 同意を得た投稿のみ保存し、{days}日で自動削除します。報告が3件集まった投稿は"
+        "確認まで非表示になり、非表示・削除はすべて記録されます。",
+        "en": "Data lifecycle: only consented posts are stored, and they are deleted after {days} "
+        "days. A comment reported 3 times is hidden until a moderator decides; every hide and "
+        "delete is logged.",
+    },
+    "login": {"ja": "ログイン", "en": "Log in"},
+    "login_failed": {"ja": "パスワードが違います。", "en": "Wrong password."},
+    "password": {"ja": "パスワード", "en": "Password"},
+    "mod_who": {"ja": "お名前 (記録に残ります)", "en": "Your name (written to the audit log)"},
+    "mod_not_configured": {
+        "ja": "モデレーターのパスワードが未設定です。.streamlit/secrets.toml の moderator_password か"
+        "環境変数 DIORAMA_MODERATOR_PASSWORD を設定してください。",
+        "en": "No moderator password is configured: set moderator_password in "
+        ".streamlit/secrets.toml or DIORAMA_MODERATOR_PASSWORD.",
+    },
+    "mod_as": {"ja": "モデレーター: {who}", "en": "Moderating as {who}"},
+    "mod_queue": {"ja": "確認待ち ({n}件)", "en": "Queue ({n})"},
+    "mod_state": {"ja": "状態: {status} / 報告: {reports}件", "en": "Status: {status}, reports: {reports}"},
+    "mod_reason": {"ja": "理由 (必須・記録されます)", "en": "Reason (required, logged)"},
+    "mod_hide": {"ja": "非表示にする", "en": "Hide"},
+    "mod_restore": {"ja": "表示に戻す", "en": "Restore"},
+    "mod_delete": {"ja": "削除する", "en": "Delete"},
+    "purge_title": {"ja": "保存期間を過ぎた投稿の削除", "en": "Purge expired comments"},
+    "purge_text": {
+        "ja": "{days}日より古い投稿と、その+1・報告を削除します(記録に残ります)。",
+        "en": "Deletes comments older than {days} days with their +1s and reports (logged).",
+    },
+    "purge_now": {"ja": "今すぐ削除", "en": "Purge now"},
+    "purged": {"ja": "{n}件を削除しました。", "en": "Purged {n} comments."},
+    "audit": {"ja": "操作の記録 (追記のみ)", "en": "Audit log (append-only)"},
     "page_about": {"ja": "データと出典", "en": "Data and sources"},
     "kpi": {"ja": "表示する指標", "en": "Indicator"},
     "kpi_dist": {"ja": "最寄り施設までの距離 (m)", "en": "Distance to nearest (m)"},

@@ -1048,6 +1048,8 @@ class Store:
             The columns of :meth:`list_comments` plus ``distance`` (grid steps), nearest
             first, then most +1s.
         """
+        import pandas as pd
+
         origin = validate_cell(cell)
         if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k <= 10:
             raise InvalidInput("範囲が正しくありません。", "k must be an int between 0 and 10")
@@ -1057,7 +1059,8 @@ class Store:
         comments = comments[comments["parent_id"].isna()]
         mapped = [_to_resolution(c, resolution) for c in comments["cell"]]
         keep = [m in disk for m in mapped]
-        near = comments[keep].copy()
+        # a boolean Series, not a list: an empty list would select no *columns*
+        near = comments[pd.Series(keep, index=comments.index, dtype=bool)].copy()
         near["distance"] = [
             int(h3.grid_distance(origin, m)) for m, ok in zip(mapped, keep, strict=True) if ok
         ]

@@ -1,0 +1,193 @@
+"""Citizens' voices: pin a comment on a hexagon or a town, +1, reply, report; all as plain text."""
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from geo import deck, grid
+from geo.errors import DioramaError
+from ui import state
+from ui.cache import get_bundle
+from ui.i18n import t
+from ui.voices import (
+    KIND_COLORS,
+    PIN_RESOLUTION,
+    error_text,
+    factor_labels,
+    get_store,
+    kind_labels,
+    new_key,
+    pin_cells,
+    retention_days,
+    show_comment,
+    town_cells,
+)
+from ui.widgets import attribution
+
+state.require_app()
+ss = st.session_state
+b = get_bundle(ss[state.CITY])
+store = get_store()
+sid = ss[state.SESSION_ID]
+ss.setdefault("c_post_key", new_key())
+ss.setdefault("c_plus", set())
+ss.setdefault("c_reported", set())
+factors = factor_labels()
+kinds = kind_labels()
+any_factor = {None: t("all"), **factors}
+any_kind = {None: t("all"), **kinds}
+
+st.title(t("page_comments"))
+st.caption(t("comments_intro"))
+
+# --- the map: comments per cell, coloured by their most common kind, over a pin grid -----
+c1, c2 = st.columns([3, 1])
+f_map = c1.selectbox(t("factor"), list(any_factor), key="c_map_factor",
+                     format_func=any_factor.__getitem__)
+res = c2.select_slider(t("resolution"), options=[7, 8, 9], value=PIN_RESOLUTION, key="c_res")
+summary = store.cell_summary(city=b.id, factor=f_map, resolution=res)
+pins = pd.Series(0.0, index=pin_cells(b))
+layers = [deck.hex_layer(pins, layer_id="pin", vmin=0, vmax=1), deck.boundary_layer(b.boundary)]
+for kind, color in KIND_COLORS.items():
+    part = summary[summary["dominant_kind"] == kind]
+    counts = pd.Series(part["count"].to_numpy(dtype=float), index=grid.to_cells(part["cell"]))
+    layers.append(deck.count_layer(counts, layer_id=f"c_{kind}", color=color))
+event = st.pydeck_chart(deck.deck(layers, view=deck.view_of(b.boundary)), on_select="rerun",
+                        selection_mode="single-object", key="c_map", height=460)
+st.caption(t("comments_map_note"))
+picked = [o for objs in (event.selection.get("objects", {}) or {}).values() for o in objs] \
+    if event else []
+if picked:
+    cell = str(picked[0]["h"])
+    if grid.resolution_of(grid.to_cells([cell]))[0] > PIN_RESOLUTION:
+        cell = grid.to_strings(grid.parents(grid.to_cells([cell]), PIN_RESOLUTION))[0]
+    ss["c_cell"] = cell
+
+# --- the non-map path: pick a town -------------------------------------------------------
+towns = town_cells(b)
+if towns and b.towns is not None:
+    names = dict(zip(b.towns["town_code"], b.towns["name"], strict=True))
+    code = st.selectbox(t("town_pick"), [c for c in names if c in towns], index=None,
+                        format_func=names.__getitem__, key="c_town")
+    if code is not None and ss.get("c_town_used") != code:
+        ss["c_cell"], ss["c_town_used"] = towns[code], code
+
+# --- the form --------------------------------------------------------------------------
+st.subheader(t("post_title"))
+cell = ss.get("c_cell")
+if cell is None:
+    st.info(t("pick_first"))
+else:
+    st.write(t("pinned_at", cell=cell))
+    factor = st.selectbox(t("factor"), list(factors), format_func=factors.__getitem__,
+                          key="c_factor")
+    similar = store.similar_nearby(city=b.id, cell=cell, factor=factor)
+    if len(similar):
+        with st.container(border=True):
+            st.caption(t("similar_nearby"))
+            for _, row in similar.head(5).iterrows():
+                show_comment(row, factors=factors)
+                if st.button(f"+1 ({int(row['plus_ones'])})", key=f"sim_plus_{row['id']}",
+                             disabled=int(row["id"]) in ss["c_plus"]):
+                    store.plus_one(comment_id=int(row["id"]), session_id=sid)
+                    ss["c_plus"].add(int(row["id"]))
+                    st.rerun()
+    with st.form("c_form", clear_on_submit=False):
+        kind = st.radio(t("ckind"), list(kinds), format_func=kinds.__getitem__,
+                        horizontal=True, key="c_kind")
+        text = st.text_area(t("ctext"), max_chars=1000, key="c_text")
+        nickname = st.text_input(t("nickname"), max_chars=40, key="c_nick")
+        consent = st.checkbox(t("consent", days=retention_days()), key="c_consent")
+        sent = st.form_submit_button(t("post"), type="primary")
+    if sent:
+        if not consent:
+            st.error(t("need_consent"))
+        else:
+            try:
+                r = store.post_comment(
+                    idempotency_key=ss["c_post_key"], session_id=sid, cell=cell,
+                    factor=factor, kind=kind, text=text, nickname=nickname or None,
+                    town_code=ss.get("c_town_used"), city=b.id, consent=True)
+            except DioramaError as exc:
+                st.error(error_text(exc))
+            else:
+                if r.created:
+                    ss["c_last"] = {"id": r.comment_id, "token": r.edit_token}
+                ss["c_post_key"] = new_key()
+                for k in ("c_text", "c_nick", "c_consent"):
+                    ss.pop(k, None)
+                st.rerun()
+last = ss.get("c_last")
+if last:
+    st.success(t("posted", id=last["id"]))
+    st.code(last["token"], language=None)
+    st.caption(t("token_note"))
+
+# --- the list --------------------------------------------------------------------------
+st.subheader(t("comments_list"))
+f1, f2, f3 = st.columns(3)
+f_factor = f1.selectbox(t("factor"), list(any_factor), key="c_f_factor",
+                        format_func=any_factor.__getitem__)
+f_kind = f2.selectbox(t("ckind"), list(any_kind), key="c_f_kind",
+                      format_func=any_kind.__getitem__)
+f_since = f3.date_input(t("since"), value=None, key="c_f_since")
+rows = store.list_comments(
+    city=b.id, factor=f_factor, kind=f_kind,
+    since=pd.Timestamp(f_since, tz="UTC").to_pydatetime() if f_since else None)
+top = rows[rows["parent_id"].isna()].sort_values("created_at", ascending=False)
+replies = rows[rows["parent_id"].notna()]
+st.caption(t("n_comments", n=len(top)))
+for _, row in top.head(100).iterrows():
+    cid = int(row["id"])
+    with st.container(border=True):
+        show_comment(row, factors=factors)
+        a, r_, p_ = st.columns([1, 2, 2])
+        if a.button(f"+1 ({int(row['plus_ones'])})", key=f"plus_{cid}",
+                    disabled=cid in ss["c_plus"]):
+            store.plus_one(comment_id=cid, session_id=sid)
+            ss["c_plus"].add(cid)
+            st.rerun()
+        for _, rep in replies[replies["parent_id"] == cid].iterrows():
+            st.markdown("↳")
+            show_comment(rep, factors=factors)
+        with r_.popover(t("reply")):
+            rtext = st.text_area(t("ctext"), max_chars=1000, key=f"rtext_{cid}")
+            rconsent = st.checkbox(t("consent", days=retention_days()), key=f"rcons_{cid}")
+            if st.button(t("post"), key=f"rsend_{cid}", disabled=not rconsent):
+                try:
+                    store.reply(parent_id=cid, idempotency_key=ss.setdefault(
+                        f"rkey_{cid}", new_key()), session_id=sid, text=rtext, consent=True)
+                except DioramaError as exc:
+                    st.error(error_text(exc))
+                else:
+                    ss.pop(f"rkey_{cid}", None)
+                    st.rerun()
+        with p_.popover(t("report"), disabled=cid in ss["c_reported"]):
+            reason = st.text_input(t("report_reason"), key=f"rreason_{cid}")
+            if st.button(t("report"), key=f"rep_{cid}"):
+                store.report(comment_id=cid, session_id=sid, reason=reason or "-")
+                ss["c_reported"].add(cid)
+                st.rerun()
+
+# --- my comment, exports ------------------------------------------------------------------
+with st.expander(t("delete_mine")):
+    did = st.number_input(t("comment_id"), min_value=1, step=1, key="c_del_id")
+    token = st.text_input(t("edit_token"), type="password", key="c_del_token")
+    if st.button(t("delete"), key="c_del"):
+        try:
+            ok = store.delete_by_token(comment_id=int(did), token=token)
+        except DioramaError as exc:
+            st.error(error_text(exc))
+        else:
+            (st.success if ok else st.error)(t("deleted") if ok else t("wrong_token"))
+e1, e2, e3 = st.columns(3)
+e1.download_button(t("export_csv"), store.export_csv(city=b.id),
+                   file_name=f"{b.id}_comments.csv", mime="text/csv")
+e2.download_button(t("export_geojson"),
+                   json.dumps(store.export_geojson(city=b.id), ensure_ascii=False),
+                   file_name=f"{b.id}_comments.geojson", mime="application/geo+json")
+e3.download_button(t("export_decidim"), store.export_decidim(city=b.id),
+                   file_name=f"{b.id}_decidim_proposals.csv", mime="text/csv")
+st.caption(t("lifecycle", days=retention_days()))
+attribution(b)

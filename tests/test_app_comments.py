@@ -1,0 +1,198 @@
+"""AppTest flows of the comments and moderation pages against a fresh SQLite store per test."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from geo.store import open_store
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+TOWN = "102012400"  # 粕川町稲里
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def fresh_store(tmp_path, monkeypatch):
+    monkeypatch.setenv("DIORAMA_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("DIORAMA_DATABASE_URL", raising=False)
+    monkeypatch.setenv("DIORAMA_MODERATOR_PASSWORD", PASSWORD)
+    return tmp_path
+
+
+def session(page: str = "pages/comments.py") -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def post(at: AppTest, text: str, *, kind: str = "concern", factor: str = "mobility") -> None:
+    at.selectbox(key="c_town").select(TOWN).run()
+    at.selectbox(key="c_factor").select(factor).run()
+    at.radio(key="c_kind").set_value(kind)
+    at.text_area(key="c_text").input(text)
+    at.checkbox(key="c_consent").check()
+    at.button[[b.label for b in at.button].index("投稿")].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def texts(at: AppTest) -> list[str]:
+    return [m.value for m in at.markdown]
+
+
+def layer_cells(at: AppTest) -> dict[str, list[str]]:
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    return {layer["id"]: [d["h"] for d in layer["data"]] for layer in spec["layers"]
+            if str(layer["id"]).startswith("c_")}
+
+
+def test_post_is_visible_in_list_and_layer():
+    at = session()
+    post(at, "バス停が遠くて通院が大変です")
+    assert any("バス停が遠くて通院が大変です" in m for m in texts(at))
+    cell = at.session_state["c_cell"]
+    assert cell in layer_cells(at)["c_concern"]
+    assert at.session_state["c_last"]["token"]  # shown once for deletion
+
+
+def test_retried_submission_does_not_duplicate():
+    at = session()
+    key = at.session_state["c_post_key"]
+    post(at, "同じ内容")
+    first = at.session_state["c_last"]["id"]
+    # the browser retries the same submission (e.g. the reply was lost): same key again
+    at.session_state["c_post_key"] = key
+    post(at, "同じ内容")
+    assert at.session_state["c_last"]["id"] == first
+    listed = open_store().list_comments(city="maebashi")
+    assert list(listed["text"]) == ["同じ内容"]
+
+
+def test_plus_one_once_per_session():
+    at = session()
+    post(at, "公園がきれい", kind="good", factor="public_space")
+    cid = at.session_state["c_last"]["id"]
+    at.button(key=f"plus_{cid}").click().run()
+    assert at.button(key=f"plus_{cid}").disabled
+    assert at.button(key=f"plus_{cid}").label == "+1 (1)"
+    other = session()
+    other.button(key=f"plus_{cid}").click().run()
+    assert other.button(key=f"plus_{cid}").label == "+1 (2)"
+
+
+def test_reply_is_threaded_under_its_comment():
+    at = session()
+    post(at, "親コメント")
+    cid = at.session_state["c_last"]["id"]
+    at.text_area(key=f"rtext_{cid}").input("返信です")
+    at.checkbox(key=f"rcons_{cid}").check().run()
+    at.button(key=f"rsend_{cid}").click().run()
+    assert not at.exception
+    md = texts(at)
+    assert md.index("返信です") > md.index("親コメント")
+
+
+def test_three_reports_hide_and_moderator_restores():
+    author = session()
+    post(author, "問題のある投稿かも")
+    cid = author.session_state["c_last"]["id"]
+    for _ in range(3):
+        s = session()
+        s.text_input(key=f"rreason_{cid}").input("spam")
+        s.button(key=f"rep_{cid}").click().run()
+        assert not s.exception
+    viewer = session()
+    assert "問題のある投稿かも" not in texts(viewer)
+
+    mod = session("pages/moderation.py")
+    mod.text_input[0].input("山田")
+    mod.text_input[1].input(PASSWORD)
+    mod.button[0].click().run()
+    assert not mod.exception
+    assert "問題のある投稿かも" in texts(mod)
+    mod.text_input(key=f"mreason_{cid}").input("問題なし").run()
+    mod.button(key=f"m_restore_{cid}").click().run()
+    assert not mod.exception
+    log = open_store().audit_log(comment_id=cid)
+    assert "restore" in set(log["action"])
+    assert "問題のある投稿かも" in texts(session())
+
+
+def test_wrong_password_is_refused():
+    mod = session("pages/moderation.py")
+    mod.text_input[0].input("誰か")
+    mod.text_input[1].input("wrong")
+    mod.button[0].click().run()
+    assert any("パスワードが違います" in e.value for e in mod.error)
+    assert "mod_name" not in mod.session_state or not mod.session_state["mod_name"]
+
+
+def test_purge_removes_expired_rows():
+    store = open_store()
+    old = datetime.now(UTC) - timedelta(days=400)
+    store.post_comment(idempotency_key="old-1", session_id="s", cell="892f5a32803ffff",
+                       factor="mobility", kind="idea", text="古い投稿", city="maebashi",
+                       consent=True, now=old)
+    assert "古い投稿" in texts(session())
+    mod = session("pages/moderation.py")
+    mod.text_input[0].input("山田")
+    mod.text_input[1].input(PASSWORD)
+    mod.button[0].click().run()
+    mod.button(key="m_purge").click().run()
+    assert not mod.exception
+    assert any("1件を削除" in s.value for s in mod.success)
+    assert "古い投稿" not in texts(session())
+
+
+def test_delete_by_token():
+    at = session()
+    post(at, "消したい投稿")
+    last = at.session_state["c_last"]
+    assert at.code[0].value == last["token"]
+    at.number_input(key="c_del_id").set_value(last["id"])
+    at.text_input(key="c_del_token").input("not-the-token")
+    at.button(key="c_del").click().run()
+    assert any("一致しません" in e.value for e in at.error)
+    at.text_input(key="c_del_token").input(last["token"])
+    at.button(key="c_del").click().run()
+    assert any("削除しました" in s.value for s in at.success)
+    assert "消したい投稿" not in texts(session())
+
+
+def test_hostile_text_is_rendered_inert():
+    at = session()
+    payload = "<script>alert(1)</script> [x](javascript:alert(1)) {h}"
+    post(at, payload)
+    shown = [m for m in texts(at) if "alert" in m]
+    assert shown and all("<script>" not in m for m in shown)
+    assert all("](javascript:" not in m for m in shown)
+
+
+def test_hostile_corpus_on_the_page_and_in_the_map_payload():
+    from hostile_strings import HOSTILE
+    from markdown_it import MarkdownIt
+
+    store = open_store()
+    accepted = [h for h in HOSTILE if h.outcome == "accepted"]
+    for i, h in enumerate(accepted):
+        store.post_comment(idempotency_key=f"h{i}", session_id=f"s{i}", cell="892f5a32803ffff",
+                           factor="mobility", kind="concern", text=h.text, nickname=h.text[:40],
+                           city="maebashi", consent=True)
+    at = session()
+    md = MarkdownIt("commonmark")
+    for m in texts(at):
+        html = md.render(m)
+        # whatever the text was, markdown renders it to plain paragraphs: no tags, no links
+        assert "<script" not in html and "<img" not in html and "<a " not in html, m
+        assert "<iframe" not in html and "<svg" not in html and "<style" not in html, m
+    # the comment layers carry cell ids and counts only: no text, no coordinates
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    for layer in spec["layers"]:
+        if str(layer["id"]).startswith("c_"):
+            assert all(set(d) == {"h", "v"} for d in layer["data"])

@@ -1,0 +1,92 @@
+"""Comments in the UI: the shared store, the pin grid, and rendering a comment as inert text."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from geo import grid
+from geo.bundle import CityBundle
+from geo.store import FACTORS, Store, open_store
+from geo.text import escape_for_markdown
+
+from .i18n import lang, t
+
+#: Resolution at which citizens pin comments: about 0.1 km², so a pin never points to a house.
+PIN_RESOLUTION = 9
+#: Days a comment is kept before the purge removes it (``DIORAMA_RETENTION_DAYS`` overrides).
+DEFAULT_RETENTION_DAYS = 365
+KIND_COLORS = {"good": (26, 152, 80), "concern": (215, 48, 39), "idea": (69, 117, 180)}
+KIND_ICONS = {"good": "👍", "concern": "⚠️", "idea": "💡"}
+
+
+def retention_days() -> int:
+    """How long comments are kept, in days."""
+    return int(os.environ.get("DIORAMA_RETENTION_DAYS", DEFAULT_RETENTION_DAYS))
+
+
+def store_location() -> str:
+    """Where the store lives: ``DIORAMA_DATABASE_URL``, else the SQLite data directory."""
+    return os.environ.get("DIORAMA_DATABASE_URL") or os.environ.get("DIORAMA_DATA_DIR", "var")
+
+
+@st.cache_resource(show_spinner=False)
+def _open(location: str) -> Store:
+    return open_store(location)
+
+
+def get_store() -> Store:
+    """The comment store shared by all sessions (one per configured location)."""
+    return _open(store_location())
+
+
+def factor_labels() -> dict[str, str]:
+    """``{factor key: "group / name"}`` in the session's language (a pure lookup)."""
+    if lang() == "ja":
+        return {f.key: f"{f.group} / {f.ja}" for f in FACTORS}
+    return {f.key: f.en for f in FACTORS}
+
+
+def kind_labels() -> dict[str, str]:
+    """``{comment kind: label with icon}``."""
+    return {k: f"{KIND_ICONS[k]} {t('ckind_' + k)}" for k in ("good", "concern", "idea")}
+
+
+def town_cells(b: CityBundle) -> dict[str, str]:
+    """For each town, the pin cell holding most of its people (the non-map way to pin)."""
+    if b.pieces is None:
+        return {}
+    p = b.pieces.assign(parent=grid.parents(b.pieces["cell"].to_numpy(), PIN_RESOLUTION))
+    by = p.groupby(["town_code", "parent"])["value"].sum().reset_index()
+    top = by.sort_values("value").groupby("town_code").tail(1)
+    ids = grid.to_strings(top["parent"].to_numpy())
+    return dict(zip(top["town_code"], ids, strict=True))
+
+
+def pin_cells(b: CityBundle) -> np.ndarray:
+    """The cells one may pin on: the city's populated (or network) cells at pin resolution."""
+    return np.unique(grid.parents(b.cells, PIN_RESOLUTION))
+
+
+def new_key() -> str:
+    """A fresh idempotency key for the next submission."""
+    return uuid.uuid4().hex
+
+
+def show_comment(row: pd.Series, *, factors: dict[str, str]) -> None:
+    """One comment as inert text: user text only ever passes through escape_for_markdown."""
+    kinds = kind_labels()
+    who = escape_for_markdown(row["nickname"]) if row.get("nickname") else t("anonymous")
+    when = pd.Timestamp(row["created_at"]).strftime("%Y-%m-%d")
+    st.markdown(f"**{kinds[row['kind']]}** · {factors.get(row['factor'], row['factor'])} · "
+                f"{who} · {when} · #{int(row['id'])}")
+    st.markdown(escape_for_markdown(str(row["text"])))
+
+
+def error_text(exc: Exception) -> str:
+    """An error's message in the session's language (the store's errors carry both)."""
+    return str(getattr(exc, f"message_{lang()}", None) or exc)
