@@ -114,6 +114,24 @@ def hex_layer(
     )
 
 
+def pin_layer(cells: np.ndarray, *, layer_id: str = "pin") -> pdk.Layer:
+    """Faint, pickable hexagons a citizen can click to choose where a comment goes."""
+    return pdk.Layer(
+        "H3HexagonLayer",
+        id=layer_id,
+        data=[{"h": h} for h in grid.to_strings(cells)],
+        get_hexagon="h",
+        get_fill_color=[160, 160, 160, 40],
+        get_line_color=[120, 120, 120, 90],
+        line_width_min_pixels=0.5,
+        stroked=True,
+        filled=True,
+        pickable=True,
+        auto_highlight=True,
+        highlight_color=[255, 200, 0, 160],
+    )
+
+
 def count_layer(
     counts: pd.Series, *, layer_id: str, color: tuple[int, int, int], max_height_m: float = 0.0
 ) -> pdk.Layer:
@@ -175,11 +193,14 @@ def boundary_layer(boundary: gpd.GeoDataFrame, *, tolerance: float = 0.0003) -> 
     )
 
 
-def view_of(boundary: gpd.GeoDataFrame, *, pitch: float = 0.0) -> pdk.ViewState:
-    """Initial view centred on the boundary."""
+def view_of(
+    boundary: gpd.GeoDataFrame, *, pitch: float = 0.0, height_px: int = 560
+) -> pdk.ViewState:
+    """Initial view centred on the boundary, zoomed so it fits a map ``height_px`` tall."""
     minx, miny, maxx, maxy = boundary.total_bounds
-    span = max(maxx - minx, maxy - miny)
-    zoom = float(np.clip(np.log2(360 / max(span, 1e-6)) + 0.4, 8, 16))
+    # degrees of latitude span a little more on screen than longitude at Japan's latitudes
+    span = max(maxx - minx, (maxy - miny) * 1.25)
+    zoom = float(np.clip(np.log2(360 / max(span, 1e-6) * height_px / 600), 8, 16))
     return pdk.ViewState(longitude=(minx + maxx) / 2, latitude=(miny + maxy) / 2, zoom=zoom,
                          pitch=pitch, bearing=0)
 

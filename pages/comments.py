@@ -47,13 +47,13 @@ f_map = c1.selectbox(t("factor"), list(any_factor), key="c_map_factor",
                      format_func=any_factor.__getitem__)
 res = c2.select_slider(t("resolution"), options=[7, 8, 9], value=PIN_RESOLUTION, key="c_res")
 summary = store.cell_summary(city=b.id, factor=f_map, resolution=res)
-pins = pd.Series(0.0, index=pin_cells(b))
-layers = [deck.hex_layer(pins, layer_id="pin", vmin=0, vmax=1), deck.boundary_layer(b.boundary)]
+layers = [deck.pin_layer(pin_cells(b)), deck.boundary_layer(b.boundary)]
 for kind, color in KIND_COLORS.items():
     part = summary[summary["dominant_kind"] == kind]
     counts = pd.Series(part["count"].to_numpy(dtype=float), index=grid.to_cells(part["cell"]))
     layers.append(deck.count_layer(counts, layer_id=f"c_{kind}", color=color))
-event = st.pydeck_chart(deck.deck(layers, view=deck.view_of(b.boundary)), on_select="rerun",
+event = st.pydeck_chart(deck.deck(layers, view=deck.view_of(b.boundary, height_px=460)),
+                        on_select="rerun",
                         selection_mode="single-object", key="c_map", height=460)
 st.caption(t("comments_map_note"))
 picked = [o for objs in (event.selection.get("objects", {}) or {}).values() for o in objs] \

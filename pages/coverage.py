@@ -83,7 +83,8 @@ else:
     st.subheader(t("kpi_dist"))
     values = kpis[f"dist_{kind}"]
 layers = [deck.hex_layer(values), deck.boundary_layer(b.boundary)]
-st.pydeck_chart(deck.deck(layers, view=deck.view_of(b.boundary)), key="cov_chart", height=480)
+st.pydeck_chart(deck.deck(layers, view=deck.view_of(b.boundary, height_px=480)), key="cov_chart",
+                height=480)
 if len(values):
     legend(t("kpi_uncovered") if b.has_population else t("kpi_dist"),
            float(values.min()), float(values.max()))

@@ -21,7 +21,8 @@ PIN_RESOLUTION = 9
 #: Days a comment is kept before the purge removes it (``DIORAMA_RETENTION_DAYS`` overrides).
 DEFAULT_RETENTION_DAYS = 365
 KIND_COLORS = {"good": (26, 152, 80), "concern": (215, 48, 39), "idea": (69, 117, 180)}
-KIND_ICONS = {"good": "👍", "concern": "⚠️", "idea": "💡"}
+KIND_ICONS = {"good": ":material/thumb_up:", "concern": ":material/warning:",
+              "idea": ":material/lightbulb:"}
 
 
 def retention_days() -> int:
@@ -52,8 +53,8 @@ def factor_labels() -> dict[str, str]:
 
 
 def kind_labels() -> dict[str, str]:
-    """``{comment kind: label with icon}``."""
-    return {k: f"{KIND_ICONS[k]} {t('ckind_' + k)}" for k in ("good", "concern", "idea")}
+    """``{comment kind: label}``."""
+    return {k: t("ckind_" + k) for k in ("good", "concern", "idea")}
 
 
 def town_cells(b: CityBundle) -> dict[str, str]:
@@ -82,7 +83,7 @@ def show_comment(row: pd.Series, *, factors: dict[str, str]) -> None:
     kinds = kind_labels()
     who = escape_for_markdown(row["nickname"]) if row.get("nickname") else t("anonymous")
     when = pd.Timestamp(row["created_at"]).strftime("%Y-%m-%d")
-    st.markdown(f"**{kinds[row['kind']]}** · {factors.get(row['factor'], row['factor'])} · "
+    st.markdown(f"{KIND_ICONS[row['kind']]} **{kinds[row['kind']]}** · {factors.get(row['factor'], row['factor'])} · "
                 f"{who} · {when} · #{int(row['id'])}")
     st.markdown(escape_for_markdown(str(row["text"])))
 
