@@ -77,6 +77,36 @@ def _print_table(payload: dict[str, Any]) -> None:
         print(f"{k:<20}{r['radius_m']:>7.0f}m{r['facilities']:>11}{cov:>12}{pop:>12}  {rate}")
 
 
+def _comments(args: argparse.Namespace) -> int:
+    """Comment lifecycle from the command line (for cron jobs and the city's minutes)."""
+    import os
+
+    from .store import open_store
+
+    with open_store(args.database) as store:
+        if args.action == "purge":
+            days = args.days or int(os.environ.get("DIORAMA_RETENTION_DAYS", "365"))
+            n = store.purge_expired(retention_days=days, actor="cli")
+            print(f"purged {n} comments older than {days} days")
+        elif args.action == "check":
+            ok = store.integrity_check()
+            print("integrity: ok" if ok else "integrity: FAILED")
+            return 0 if ok else 1
+        else:
+            if args.format == "csv":
+                data = store.export_csv(city=args.city)
+            elif args.format == "decidim":
+                data = store.export_decidim(city=args.city)
+            else:
+                data = json.dumps(store.export_geojson(city=args.city),
+                                  ensure_ascii=False).encode("utf-8")
+            if args.output:
+                args.output.write_bytes(data)
+            else:
+                sys.stdout.buffer.write(data)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``diorama`` command."""
     p = argparse.ArgumentParser(prog="diorama", description="Well-Being Diorama command line")
@@ -92,6 +122,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     c.add_argument("--frequent-departures", type=int, default=FREQUENT_DEPARTURES)
     c.add_argument("--json", action="store_true", help="print JSON")
     sub.add_parser("cities", help="list the built city bundles")
+    cm = sub.add_parser("comments", help="citizens' comments: purge, export, check")
+    cm.add_argument("action", choices=["purge", "export", "check"])
+    cm.add_argument("--days", type=int, default=None,
+                    help="retention in days for purge (default: DIORAMA_RETENTION_DAYS or 365)")
+    cm.add_argument("--city", default="maebashi")
+    cm.add_argument("--format", choices=["csv", "geojson", "decidim"], default="csv")
+    cm.add_argument("--output", "-o", type=Path, help="file to write (default: stdout)")
+    cm.add_argument("--database", help="database URL or SQLite folder (default: environment)")
     a = sub.add_parser("app", help="run the web app (streamlit run app.py)")
     a.add_argument("streamlit_args", nargs=argparse.REMAINDER)
     args = p.parse_args(argv)
@@ -121,6 +159,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.cmd == "cities":
             for city in bundle_mod.list_cities():
                 print(city)
+        elif args.cmd == "comments":
+            return _comments(args)
         elif args.cmd == "app":
             app = Path(__file__).resolve().parent.parent / "app.py"
             return subprocess.call(  # noqa: S603 - our own interpreter and app path

@@ -159,3 +159,29 @@ def test_build_strict_fails_with_the_located_message(tmp_path, monkeypatch, caps
     assert cli.main(["build", "--strict", "tiny"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: build: towns.geojson, row 3, column '総人口'")
+
+
+def test_comments_purge_export_and_check(tmp_path, capsys):
+    from datetime import UTC, datetime, timedelta
+
+    from geo.store import open_store
+
+    store = open_store(str(tmp_path))
+    old = datetime.now(UTC) - timedelta(days=400)
+    store.post_comment(idempotency_key="k-old", session_id="s1", cell="892e7415873ffff",
+                       factor="mobility", kind="concern", text="古い", city="maebashi",
+                       consent=True, now=old)
+    store.post_comment(idempotency_key="k-new", session_id="s2", cell="892e7415873ffff",
+                       factor="mobility", kind="idea", text="新しい", city="maebashi",
+                       consent=True)
+    store.close()
+    db = ["--database", str(tmp_path)]
+    assert cli.main(["comments", "purge", "--days", "365", *db]) == 0
+    assert "purged 1 comments" in capsys.readouterr().out
+    out = tmp_path / "c.geojson"
+    assert cli.main(["comments", "export", "--format", "geojson", "-o", str(out), *db]) == 0
+    gj = json.loads(out.read_text(encoding="utf-8"))
+    assert [f["properties"]["text"] for f in gj["features"]] == ["新しい"]
+    assert gj["features"][0]["geometry"]["type"] == "Polygon"
+    assert cli.main(["comments", "check", *db]) == 0
+    assert "integrity: ok" in capsys.readouterr().out
