@@ -13,6 +13,7 @@ from ui.i18n import t
 from ui.voices import (
     KIND_COLORS,
     PIN_RESOLUTION,
+    cell_towns,
     error_text,
     factor_labels,
     get_store,
@@ -108,7 +109,7 @@ else:
                 r = store.post_comment(
                     idempotency_key=ss["c_post_key"], session_id=sid, cell=cell,
                     factor=factor, kind=kind, text=text, nickname=nickname or None,
-                    town_code=ss.get("c_town_used"), city=b.id, consent=True)
+                    town_code=cell_towns(b).get(cell), city=b.id, consent=True)
             except DioramaError as exc:
                 st.error(error_text(exc))
             else:
@@ -126,14 +127,19 @@ if last:
 
 # --- the list --------------------------------------------------------------------------
 st.subheader(t("comments_list"))
-f1, f2, f3 = st.columns(3)
+f1, f2, f3, f4 = st.columns(4)
 f_factor = f1.selectbox(t("factor"), list(any_factor), key="c_f_factor",
                         format_func=any_factor.__getitem__)
 f_kind = f2.selectbox(t("ckind"), list(any_kind), key="c_f_kind",
                       format_func=any_kind.__getitem__)
-f_since = f3.date_input(t("since"), value=None, key="c_f_since")
+town_names = {None: t("all")}
+if b.towns is not None:
+    town_names |= dict(zip(b.towns["town_code"], b.towns["name"], strict=True))
+f_town = f3.selectbox(t("town"), list(town_names), key="c_f_town",
+                      format_func=town_names.__getitem__)
+f_since = f4.date_input(t("since"), value=None, key="c_f_since")
 rows = store.list_comments(
-    city=b.id, factor=f_factor, kind=f_kind,
+    city=b.id, factor=f_factor, kind=f_kind, town_code=f_town,
     since=pd.Timestamp(f_since, tz="UTC").to_pydatetime() if f_since else None)
 top = rows[rows["parent_id"].isna()].sort_values("created_at", ascending=False)
 replies = rows[rows["parent_id"].notna()]

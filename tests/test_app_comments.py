@@ -61,6 +61,27 @@ def test_post_is_visible_in_list_and_layer():
     assert at.session_state["c_last"]["token"]  # shown once for deletion
 
 
+def test_list_filters_by_town_factor_and_kind():
+    at = session()
+    post(at, "稲里の声", kind="idea", factor="childcare")
+    assert open_store().list_comments(city="maebashi")["town_code"].tolist() == [TOWN]
+
+    def listed(at: AppTest) -> int:
+        return int(next(c.value for c in at.caption if c.value.endswith("件"))[:-1])
+
+    assert listed(at) == 1
+    at.selectbox(key="c_f_town").select(TOWN).run()
+    assert listed(at) == 1
+    at.selectbox(key="c_f_town").select("102012050").run()  # 西大室町
+    assert listed(at) == 0
+    at.selectbox(key="c_f_town").select(None).run()
+    at.selectbox(key="c_f_kind").select("concern").run()
+    assert listed(at) == 0
+    at.selectbox(key="c_f_kind").select("idea").run()
+    at.selectbox(key="c_f_factor").select("childcare").run()
+    assert listed(at) == 1
+
+
 def test_retried_submission_does_not_duplicate():
     at = session()
     key = at.session_state["c_post_key"]

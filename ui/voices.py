@@ -14,6 +14,7 @@ from geo.bundle import CityBundle
 from geo.store import FACTORS, Store, open_store
 from geo.text import escape_for_markdown
 
+from .cache import get_bundle
 from .i18n import lang, t
 
 #: Resolution at which citizens pin comments: about 0.1 km², so a pin never points to a house.
@@ -57,15 +58,26 @@ def kind_labels() -> dict[str, str]:
     return {k: t("ckind_" + k) for k in ("good", "concern", "idea")}
 
 
+@st.cache_data(show_spinner=False)
+def _town_by_pin_cell(city: str) -> pd.DataFrame:
+    """People of each town in each pin cell."""
+    b = get_bundle(city)
+    if b.pieces is None:
+        return pd.DataFrame({"town_code": [], "parent": [], "value": []})
+    p = b.pieces.assign(parent=grid.parents(b.pieces["cell"].to_numpy(), PIN_RESOLUTION))
+    return p.groupby(["town_code", "parent"])["value"].sum().reset_index()
+
+
 def town_cells(b: CityBundle) -> dict[str, str]:
     """For each town, the pin cell holding most of its people (the non-map way to pin)."""
-    if b.pieces is None:
-        return {}
-    p = b.pieces.assign(parent=grid.parents(b.pieces["cell"].to_numpy(), PIN_RESOLUTION))
-    by = p.groupby(["town_code", "parent"])["value"].sum().reset_index()
-    top = by.sort_values("value").groupby("town_code").tail(1)
-    ids = grid.to_strings(top["parent"].to_numpy())
-    return dict(zip(top["town_code"], ids, strict=True))
+    top = _town_by_pin_cell(b.id).sort_values("value").groupby("town_code").tail(1)
+    return dict(zip(top["town_code"], grid.to_strings(top["parent"].to_numpy()), strict=True))
+
+
+def cell_towns(b: CityBundle) -> dict[str, str]:
+    """For each pin cell, the town most of its people live in (to file map pins by town)."""
+    top = _town_by_pin_cell(b.id).sort_values("value").groupby("parent").tail(1)
+    return dict(zip(grid.to_strings(top["parent"].to_numpy()), top["town_code"], strict=True))
 
 
 def pin_cells(b: CityBundle) -> np.ndarray:
