@@ -95,8 +95,9 @@ def show_comment(row: pd.Series, *, factors: dict[str, str]) -> None:
     kinds = kind_labels()
     who = escape_for_markdown(row["nickname"]) if row.get("nickname") else t("anonymous")
     when = pd.Timestamp(row["created_at"]).strftime("%Y-%m-%d")
-    st.markdown(f"{KIND_ICONS[row['kind']]} **{kinds[row['kind']]}** · {factors.get(row['factor'], row['factor'])} · "
-                f"{who} · {when} · #{int(row['id'])}")
+    factor = factors.get(row["factor"], row["factor"])
+    st.markdown(f"{KIND_ICONS[row['kind']]} **{kinds[row['kind']]}** · {factor} · {who} · "
+                f"{when} · #{int(row['id'])}")
     st.markdown(escape_for_markdown(str(row["text"])))
 
 
