@@ -4,6 +4,7 @@ import streamlit as st
 
 from ui import state
 from ui.i18n import t
+from ui.voices import DB_ERRORS, db_unavailable
 
 st.set_page_config(page_title="Well-Being Diorama", page_icon=":material/hexagon:", layout="wide")
 state.init()
@@ -16,4 +17,9 @@ pages = [
     st.Page("pages/moderation.py", title=t("page_moderation"), icon=":material/shield:"),
     st.Page("pages/about.py", title=t("page_about"), icon=":material/menu_book:"),
 ]
-st.navigation(pages).run()
+try:
+    st.navigation(pages).run()
+except DB_ERRORS:
+    # The comment database went away in the middle of a page: say so plainly, keep the rest
+    # of the app usable, and reconnect on the next run.
+    db_unavailable()

@@ -217,3 +217,20 @@ def test_hostile_corpus_on_the_page_and_in_the_map_payload():
     for layer in spec["layers"]:
         if str(layer["id"]).startswith("c_"):
             assert all(set(d) == {"h", "v"} for d in layer["data"])
+
+
+def test_database_unavailable_shows_a_message_and_recovers(tmp_path, monkeypatch):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the data folder should be")
+    monkeypatch.setenv("DIORAMA_DATA_DIR", str(blocker))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page("pages/comments.py").run()
+    assert not at.exception
+    assert any("データベースに接続できません" in e.value for e in at.error)
+    # the database comes back: the next run reconnects by itself
+    blocker.unlink()
+    at.run()
+    assert not at.exception
+    assert not at.error
+    assert at.title[0].value == "みんなの声"

@@ -119,6 +119,13 @@ STRINGS: dict[str, dict[str, str]] = {
     "purge_now": {"ja": "今すぐ削除", "en": "Purge now"},
     "purged": {"ja": "{n}件を削除しました。", "en": "Purged {n} comments."},
     "audit": {"ja": "操作の記録 (追記のみ)", "en": "Audit log (append-only)"},
+    "db_unavailable": {
+        "ja": "いまコメントのデータベースに接続できません。地図とカバー率はそのまま使えます。"
+        "しばらくしてからもう一度お試しください。投稿済みのコメントは失われていません。",
+        "en": "The comment database cannot be reached right now. The map and coverage pages "
+        "still work; please try again shortly. Comments already posted are not lost.",
+    },
+    "retry": {"ja": "再試行", "en": "Try again"},
     "page_about": {"ja": "データと出典", "en": "Data and sources"},
     "kpi": {"ja": "表示する指標", "en": "Indicator"},
     "kpi_dist": {"ja": "最寄り施設までの距離 (m)", "en": "Distance to nearest (m)"},

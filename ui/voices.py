@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import uuid
 
 import numpy as np
@@ -41,9 +42,41 @@ def _open(location: str) -> Store:
     return open_store(location)
 
 
+#: Errors that mean "the database is unreachable or broken", not a bug in the page.
+DB_ERRORS: tuple[type[BaseException], ...] = (sqlite3.OperationalError, sqlite3.DatabaseError,
+                                               OSError)
+try:  # PostgreSQL is optional
+    import psycopg
+
+    DB_ERRORS += (psycopg.OperationalError, psycopg.InterfaceError)
+except ImportError:  # pragma: no cover - psycopg is a dependency, but stay importable
+    pass
+
+
+def forget_store() -> None:
+    """Drop the shared store so the next run reconnects (after the database was unavailable)."""
+    _open.clear()
+
+
 def get_store() -> Store:
-    """The comment store shared by all sessions (one per configured location)."""
-    return _open(store_location())
+    """The comment store shared by all sessions (one per configured location).
+
+    When the database cannot be opened, the page says so plainly and stops (no traceback);
+    nothing is cached, so the next run tries again.
+    """
+    try:
+        return _open(store_location())
+    except DB_ERRORS:
+        db_unavailable()
+        raise  # unreachable: db_unavailable stops the run
+
+
+def db_unavailable() -> None:
+    """Tell the user the comment database is unreachable, forget the store and stop the run."""
+    forget_store()
+    st.error(t("db_unavailable"))
+    st.button(t("retry"), key="db_retry")
+    st.stop()
 
 
 def factor_labels() -> dict[str, str]:
