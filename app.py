@@ -18,7 +18,9 @@ pages = [
     st.Page("pages/about.py", title=t("page_about"), icon=":material/menu_book:"),
 ]
 try:
-    st.navigation(pages).run()
+    current = st.navigation(pages)
+    state.forward()
+    current.run()
 except DB_ERRORS:
     # The comment database went away in the middle of a page: say so plainly, keep the rest
     # of the app usable, and reconnect on the next run.

@@ -119,7 +119,8 @@ def pin_layer(cells: np.ndarray, *, layer_id: str = "pin") -> pdk.Layer:
     return pdk.Layer(
         "H3HexagonLayer",
         id=layer_id,
-        data=[{"h": h} for h in grid.to_strings(cells)],
+        # "v" is empty so the shared tooltip template ("{h}\n{v}") shows no placeholder
+        data=[{"h": h, "v": ""} for h in grid.to_strings(cells)],
         get_hexagon="h",
         get_fill_color=[160, 160, 160, 40],
         get_line_color=[120, 120, 120, 90],

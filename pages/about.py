@@ -8,7 +8,7 @@ from ui.cache import get_bundle
 from ui.i18n import lang, t
 from ui.widgets import attribution, data_notes
 
-state.require_app()
+state.require_app(__file__)
 b = get_bundle(st.session_state[state.CITY])
 m = b.manifest
 st.title(t("page_about"))

@@ -26,7 +26,7 @@ from ui.voices import (
 )
 from ui.widgets import attribution
 
-state.require_app()
+state.require_app(__file__)
 ss = st.session_state
 b = get_bundle(ss[state.CITY])
 store = get_store()
@@ -170,7 +170,7 @@ for _, row in top.head(100).iterrows():
                     ss.pop(f"rkey_{cid}", None)
                     st.rerun()
         with p_.popover(t("report"), disabled=cid in ss["c_reported"]):
-            reason = st.text_input(t("report_reason"), key=f"rreason_{cid}")
+            reason = st.text_input(t("report_reason"), max_chars=200, key=f"rreason_{cid}")
             if st.button(t("report"), key=f"rep_{cid}"):
                 store.report(comment_id=cid, session_id=sid, reason=reason or "-")
                 ss["c_reported"].add(cid)

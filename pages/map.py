@@ -9,7 +9,7 @@ from ui.cache import get_bundle, get_cell_kpis, get_coverage
 from ui.i18n import kind_labels, labels, t
 from ui.widgets import attribution, data_notes, legend, town_detail
 
-state.require_app()
+state.require_app(__file__)
 ss = st.session_state
 b = get_bundle(ss[state.CITY])
 st.title(t("app_title"))

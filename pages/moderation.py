@@ -11,7 +11,7 @@ from ui.cache import get_bundle
 from ui.i18n import t
 from ui.voices import error_text, factor_labels, get_store, retention_days, show_comment
 
-state.require_app()
+state.require_app(__file__)
 ss = st.session_state
 b = get_bundle(ss[state.CITY])
 st.title(t("page_moderation"))

@@ -1,15 +1,34 @@
 #!/usr/bin/env bash
-# Set up (first time) and run every test. PostgreSQL and Chromium are installed and started here
-# when available; under CI=true they are required.
+# Set up (first time) and run every test: unit, AppTest, PostgreSQL and real-browser tests,
+# then bandit. PostgreSQL, Chromium and axe-core are installed here when missing (Debian's
+# packages and the npm registry; no browser downloads); under CI=true they are required.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-export PYTHONDONTWRITEBYTECODE=1 MPLBACKEND=Agg
+export PYTHONDONTWRITEBYTECODE=1
+ci=${CI:-false}
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else return 1; fi; }
+
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "installing Debian's chromium for the browser tests" >&2
+  { as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive \
+      apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk >/dev/null; } \
+    || { [ "$ci" = true ] && { echo "chromium could not be installed" >&2; exit 1; }; \
+         echo "note: chromium not installed; browser tests will be skipped" >&2; }
+fi
+if [ ! -f var/node/node_modules/axe-core/axe.min.js ]; then
+  if command -v npm >/dev/null 2>&1; then
+    npm install --silent --no-audit --no-fund --prefix var/node axe-core@4 >/dev/null
+  elif [ "$ci" = true ]; then
+    echo "npm is needed to install axe-core" >&2; exit 1
+  fi
+fi
+
 pg_started=0
 if [ -z "${DIORAMA_TEST_PG_URL:-}" ] && [ -f scripts/postgres.sh ]; then
   if url=$(bash scripts/postgres.sh start); then
     export DIORAMA_TEST_PG_URL="$url"; pg_started=1
-  elif [ "${CI:-}" = "true" ]; then
+  elif [ "$ci" = true ]; then
     echo "PostgreSQL could not be started; CI needs it" >&2; exit 1
   else
     echo "note: PostgreSQL not available here; its tests will be skipped" >&2
@@ -17,4 +36,7 @@ if [ -z "${DIORAMA_TEST_PG_URL:-}" ] && [ -f scripts/postgres.sh ]; then
 fi
 cleanup() { if [ "$pg_started" = 1 ]; then bash scripts/postgres.sh stop >/dev/null 2>&1 || true; fi; }
 trap cleanup EXIT
+
 .venv/bin/python -m pytest "$@"
+# Static security check: no high-severity finding in the app's code.
+.venv/bin/bandit -q -r geo ui pages app.py --severity-level high --confidence-level high

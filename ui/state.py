@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import streamlit as st
 
@@ -18,6 +19,7 @@ RADII = "radii"
 FREQUENT = "frequent"
 SESSION_ID = "session_id"
 BOOTED = "_booted"
+INTENDED = "_intended_page"
 
 
 def init() -> None:
@@ -34,15 +36,30 @@ def init() -> None:
     ss.setdefault(FREQUENT, FREQUENT_DEPARTURES)
 
 
-def require_app() -> None:
-    """Send a page run on its own back through app.py.
+def require_app(page_file: str | None = None) -> None:
+    """Send a page run on its own back through app.py, then on to the page.
 
     Because the project has a ``pages/`` folder, a fresh server answers a deep link such as
     ``/coverage`` with Streamlit's old folder-based navigation, running the page without
-    app.py; the page then switches to app.py, which sets up state and ``st.navigation``.
+    app.py. The page then switches to app.py, which sets up state and ``st.navigation`` and
+    forwards to the page that was asked for (see :func:`forward`).
+
+    Parameters
+    ----------
+    page_file
+        The page's ``__file__`` (without it, the user lands on the default page).
     """
     if not st.session_state.get(BOOTED):
+        if page_file:
+            st.session_state[INTENDED] = f"pages/{Path(page_file).name}"
         st.switch_page("app.py")
+
+
+def forward() -> None:
+    """In app.py, after ``st.navigation``: go on to a deep-linked page (see :func:`require_app`)."""
+    target = st.session_state.pop(INTENDED, None)
+    if target:
+        st.switch_page(target)
 
 
 def bind(state_key: str) -> dict[str, object]:

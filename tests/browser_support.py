@@ -1,0 +1,83 @@
+"""Start the app on localhost and drive Debian's Chromium with Playwright (for browser tests)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = ROOT / "app.py"
+ARTIFACTS = ROOT / "artifacts"
+AXE = ROOT / "var" / "node" / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--headless=new", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--use-gl=angle", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_healthy(url: str, *, timeout: float = 90.0, proc: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"the app exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:  # noqa: S310
+                if r.read().strip() == b"ok":
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(f"{url} did not become healthy in {timeout:.0f} s")
+
+
+@contextmanager
+def app_server(data_dir: Path, *, port: int | None = None,
+               env: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Run ``streamlit run app.py`` on 127.0.0.1 with its comments in ``data_dir``."""
+    port = port or free_port()
+    log = open(data_dir / f"streamlit-{port}.log", "ab")  # noqa: SIM115
+    full_env = os.environ | {"DIORAMA_DATA_DIR": str(data_dir)} | (env or {})
+    full_env.pop("DIORAMA_DATABASE_URL", None)
+    proc = subprocess.Popen(  # noqa: S603 - our own interpreter and app
+        [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true",
+         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+        cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, proc=proc)
+        yield url, proc
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        log.close()
+
+
+def wait_for_app(page, *, heading: str | None = None, timeout: float = 60_000) -> None:
+    """Wait until Streamlit has drawn the page (its first heading) and finished running."""
+    page.wait_for_selector("h1", timeout=timeout)
+    if heading:
+        page.get_by_role("heading", name=heading).first.wait_for(timeout=timeout)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
+    page.wait_for_timeout(500)

@@ -1,0 +1,197 @@
+"""Real-browser tests: every page in Chromium, pin and post a comment, language, axe, XSS."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from browser_support import (
+    ARTIFACTS,
+    AXE,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    app_server,
+    wait_for_app,
+)
+
+pytestmark = pytest.mark.browser
+PASSWORD = "browser-test-password"
+PAGES = {
+    "map": ("/", "ウェルビーイング・ジオラマ"),
+    "coverage": ("/coverage", "徒歩圏カバー率"),
+    "comments": ("/comments", "みんなの声"),
+    "moderation": ("/moderation", "モデレーション"),
+    "about": ("/about", "データと出典"),
+}
+
+
+def _need(path: str, what: str) -> None:
+    if not Path(path).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{what} is missing at {path}; scripts/test.sh installs it")
+        pytest.skip(f"{what} not installed ({path}); run scripts/test.sh")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    _need(CHROMIUM, "Chromium")
+    data = tmp_path_factory.mktemp("browser-db")
+    with app_server(data, env={"DIORAMA_MODERATOR_PASSWORD": PASSWORD}) as (url, _):
+        yield url, data
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    _need(CHROMIUM, "Chromium")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 1600}, locale="ja-JP")
+    pg = context.new_page()
+    pg.events = {"dialogs": [], "console": [], "errors": []}
+    pg.on("dialog", lambda d: (pg.events["dialogs"].append(d.message), d.dismiss()))
+    pg.on("console", lambda m: pg.events["console"].append(m.text))
+    pg.on("pageerror", lambda e: pg.events["errors"].append(str(e)))
+    yield pg
+    context.close()
+
+
+def open_page(page, url: str, name: str) -> None:
+    path, heading = PAGES[name]
+    page.goto(url + path)
+    wait_for_app(page, heading=heading)
+
+
+def shot(page, name: str) -> None:
+    (ARTIFACTS / "screenshots").mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "screenshots" / f"{name}.png"), full_page=True)
+
+
+def axe_serious(page) -> list[dict]:
+    _need(str(AXE), "axe-core")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        {"id": v["id"], "impact": v["impact"], "help": v["help"],
+         "nodes": [n["target"] for n in v["nodes"][:5]]}
+        for v in result["violations"] if v["impact"] in ("serious", "critical")
+    ]
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_page_renders_without_error_and_passes_axe(server, page, name):
+    url, _ = server
+    open_page(page, url, name)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert "Traceback" not in page.inner_text("body")
+    shot(page, name)
+    serious = axe_serious(page)
+    assert not serious, json.dumps(serious, ensure_ascii=False, indent=1)
+
+
+def test_language_switch(server, page):
+    url, _ = server
+    open_page(page, url, "map")
+    page.get_by_text("English", exact=True).click()
+    page.get_by_role("heading", name="Well-Being Diorama").wait_for(timeout=30_000)
+    shot(page, "map_en")
+
+
+def test_select_hexagon_post_and_see_it(server, page):
+    url, data = server
+    open_page(page, url, "comments")
+    chart = page.locator('[data-testid="stDeckGlJsonChart"]').first
+    chart.scroll_into_view_if_needed()
+    page.wait_for_timeout(1500)
+    box = chart.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.click(x, y)
+    page.get_by_text("投稿場所: 六角形").wait_for(timeout=30_000)
+    cell = page.get_by_text("投稿場所: 六角形").inner_text().split()[-1]
+    page.get_by_label("本文 (1000文字まで)").fill("ブラウザからの投稿です")
+    page.get_by_text("同意します").click()
+    page.get_by_role("button", name="投稿", exact=True).click()
+    page.get_by_text("投稿しました").wait_for(timeout=30_000)
+    wait_for_app(page)
+    assert page.get_by_text("ブラウザからの投稿です").count() >= 1
+    shot(page, "comments_posted")
+    # on the map: hovering the same spot shows the comments layer's cell and count
+    chart.scroll_into_view_if_needed()
+    page.wait_for_timeout(1000)
+    box = chart.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    tip = page.locator(".deck-tooltip")
+    tip.wait_for(timeout=10_000)
+    assert cell in tip.inner_text()
+    assert tip.inner_text().strip().endswith("1")
+    from geo.store import open_store
+
+    rows = open_store(str(data)).list_comments(city="maebashi")
+    assert "ブラウザからの投稿です" in set(rows["text"])
+    assert set(rows.loc[rows["text"] == "ブラウザからの投稿です", "cell"]) == {cell}
+
+
+MARKER_PAYLOADS = [
+    "<img src=x onerror=\"console.log('XSS-MARKER')\">",
+    "<script>console.log('XSS-MARKER')</script>",
+    "[click](javascript:console.log('XSS-MARKER'))",
+    "<svg onload=\"console.log('XSS-MARKER')\"></svg>",
+    "{h}<b id=xss-injected>bold</b>{v}",
+]
+
+NO_INJECTION = """() => {
+  const main = document.querySelector('[data-testid="stMain"]') || document.body;
+  const bad = [];
+  for (const el of main.querySelectorAll('*')) {
+    for (const a of el.getAttributeNames()) {
+      if (a.startsWith('on')) bad.push(el.tagName + '[' + a + ']');
+    }
+    if (el.id === 'xss-injected') bad.push('#xss-injected');
+    if (el.tagName === 'SCRIPT' || el.tagName === 'IFRAME' || el.tagName === 'SVG' && el.closest('[data-testid="stMarkdownContainer"]')) bad.push(el.tagName);
+    if (el.tagName === 'A' && (el.getAttribute('href') || '').trim().toLowerCase().startsWith('javascript:')) bad.push('a[href=javascript:]');
+    if (el.tagName === 'IMG' && el.getAttribute('src') === 'x') bad.push('img[src=x]');
+  }
+  return bad;
+}"""
+
+
+def test_hostile_strings_stay_inert_in_the_browser(server, page):
+    from hostile_strings import HOSTILE
+
+    from geo.store import open_store
+
+    url, data = server
+    store = open_store(str(data))
+    texts = [h.text for h in HOSTILE if h.outcome == "accepted"] + MARKER_PAYLOADS
+    for i, text in enumerate(texts):
+        store.post_comment(idempotency_key=f"xss-{i}", session_id=f"xss-{i}",
+                           cell="892e7415873ffff", factor="accidents_crime", kind="concern",
+                           text=text, nickname=text[:40], city="maebashi", consent=True)
+        if i % 3 == 0:  # some of them reported, so they show on the moderator page too
+            for s in range(3):
+                store.report(comment_id=int(store.list_comments(city="maebashi",
+                             include_hidden=True)["id"].max()), session_id=f"r{s}", reason=text[:200])
+    open_page(page, url, "comments")
+    page.wait_for_timeout(1000)
+    assert page.evaluate(NO_INJECTION) == []
+    shot(page, "comments_hostile")
+    open_page(page, url, "moderation")
+    page.get_by_label("お名前 (記録に残ります)").fill("tester")
+    page.get_by_label("パスワード").fill(PASSWORD)
+    page.get_by_role("button", name="ログイン").click()
+    page.get_by_text("確認待ち").first.wait_for(timeout=30_000)
+    wait_for_app(page)
+    assert page.evaluate(NO_INJECTION) == []
+    shot(page, "moderation_hostile")
+    assert page.events["dialogs"] == []
+    assert not [c for c in page.events["console"] if "XSS-MARKER" in c]
