@@ -7,6 +7,7 @@ import streamlit as st
 
 from geo import deck, grid
 from geo.errors import DioramaError
+from geo.store import IdempotencyConflict
 from ui import state
 from ui.cache import get_bundle
 from ui.i18n import t
@@ -19,6 +20,7 @@ from ui.voices import (
     get_store,
     kind_labels,
     new_key,
+    post_key_from_url,
     pin_cells,
     retention_days,
     show_comment,
@@ -31,7 +33,10 @@ ss = st.session_state
 b = get_bundle(ss[state.CITY])
 store = get_store()
 sid = ss[state.SESSION_ID]
-ss.setdefault("c_post_key", new_key())
+# The submission's idempotency key also lives in the URL, so a retry after the server was
+# restarted (which loses session state) still cannot create a duplicate.
+ss.setdefault("c_post_key", post_key_from_url(st.query_params.get("k")))
+st.query_params["k"] = ss["c_post_key"]
 ss.setdefault("c_plus", set())
 ss.setdefault("c_reported", set())
 factors = factor_labels()
@@ -110,12 +115,16 @@ else:
                     idempotency_key=ss["c_post_key"], session_id=sid, cell=cell,
                     factor=factor, kind=kind, text=text, nickname=nickname or None,
                     town_code=cell_towns(b).get(cell), city=b.id, consent=True)
+            except IdempotencyConflict:
+                # the same submission was stored before the server restarted (another session)
+                ss["c_post_key"] = st.query_params["k"] = new_key()
+                st.info(t("already_posted"))
             except DioramaError as exc:
                 st.error(error_text(exc))
             else:
                 if r.created:
                     ss["c_last"] = {"id": r.comment_id, "token": r.edit_token}
-                ss["c_post_key"] = new_key()
+                ss["c_post_key"] = st.query_params["k"] = new_key()
                 for k in ("c_text", "c_nick", "c_consent"):
                     ss.pop(k, None)
                 st.rerun()

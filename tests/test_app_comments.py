@@ -95,6 +95,25 @@ def test_retried_submission_does_not_duplicate():
     assert list(listed["text"]) == ["同じ内容"]
 
 
+def test_retry_after_a_server_restart_reuses_the_key_in_the_url():
+    at = session()
+    key = at.query_params["k"]
+    assert key == at.session_state["c_post_key"]
+    post(at, "再起動前の投稿")
+    first = at.session_state["c_last"]["id"]
+    # the server restarted: a new session, the same URL (?k=<key of the lost submission>)
+    again = AppTest.from_file(APP, default_timeout=120)
+    again.query_params["k"] = key
+    again.run()
+    again.switch_page("pages/comments.py").run()
+    assert again.session_state["c_post_key"] == key
+    post(again, "再起動前の投稿")
+    assert again.session_state.get("c_last") is None  # nothing new was created
+    assert any("すでに受け付けています" in i.value for i in again.info)
+    assert again.session_state["c_post_key"] != key  # the next comment gets a new key
+    assert list(open_store().list_comments(city="maebashi")["id"]) == [first]
+
+
 def test_plus_one_once_per_session():
     at = session()
     post(at, "公園がきれい", kind="good", factor="public_space")

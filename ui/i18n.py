@@ -126,6 +126,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "still work; please try again shortly. Comments already posted are not lost.",
     },
     "retry": {"ja": "再試行", "en": "Try again"},
+    "already_posted": {
+        "ja": "この投稿は接続が切れる前にすでに受け付けています。下の一覧に表示されています。",
+        "en": "This comment was already received before the connection dropped; it is in the "
+        "list below.",
+    },
     "page_about": {"ja": "データと出典", "en": "Data and sources"},
     "kpi": {"ja": "表示する指標", "en": "Indicator"},
     "kpi_dist": {"ja": "最寄り施設までの距離 (m)", "en": "Distance to nearest (m)"},

@@ -123,6 +123,13 @@ def new_key() -> str:
     return uuid.uuid4().hex
 
 
+def post_key_from_url(value: str | None) -> str:
+    """The idempotency key carried in the URL (``?k=``) if it is well formed, else a new one."""
+    if value and 8 <= len(value) <= 64 and value.isalnum():
+        return value
+    return new_key()
+
+
 def show_comment(row: pd.Series, *, factors: dict[str, str]) -> None:
     """One comment as inert text: user text only ever passes through escape_for_markdown."""
     kinds = kind_labels()
