@@ -9,9 +9,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"
@@ -37,7 +37,7 @@ def wait_healthy(url: str, *, timeout: float = 90.0, proc: subprocess.Popen | No
         if proc is not None and proc.poll() is not None:
             raise RuntimeError(f"the app exited with {proc.returncode}")
         try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:  # noqa: S310
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
                 if r.read().strip() == b"ok":
                     return
         except OSError:
@@ -53,7 +53,7 @@ def app_server(data_dir: Path, *, port: int | None = None,
     log = open(data_dir / f"streamlit-{port}.log", "ab")  # noqa: SIM115
     full_env = os.environ | {"DIORAMA_DATA_DIR": str(data_dir)} | (env or {})
     full_env.pop("DIORAMA_DATABASE_URL", None)
-    proc = subprocess.Popen(  # noqa: S603 - our own interpreter and app
+    proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true",
          "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
