@@ -20,10 +20,11 @@ from ui.voices import (
     get_store,
     kind_labels,
     new_key,
+    nonce_from_url,
     pin_cells,
-    post_key_from_url,
     retention_days,
     show_comment,
+    submission_key,
     town_cells,
 )
 from ui.widgets import attribution
@@ -33,10 +34,11 @@ ss = st.session_state
 b = get_bundle(ss[state.CITY])
 store = get_store()
 sid = ss[state.SESSION_ID]
-# The submission's idempotency key also lives in the URL, so a retry after the server was
-# restarted (which loses session state) still cannot create a duplicate.
-ss.setdefault("c_post_key", post_key_from_url(st.query_params.get("k")))
-st.query_params["k"] = ss["c_post_key"]
+# The tab's nonce lives in the URL, so a retry after the server was restarted (which loses
+# session state) computes the same idempotency key and cannot create a duplicate.
+ss.setdefault("c_nonce", nonce_from_url(st.query_params.get("k")))
+if st.query_params.get("k") != ss["c_nonce"]:
+    st.query_params["k"] = ss["c_nonce"]
 ss.setdefault("c_plus", set())
 ss.setdefault("c_reported", set())
 factors = factor_labels()
@@ -99,12 +101,15 @@ else:
                     store.plus_one(comment_id=int(row["id"]), session_id=sid)
                     ss["c_plus"].add(int(row["id"]))
                     st.rerun()
-    with st.form("c_form", clear_on_submit=False):
+    # A new form number after each successful post gives fresh, empty widgets (the browser
+    # keeps a widget's value otherwise); a failed post keeps what the citizen wrote.
+    n = ss.setdefault("c_form_n", 0)
+    with st.form(f"c_form_{n}", clear_on_submit=False):
         kind = st.radio(t("ckind"), list(kinds), format_func=kinds.__getitem__,
-                        horizontal=True, key="c_kind")
-        text = st.text_area(t("ctext"), max_chars=1000, key="c_text")
-        nickname = st.text_input(t("nickname"), max_chars=40, key="c_nick")
-        consent = st.checkbox(t("consent", days=retention_days()), key="c_consent")
+                        horizontal=True, key=f"c_kind_{n}")
+        text = st.text_area(t("ctext"), max_chars=1000, key=f"c_text_{n}")
+        nickname = st.text_input(t("nickname"), max_chars=40, key=f"c_nick_{n}")
+        consent = st.checkbox(t("consent", days=retention_days()), key=f"c_consent_{n}")
         sent = st.form_submit_button(t("post"), type="primary")
     if sent:
         if not consent:
@@ -112,22 +117,26 @@ else:
         else:
             try:
                 r = store.post_comment(
-                    idempotency_key=ss["c_post_key"], session_id=sid, cell=cell,
+                    idempotency_key=submission_key(ss["c_nonce"], cell, factor, kind, text,
+                                                   nickname),
+                    session_id=sid, cell=cell,
                     factor=factor, kind=kind, text=text, nickname=nickname or None,
                     town_code=cell_towns(b).get(cell), city=b.id, consent=True)
             except IdempotencyConflict:
                 # the same submission was stored before the server restarted (another session)
-                ss["c_post_key"] = st.query_params["k"] = new_key()
-                st.info(t("already_posted"))
+                ss["c_flash"], ss["c_form_n"] = "already_posted", n + 1
+                st.rerun()
             except DioramaError as exc:
                 st.error(error_text(exc))
             else:
                 if r.created:
                     ss["c_last"] = {"id": r.comment_id, "token": r.edit_token}
-                ss["c_post_key"] = st.query_params["k"] = new_key()
-                for k in ("c_text", "c_nick", "c_consent"):
-                    ss.pop(k, None)
+                else:
+                    ss["c_flash"] = "already_posted"
+                ss["c_form_n"] = n + 1
                 st.rerun()
+if flash := ss.pop("c_flash", None):
+    st.info(t(flash))
 last = ss.get("c_last")
 if last:
     st.success(t("posted", id=last["id"]))

@@ -81,3 +81,30 @@ def wait_for_app(page, *, heading: str | None = None, timeout: float = 60_000) -
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
     page.wait_for_timeout(500)
+
+
+class Server:
+    """A restartable app server on a fixed port, for crash tests."""
+
+    def __init__(self, data_dir: Path, *, env: dict[str, str] | None = None) -> None:
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = env or {}
+        self.proc: subprocess.Popen | None = None
+        self._cm = None
+
+    def start(self) -> None:
+        self._cm = app_server(self.data_dir, port=self.port, env=self.env)
+        _, self.proc = self._cm.__enter__()
+
+    def kill9(self) -> None:
+        """SIGKILL, as a crash would: no shutdown handlers run."""
+        assert self.proc is not None
+        self.proc.kill()
+        self.proc.wait()
+        self._cm.__exit__(None, None, None)
+
+    def stop(self) -> None:
+        if self._cm is not None and self.proc is not None and self.proc.poll() is None:
+            self._cm.__exit__(None, None, None)

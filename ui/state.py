@@ -20,6 +20,7 @@ FREQUENT = "frequent"
 SESSION_ID = "session_id"
 BOOTED = "_booted"
 INTENDED = "_intended_page"
+INTENDED_QUERY = "_intended_query"
 
 
 def init() -> None:
@@ -52,6 +53,8 @@ def require_app(page_file: str | None = None) -> None:
     if not st.session_state.get(BOOTED):
         if page_file:
             st.session_state[INTENDED] = f"pages/{Path(page_file).name}"
+            # st.switch_page clears the query string; keep it for the page (see forward)
+            st.session_state[INTENDED_QUERY] = st.query_params.to_dict()
         st.switch_page("app.py")
 
 
@@ -60,6 +63,9 @@ def forward() -> None:
     target = st.session_state.pop(INTENDED, None)
     if target:
         st.switch_page(target)
+    query = st.session_state.pop(INTENDED_QUERY, None)
+    if query:
+        st.query_params.from_dict(query)
 
 
 def bind(state_key: str) -> dict[str, object]:

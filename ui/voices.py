@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sqlite3
 import uuid
@@ -123,11 +124,23 @@ def new_key() -> str:
     return uuid.uuid4().hex
 
 
-def post_key_from_url(value: str | None) -> str:
-    """The idempotency key carried in the URL (``?k=``) if it is well formed, else a new one."""
+def nonce_from_url(value: str | None) -> str:
+    """The browser tab's nonce carried in the URL (``?k=``) if it is well formed, else a new one."""
     if value and 8 <= len(value) <= 64 and value.isalnum():
         return value
     return new_key()
+
+
+def submission_key(nonce: str, *parts: object) -> str:
+    """Idempotency key of a submission: the tab's nonce and exactly what is being sent.
+
+    The same comment sent again from the same tab — a double click, or a retry after the
+    server restarted and lost the session — has the same key and is stored once; anything
+    different is a new comment. The nonce never changes while the tab lives, so no race
+    between "key rotated" and "acknowledgement shown" can make a retry look new.
+    """
+    payload = "\x1f".join([nonce, *map(str, parts)])
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:40]
 
 
 def show_comment(row: pd.Series, *, factors: dict[str, str]) -> None:
