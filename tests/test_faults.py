@@ -53,14 +53,12 @@ def _open(page, url: str | None = None) -> None:
 def _outcome(page, before: str, *, retry: bool) -> str:
     """Wait for this submission's answer: a new "posted #id" (or, for a retry after a crash,
     possibly "already received")."""
-    accept_already = "true" if retry else "false"
     handle = page.wait_for_function(
-        """(before) => [...document.querySelectorAll('[data-testid="stAlert"]')]
+        """([before, retry]) => [...document.querySelectorAll('[data-testid="stAlert"]')]
              .map(e => e.innerText)
              .find(t => (t.includes('投稿しました') && t !== before)
-                        || (%s && t.includes('すでに受け付けています'))) || false"""
-        % accept_already,
-        arg=before, timeout=30_000)
+                        || (retry && t.includes('すでに受け付けています'))) || false""",
+        arg=[before, retry], timeout=30_000)
     answer = str(handle.json_value())
     wait_for_app(page)
     return answer
