@@ -1,0 +1,163 @@
+"""Visitor flows: stay population on H3 by month (with play), change vs 2019, day/night, origins."""
+
+import time
+from functools import partial
+
+import pandas as pd
+import streamlit as st
+
+from geo import deck, export, flows
+from ui import state
+from ui.cache import get_bundle
+from ui.flows import get_area_series, get_flow_cells, get_flows
+from ui.i18n import labels, t
+from ui.widgets import attribution, legend
+
+#: Seconds between months while playing.
+PLAY_SECONDS = 1.5
+METRICS = ["stay", "change", "ratio"]
+COLUMN = {"stay": "stay", "change": "change_pct", "ratio": "day_night_pct"}
+
+state.require_app(__file__)
+ss = st.session_state
+b = get_bundle(ss[state.CITY])
+st.title(t("page_flows"))
+fl = get_flows(b.id)
+if fl is None:
+    st.info(t("flows_none"))
+    attribution(b)
+    st.stop()
+st.caption(t("flows_intro"))
+
+months = fl.months
+if ss.get("flows_month") not in months:
+    ss["flows_month"] = months[-1]
+if "_flows_next" in ss:  # set by the player below, applied before the slider exists
+    ss["flows_month"] = ss.pop("_flows_next")
+
+day_labels = {k: t(f"dayflag_{k}") for k in flows.DAYFLAGS}
+tz_labels = {k: t(f"timezone_{k}") for k in flows.TIMEZONES}
+c1, c2, c3 = st.columns([2, 2, 3])
+metric = c1.selectbox(t("flows_metric"), METRICS, key="flows_metric",
+                      format_func=labels(METRICS, prefix="flows_metric_").__getitem__)
+dayflag = c2.radio(t("dayflag"), [flows.WEEKDAY, flows.HOLIDAY, flows.ALL_DAYS],
+                   format_func=day_labels.__getitem__, key="flows_day", horizontal=True)
+timezone = c3.radio(t("timezone"), list(flows.TIMEZONES), format_func=tz_labels.__getitem__,
+                    key="flows_tz", horizontal=True, disabled=metric == "ratio",
+                    help=t("flows_ratio_tz") if metric == "ratio" else None)
+c4, c5, c6 = st.columns([4, 1, 1])
+month = c4.select_slider(t("flows_month"), options=months, key="flows_month")
+playing = c5.toggle(t("flows_play"), key="flows_play", help=t("flows_play_help"))
+extruded = c6.toggle(t("extrude"), key="flows_3d")
+res = st.select_slider(t("resolution"), options=list(flows.RESOLUTIONS), value=8,
+                       help=t("res_help"), key="flows_res")
+
+if playing:
+    @st.fragment(run_every=PLAY_SECONDS)
+    def _player() -> None:
+        """Every PLAY_SECONDS, move to the next month (wrapping round) and redraw the page."""
+        now = time.monotonic()
+        if now - ss.get("_flows_tick", 0.0) < PLAY_SECONDS * 0.9:
+            return
+        ss["_flows_tick"] = now
+        ss["_flows_next"] = months[(months.index(ss["flows_month"]) + 1) % len(months)]
+        st.rerun(scope="app")
+
+    _player()
+
+# --- figures of the month --------------------------------------------------------------
+total = flows.city_series(fl, dayflag=dayflag, timezone=timezone)
+base = flows.month_key(flows.BASE_YEAR, flows.parse_month(month)[1])
+m1, m2 = st.columns(2)
+now_total = float(total.get(month, float("nan")))
+base_total = float(total.get(base, float("nan")))
+m1.metric(t("flows_city_total", month=month), f"{now_total:,.0f}",
+          delta=f"{100 * (now_total - base_total) / base_total:+.1f} % ({t('flows_vs', base=base)})"
+          if base_total > 0 else None)
+cells = get_flow_cells(b.id, month, dayflag, timezone, res)
+ratio = cells["daytime"].sum() / cells["night"].sum() if cells["night"].sum() else float("nan")
+m2.metric(t("flows_city_ratio"), f"{100 * ratio:,.0f} %")
+
+values = cells[COLUMN[metric]].dropna()
+if metric == "stay":
+    values = values[values >= 0.5]
+    vmin, vmax = float(values.min()), float(values.max())
+else:  # ratios have long tails: colour the middle 96 %, the ends take the end colours
+    vmin, vmax = float(values.quantile(0.02)), float(values.quantile(0.98))
+height = {7: 4000, 8: 2000, 9: 1000}[res]
+layers = [deck.hex_layer(values, layer_id="flows", extruded=extruded, max_height_m=height,
+                         vmin=vmin, vmax=vmax), deck.boundary_layer(b.boundary)]
+view = deck.view_of(b.boundary, pitch=45 if extruded else 0)
+event = st.pydeck_chart(deck.deck(layers, view=view), key="flows_chart", height=540,
+                        on_select="rerun", selection_mode="multi-object")
+legend(t(f"flows_metric_{metric}"), vmin, vmax)
+if metric == "change":
+    st.caption(t("flows_change_note", base=base))
+elif metric == "ratio":
+    st.caption(t("flows_ratio_note"))
+st.caption(t("flows_method"))
+
+c7, c8 = st.columns(2)
+stem = f"{b.id}_flows_{month}_{flows.DAYFLAGS[dayflag]}_{flows.TIMEZONES[timezone]}_res{res}"
+c7.download_button(t("download_csv"), partial(export.cells_csv, cells), file_name=f"{stem}.csv",
+                   mime="text/csv", key="flows_dl_csv")
+c8.download_button(t("download_geojson"), partial(export.cells_geojson, cells),
+                   file_name=f"{stem}.geojson", mime="application/geo+json",
+                   key="flows_dl_geojson")
+
+
+def _dated(frame: pd.DataFrame | pd.Series) -> pd.DataFrame | pd.Series:
+    """Month keys → first day of the month, so charts get a time axis."""
+    out = frame.copy()
+    out.index = pd.to_datetime([f"{m}-01" for m in out.index])
+    return out
+
+
+# --- where visitors come from ----------------------------------------------------------
+st.subheader(t("flows_origin_title"))
+origins = flows.origin_table(fl, dayflag=dayflag, timezone=timezone)
+if origins.empty:
+    st.info(t("flows_no_origins"))
+else:
+    shown = origins.rename(columns={v: t(f"origin_{v}") for v in flows.ORIGINS.values()})
+    st.area_chart(_dated(shown), y_label=t("flows_people"))
+    visitors = origins.drop(columns="same_city").sum(axis=1)
+    share = 100 * visitors / origins.sum(axis=1)
+    st.caption(t("flows_origin_note", month=month,
+                 share=f"{share.get(month, float('nan')):.1f}"))
+
+# --- central-area vitality -------------------------------------------------------------
+st.subheader(t("flows_vitality_title"))
+kinds = ["centre", "towns", "cells"] if b.towns is not None else ["centre", "cells"]
+kind = st.radio(t("flows_area"), kinds, format_func=labels(kinds, prefix="flows_area_").__getitem__,
+                key="flows_area", horizontal=True)
+members: tuple[str, ...] = ()
+if kind == "towns" and b.towns is not None:
+    towns = b.towns.sort_values("town_code")
+    names = dict(zip(towns["town_code"], towns["name"], strict=True))
+    members = tuple(sorted(st.multiselect(t("flows_towns_pick"), list(names),
+                                          format_func=names.__getitem__, key="flows_towns")))
+elif kind == "cells":
+    picked = (event.selection.get("objects", {}) or {}).get("flows", []) if event else []
+    members = tuple(sorted({str(o["h"]) for o in picked}))
+    st.caption(t("flows_cells_hint", n=len(members)))
+if kind != "centre" and not members:
+    st.info(t("flows_area_empty"))
+else:
+    series = get_area_series(b.id, kind, members, dayflag)
+    st.line_chart(_dated(series[["stay"]].rename(columns={"stay": t("flows_daytime_stay")})),
+                  y_label=t("flows_people"))
+    last = series.index[-1]
+    st.caption(t("flows_vitality_note", day=day_labels[dayflag], month=last,
+                 change=f"{series['change_pct'].iloc[-1]:+.1f}"))
+    if kind == "centre":
+        st.caption(t("flows_centre_note", mesh=flows.centre_mesh(fl)))
+    table = series.rename(columns={"stay": t("flows_daytime_stay"),
+                                   "change_pct": t("flows_change_col")}).round(1)
+    st.download_button(t("flows_download_series"), table.to_csv().encode("utf-8-sig"),
+                       file_name=f"{b.id}_vitality_{kind}.csv", mime="text/csv",
+                       key="flows_dl_series")
+
+st.caption(f"{t('attribution')}: {fl.meta.get('attribution', flows.ATTRIBUTION)} "
+           f"({fl.meta.get('licence', flows.LICENCE)})")
+attribution(b)

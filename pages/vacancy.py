@@ -1,0 +1,158 @@
+"""Vacancy estimates per H3 cell and town from building records (sample data unless uploaded)."""
+
+import tempfile
+from functools import partial
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from geo import deck, export, grid, vacancy
+from geo.errors import InputError
+from geo.samples import SAMPLE_LABEL
+from ui import state
+from ui.cache import get_bundle
+from ui.flows import get_sample_cells, get_sample_total, get_sample_towns
+from ui.i18n import labels, t
+from ui.widgets import attribution, legend
+
+METRICS = ["rate", "estimated", "likely_vacant"]
+
+state.require_app(__file__)
+ss = st.session_state
+b = get_bundle(ss[state.CITY])
+st.title(t("page_vacancy"))
+st.caption(t("vac_intro"))
+
+has_sample = b.towns is not None and bool(b.towns["households"].fillna(0).gt(0).any())
+sources = ["sample", "upload"] if has_sample else ["upload"]
+source = st.radio(t("vac_source"), sources, key="vac_source", horizontal=True,
+                  format_func=labels(sources, prefix="vac_source_").__getitem__)
+if not has_sample:
+    st.info(t("vac_no_sample"))
+
+c1, c2, c3 = st.columns(3)
+k = int(c1.number_input(t("vac_k"), min_value=3, max_value=200, value=vacancy.DEFAULT_K,
+                        step=1, key="vac_k", help=t("vac_k_help")))
+calibrate = c2.toggle(t("vac_calibrate"), key="vac_cal", help=t("vac_calibrate_help"))
+target_pct = c3.number_input(t("vac_target"), min_value=0.1, max_value=60.0,
+                             value=round(100 * vacancy.NATIONAL_RATE_2023, 1), step=0.1,
+                             key="vac_target", disabled=not calibrate, help=t("vac_target_help"))
+target = round(float(target_pct) / 100, 6) if calibrate else None
+c4, c5, c6 = st.columns([2, 3, 1])
+metric = c4.selectbox(t("vac_metric"), METRICS, key="vac_metric",
+                      format_func=labels(METRICS, prefix="vac_metric_").__getitem__)
+res = c5.select_slider(t("resolution"), options=list(grid.RESOLUTIONS), value=9,
+                       help=t("res_help"), key="vac_res")
+extruded = c6.toggle(t("extrude"), key="vac_3d")
+
+label = ""
+towns_out: pd.DataFrame | None = None
+if source == "sample":
+    label = SAMPLE_LABEL
+    st.warning(t("vac_sample_banner"))
+    cells = get_sample_cells(b.id, target, k, res)
+    towns_out = get_sample_towns(b.id, target, k)
+    total = get_sample_total(b.id, target, k)
+else:
+    st.caption(t("vac_upload_help"))
+    up = st.file_uploader(t("vac_upload"), type=["csv", "txt"], key="vac_file")
+    if up is None:
+        st.info(t("vac_upload_wait"))
+        attribution(b)
+        st.stop()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / (Path(up.name).name or "buildings.csv")
+        path.write_bytes(up.getvalue())
+        try:
+            records = vacancy.read_buildings(path)
+        except InputError as exc:
+            st.error(t("vac_upload_errors"))
+            st.code("\n".join(str(p) for p in exc.problems[:50]), language=None)
+            attribution(b)
+            st.stop()
+    if b.towns is not None:
+        records = vacancy.assign_towns(records, b.towns)
+    try:
+        est = vacancy.estimate(records, target_rate=target)
+    except ValueError as exc:
+        st.error(str(exc))
+        attribution(b)
+        st.stop()
+    cells = vacancy.by_cell(est, resolution=res, k=k)
+    names = b.towns.set_index("town_code")["name"] if b.towns is not None else None
+    towns_out = vacancy.by_town(est, k=k, names=names) if est["town_code"].notna().any() \
+        else None
+    total = vacancy.city_total(est, k=k)
+
+# --- city figures ----------------------------------------------------------------------
+m = st.columns(4)
+if bool(total["suppressed"]):
+    st.warning(t("vac_total_suppressed", k=k))
+else:
+    m[0].metric(t("vac_buildings"), f"{total['buildings']:,.0f}")
+    m[1].metric(t("vac_dwellings"), f"{total['dwellings']:,.0f}")
+    m[2].metric(t("vac_metric_estimated"), f"{total['estimated']:,.0f}",
+                help=t("vac_band", low=f"{total['low']:,.0f}", high=f"{total['high']:,.0f}"))
+    m[3].metric(t("vac_metric_rate"), f"{100 * total['rate']:.1f} %",
+                help=t("vac_band", low=f"{100 * total['rate_low']:.1f} %",
+                       high=f"{100 * total['rate_high']:.1f} %"))
+    st.caption(t("vac_likely_note", n=f"{total['likely_vacant']:,.0f}"))
+
+# --- map -------------------------------------------------------------------------------
+shown = cells.loc[~cells["suppressed"], metric].dropna()
+if metric == "rate":
+    shown = shown * 100
+height = {7: 4000, 8: 2000, 9: 1000, 10: 500}[res]
+layers = [deck.hex_layer(shown, layer_id="vacancy", extruded=extruded, max_height_m=height),
+          deck.boundary_layer(b.boundary)]
+st.pydeck_chart(deck.deck(layers, view=deck.view_of(b.boundary, pitch=45 if extruded else 0)),
+                key="vac_chart", height=520)
+if len(shown):
+    legend(t(f"vac_metric_{metric}"), float(shown.min()), float(shown.max()))
+n_sup = int(cells["suppressed"].sum())
+st.caption(t("vac_suppressed_note", k=k, n=n_sup, total=len(cells)))
+if label:
+    st.caption(label)
+
+cols = {"buildings": t("vac_buildings"), "dwellings": t("vac_dwellings"),
+        "likely_vacant": t("vac_metric_likely_vacant"), "estimated": t("vac_metric_estimated"),
+        "low": t("vac_low"), "high": t("vac_high"), "rate": t("vac_rate_pct"),
+        "rate_low": t("vac_rate_low"), "rate_high": t("vac_rate_high"),
+        "suppressed": t("vac_suppressed")}
+
+
+def _for_download(frame: pd.DataFrame) -> pd.DataFrame:
+    """Figures with rates in %, labelled as sample data when they are."""
+    out = frame.copy()
+    for c in ("rate", "rate_low", "rate_high"):
+        out[c] = (out[c] * 100).round(2)
+    for c in ("estimated", "low", "high"):
+        out[c] = out[c].round(1)
+    if label:
+        out["data_label"] = label
+    return out
+
+
+stem = f"{b.id}_vacancy{'_sample' if label else ''}"
+d1, d2 = st.columns(2)
+d1.download_button(t("download_csv"), partial(export.cells_csv, _for_download(cells)),
+                   file_name=f"{stem}_res{res}.csv", mime="text/csv", key="vac_dl_csv")
+d2.download_button(t("download_geojson"), partial(export.cells_geojson, _for_download(cells)),
+                   file_name=f"{stem}_res{res}.geojson", mime="application/geo+json",
+                   key="vac_dl_geojson")
+
+# --- towns -----------------------------------------------------------------------------
+if towns_out is not None:
+    st.subheader(t("by_town"))
+    table = _for_download(towns_out).rename(columns={**cols, "name": t("town"),
+                                                      "data_label": t("vac_data_label")})
+    st.dataframe(table, width="stretch", height=320)
+    st.download_button(t("download_towns"), table.to_csv().encode("utf-8-sig"),
+                       file_name=f"{stem}_towns.csv", mime="text/csv", key="vac_dl_towns")
+
+with st.expander(t("vac_rules_title")):
+    st.markdown(t("vac_rules"))
+if label:
+    st.caption(t("vac_sample_attr"))
+attribution(b)

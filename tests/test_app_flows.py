@@ -1,0 +1,166 @@
+"""AppTest: the flows and vacancy pages render, their controls change the figures, sample data
+is labelled and suppressed cells never reach the map."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from geo import grid
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+def open_page(page: str, *, city: str = "maebashi", lang: str = "ja") -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["city"] = city
+    at.session_state["lang"] = lang
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def layer(at: AppTest, layer_id: str) -> list[dict]:
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    return next(x["data"] for x in spec["layers"] if x["id"] == layer_id)
+
+
+def charts(at: AppTest) -> int:
+    return len(at.get("vega_lite_chart"))
+
+
+# ------------------------------------------------------------------------------------------
+# Flows
+# ------------------------------------------------------------------------------------------
+
+
+def test_flows_page_renders_with_map_charts_and_downloads():
+    at = open_page("pages/flows.py")
+    assert at.title[0].value == "人の流れ"
+    assert len(layer(at, "flows")) > 100
+    assert charts(at) == 2  # visitors by origin; centre vitality
+    labels = [b.label for b in at.get("download_button")]
+    assert any("CSV" in x for x in labels) and any("GeoJSON" in x for x in labels)
+    assert any("全国の人流オープンデータ" in c.value for c in at.caption)
+
+
+def test_month_slider_changes_the_figures():
+    at = open_page("pages/flows.py")
+    before = metrics(at)
+    cells_before = layer(at, "flows")
+    at.select_slider(key="flows_month").set_value("2020-05").run()
+    assert not at.exception
+    after = metrics(at)
+    assert "市内の滞在人口 (2020-05)" in after
+    assert after != before
+    assert layer(at, "flows") != cells_before
+    at.select_slider(key="flows_month").set_value("2019-05").run()
+    assert not at.exception
+    assert metrics(at)["市内の滞在人口 (2019-05)"] != after["市内の滞在人口 (2020-05)"]
+
+
+def test_day_and_time_switches_and_metrics():
+    at = open_page("pages/flows.py")
+    base = metrics(at)
+    at.radio(key="flows_day").set_value(0).run()  # holidays
+    assert metrics(at) != base
+    at.radio(key="flows_tz").set_value(1).run()  # late night
+    assert not at.exception
+    for metric in ["change", "ratio", "stay"]:
+        at.selectbox(key="flows_metric").select(metric).run()
+        assert not at.exception
+    for res in [7, 9]:
+        at.select_slider(key="flows_res").set_value(res).run()
+        assert not at.exception
+    at.toggle(key="flows_3d").set_value(True).run()
+    assert not at.exception
+
+
+def test_play_moves_to_the_next_month_and_wraps():
+    at = open_page("pages/flows.py")
+    assert at.session_state["flows_month"] == "2021-12"
+    at.toggle(key="flows_play").set_value(True).run()
+    assert not at.exception
+    assert at.session_state["flows_month"] == "2019-01"  # wrapped round to the first month
+    at.toggle(key="flows_play").set_value(False).run()
+    assert at.session_state["flows_month"] == "2019-01"  # stopping keeps the month
+
+
+def test_vitality_for_picked_towns():
+    at = open_page("pages/flows.py")
+    at.radio(key="flows_area").set_value("towns").run()
+    assert charts(at) == 1
+    assert any("範囲を選んでください" in i.value for i in at.info)
+    at.multiselect(key="flows_towns").select("10201033002").select("10201033003").run()
+    assert not at.exception
+    assert charts(at) == 2
+
+
+def test_flows_page_on_ube_says_there_is_no_data():
+    at = open_page("pages/flows.py", city="ube")
+    assert any("人流データはありません" in i.value for i in at.info)
+
+
+def test_flows_page_in_english():
+    at = open_page("pages/flows.py", lang="en")
+    assert at.title[0].value == "Visitor flows"
+
+
+# ------------------------------------------------------------------------------------------
+# Vacancy
+# ------------------------------------------------------------------------------------------
+
+
+def test_vacancy_page_shows_labelled_sample_data():
+    at = open_page("pages/vacancy.py")
+    assert any("サンプルデータ / sample data" in w.value for w in at.warning)
+    assert any(c.value == "サンプルデータ / sample data" for c in at.caption)
+    assert "建物数" in metrics(at)
+    assert len(layer(at, "vacancy")) > 100
+    town_table = at.dataframe[0].value
+    assert (town_table["データの種類"] == "サンプルデータ / sample data").all()
+
+
+def test_vacancy_suppressed_cells_never_reach_the_map():
+    at = open_page("pages/vacancy.py")
+    at.select_slider(key="vac_res").set_value(10).run()
+    at.number_input(key="vac_k").set_value(20).run()
+    assert not at.exception
+    note = next(c.value for c in at.caption if "秘匿しています" in c.value)
+    from ui.flows import get_sample_cells
+
+    cells = get_sample_cells("maebashi", None, 20, 10)
+    suppressed = set(grid.to_strings(cells.index[cells["suppressed"]]))
+    assert suppressed  # at res 10 many hexagons hold fewer than 20 buildings
+    assert f"{len(cells)}個中{len(suppressed)}個" in note
+    assert not {r["h"] for r in layer(at, "vacancy")} & suppressed
+    table = at.dataframe[0].value
+    sup = table[table["秘匿"]]
+    assert sup.drop(columns=["町丁", "秘匿", "データの種類"]).isna().all().all()
+
+
+def test_vacancy_calibration_hits_the_target_rate():
+    at = open_page("pages/vacancy.py")
+    at.toggle(key="vac_cal").set_value(True).run()
+    at.number_input(key="vac_target").set_value(15.0).run()
+    assert not at.exception
+    assert metrics(at)["推定空き家率 (%)"] == "15.0 %"
+    for metric in ["estimated", "likely_vacant", "rate"]:
+        at.selectbox(key="vac_metric").select(metric).run()
+        assert not at.exception
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_vacancy_page_on_ube_asks_for_a_file(lang):
+    at = open_page("pages/vacancy.py", city="ube", lang=lang)
+    assert at.info  # no towns with households: no sample, upload only
+    assert at.radio(key="vac_source").options == (["CSVを読み込む"] if lang == "ja"
+                                                  else ["Upload a CSV"])

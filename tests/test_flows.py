@@ -1,0 +1,242 @@
+"""People-flow import and figures: real Maebashi files, another city's file, bad inputs."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from util import REPO_DATA
+
+from geo import flows, grid, mesh
+from geo.errors import InputError
+
+RAW = REPO_DATA / "raw" / "maebashi"
+STAY_CSV = RAW / "jinryu_mdp_mesh1km_10201_2019-2021.csv"
+ORIGIN_CSV = RAW / "jinryu_fromto_city_10201_2019-2021.csv"
+CENTRE = "54394065"  # the mesh holding Maebashi city hall and the central shopping streets
+
+
+@pytest.fixture(scope="module")
+def fl() -> flows.Flows:
+    loaded = flows.load(REPO_DATA / "maebashi")
+    assert loaded is not None
+    return loaded
+
+
+@pytest.fixture(scope="module")
+def w(fl) -> pd.DataFrame:
+    return flows.weights(fl)
+
+
+def test_shipped_table_matches_the_raw_files(fl, tmp_path):
+    # flows.parquet is exactly what build_flows makes from the shipped raw files
+    rebuilt = flows.load(flows.build_flows(RAW, tmp_path).parent)
+    assert rebuilt is not None
+    pd.testing.assert_frame_equal(rebuilt.stay, fl.stay)
+    pd.testing.assert_frame_equal(rebuilt.origins, fl.origins)
+    shas = {s["file"]: s["sha256"] for s in fl.meta["sources"]}
+    for f in (STAY_CSV, ORIGIN_CSV):
+        assert shas[f.name] == hashlib.sha256(f.read_bytes()).hexdigest()
+    assert fl.meta["attribution"] == "出典：「全国の人流オープンデータ」（国土交通省）"
+
+
+def test_real_file_shape(fl):
+    raw = pd.read_csv(STAY_CSV)
+    assert len(fl.stay) == len(raw) == 81_661
+    assert len(fl.meshes) == 293
+    assert fl.months[0] == "2019-01" and fl.months[-1] == "2021-12" and len(fl.months) == 36
+    assert fl.stay["population"].min() >= flows.PUBLISHED_MIN
+    assert fl.crs.to_epsg() == 6677  # Gunma → JGD2011 zone IX, from the prefcode column
+
+
+def test_mesh_to_h3_conserves_the_total_of_every_month(fl, w):
+    # every month × day kind × time band: 36 × 3 × 3 = 324 maps
+    groups = fl.stay.groupby(["year", "month", "dayflag", "timezone"])
+    assert groups.ngroups == 324
+    for (year, month, day, tz), rows in groups:
+        expected = float(rows["population"].sum())
+        key = flows.month_key(year, month)
+        values = flows.stay_by_mesh(fl, month=key, dayflag=day, timezone=tz)
+        assert values.sum() == expected
+        # the page's own function on every month: all days / all day at res 9, weekday
+        # daytime rolled up to res 7
+        res = {(flows.ALL_DAYS, flows.ALL_DAY): 9, (flows.WEEKDAY, flows.DAYTIME): 7}.get(
+            (day, tz))
+        if res is not None:
+            assert flows.to_cells(values, w, resolution=res).sum() == pytest.approx(
+                expected, rel=1e-12)
+    # and all 324 at once with the same weights: Σ_cells Σ_meshes value × weight = Σ value
+    joined = fl.stay.merge(w, left_on="mesh", right_on="zone")
+    joined["value"] = joined["population"] * joined["weight"]
+    keys = ["year", "month", "dayflag", "timezone"]
+    on_cells = joined.groupby(keys)["value"].sum()
+    np.testing.assert_allclose(on_cells, groups["population"].sum().loc[on_cells.index],
+                               rtol=1e-12)
+    assert len(on_cells) == 324
+
+
+def _inner_cells(w: pd.DataFrame, code: str) -> list[np.uint64]:
+    """Cells that draw from ``code`` only (wholly inside that mesh)."""
+    mine = w[w["zone"] == code]
+    others = set(w[w["zone"] != code]["cell"])
+    return [c for c in mine["cell"] if c not in others]
+
+
+def _raw_value(year, month, day, tz, code=CENTRE) -> int:
+    raw = pd.read_csv(STAY_CSV, dtype={"mesh1kmid": str})
+    row = raw[(raw["mesh1kmid"] == code) & (raw["year"] == year) & (raw["month"] == month)
+              & (raw["dayflag"] == day) & (raw["timezone"] == tz)]
+    return int(row["population"].iloc[0])
+
+
+def test_change_and_day_night_ratio_by_hand(fl, w):
+    frame = flows.cell_frame(fl, w, month="2020-05", dayflag=flows.WEEKDAY,
+                             timezone=flows.DAYTIME, resolution=9)
+    now, then = _raw_value(2020, 5, 1, 0), _raw_value(2019, 5, 1, 0)
+    night = _raw_value(2020, 5, 1, 1)
+    cell = _inner_cells(w, CENTRE)[0]
+    row = frame.loc[cell]
+    assert row["change_pct"] == pytest.approx(100 * (now - then) / then)
+    assert row["day_night_pct"] == pytest.approx(100 * now / night)
+    share = float(w[(w["zone"] == CENTRE) & (w["cell"] == cell)]["weight"].iloc[0])
+    assert row["stay"] == pytest.approx(now * share)
+    # the centre emptied in the first pandemic spring: May 2020 below May 2019
+    assert now < then
+
+
+def test_city_series_and_origins_by_hand(fl):
+    raw = pd.read_csv(STAY_CSV)
+    sel = raw[(raw["year"] == 2020) & (raw["month"] == 4) & (raw["dayflag"] == 2)
+              & (raw["timezone"] == 2)]
+    assert flows.city_series(fl, dayflag=2, timezone=2)["2020-04"] == sel["population"].sum()
+    o = flows.origin_table(fl, dayflag=flows.HOLIDAY, timezone=flows.DAYTIME)
+    # the first four rows of the by-origin file: 2019-01, holiday, daytime
+    assert o.loc["2019-01"].tolist() == [249_501, 68_943, 19_286, 6_410]
+    assert list(o.columns) == ["same_city", "same_prefecture", "same_region", "elsewhere"]
+
+
+def test_area_series_of_a_mesh_and_half_a_mesh(fl):
+    c = mesh.corners([CENTRE]).iloc[0]
+    whole = flows.area_series(fl, flows.area_shares(fl, mesh.polygons([CENTRE]).iloc[0]),
+                              dayflag=flows.WEEKDAY)
+    assert whole.loc["2020-05", "stay"] == pytest.approx(_raw_value(2020, 5, 1, 0))
+    west_half = shapely.box(c["west"], c["south"], (c["west"] + c["east"]) / 2, c["north"])
+    half = flows.area_series(fl, flows.area_shares(fl, west_half), dayflag=flows.WEEKDAY)
+    np.testing.assert_allclose(half["stay"], whole["stay"] / 2, rtol=1e-4)
+    assert half.loc["2019-05", "change_pct"] == 0.0
+    assert flows.centre_mesh(fl) == CENTRE
+
+
+# ------------------------------------------------------------------------------------------
+# Another city's file, unchanged; bad inputs
+# ------------------------------------------------------------------------------------------
+
+UBE_MESHES = ["51312131", "51312132"]  # 宇部市 (Yamaguchi, 35202) around 33.95°N, 131.25°E
+
+
+def _ube_rows(months=((2019, 1), (2020, 1))) -> list[list[str]]:
+    """Rows of a stay file for Ube: population = 1000 × (dayflag + 1) + 10 × timezone
+    (+ 5 in the second mesh, + the year's last digit), written with a thousands separator."""
+    rows = []
+    for code in UBE_MESHES:
+        for y, m in months:
+            for day in range(3):
+                for tz in range(3):
+                    pop = 1000 * (day + 1) + 10 * tz + (5 if code.endswith("2") else 0) + y % 10
+                    rows.append([code, "35", "35202", str(y), f"{m:02d}", str(day), str(tz),
+                                 f"{pop:,}"])
+    return rows
+
+
+def _write(path: Path, header: str, rows: list[list[str]], *, encoding: str = "utf-8") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(rows, columns=header.split(",")).to_csv(path, index=False, encoding=encoding,
+                                                         lineterminator="\r\n")
+    return path
+
+
+STAY_HEADER = "mesh1kmid,prefcode,citycode,year,month,dayflag,timezone,population"
+ORIGIN_HEADER = "year,month,dayflag,timezone,prefcode,citycode,from_area,population"
+
+
+def test_another_citys_file_is_read_unchanged(tmp_path):
+    # MLIT's own monthly file name in a month folder, CP932, zero-padded months, "1,000"
+    _write(tmp_path / "raw" / "01" / "monthly_mdp_mesh1km_35.csv", STAY_HEADER, _ube_rows(),
+           encoding="cp932")
+    _write(tmp_path / "raw" / "monthly_fromto_city_35.csv", ORIGIN_HEADER,
+           [["2019", "01", "2", "2", "35", "35202", str(a), str(1000 - 100 * a)]
+            for a in range(4)])
+    out = flows.build_flows(tmp_path / "raw", tmp_path / "ube")
+    fl = flows.load(out.parent)
+    assert fl is not None
+    assert fl.months == ["2019-01", "2020-01"]
+    assert fl.meshes == UBE_MESHES
+    assert fl.crs.to_epsg() == 6671  # Yamaguchi → zone III
+    assert fl.meta["city_code"] == "35202"
+    v = flows.stay_by_mesh(fl, month="2020-01", dayflag=2, timezone=1)
+    assert v.to_dict() == {"51312131": 3010.0, "51312132": 3015.0}
+    w = flows.weights(fl)
+    assert flows.to_cells(v, w, resolution=8).sum() == pytest.approx(6025.0)
+    assert flows.origin_table(fl, dayflag=2, timezone=2).loc["2019-01"].tolist() == [
+        1000, 900, 800, 700]
+
+
+def test_a_prefecture_file_needs_a_city_code(tmp_path):
+    other = [[r[0][:-1] + str(int(r[0][-1]) + 3), r[1], "35203", *r[3:]] for r in _ube_rows()]
+    _write(tmp_path / "raw" / "jinryu_mdp_mesh1km_35.csv", STAY_HEADER, _ube_rows() + other)
+    with pytest.raises(InputError, match="pass city_code"):
+        flows.build_flows(tmp_path / "raw", tmp_path / "out")
+    fl = flows.load(flows.build_flows(tmp_path / "raw", tmp_path / "out",
+                                      city_code="35202").parent)
+    assert fl is not None and fl.meshes == UBE_MESHES
+
+
+def test_bad_values_are_located(tmp_path):
+    rows = _ube_rows()
+    rows[1][7] = "abc"
+    rows[4][4] = "13"
+    path = _write(tmp_path / "bad.csv", STAY_HEADER, rows)
+    with pytest.raises(InputError) as exc:
+        flows.read_stay(path)
+    msgs = [str(p) for p in exc.value.problems]
+    assert any("bad.csv, row 2, column 'population'" in m and "'abc'" in m for m in msgs)
+    assert any("bad.csv, row 5, column 'month'" in m and "between 1 and 12" in m for m in msgs)
+
+
+def test_invalid_mesh_missing_column_and_duplicates(tmp_path):
+    rows = _ube_rows()
+    rows[3][0] = "5131213"
+    with pytest.raises(InputError, match=r"row 4, column 'mesh1kmid'.*digits"):
+        flows.read_stay(_write(tmp_path / "a.csv", STAY_HEADER, rows))
+    with pytest.raises(InputError, match="column 'population' is missing"):
+        flows.read_stay(_write(tmp_path / "b.csv", STAY_HEADER.replace("population", "pop"),
+                               _ube_rows()))
+    dup = _ube_rows()
+    with pytest.raises(InputError, match=r"row 37.*as row 1 appears again"):
+        flows.read_stay(_write(tmp_path / "c.csv", STAY_HEADER, [*dup, dup[0]]))
+
+
+def test_unpublished_marks_are_dropped(tmp_path):
+    rows = _ube_rows()
+    rows[0][7] = "-"
+    df = flows.read_stay(_write(tmp_path / "d.csv", STAY_HEADER, rows))
+    assert len(df) == len(rows) - 1
+    assert df["population"].iloc[0] == 1019  # 2019, holiday, late night: "1,019"
+
+
+def test_no_flows_file_means_none(tmp_path):
+    assert flows.load(tmp_path) is None
+    assert flows.load(REPO_DATA / "ube") is None
+    with pytest.raises(InputError, match="no people-flow file"):
+        flows.build_flows(tmp_path, tmp_path / "out")
+
+
+def test_cells_are_h3_res9_and_months_parse():
+    assert flows.parse_month("2021-03") == (2021, 3)
+    with pytest.raises(ValueError):
+        flows.parse_month("2021-13")
+    assert grid.BASE_RESOLUTION > flows.FLOW_RESOLUTION
