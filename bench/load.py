@@ -60,7 +60,7 @@ async def one_session(browser, url: str, i: int, results: list[dict], run_id: st
         r["submit_s"] = time.perf_counter() - t1
         m = re.search(r"#(\d+)", await ok.first.inner_text())
         r["id"] = int(m.group(1)) if m else None
-    except (PwTimeout, Exception) as exc:  # noqa: BLE001 - every failure is counted
+    except (PwTimeout, Exception) as exc:
         r["error"] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:120]}"
     finally:
         results.append(r)
