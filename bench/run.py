@@ -158,6 +158,20 @@ def compare(ours: pd.DataFrame, base: pd.DataFrame, kinds: list[str]) -> tuple[b
     return ok_all, lines
 
 
+def nx_baseline(g, net, oxy, fxy, limit: float, nx_t: dict[str, float]):
+    """The networkx run as a callable; ``nx_t`` keeps the median time of each of its steps."""
+    runs: list[dict[str, float]] = []
+
+    def base() -> pd.DataFrame:
+        t: dict[str, float] = {}
+        out = nxbase.coverage(g, net, origins_xy=oxy, facilities_xy=fxy, limit=limit, timings=t)
+        runs.append(t)
+        nx_t.update({k: statistics.median(r[k] for r in runs) for k in t})
+        return out
+
+    return base
+
+
 def engine_breakdown(
     net: WalkNetwork,
     origins_xy: tuple[np.ndarray, np.ndarray],
@@ -247,17 +261,7 @@ def section_ube(args: argparse.Namespace) -> None:
         f"{g.number_of_nodes():,} nodes, {g.number_of_edges():,} edges"
     )
     nx_t: dict[str, float] = {}
-
-    nx_runs: list[dict[str, float]] = []
-
-    def base() -> pd.DataFrame:
-        t: dict[str, float] = {}
-        out = nxbase.coverage(
-            g, net, origins_xy=oxy, facilities_xy=fxy, limit=args.limit, timings=t
-        )
-        nx_runs.append(t)
-        nx_t.update({k: statistics.median(r[k] for r in nx_runs) for k in t})
-        return out
+    base = nx_baseline(g, net, oxy, fxy, args.limit, nx_t)
 
     (t_ours, ts_ours, res_ours), (t_nx, ts_nx, res_nx) = timed_pair(ours, base, args.repeat_ube)
     say(f"   ours (nearest_facility_distance): median {fmt_t(t_ours)} of {fmt_ts(ts_ours)}")
@@ -359,17 +363,7 @@ def section_city(args: argparse.Namespace) -> None:
     t_build, _, g = timed(lambda: nxbase.build_graph(net), 1)
     say(f"   networkx graph built in {fmt_t(t_build)} (not in the timed baseline)")
     nx_t: dict[str, float] = {}
-
-    nx_runs: list[dict[str, float]] = []
-
-    def base() -> pd.DataFrame:
-        t: dict[str, float] = {}
-        out = nxbase.coverage(
-            g, net, origins_xy=oxy, facilities_xy=fxy, limit=args.limit, timings=t
-        )
-        nx_runs.append(t)
-        nx_t.update({k: statistics.median(r[k] for r in nx_runs) for k in t})
-        return out
+    base = nx_baseline(g, net, oxy, fxy, args.limit, nx_t)
 
     (t_ours, ts_ours, res_ours), (t_nx, ts_nx, _) = timed_pair(ours, base, args.repeat_nx)
     say(f"   ours: median {fmt_t(t_ours)} of {fmt_ts(ts_ours)}")
