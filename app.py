@@ -15,6 +15,10 @@ pages = [
     st.Page("pages/coverage.py", title=t("page_coverage"), icon=":material/directions_walk:"),
     st.Page("pages/comments.py", title=t("page_comments"), icon=":material/forum:"),
     st.Page("pages/moderation.py", title=t("page_moderation"), icon=":material/shield:"),
+    st.Page("pages/flows.py", title=t("page_flows"), icon=":material/groups:"),
+    st.Page("pages/vacancy.py", title=t("page_vacancy"), icon=":material/house:"),
+    st.Page("pages/survey.py", title=t("page_survey"), icon=":material/radar:"),
+    st.Page("pages/catalog.py", title=t("page_catalog"), icon=":material/category:"),
     st.Page("pages/about.py", title=t("page_about"), icon=":material/menu_book:"),
 ]
 try:

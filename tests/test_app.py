@@ -8,7 +8,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-PAGES = ["pages/map.py", "pages/coverage.py", "pages/about.py"]
+PAGES = ["pages/map.py", "pages/coverage.py", "pages/about.py", "pages/flows.py",
+         "pages/vacancy.py", "pages/survey.py", "pages/catalog.py"]
 
 
 def open_page(page: str, *, city: str = "maebashi", lang: str = "ja") -> AppTest:

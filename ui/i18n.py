@@ -406,6 +406,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "sv_kpi_col": {"ja": "カバー率 {kind} (%)", "en": "Coverage {kind} (%)"},
     "sv_kpi_none": {"ja": "客観指標 (なし)", "en": "Objective KPI (none)"},
     "sv_area": {"ja": "地域", "en": "Area"},
+    "sv_this_area": {"ja": "この地域", "en": "This area"},
     "sv_subj_above": {"ja": "高い", "en": "above"},
     "sv_subj_below": {"ja": "低い", "en": "below"},
     "sv_subj_similar": {"ja": "差は不明確", "en": "no clear difference"},

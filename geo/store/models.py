@@ -10,6 +10,7 @@ from typing import Literal, get_args
 
 import h3
 
+from geo.framework import FACTOR_KEYS, FACTORS, Factor
 from geo.store.errors import InvalidCell, InvalidInput
 
 __all__ = [
@@ -54,62 +55,7 @@ MAX_CELL_RESOLUTION = 10
 """Finest H3 resolution a comment may be attached to (about 15,000 m² per cell)."""
 
 
-@dataclass(frozen=True)
-class Factor:
-    """One of the 24 Well-Being (LWC) factors.
-
-    Parameters
-    ----------
-    group
-        Japanese name of the factor's group (生活環境, 地域の人間関係, 自分らしい生き方).
-    key
-        Stable ASCII key stored in the database.
-    ja
-        Japanese name shown to citizens.
-    en
-        English name.
-    """
-
-    group: str
-    key: str
-    ja: str
-    en: str
-
-
-_LIVING = "生活環境"
-_RELATIONS = "地域の人間関係"
-_SELF = "自分らしい生き方"
-
-FACTORS: tuple[Factor, ...] = (
-    Factor(_LIVING, "medical_welfare", "医療・福祉", "Medical care & welfare"),
-    Factor(_LIVING, "shopping_dining", "買物・飲食", "Shopping & dining"),
-    Factor(_LIVING, "housing", "住宅環境", "Housing"),
-    Factor(_LIVING, "mobility", "移動・交通", "Mobility & transport"),
-    Factor(_LIVING, "recreation", "遊び・娯楽", "Recreation & entertainment"),
-    Factor(_LIVING, "childcare", "子育て", "Child-rearing"),
-    Factor(_LIVING, "school_education", "初等・中等教育", "Primary & secondary education"),
-    Factor(_LIVING, "local_government", "地域行政", "Local government"),
-    Factor(_LIVING, "digital_life", "デジタル生活", "Digital life"),
-    Factor(_LIVING, "public_space", "公共空間", "Public space"),
-    Factor(_LIVING, "townscape", "都市景観", "Townscape"),
-    Factor(_LIVING, "natural_landscape", "自然景観", "Natural landscape"),
-    Factor(_LIVING, "natures_bounty", "自然の恵み", "Nature's bounty"),
-    Factor(_LIVING, "environmental_harmony", "環境共生", "Living in harmony with nature"),
-    Factor(_LIVING, "natural_disasters", "自然災害", "Natural disasters"),
-    Factor(_LIVING, "accidents_crime", "事故・犯罪", "Accidents & crime"),
-    Factor(_RELATIONS, "community_ties", "地域とのつながり", "Ties with the community"),
-    Factor(_RELATIONS, "diversity_tolerance", "多様性と寛容性", "Diversity & tolerance"),
-    Factor(_SELF, "self_efficacy", "自己効力感", "Self-efficacy"),
-    Factor(_SELF, "health", "健康状態", "Health"),
-    Factor(_SELF, "culture_arts", "文化・芸術", "Culture & arts"),
-    Factor(_SELF, "learning_opportunities", "教育機会の豊かさ", "Learning opportunities"),
-    Factor(_SELF, "employment_income", "雇用・所得", "Employment & income"),
-    Factor(_SELF, "business_creation", "事業創造", "Business creation"),
-)
-"""The 24 Well-Being factors in their canonical order."""
-
-FACTOR_KEYS: tuple[str, ...] = tuple(f.key for f in FACTORS)
-"""Keys of :data:`FACTORS`, in order."""
+# The factors are defined once, as versioned data, in geo.framework (data/framework/lwc.toml).
 
 _FACTOR_BY_KEY = {f.key: f for f in FACTORS}
 _CODE = re.compile(r"[0-9A-Za-z][0-9A-Za-z_.:-]*")
