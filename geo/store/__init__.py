@@ -37,6 +37,15 @@ from geo.store.store import (
     Store,
     open_store,
 )
+from geo.store.workshop import (
+    CreatedSession,
+    Group,
+    Scenario,
+    ScenarioNotFound,
+    Session,
+    StaleScenario,
+    Workshop,
+)
 
 __all__ = [
     "DATABASE_URL_ENV",
@@ -50,7 +59,9 @@ __all__ = [
     "SQLITE_FILENAME",
     "STATUSES",
     "CommentNotFound",
+    "CreatedSession",
     "Factor",
+    "Group",
     "IdempotencyConflict",
     "InvalidAction",
     "InvalidCell",
@@ -60,11 +71,16 @@ __all__ = [
     "PostResult",
     "RateLimited",
     "ReportResult",
+    "Scenario",
+    "ScenarioNotFound",
     "SchemaTooNew",
+    "Session",
+    "StaleScenario",
     "Status",
     "Store",
     "StoreError",
     "TokenMismatch",
+    "Workshop",
     "factor_by_key",
     "open_store",
     "validate_cell",

@@ -109,6 +109,45 @@ _V1_APPEND_ONLY: dict[Dialect, list[str]] = {
 }
 
 
+# Workshop sessions, their groups and the groups' scenarios (geo.scenario modifications as
+# JSON). Tokens are stored as SHA-256 only. ``version`` is the optimistic-concurrency counter:
+# a write names the version it read and is refused when another write came first.
+_V2_SHARED = [
+    """CREATE TABLE workshop_sessions (
+        id TEXT PRIMARY KEY,
+        city TEXT NOT NULL,
+        title TEXT NOT NULL,
+        agenda TEXT NOT NULL,
+        facilitator_token_hash TEXT NOT NULL UNIQUE,
+        created_at {ts} NOT NULL
+    )""",
+    """CREATE TABLE workshop_groups (
+        id TEXT PRIMARY KEY,
+        session_id TEXT NOT NULL REFERENCES workshop_sessions (id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        UNIQUE (session_id, position)
+    )""",
+    """CREATE TABLE scenarios (
+        id TEXT PRIMARY KEY,
+        session_id TEXT NOT NULL REFERENCES workshop_sessions (id) ON DELETE CASCADE,
+        group_id TEXT NOT NULL REFERENCES workshop_groups (id) ON DELETE CASCADE,
+        city TEXT NOT NULL,
+        name TEXT NOT NULL,
+        mode TEXT NOT NULL CHECK (mode IN ('line', 'network')),
+        modifications TEXT NOT NULL,
+        version INTEGER NOT NULL CHECK (version >= 1),
+        created_at {ts} NOT NULL,
+        updated_at {ts} NOT NULL
+    )""",
+    "CREATE INDEX workshop_groups_session ON workshop_groups (session_id)",
+    "CREATE INDEX scenarios_session ON scenarios (session_id)",
+    "CREATE INDEX scenarios_group ON scenarios (group_id)",
+    "CREATE INDEX comments_scenario ON comments (scenario_id)",
+]
+
+
 @dataclass(frozen=True)
 class Migration:
     """One numbered step of the schema.
@@ -158,6 +197,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         name="comments, plus-ones, reports and append-only moderation audit",
         shared=tuple(_V1_SHARED),
         specific=tuple((d, tuple(s)) for d, s in _V1_APPEND_ONLY.items()),
+    ),
+    Migration(
+        version=2,
+        name="workshop sessions, groups and scenarios",
+        shared=tuple(_V2_SHARED),
     ),
 )
 """Every schema step, oldest first."""

@@ -221,6 +221,11 @@ class Store:
         return self._backend.dialect
 
     @property
+    def backend(self) -> Backend:
+        """The database connection (for companion stores such as :mod:`geo.store.workshop`)."""
+        return self._backend
+
+    @property
     def path(self) -> Path | None:
         """The SQLite file, or ``None`` on PostgreSQL."""
         return self._backend.path if isinstance(self._backend, SQLiteBackend) else None

@@ -1,0 +1,176 @@
+"""Workshop store: sessions, join tokens, group isolation, optimistic concurrency, deletion."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from store_fixtures import TEST_CELL, Target, backend_params, comment_args, make_target
+
+from geo import scenario as sc
+from geo.store import (
+    InvalidInput,
+    ScenarioNotFound,
+    StaleScenario,
+    Store,
+    TokenMismatch,
+    Workshop,
+)
+
+CITY = "maebashi"
+CELL = "8a2f5a363a07fff"
+
+
+@pytest.fixture(params=backend_params())
+def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Target]:
+    t = make_target(request.param, tmp_path)
+    yield t
+    t.drop()
+
+
+@pytest.fixture
+def store(target: Target) -> Iterator[Store]:
+    s = target.open(rate_limit=None)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def ws(store: Store) -> Workshop:
+    return Workshop(store)
+
+
+def _session(ws: Workshop):
+    return ws.create_session(city=CITY, title="駅前を考える", groups=["A班", "B班"],
+                             agenda=["現状を見る", "バス停を足す", "", "発表"])
+
+
+def test_create_and_join(ws: Workshop) -> None:
+    made = _session(ws)
+    assert [g.name for g in made.groups] == ["A班", "B班"]
+    assert made.session.agenda == ("現状を見る", "バス停を足す", "発表")
+    tokens = list(made.group_tokens.values())
+    assert len(set(tokens)) == 2 and all(len(t) >= 32 for t in tokens)
+    assert len(made.facilitator_token) >= 32 and made.facilitator_token not in tokens
+    session, group = ws.join(made.group_tokens[made.groups[1].id])
+    assert session.id == made.session.id and group.name == "B班" and group.position == 2
+    assert ws.facilitator_session(made.facilitator_token).title == "駅前を考える"
+    for bad in ["", "x" * 40, made.facilitator_token]:
+        with pytest.raises(TokenMismatch):
+            ws.join(bad)
+    with pytest.raises(TokenMismatch):
+        ws.facilitator_session(tokens[0])
+
+
+def test_tokens_are_stored_hashed(ws: Workshop, target: Target) -> None:
+    made = _session(ws)
+    dump = repr(target.raw("SELECT * FROM workshop_groups")) + repr(
+        target.raw("SELECT * FROM workshop_sessions"))
+    assert made.facilitator_token not in dump
+    assert all(t not in dump for t in made.group_tokens.values())
+
+
+def test_scenario_versions_and_stale_write_refused(ws: Workshop) -> None:
+    made = _session(ws)
+    ta = made.group_tokens[made.groups[0].id]
+    s = ws.create_scenario(group_token=ta, name="バス停を1つ")
+    assert s.version == 1 and s.modifications == "[]" and s.city == CITY
+    mods = sc.dumps([sc.add("bus_stop", CELL, facility="new-1")])
+    s2 = ws.save_scenario(group_token=ta, scenario_id=s.id, expected_version=1,
+                          modifications=mods)
+    assert s2.version == 2 and sc.loads(s2.modifications)[0].facility == "new-1"
+    # a second editor still holding version 1 is refused, and nothing is overwritten
+    with pytest.raises(StaleScenario) as info:
+        ws.save_scenario(group_token=ta, scenario_id=s.id, expected_version=1,
+                         modifications="[]")
+    assert info.value.current_version == 2
+    assert "最新" in info.value.message_ja and "Nothing was overwritten" in info.value.message_en
+    assert ws.scenario(s.id).modifications == mods
+    with pytest.raises(InvalidInput):
+        ws.save_scenario(group_token=ta, scenario_id=s.id, expected_version=2,
+                         modifications='[{"op": "explode", "kind": "park"}]')
+    with pytest.raises(ScenarioNotFound):
+        ws.scenario("nope")
+
+
+def test_a_group_cannot_write_another_groups_scenario(ws: Workshop) -> None:
+    made = _session(ws)
+    ta, tb = (made.group_tokens[g.id] for g in made.groups)
+    s = ws.create_scenario(group_token=ta, name="A案")
+    with pytest.raises(TokenMismatch):
+        ws.save_scenario(group_token=tb, scenario_id=s.id, expected_version=1,
+                         modifications="[]", name="乗っ取り")
+    with pytest.raises(TokenMismatch):
+        ws.delete_scenario(group_token=tb, scenario_id=s.id, expected_version=1)
+    other = _session(ws)  # a group of another session cannot either
+    with pytest.raises(TokenMismatch):
+        ws.save_scenario(group_token=next(iter(other.group_tokens.values())),
+                         scenario_id=s.id, expected_version=1, modifications="[]")
+    assert ws.scenario(s.id).name == "A案" and ws.scenario(s.id).version == 1
+
+
+def test_two_groups_editing_at_once_do_not_interfere(target: Target) -> None:
+    with target.open(rate_limit=None) as setup:
+        made = _session(Workshop(setup))
+    tokens = [made.group_tokens[g.id] for g in made.groups]
+    rounds = 15
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(2)
+
+    def editor(token: str, kind: str) -> None:
+        try:
+            with target.open(rate_limit=None) as st:  # each group its own connection
+                w = Workshop(st)
+                s = w.create_scenario(group_token=token, name=f"{kind}案")
+                barrier.wait()
+                mods: list[sc.Modification] = []
+                for i in range(rounds):
+                    mods.append(sc.add(kind, CELL, facility=f"{kind}-{i}"))
+                    s = w.save_scenario(group_token=token, scenario_id=s.id,
+                                        expected_version=s.version, modifications=sc.dumps(mods))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=editor, args=(tok, kind))
+               for tok, kind in zip(tokens, ["bus_stop", "park"], strict=True)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    with target.open(rate_limit=None) as st:
+        w = Workshop(st)
+        for g, kind in zip(made.groups, ["bus_stop", "park"], strict=True):
+            (s,) = w.scenarios(group_id=g.id)
+            mods = sc.loads(s.modifications)
+            assert s.version == rounds + 1
+            assert [m.facility for m in mods] == [f"{kind}-{i}" for i in range(rounds)]
+            assert {m.kind for m in mods} == {kind}
+        assert len(w.scenarios(session_id=made.session.id)) == 2
+
+
+def test_delete_session_removes_scenarios_and_comments_and_is_audited(
+        ws: Workshop, store: Store, target: Target) -> None:
+    made = _session(ws)
+    keep = _session(ws)
+    ta = made.group_tokens[made.groups[0].id]
+    s = ws.create_scenario(group_token=ta, name="A案")
+    other = ws.create_scenario(group_token=next(iter(keep.group_tokens.values())), name="残す")
+    c = store.post_comment(**comment_args(city=CITY, cell=TEST_CELL, scenario_id=s.id,
+                                          text="ここにバス停があると通院が楽"))
+    with pytest.raises(TokenMismatch):
+        ws.delete_session(facilitator_token=ta)
+    assert ws.delete_session(facilitator_token=made.facilitator_token) == 1
+    assert ws.scenarios(session_id=made.session.id) == []
+    assert ws.groups(made.session.id) == []
+    with pytest.raises(TokenMismatch):
+        ws.join(ta)
+    assert ws.scenario(other.id).name == "残す"
+    rows = target.raw("SELECT status, body FROM comments WHERE id = ?", [c.comment_id])
+    assert rows == [("deleted", "")]
+    log = store.audit_log()
+    assert list(log["action"]) == ["delete", "delete"]
+    assert set(log["actor"]) == {"facilitator"}
+    assert made.session.id in log["detail"].iloc[-1]
