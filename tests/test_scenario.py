@@ -231,3 +231,33 @@ def test_compare_and_factor_scores(maebashi):
     scores1 = sc.factor_scores(s, {"mobility": ["bus_stop"], "none": ["station"]})
     assert list(scores0.index) == ["mobility"]
     assert scores1["mobility"] > scores0["mobility"]
+
+
+# --------------------------------------------------------------------------------------------
+# Site suggestions (greedy maximal covering)
+# --------------------------------------------------------------------------------------------
+
+
+def test_suggestions_hand(hand):
+    from geo import siting
+
+    cells, base = hand
+    top = siting.suggest(base, "shelter", n=5)
+    # uncovered: B 200, C 300, D 400, 6 km apart, so one site each, largest first
+    assert top["new_covered"].tolist() == [400.0, 300.0, 200.0]
+    assert top["cell"].tolist() == list(grid.to_strings(cells[[3, 2, 1]]))
+    assert top["cumulative"].iloc[-1] == 900.0
+
+
+def test_suggestions_add_what_they_promise(maebashi):
+    from geo import siting
+
+    _, base = maebashi
+    top = siting.suggest(base, "bus_stop", n=3)
+    assert len(top) == 3 and top["new_covered"].is_monotonic_decreasing
+    s = base.copy()
+    before = s.figures().loc["bus_stop", "covered"]
+    for cell in top["cell"]:
+        s.apply(sc.add("bus_stop", cell))
+    after = s.figures().loc["bus_stop", "covered"]
+    assert after - before == pytest.approx(top["cumulative"].iloc[-1], rel=1e-9)
