@@ -77,7 +77,7 @@ towns = town_cells(b)
 if towns and b.towns is not None:
     names = dict(zip(b.towns["town_code"], b.towns["name"], strict=True))
     code = st.selectbox(t("town_pick"), [c for c in names if c in towns], index=None,
-                        format_func=names.__getitem__, key="c_town")
+                        placeholder=t("choose"), format_func=names.__getitem__, key="c_town")
     if code is not None and ss.get("c_town_used") != code:
         ss["c_cell"], ss["c_town_used"] = towns[code], code
 

@@ -11,7 +11,7 @@ from ui import state
 from ui.cache import get_bundle
 from ui.flows import get_area_series, get_flow_cells, get_flows
 from ui.i18n import labels, t
-from ui.widgets import attribution, legend
+from ui.widgets import attribution, legend, time_chart
 
 #: Seconds between months while playing.
 PLAY_SECONDS = 1.5
@@ -120,7 +120,8 @@ if origins.empty:
     st.info(t("flows_no_origins"))
 else:
     shown = origins.rename(columns={v: t(f"origin_{v}") for v in flows.ORIGINS.values()})
-    st.area_chart(_dated(shown), y_label=t("flows_people"))
+    time_chart(_dated(shown), y_label=t("flows_people"), area=True,
+               description=t("flows_origin_title"), key="flows_origin_chart")
     visitors = origins.drop(columns="same_city").sum(axis=1)
     share = 100 * visitors / origins.sum(axis=1)
     st.caption(t("flows_origin_note", month=month,
@@ -145,8 +146,9 @@ if kind != "centre" and not members:
     st.info(t("flows_area_empty"))
 else:
     series = get_area_series(b.id, kind, members, dayflag)
-    st.line_chart(_dated(series[["stay"]].rename(columns={"stay": t("flows_daytime_stay")})),
-                  y_label=t("flows_people"))
+    time_chart(_dated(series[["stay"]].rename(columns={"stay": t("flows_daytime_stay")})),
+               y_label=t("flows_people"), description=t("flows_vitality_title"),
+               key="flows_vitality_chart")
     last = series.index[-1]
     st.caption(t("flows_vitality_note", day=day_labels[dayflag], month=last,
                  change=f"{series['change_pct'].iloc[-1]:+.1f}"))

@@ -65,7 +65,7 @@ if picked:
 if b.towns is not None:
     towns = b.towns.sort_values("town_code")
     town_names = dict(zip(towns["town_code"], towns["name"], strict=True))
-    code = st.selectbox(t("town_pick"), list(town_names), index=None,
+    code = st.selectbox(t("town_pick"), list(town_names), index=None, placeholder=t("choose"),
                         format_func=town_names.__getitem__, key="map_town")
     if code is not None:
         cov = get_coverage(b.id, ss[state.MODE], state.radii_key(), ss[state.FREQUENT])

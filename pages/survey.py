@@ -32,7 +32,7 @@ from ui.survey import (
     town_choropleth,
 )
 from ui.voices import cell_towns, factor_labels, get_store, kind_labels, show_comment
-from ui.widgets import attribution
+from ui.widgets import attribution, chart
 
 state.require_app(__file__)
 ss = st.session_state
@@ -153,7 +153,8 @@ if picked.get("sv_hidden"):
     st.info(t("sv_hidden_pick", k=k))
 
 options = sorted(vals.index, key=lambda a: names.get(a, a))
-choice = st.selectbox(t("sv_area_pick"), options, index=None, key="sv_area_pick",
+choice = st.selectbox(t("sv_area_pick"), options, index=None, placeholder=t("choose"),
+                      key="sv_area_pick",
                       format_func={a: names.get(a, a) for a in options}.__getitem__)
 if choice is not None and ss.get("sv_area_used") != choice:
     ss["sv_area"], ss["sv_area_used"] = choice, choice
@@ -191,7 +192,8 @@ for f in FRAMEWORK.factors:
                        "value": city["mean"].get((survey.CITY, f.key))})
 with left:
     st.markdown(f"**{t('sv_radar')}**")
-    st.altair_chart(radar_chart(pd.DataFrame(radar_rows), series_order=series), key="sv_radar")
+    chart(radar_chart(pd.DataFrame(radar_rows), series_order=series),
+          description=t("sv_radar"), key="sv_radar")
     st.caption(t("sv_radar_note", k=k))
 with right:
     st.markdown(f"**{t('sv_distribution', m=short[measure])}**")
@@ -208,8 +210,8 @@ with right:
             dist_rows.append({"series": city_label, "answer": ans,
                               "share": float(cdist.at[survey.CITY, ans])})
     if dist_rows:
-        st.altair_chart(distribution_chart(pd.DataFrame(dist_rows), series_order=series),
-                        key="sv_dist")
+        chart(distribution_chart(pd.DataFrame(dist_rows), series_order=series),
+              description=t("sv_distribution", m=short[measure]), key="sv_dist")
     st.caption(t("sv_scale", lo=low, hi=high))
 
     # objective KPIs of the area

@@ -23,6 +23,10 @@ PAGES = {
     "coverage": ("/coverage", "徒歩圏カバー率"),
     "comments": ("/comments", "みんなの声"),
     "moderation": ("/moderation", "モデレーション"),
+    "flows": ("/flows", "人の流れ"),
+    "vacancy": ("/vacancy", "空き家の推定"),
+    "survey": ("/survey", "Well-Being調査"),
+    "catalog": ("/catalog", "因子とサービス"),
     "about": ("/about", "データと出典"),
 }
 
@@ -188,6 +192,10 @@ def test_hostile_strings_stay_inert_in_the_browser(server, page):
     page.wait_for_timeout(1000)
     assert page.evaluate(NO_INJECTION) == []
     shot(page, "comments_hostile")
+    open_page(page, url, "survey")  # the overlay lists the same comments beside the survey
+    page.wait_for_timeout(1000)
+    assert page.evaluate(NO_INJECTION) == []
+    shot(page, "survey_hostile")
     open_page(page, url, "moderation")
     page.get_by_label("お名前 (記録に残ります)").fill("tester")
     page.get_by_label("パスワード").fill(PASSWORD)

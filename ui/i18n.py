@@ -34,6 +34,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "more comments. Click a hexagon to pin your comment there.",
     },
     "all": {"ja": "すべて", "en": "All"},
+    "choose": {"ja": "選んでください(入力して検索できます)", "en": "Choose (type to search)"},
     "post_title": {"ja": "投稿する", "en": "Post a comment"},
     "pick_first": {
         "ja": "まず地図の六角形をクリックするか、町丁を選んでください。",

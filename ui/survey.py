@@ -249,12 +249,13 @@ def radar_chart(values: pd.DataFrame, *, series_order: list[str], low: float = 1
     sx = alt.Scale(domain=[-1.45, 1.45])
     sy = alt.Scale(domain=[-1.25, 1.25])
     colors = alt.Scale(domain=series_order, range=[AREA_COLOR, CITY_COLOR][:len(series_order)])
-    ring = alt.Chart(pd.DataFrame(rings)).mark_line(color="#cccccc", strokeWidth=0.7).encode(
+    ring = alt.Chart(pd.DataFrame(rings)).mark_line(
+        color="#cccccc", strokeWidth=0.7, aria=False).encode(
         x=alt.X("x:Q", scale=sx, axis=axis), y=alt.Y("y:Q", scale=sy, axis=axis),
         detail="ring:N", order="j:Q")
     texts = [
         alt.Chart(pd.DataFrame([r for r in lab if r["align"] == a])).mark_text(
-            fontSize=10, baseline="middle", align=a).encode(
+            aria=False, fontSize=10, baseline="middle", align=a).encode(
             x=alt.X("x:Q", scale=sx, axis=axis), y=alt.Y("y:Q", scale=sy, axis=axis),
             text="factor:N")
         for a in ("left", "right", "center") if any(r["align"] == a for r in lab)
@@ -262,9 +263,9 @@ def radar_chart(values: pd.DataFrame, *, series_order: list[str], low: float = 1
     enc = {"x": alt.X("x:Q", scale=sx, axis=axis), "y": alt.Y("y:Q", scale=sy, axis=axis),
            "color": alt.Color("series:N", scale=colors, legend=alt.Legend(orient="bottom",
                                                                           title=None))}
-    lines = alt.Chart(pd.DataFrame(closed)).mark_line(strokeWidth=2).encode(
+    lines = alt.Chart(pd.DataFrame(closed)).mark_line(strokeWidth=2, aria=False).encode(
         order="order:Q", detail="series:N", **enc)
-    dots = alt.Chart(pd.DataFrame(pts)).mark_circle(size=40).encode(
+    dots = alt.Chart(pd.DataFrame(pts)).mark_circle(size=40, aria=False).encode(
         tooltip=["series:N", "factor:N", "value:Q"], **enc)
     return alt.layer(ring, *texts, lines, dots).properties(height=470)
 
@@ -272,7 +273,7 @@ def radar_chart(values: pd.DataFrame, *, series_order: list[str], low: float = 1
 def distribution_chart(shares: pd.DataFrame, *, series_order: list[str]) -> alt.Chart:
     """Stacked bars of answer shares: ``shares`` has ``series``, ``answer`` (int), ``share``."""
     low, high = int(shares["answer"].min()), int(shares["answer"].max())
-    return alt.Chart(shares).mark_bar().encode(
+    return alt.Chart(shares).mark_bar(aria=False).encode(
         y=alt.Y("series:N", sort=series_order, title=None),
         x=alt.X("share:Q", axis=alt.Axis(format="%"), title=t("sv_share"),
                 scale=alt.Scale(domain=[0, 1])),
