@@ -7,6 +7,7 @@ import json
 import os
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,8 +23,13 @@ from . import grid
 from .coverage import KIND_BY_KEY
 from .crs import WGS84, metric_crs
 from .errors import BundleError, InputError, Problem
-from .io import parse_count, read_geojson, read_points
+from .formats import Dropped, census, gtfs, ksj, osm
+from .formats.vector import WORLD_BOUNDS, read_vector
+from .io import JAPAN_BOUNDS, parse_count, read_points_csv
 from .network import WalkNetwork, from_frames, read_graphml
+
+#: A progress callback: fraction done (0..1) and what is being done.
+Progress = Callable[[float, str], None]
 
 #: Version of the bundle layout; a loader refuses other versions.
 FORMAT_VERSION = 1
@@ -37,6 +43,28 @@ POPULATION_ASSUMPTION_EN = (
     "Each town's population is assumed to be spread uniformly over the town and is allocated "
     "to H3 cells by overlapping area (areal weighting)."
 )
+#: The same for the other population formats, keyed by ``[population] format``.
+POPULATION_ASSUMPTIONS: dict[str, tuple[str, str]] = {
+    "towns": (POPULATION_ASSUMPTION_JA, POPULATION_ASSUMPTION_EN),
+    "mesh": (
+        "メッシュの人口はメッシュ内で一様に分布すると仮定し、H3セルとの重なり面積で按分しています(面積按分)。",
+        "Each mesh square's population is assumed to be spread uniformly over the square and is "
+        "allocated to H3 cells by overlapping area (areal weighting).",
+    ),
+    "h3": (
+        "H3セルの人口は、より細かい解像度の子セルに等分し(粗い場合)、または親セルに合算しています(細かい場合)。",
+        "H3 cell populations are split equally between their resolution-10 children (coarser "
+        "input) or summed into their resolution-10 parent (finer input); totals are conserved.",
+    ),
+    "points": (
+        "各地点の人口を、その地点を含むH3セルに計上しています。",
+        "Each point's population is counted in the H3 cell containing it.",
+    ),
+}
+#: Population formats of the ``[population]`` recipe section.
+POPULATION_FORMATS = ("towns", "mesh", "h3", "points")
+#: Facility formats of ``[[facilities]]`` entries (``points`` is GeoJSON/CSV/GPKG/SHP points).
+FACILITY_FORMATS = ("points", "ksj", "gtfs", "osm", "h3_counts")
 
 #: Name patterns that classify an evacuation site into a facility kind, tried in order.
 CLASSIFY_RULES: tuple[tuple[str, str], ...] = (
@@ -131,9 +159,11 @@ def _require_columns(gdf: pd.DataFrame, columns: list[str], *, file: str) -> Non
         raise InputError(problems)
 
 
-def _read_towns(entry: dict[str, Any], raw: Path, warnings: list[str]) -> gpd.GeoDataFrame:
+def _read_towns(entry: dict[str, Any], raw: Path, warnings: list[str], *,
+                bounds: tuple[float, float, float, float] | None = JAPAN_BOUNDS,
+                ) -> gpd.GeoDataFrame:
     f = raw / entry["file"]
-    towns = read_geojson(f, geometry_types=("Polygon", "MultiPolygon"))
+    towns = read_vector(f, geometry_types=("Polygon", "MultiPolygon"), bounds=bounds)
     cols = [entry["code"], entry["name"], entry["population"]]
     if "households" in entry:
         cols.append(entry["households"])
@@ -179,6 +209,84 @@ def _read_towns(entry: dict[str, Any], raw: Path, warnings: list[str]) -> gpd.Ge
     return out
 
 
+def _read_points_entry(entry: dict[str, Any], f: Path,
+                       bounds: tuple[float, float, float, float] | None) -> gpd.GeoDataFrame:
+    """A points file (GeoJSON, CSV with lon/lat, GeoPackage, Shapefile) as a facility frame."""
+    _require(entry, ["kind", "name"], file="city.toml [[facilities]]")
+    if f.suffix.lower() in {".csv", ".txt"}:
+        pts = read_points_csv(f, bounds=bounds)
+    else:
+        pts = read_vector(f, geometry_types=("Point",), bounds=bounds)
+        if (pts.geom_type == "MultiPoint").any():
+            pts = pts.set_geometry(pts.geometry.representative_point())
+    _require_columns(pts, [entry["name"]], file=f.name)
+    dep: list[int | None] = [None] * len(pts)
+    if "departures" in entry:
+        _require_columns(pts, [entry["departures"]], file=f.name)
+        problems: list[Problem] = []
+        for r, v in enumerate(pts[entry["departures"]], start=1):
+            try:
+                dep[r - 1] = parse_count(v, file=f.name, row=r, column=entry["departures"])
+            except InputError as exc:
+                problems.extend(exc.problems)
+        if problems:
+            raise InputError(problems)
+    if "id" in entry:
+        _require_columns(pts, [entry["id"]], file=f.name)
+        ids = pts[entry["id"]].astype(str)
+        dup = ids[ids.duplicated(keep=False)]
+        if len(dup):
+            raise InputError([
+                Problem(f.name, f"id {v} appears more than once (rows "
+                        f"{[int(j) + 1 for j in np.flatnonzero(ids.to_numpy() == v)]})",
+                        int(i) + 1, entry["id"])
+                for i, v in zip(np.flatnonzero(ids.duplicated().to_numpy()),
+                                ids[ids.duplicated()], strict=True)
+            ][:20])
+    return gpd.GeoDataFrame(
+        {
+            "name": pts[entry["name"]].astype(str).to_numpy(),
+            "kind": entry["kind"],
+            "departures": pd.array(dep, dtype="Int64"),
+            "source_row": np.arange(1, len(pts) + 1),
+        },
+        geometry=pts.geometry.to_numpy(), crs=WGS84,
+    )
+
+
+def _facility_entry(entry: dict[str, Any], f: Path,
+                    bounds: tuple[float, float, float, float] | None,
+                    dropped: list[Dropped]) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
+    """Read one ``[[facilities]]`` entry in its format; returns the frame and report facts."""
+    fmt = entry.get("format", "points")
+    facts: dict[str, Any] = {}
+    if fmt == "points":
+        fac = _read_points_entry(entry, f, bounds)
+    elif fmt == "ksj":
+        fac, drops, code = ksj.read_facilities(f, layer=entry.get("layer"), bounds=bounds)
+        dropped.extend(drops)
+        facts["layer"] = code
+    elif fmt == "gtfs":
+        fac, facts = gtfs.read_stops(f, day=entry.get("day"), bounds=bounds)
+    elif fmt == "osm":
+        fac = osm.read_amenities(f)
+    elif fmt == "h3_counts":
+        _require(entry, ["kind", "count"], file="city.toml [[facilities]]")
+        fac = census.h3_count_facilities(f, kind=entry["kind"], count=entry["count"],
+                                         id_column=entry.get("id"))
+    else:
+        raise InputError(Problem("city.toml", f"unknown facility format {fmt!r}; expected one "
+                                              f"of {', '.join(FACILITY_FORMATS)}"))
+    if "kinds" in entry:
+        wanted = set(entry["kinds"])
+        facts["not_selected"] = int((~fac["kind"].isin(wanted)).sum())
+        fac = fac[fac["kind"].isin(wanted)]
+    if fmt != "points" and len(fac) == 0:
+        raise InputError(Problem(f.name, "no facilities of a known kind in this file (empty "
+                                         "layer)"))
+    return fac.assign(source=f.name), facts
+
+
 def _read_facilities(
     entries: list[dict[str, Any]],
     raw: Path,
@@ -186,64 +294,60 @@ def _read_facilities(
     crs: CRS,
     warnings: list[str],
     unclassified: list[dict[str, Any]],
+    *,
+    bounds: tuple[float, float, float, float] | None = JAPAN_BOUNDS,
+    dropped: list[Dropped] | None = None,
+    facts: dict[str, Any] | None = None,
 ) -> tuple[gpd.GeoDataFrame, list[dict[str, Any]]]:
     frames = []
     sources = []
+    dropped = [] if dropped is None else dropped
     area = gpd.GeoSeries([boundary], crs=WGS84).to_crs(crs).iloc[0]
     for entry in entries:
-        _require(entry, ["file", "kind", "name"], file="city.toml [[facilities]]")
-        if entry["kind"] not in KIND_BY_KEY:
-            raise InputError(Problem("city.toml", f"unknown facility kind {entry['kind']!r}"))
+        _require(entry, ["file"], file="city.toml [[facilities]]")
+        for k in [entry.get("kind")] if entry.get("kind") else []:
+            if k not in KIND_BY_KEY:
+                raise InputError(Problem("city.toml", f"unknown facility kind {k!r}"))
         f = raw / entry["file"]
-        pts = read_points(f)
-        _require_columns(pts, [entry["name"]], file=f.name)
-        outside = pts.geometry.to_crs(crs).distance(area).to_numpy()
-        names = pts[entry["name"]].astype(str).to_numpy()
+        fac, ffacts = _facility_entry(entry, f, bounds, dropped)
+        if facts is not None:
+            facts[f.name] = ffacts | {"read": len(fac)}
+        outside = fac.geometry.to_crs(crs).distance(area).to_numpy()
+        names = fac["name"].astype(str).to_numpy()
+        rows = fac["source_row"].to_numpy()
         keep = outside <= OUTSIDE_TOLERANCE_M
+        if len(fac) and not keep.any():
+            raise InputError(Problem(
+                f.name, f"all {len(fac)} points lie outside the city (nearest "
+                f"{outside.min() / 1000:.1f} km away): wrong file, wrong CRS or swapped "
+                "coordinates?", None, "geometry"))
         for i in np.flatnonzero(~keep):
-            warnings.append(str(Problem(
-                f.name, f"{names[i]} lies {outside[i] / 1000:.1f} km outside the city; dropped",
-                int(i) + 1, "geometry")))
-        dep: list[int | None] = [None] * len(pts)
-        if "departures" in entry:
-            _require_columns(pts, [entry["departures"]], file=f.name)
-            problems: list[Problem] = []
-            for r, v in enumerate(pts[entry["departures"]], start=1):
-                try:
-                    dep[r - 1] = parse_count(v, file=f.name, row=r, column=entry["departures"])
-                except InputError as exc:
-                    problems.extend(exc.problems)
-            if problems:
-                raise InputError(problems)
-        base = pd.DataFrame({
-            "name": names,
-            "departures": pd.array(dep, dtype="Int64"),
-            "source": f.name,
-            "source_row": np.arange(1, len(pts) + 1),
-        })
-        geom = pts.geometry.to_numpy()
-        frames.append(gpd.GeoDataFrame(base.assign(kind=entry["kind"]), geometry=geom,
-                                       crs=WGS84)[keep])
+            msg = f"{names[i]} lies {outside[i] / 1000:.1f} km outside the city; dropped"
+            warnings.append(str(Problem(f.name, msg, int(rows[i]), "geometry")))
+            dropped.append(Dropped(f.name, int(rows[i]), names[i], "outside the city"))
+        frames.append(fac[keep])
         if entry.get("classify"):
             kinds = [classify_name(n) for n in names]
             for j, k in enumerate(kinds):
                 if k is None and keep[j]:
-                    unclassified.append({"source": f.name, "row": j + 1, "name": names[j]})
-            ok = np.array([k is not None for k in kinds]) & keep
-            frames.append(gpd.GeoDataFrame(base.assign(kind=kinds), geometry=geom,
-                                           crs=WGS84)[ok])
-        sources.append(_source(entry, raw, len(pts)))
+                    unclassified.append({"source": f.name, "row": int(rows[j]),
+                                         "name": names[j]})
+            ok = np.array([k is not None for k in kinds], dtype=bool) & keep
+            frames.append(fac.assign(kind=kinds)[ok])
+        sources.append(_source(entry, raw, len(fac)))
+    cols = ["name", "departures", "source", "source_row", "kind", "geometry"]
+    frames = [fr for fr in frames if len(fr)]
     if not frames:
         return gpd.GeoDataFrame(
             {"name": [], "departures": [], "source": [], "source_row": [], "kind": []},
             geometry=[], crs=WGS84), sources
-    fac = pd.concat(frames, ignore_index=True)
+    fac = pd.concat([fr[cols] for fr in frames], ignore_index=True)
     return gpd.GeoDataFrame(fac, geometry="geometry", crs=WGS84), sources
 
 
 def _check_files(recipe: dict[str, Any], raw: Path) -> None:
     """Raise one InputError listing every file the recipe names that is not in ``raw``."""
-    entries = [recipe.get(k) for k in ("boundary", "towns", "network")]
+    entries = [recipe.get(k) for k in ("boundary", "towns", "population", "network")]
     entries += recipe.get("facilities", []) + recipe.get("extra_sources", [])
     missing = [
         Problem(e["file"], f"file not found in {raw}")
@@ -264,14 +368,81 @@ def read_recipe(raw: Path) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         raise InputError(Problem(f.name, f"not valid TOML ({exc})")) from exc
     _require(recipe, ["id", "name_ja", "name_en"], file=f.name)
-    if "towns" not in recipe and "network" not in recipe:
-        raise InputError(Problem(f.name, "a city needs [towns] (population) or [network]"))
+    if not {"towns", "population", "network"} & set(recipe):
+        raise InputError(Problem(f.name, "a city needs [towns] or [population], or [network]"))
+    if "towns" in recipe and "population" in recipe:
+        raise InputError(Problem(f.name, "give either [towns] or [population], not both"))
     _check_files(recipe, raw)
     return recipe
 
 
+def _bounds(recipe: dict[str, Any]) -> tuple[float, float, float, float]:
+    """Plausible lon/lat extent of the inputs: Japan unless the recipe says otherwise."""
+    if "bounds" in recipe:
+        b = recipe["bounds"]
+        return (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
+    if recipe.get("region", "japan") == "japan":
+        return JAPAN_BOUNDS
+    return WORLD_BOUNDS
+
+
+def _around(geom: shapely.Geometry, margin: float = 1.0) -> tuple[float, float, float, float]:
+    """Bounds of a lon/lat geometry widened by ``margin`` degrees (to catch swapped axes)."""
+    minx, miny, maxx, maxy = geom.bounds
+    return (minx - margin, miny - margin, maxx + margin, maxy + margin)
+
+
+def _read_population(
+    entry: dict[str, Any], raw: Path, warnings: list[str], dropped: list[Dropped],
+    *, bounds: tuple[float, float, float, float], boundary: shapely.Geometry | None,
+    crs: CRS | None,
+) -> tuple[gpd.GeoDataFrame, str]:
+    """Zones with head counts from a ``[towns]`` or ``[population]`` entry, and the format."""
+    fmt = entry.get("format", "towns")
+    f = raw / entry["file"]
+    if fmt == "towns":
+        _require(entry, ["file", "code", "name", "population"], file="city.toml [population]")
+        zones = _read_towns(entry, raw, warnings, bounds=bounds)
+    elif fmt == "h3":
+        zones = census.read_h3_table(f, population=entry.get("population"),
+                                     id_column=entry.get("id"))
+    elif fmt == "mesh":
+        zones = census.read_mesh_csv(f, population=entry.get("population"),
+                                     code_column=entry.get("code"))
+    elif fmt == "points":
+        zones = census.read_points_table(f, population=entry.get("population"),
+                                         id_column=entry.get("id"), bounds=bounds)
+    else:
+        raise InputError(Problem("city.toml", f"unknown population format {fmt!r}; expected "
+                                              f"one of {', '.join(POPULATION_FORMATS)}"))
+    if fmt != "towns":
+        for i in map(int, np.flatnonzero(zones["population"].isna().to_numpy())):
+            warnings.append(str(Problem(f.name, f"{zones['town_code'].iat[i]} has no population "
+                                        "figure (secret or blank); left out of totals",
+                                        i + 1, entry.get("population") or "population")))
+    if fmt in {"h3", "points"} and boundary is not None and crs is not None:
+        area = gpd.GeoSeries([boundary], crs=WGS84).to_crs(crs).iloc[0]
+        pts = zones.geometry.representative_point() if fmt == "h3" else zones.geometry
+        dist = pts.to_crs(crs).distance(area).to_numpy()
+        keep = dist <= OUTSIDE_TOLERANCE_M
+        if not keep.any():
+            raise InputError(Problem(f.name, "every row lies outside the city boundary: wrong "
+                                             "file, wrong CRS or swapped coordinates?",
+                                     None, "geometry"))
+        for i in np.flatnonzero(~keep):
+            code = zones["town_code"].iat[i]
+            pop = zones["population"].iat[i]
+            warnings.append(str(Problem(f.name, f"{code} ({pop} people) lies "
+                                        f"{dist[i] / 1000:.1f} km outside the city; dropped",
+                                        int(i) + 1, "geometry")))
+            dropped.append(Dropped(f.name, int(i) + 1, str(code), "outside the city"))
+        zones = zones[keep].reset_index(drop=True)
+    return zones, fmt
+
+
 def build(city: str, *, data_dir: Path | None = None, out_dir: Path | None = None,
-          strict: bool = False) -> Path:
+          strict: bool = False, raw_dir: Path | None = None,
+          progress: Progress | None = None) -> Path:
     """Build a city bundle from ``<data_dir>/raw/<city>/city.toml`` and the files it names.
 
     Parameters
@@ -285,70 +456,118 @@ def build(city: str, *, data_dir: Path | None = None, out_dir: Path | None = Non
         Where to write the bundle.
     strict
         Turn warnings (towns without population, facilities outside the city) into errors.
+    raw_dir
+        Folder holding ``city.toml`` and the raw files, instead of ``<data_dir>/raw/<city>``.
+    progress
+        Called with (fraction done, step) before each step.
 
     Returns
     -------
     pathlib.Path
-        The bundle folder (GeoParquet files and ``manifest.json``).
+        The bundle folder (GeoParquet files and ``manifest.json``; ``dropped`` lists every
+        input row left out and why).
 
     Raises
     ------
     InputError
         Naming file, row and column of every problem found in an input.
     """
+    def step(done: float, what: str) -> None:
+        if progress is not None:
+            progress(done, what)
+
     data_dir = data_dir or default_data_dir()
-    raw = data_dir / "raw" / city
+    raw = raw_dir or data_dir / "raw" / city
     recipe = read_recipe(raw)
+    bounds = _bounds(recipe)
     warnings: list[str] = []
+    dropped: list[Dropped] = []
     sources: list[dict[str, Any]] = []
     net: WalkNetwork | None = None
     towns: gpd.GeoDataFrame | None = None
+    crs: CRS | None = None
 
     boundary_geom: shapely.Geometry | None = None
     boundary_label = "city boundary"
+    step(0.0, "boundary")
     if "boundary" in recipe:
         b = recipe["boundary"]
-        bgdf = read_geojson(raw / b["file"], geometry_types=("Polygon", "MultiPolygon"))
+        bgdf = read_vector(raw / b["file"], geometry_types=("Polygon", "MultiPolygon"),
+                           bounds=bounds)
         boundary_geom = shapely.union_all(bgdf.geometry.to_numpy())
         sources.append(_source(b, raw, len(bgdf)))
         rep = boundary_geom.centroid
         crs = metric_crs(prefecture=recipe.get("prefecture"), lon=rep.x, lat=rep.y)
     elif recipe.get("prefecture"):
         crs = metric_crs(prefecture=recipe["prefecture"])
-    else:
-        raise InputError(Problem("city.toml", "give a [boundary] or prefecture = <JIS code>"))
+
+    pop_entry = recipe.get("towns") or recipe.get("population")
+    pop_format: str | None = None
+    if pop_entry is not None:
+        step(0.1, "population")
+        _require(pop_entry, ["file"], file="city.toml [population]")
+        towns, pop_format = _read_population(pop_entry, raw, warnings, dropped, bounds=bounds,
+                                             boundary=boundary_geom, crs=crs)
+        sources.append(_source(pop_entry, raw, len(towns)))
+        if boundary_geom is None:
+            boundary_geom = shapely.union_all(towns.geometry.to_numpy())
+            if pop_format == "points":
+                boundary_geom = boundary_geom.convex_hull
+            boundary_label = "extent of the population data (not the city boundary)"
+        if crs is None:
+            rep = boundary_geom.centroid
+            crs = metric_crs(prefecture=recipe.get("prefecture"), lon=rep.x, lat=rep.y)
     if "network" in recipe:
+        step(0.3, "walking network")
         n = recipe["network"]
-        net = read_graphml(raw / n["file"], crs=crs)
+        nf = raw / n["file"]
+        if crs is None:
+            if nf.name.lower().endswith(".pbf"):
+                raise InputError(Problem("city.toml", "with an .osm.pbf network, give a "
+                                                      "[boundary], [population] or prefecture"))
+            raise InputError(Problem("city.toml", "give a [boundary] or prefecture = <JIS code>"))
+        net = (osm.read_walk_network(nf, crs=crs) if nf.name.lower().endswith(".pbf")
+               else read_graphml(nf, crs=crs))
         sources.append(_source(n, raw, net.n_nodes))
         if boundary_geom is None:
             boundary_geom = shapely.MultiPoint(np.column_stack([net.lon, net.lat])).convex_hull
             boundary_label = "extent of the walking network (not the city boundary)"
-    if boundary_geom is None:
+    if boundary_geom is None or crs is None:
         raise InputError(Problem("city.toml", "a city needs a [boundary] or a [network]"))
+    if bounds is WORLD_BOUNDS:
+        bounds = _around(boundary_geom)
 
+    step(0.5, "population grid")
     pieces: pd.DataFrame | None = None
-    if "towns" in recipe:
-        t = recipe["towns"]
-        _require(t, ["file", "code", "name", "population"], file="city.toml [towns]")
-        towns = _read_towns(t, raw, warnings)
-        sources.append(_source(t, raw, len(towns)))
-        weights = grid.areal_weights(
-            towns.set_index("town_code").geometry, resolution=grid.BASE_RESOLUTION,
-            metric_crs=crs, clip=boundary_geom,
-        )
+    if towns is not None and pop_entry is not None:
+        t = pop_entry
         pop = towns.set_index("town_code")["population"].dropna().astype(float)
-        for code in pop.index.difference(pd.Index(weights["zone"].unique())):
-            warnings.append(f"{t['file']}: town {code} has no area inside the {boundary_label}; "
-                            "its population is not on the grid")
-        pieces = grid.spread(pop, weights).rename(columns={"zone": "town_code"})
+        if pop_format in {"towns", "mesh"}:
+            weights = grid.areal_weights(
+                towns.set_index("town_code").geometry, resolution=grid.BASE_RESOLUTION,
+                metric_crs=crs, clip=boundary_geom,
+            )
+            for code in pop.index.difference(pd.Index(weights["zone"].unique())):
+                warnings.append(f"{t['file']}: {'town' if pop_format == 'towns' else 'mesh'} "
+                                f"{code} has no area inside the {boundary_label}; "
+                                "its population is not on the grid")
+                dropped.append(Dropped(t["file"], None, str(code), "outside the city"))
+            pieces = grid.spread(pop, weights)
+        elif pop_format == "h3":
+            pieces = census.h3_pieces(towns)
+        else:
+            pieces = census.points_pieces(towns)
+        pieces = pieces.rename(columns={"zone": "town_code"})
         cells = np.unique(pieces["cell"].to_numpy()).astype(np.uint64)
     else:
-        assert net is not None  # read_recipe guarantees towns or a network
+        assert net is not None  # read_recipe guarantees population or a network
         cells = np.unique(grid.points_to_cells(net.lon, net.lat, grid.BASE_RESOLUTION))
+    step(0.6, "facilities")
     unclassified: list[dict[str, Any]] = []
+    ffacts: dict[str, Any] = {}
     facilities, fsources = _read_facilities(
-        recipe.get("facilities", []), raw, boundary_geom, crs, warnings, unclassified
+        recipe.get("facilities", []), raw, boundary_geom, crs, warnings, unclassified,
+        bounds=bounds, dropped=dropped, facts=ffacts,
     )
     sources.extend(fsources)
     for extra in recipe.get("extra_sources", []):
@@ -356,6 +575,7 @@ def build(city: str, *, data_dir: Path | None = None, out_dir: Path | None = Non
     if strict and warnings:
         raise InputError([Problem("build", w) for w in warnings])
 
+    step(0.9, "writing the bundle")
     out = out_dir or data_dir / city
     out.mkdir(parents=True, exist_ok=True)
     gpd.GeoDataFrame({"label": [boundary_label]}, geometry=[boundary_geom], crs=WGS84) \
@@ -385,6 +605,7 @@ def build(city: str, *, data_dir: Path | None = None, out_dir: Path | None = Non
     if net is not None:
         counts |= {"network_nodes": net.n_nodes, "network_edges": len(net.u),
                    "network_km": round(float(net.length.sum()) / 1000, 1)}
+    ja, en = POPULATION_ASSUMPTIONS.get(pop_format or "towns", ("", ""))
     manifest = {
         "format_version": FORMAT_VERSION,
         "city": {
@@ -396,17 +617,23 @@ def build(city: str, *, data_dir: Path | None = None, out_dir: Path | None = Non
         "resolution": grid.BASE_RESOLUTION,
         "has_population": towns is not None,
         "has_network": net is not None,
-        "population_as_of": recipe.get("towns", {}).get("as_of"),
-        "assumptions": {"ja": POPULATION_ASSUMPTION_JA, "en": POPULATION_ASSUMPTION_EN}
-        if towns is not None else {},
+        "population_as_of": (pop_entry or {}).get("as_of"),
+        "assumptions": {"ja": ja, "en": en} if towns is not None else {},
         "sources": sources,
         "counts": counts,
         "warnings": warnings,
         "unclassified": unclassified,
     }
+    if pop_format not in {None, "towns"}:
+        manifest["population_format"] = pop_format
+    if dropped:
+        manifest["dropped"] = [d.as_dict() for d in dropped]
+    if ffacts:
+        manifest["facility_inputs"] = ffacts
     (out / "manifest.json").write_text(
         json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
+    step(1.0, "done")
     return out
 
 

@@ -1,4 +1,4 @@
-"""The command line: ``diorama build``, ``coverage``, ``cities`` and ``app``."""
+"""The command line: ``diorama build``, ``build-city``, ``coverage``, ``cities`` and ``app``."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from . import bundle as bundle_mod
+from . import citybuild
 from .coverage import FREQUENT_DEPARTURES, KIND_BY_KEY
 from .errors import DioramaError
 from .kpi import city_coverage
@@ -107,6 +108,53 @@ def _comments(args: argparse.Namespace) -> int:
     return 0
 
 
+def _key_value(text: str) -> tuple[str, str]:
+    key, eq, value = text.partition("=")
+    if not eq or not key:
+        raise argparse.ArgumentTypeError(f"expected FILE=TEXT, got {text!r}")
+    return key, value
+
+
+def _print_progress(done: float, what: str) -> None:
+    bar = "#" * int(done * 20)
+    print(f"\r[{bar:<20}] {done:4.0%} {what:<30}", end="" if done < 1 else "\n",
+          file=sys.stderr, flush=True)
+
+
+def _build_city(args: argparse.Namespace) -> int:
+    """``diorama build-city``: open-data files → a city bundle and a build report."""
+    sources: dict[str, dict[str, str]] = {}
+    for key, items in (("attribution", args.attribution), ("licence", args.licence),
+                       ("title", args.title)):
+        for file, value in items:
+            sources.setdefault(Path(file).name, {})[key] = value
+    report = citybuild.build_city(
+        args.name,
+        boundary=args.boundary,
+        population=args.population,
+        population_format=args.population_format,
+        population_column=args.population_column,
+        town_code=args.town_code,
+        town_name=args.town_name,
+        households=args.households,
+        as_of=args.as_of,
+        facilities=[citybuild.FacilityInput.parse(f) for f in args.facilities],
+        network=args.network,
+        flows=args.flows,
+        name_ja=args.name_ja,
+        name_en=args.name_en,
+        prefecture=args.prefecture,
+        city_code=args.city_code,
+        region=args.region,
+        sources=sources,
+        data_dir=args.data_dir,
+        overwrite=args.force,
+        progress=None if args.quiet else _print_progress,
+    )
+    print(report.text())
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``diorama`` command."""
     p = argparse.ArgumentParser(prog="diorama", description="Well-Being Diorama command line")
@@ -114,6 +162,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     b = sub.add_parser("build", help="build a city bundle from data/raw/<city>/city.toml")
     b.add_argument("city", nargs="*", help="city ids (default: every folder in data/raw)")
     b.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    bc = sub.add_parser(
+        "build-city", help="build a new city bundle from open-data files (see README)",
+        description="Validate open-data files and build a city bundle plus a build report.")
+    bc.add_argument("name", help="city id: lower-case letters, digits, _ and - (e.g. takasaki)")
+    bc.add_argument("--boundary", type=Path, help="GeoJSON / GeoPackage / Shapefile polygons")
+    bc.add_argument("--population", type=Path,
+                    help="town polygons with counts, census mesh CSV, H3 table or points CSV")
+    bc.add_argument("--population-format", choices=list(bundle_mod.POPULATION_FORMATS))
+    bc.add_argument("--population-column", help="column of head counts (detected by default)")
+    bc.add_argument("--town-code", help="town or mesh code / id column (detected by default)")
+    bc.add_argument("--town-name", help="town name column (detected by default)")
+    bc.add_argument("--households", help="households column of town polygons")
+    bc.add_argument("--as-of", help="date of the population figures, e.g. 2025-06-30")
+    bc.add_argument("--facilities", action="append", default=[], metavar="FILE[:OPTIONS]",
+                    help="facility file; OPTIONS: KIND, or kind=K,name=COL,departures=COL,"
+                         "id=COL,count=COL,kinds=K1+K2,classify (repeatable)")
+    bc.add_argument("--network", type=Path, help="walking network: .osm.pbf or .graphml[.gz]")
+    bc.add_argument("--flows", action="append", default=[], type=Path,
+                    help="MLIT people-flow CSV (repeatable)")
+    bc.add_argument("--name-ja")
+    bc.add_argument("--name-en")
+    bc.add_argument("--prefecture", type=int, help="JIS prefecture code 1..47 (Japan)")
+    bc.add_argument("--city-code", help="5-digit municipality code, e.g. 10201")
+    bc.add_argument("--region", choices=["japan", "world"],
+                    help="where the city is (default: japan with --prefecture, else world)")
+    bc.add_argument("--attribution", action="append", default=[], type=_key_value,
+                    metavar="FILE=TEXT", help="credit line of a source (repeatable)")
+    bc.add_argument("--licence", action="append", default=[], type=_key_value,
+                    metavar="FILE=TEXT")
+    bc.add_argument("--title", action="append", default=[], type=_key_value, metavar="FILE=TEXT")
+    bc.add_argument("--data-dir", type=Path, help="folder with raw/ and the bundles")
+    bc.add_argument("--force", action="store_true", help="replace an existing city")
+    bc.add_argument("--quiet", action="store_true", help="no progress bar")
     c = sub.add_parser("coverage", help="print walking-coverage figures per kind")
     c.add_argument("--city", default="maebashi")
     c.add_argument("--mode", choices=["line", "network"], default="line")
@@ -149,6 +230,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if m["unclassified"]:
                     names = ", ".join(u["name"] for u in m["unclassified"])
                     print(f"  not classified ({len(m['unclassified'])}): {names}")
+        elif args.cmd == "build-city":
+            return _build_city(args)
         elif args.cmd == "coverage":
             payload = coverage_payload(args.city, mode=args.mode, radii=dict(args.radius),
                                        frequent_departures=args.frequent_departures)

@@ -60,6 +60,7 @@ KINDS: tuple[Kind, ...] = (
     Kind("elementary_school", "小学校", "Elementary school", 800, "初等・中等教育"),
     Kind("junior_high_school", "中学校", "Junior high school", 800, "初等・中等教育"),
     Kind("high_school", "高等学校", "High school", 800, "初等・中等教育"),
+    Kind("school", "学校(種別不明)", "School (level not given)", 800, "初等・中等教育"),
     Kind("park", "公園", "Park", 800, "公共空間"),
     Kind("community_hall", "公民館等", "Community hall", 800, "地域とのつながり"),
     Kind("shelter", "指定緊急避難場所", "Evacuation site", 500, "自然災害"),

@@ -30,6 +30,7 @@ KIND_COLORS: dict[str, tuple[int, int, int]] = {
     "elementary_school": (77, 175, 74),
     "junior_high_school": (27, 158, 119),
     "high_school": (102, 166, 30),
+    "school": (161, 217, 155),
     "park": (0, 128, 0),
     "community_hall": (55, 126, 184),
     "shelter": (128, 128, 128),

@@ -323,7 +323,7 @@ def test_property_coverage_grows_with_radius(origins, facilities, weights, radii
 
 def test_maebashi_stations_are_no_data_never_zero(maebashi, maebashi_line):
     s = city_coverage(maebashi, distances=maebashi_line).summary
-    no_data = {"station", "medical", "welfare", "commercial", "nursery"}
+    no_data = {"station", "medical", "welfare", "commercial", "nursery", "school"}
     assert set(s.index[s["status"] == "no_data"]) == no_data
     for kind in no_data:
         row = s.loc[kind]
