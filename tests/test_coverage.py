@@ -412,4 +412,5 @@ def test_default_radii_are_the_official_values():
     assert r["bus_stop"] == 300
     assert r["shelter"] == 500
     assert r["elementary_school"] == 800
-    assert len(r) == 13
+    assert r["school"] == 800
+    assert len(r) == 14
