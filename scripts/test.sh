@@ -40,3 +40,5 @@ trap cleanup EXIT
 .venv/bin/python -m pytest "$@"
 # Static security check: no high-severity finding in the app's code.
 .venv/bin/bandit -q -r geo ui pages app.py --severity-level high --confidence-level high
+# Known vulnerabilities in the installed packages (fails on any; says so when it cannot check).
+.venv/bin/python scripts/audit.py
