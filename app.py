@@ -14,6 +14,8 @@ pages = [
     st.Page("pages/map.py", title=t("page_map"), icon=":material/map:", default=True),
     st.Page("pages/coverage.py", title=t("page_coverage"), icon=":material/directions_walk:"),
     st.Page("pages/comments.py", title=t("page_comments"), icon=":material/forum:"),
+    st.Page("pages/workshop.py", title=t("page_workshop"), icon=":material/groups_3:"),
+    st.Page("pages/diorama.py", title=t("page_diorama"), icon=":material/hexagon:"),
     st.Page("pages/moderation.py", title=t("page_moderation"), icon=":material/shield:"),
     st.Page("pages/flows.py", title=t("page_flows"), icon=":material/groups:"),
     st.Page("pages/vacancy.py", title=t("page_vacancy"), icon=":material/house:"),
