@@ -22,6 +22,7 @@ pages = [
     st.Page("pages/survey.py", title=t("page_survey"), icon=":material/radar:"),
     st.Page("pages/catalog.py", title=t("page_catalog"), icon=":material/category:"),
     st.Page("pages/about.py", title=t("page_about"), icon=":material/menu_book:"),
+    st.Page("pages/build_city.py", title=t("page_build_city"), icon=":material/add_location_alt:"),
 ]
 try:
     current = st.navigation(pages)

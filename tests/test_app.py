@@ -9,7 +9,8 @@ from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = ["pages/map.py", "pages/coverage.py", "pages/about.py", "pages/flows.py",
-         "pages/vacancy.py", "pages/survey.py", "pages/catalog.py", "pages/workshop.py"]
+         "pages/vacancy.py", "pages/survey.py", "pages/catalog.py", "pages/workshop.py",
+         "pages/build_city.py"]
 
 
 def open_page(page: str, *, city: str = "maebashi", lang: str = "ja") -> AppTest:

@@ -1,0 +1,98 @@
+"""Helpers of the build-city page: save uploads under a temp dir, build, show the report."""
+
+from __future__ import annotations
+
+import hmac
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from geo import citybuild
+from geo.citybuild import BuildReport, FacilityInput
+
+from .cache import list_cities
+from .i18n import t
+
+REPORT_KEY = "_build_city_report"
+
+
+def configured_password() -> str | None:
+    """The moderators' password (st.secrets or DIORAMA_MODERATOR_PASSWORD), if one is set."""
+    try:
+        secret = st.secrets.get("moderator_password")
+    except FileNotFoundError:
+        secret = None
+    return secret or os.environ.get("DIORAMA_MODERATOR_PASSWORD")
+
+
+def allowed() -> bool:
+    """Building writes to the server: when a moderator password is configured, ask for it."""
+    pw = configured_password()
+    if not pw:
+        return True
+    given = st.text_input(t("bc_password"), type="password", key="_bc_password")
+    return bool(given) and hmac.compare_digest(given.encode(), pw.encode())
+
+
+def _save(folder: Path, upload: Any) -> Path:
+    """Write an uploaded file under ``folder`` with a safe name (no directories)."""
+    name = Path(str(upload.name)).name or "upload"
+    path = folder / name
+    path.write_bytes(upload.getvalue())
+    return path
+
+
+def run(
+    city: str,
+    *,
+    uploads: dict[str, Any],
+    facility_kind: str | None,
+    meta: dict[str, Any],
+    progress: Callable[[float, str], None],
+) -> BuildReport:
+    """Save the uploads in a temp dir and build the city (never replacing an existing one)."""
+    with tempfile.TemporaryDirectory(prefix="diorama-upload-") as tmp:
+        folder = Path(tmp)
+
+        def one(key: str) -> Path | None:
+            up = uploads.get(key)
+            return _save(folder, up) if up is not None else None
+
+        facilities = []
+        for up in uploads.get("facilities") or []:
+            p = _save(folder, up)
+            facilities.append(FacilityInput(p, kind=facility_kind)
+                              if p.suffix.lower() in {".geojson", ".json", ".csv", ".gpkg"}
+                              and facility_kind else FacilityInput(p))
+        flows = [_save(folder, up) for up in uploads.get("flows") or []]
+        attribution = meta.pop("attribution", "")
+        names = [u.name for k in ("boundary", "population", "network")
+                 if (u := uploads.get(k)) is not None]
+        names += [u.name for u in uploads.get("facilities") or []]
+        sources = {Path(n).name: {"attribution": attribution} for n in names} if attribution \
+            else None
+        report = citybuild.build_city(
+            city, boundary=one("boundary"), population=one("population"),
+            network=one("network"), facilities=facilities, flows=flows, sources=sources,
+            progress=progress, **meta)
+    list_cities.clear()
+    return report
+
+
+def show_report(report: dict[str, Any]) -> None:
+    """Counts, layers, what was dropped and why, warnings."""
+    st.success(t("bc_done", city=report["city"]))
+    st.dataframe(pd.DataFrame(report["layers"]), hide_index=True, width="stretch")
+    st.json(report["counts"], expanded=False)
+    if report["dropped"]:
+        st.subheader(t("bc_dropped", n=len(report["dropped"])))
+        st.dataframe(pd.DataFrame(report["dropped"]), hide_index=True, width="stretch")
+    for w in report["warnings"][:50]:
+        st.text(w)
+    for n in dict.fromkeys(report["notes"]):
+        st.info(n)
