@@ -476,9 +476,9 @@ def build_city(
                 progress(0.92, "people flows")
             flows_mod.build_flows(raw, out, city_code=city_code)
         manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-        rows = {s["file"]: s["rows"] for s in manifest["sources"]}
-        for layer in layers:
-            layer["rows"] = rows.get(layer["file"])
+        # the manifest lists sources in the order they were described here
+        for layer, source in zip(layers, manifest["sources"], strict=True):
+            layer["rows"] = source["rows"]
         report = BuildReport(
             city=city, path=target_bundle, counts=manifest["counts"], layers=layers,
             dropped=manifest.get("dropped", []), warnings=manifest["warnings"], notes=notes,

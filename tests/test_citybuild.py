@@ -73,6 +73,9 @@ def test_porto_alegre_attribution_reaches_the_manifest_and_the_report(poa):
     report = json.loads((poa / "porto_alegre" / "report.json").read_text(encoding="utf-8"))
     assert report["counts"] == m["counts"]
     assert {layer["file"] for layer in report["layers"]} == set(attr)
+    rows = {(layer["file"], layer["what"]): layer["rows"] for layer in report["layers"]}
+    assert rows[("poa_hexgrid.csv", "population (h3)")] == 1227
+    assert rows[("poa_eptc.zip", "facilities (gtfs)")] == 3986
     # the recipe is kept, so `diorama build porto_alegre` rebuilds it
     assert (poa / "raw" / "porto_alegre" / "city.toml").exists()
 
