@@ -24,6 +24,19 @@ LOST = "#d73027"
 KEPT = "#9ecae1"
 
 
+CJK_FONTS = ("Noto Sans CJK JP", "IPAexGothic", "IPAGothic", "TakaoPGothic", "Noto Sans JP")
+"""Fonts with Japanese glyphs that the static images use when one is installed."""
+
+
+def cjk_font() -> str | None:
+    """The first installed font of :data:`CJK_FONTS` (``None`` when there is none: draw the
+    images with English labels then, as matplotlib's own font has no Japanese glyphs)."""
+    from matplotlib import font_manager
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    return next((name for name in CJK_FONTS if name in installed), None)
+
+
 def _png(fig: Any) -> bytes:
     import matplotlib.pyplot as plt
 
@@ -86,9 +99,11 @@ def radar_png(before: pd.Series, after: pd.Series, *, labels: Mapping[str, str] 
         ax.plot([*angles, angles[0]], [*v, v[0]], color=color, label=name)
         ax.fill([*angles, angles[0]], [*v, v[0]], color=color, alpha=0.15)
     ax.set_xticks(angles)
-    ax.set_xticklabels([(labels or {}).get(k, k) for k in keys], fontsize=7)
+    font = {"family": [cjk_font() or "sans-serif", "sans-serif"]}
+    ax.set_xticklabels([(labels or {}).get(k, k) for k in keys], fontsize=7, fontdict=font)
     ax.set_ylim(0, 100)
-    ax.legend(loc="lower right", fontsize=7, bbox_to_anchor=(1.25, -0.1))
+    ax.legend(loc="lower right", bbox_to_anchor=(1.25, -0.1),
+              prop={"family": font["family"], "size": 7})
     return _png(fig)
 
 

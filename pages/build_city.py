@@ -58,7 +58,7 @@ if bc.allowed():
             bar.empty()
             st.error(t("bc_failed"))
             problems = getattr(exc, "problems", None) or [exc]
-            st.code("\n".join(str(p) for p in problems[:50]), language=None)
+            st.code("\n".join(str(p) for p in problems[:50]), language=None, wrap_lines=True)
         else:
             ss[bc.REPORT_KEY] = report.as_dict()
             st.rerun()

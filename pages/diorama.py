@@ -95,7 +95,8 @@ with left:
     if towns and b.towns is not None:
         tnames = dict(zip(b.towns["town_code"], b.towns["name"], strict=True))
         code = st.selectbox(t("dio_town"), [c for c in tnames if c in towns], index=None,
-                            format_func=tnames.__getitem__, key="dio_town")
+                            placeholder=t("choose"), format_func=tnames.__getitem__,
+                            key="dio_town")
         if code is not None and ss.get("dio_town_used") != code:
             ss["dio_cell"], ss["dio_town_used"] = wk.target_cell(towns[code]), code
 with right:
@@ -139,7 +140,7 @@ table = wk.before_after_table(base, eng)
 st.dataframe(table, hide_index=True, key="dio_table")
 r1, r2 = st.columns([2, 3])
 r1.markdown(f"**{t('dio_radar')}**")
-r1.image(wk.radar(base, eng))
+r1.image(wk.radar(base, eng), alt=t("dio_radar"))
 with r2:
     st.markdown(f"**{t('dio_mods')}**")
     for i, m in enumerate(eng.mods, 1):
@@ -169,10 +170,13 @@ with st.form(f"dio_c_{ss.setdefault('dio_c_n', 0)}"):
     consent = st.checkbox(t("consent", days=retention_days()), key="dio_c_consent")
     sent = st.form_submit_button(t("post"))
 if sent:
+    # the comment sits on the picked place, else on the scenario's latest change
+    at = cell or next((m.cell for m in reversed(eng.mods) if m.cell), None)
     if not consent:
         st.error(t("need_consent"))
+    elif at is None:
+        st.error(t("dio_comment_place"))
     else:
-        at = cell or wk.target_cell(str(wk.pin_cells_of(b)[0]))
         factor = next((f.key for f in FACTORS if f.ja == KIND_BY_KEY[kind].factor),
                       next(iter(factors)))
         try:

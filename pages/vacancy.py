@@ -68,7 +68,7 @@ else:
             records = vacancy.read_buildings(path)
         except InputError as exc:
             st.error(t("vac_upload_errors"))
-            st.code("\n".join(str(p) for p in exc.problems[:50]), language=None)
+            st.code("\n".join(str(p) for p in exc.problems[:50]), language=None, wrap_lines=True)
             attribution(b)
             st.stop()
     if b.towns is not None:

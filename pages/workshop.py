@@ -31,8 +31,7 @@ if token and (ss.get(wk.GROUP) or {}).get("token") != token:
     else:
         ss[wk.GROUP] = {"token": token, "group_id": group.id, "group": group.name,
                         "session_id": session.id, "title": session.title, "city": session.city}
-        ss[state.CITY] = session.city
-        ss.pop(f"_{state.CITY}", None)
+        state.set_value(state.CITY, session.city)
 if g := ss.get(wk.GROUP):
     st.success(t("ws_joined", group=escape_for_markdown(g["group"]),
                  title=escape_for_markdown(g["title"])))
@@ -80,7 +79,7 @@ if session.agenda:
     st.markdown("\n".join(f"{i}. {escape_for_markdown(a)}"
                           for i, a in enumerate(session.agenda, 1)))
 st.caption(t("ws_fac_key_note"))
-st.code(ss[wk.FACILITATOR], language=None)
+st.code(ss[wk.FACILITATOR], language=None, wrap_lines=True)
 
 groups = ws.groups(session.id)
 links = ss.get("ws_links", {})
@@ -90,8 +89,9 @@ for col, g in zip(cols, groups, strict=False):
         st.markdown(f"**{escape_for_markdown(g.name)}**")
         if g.id in links:  # tokens are only known right after creation (stored hashed)
             st.caption(t("ws_join_link"))
-            st.code(links[g.id], language=None)
-            st.image(wk.qr_png(links[g.id]), width=160)
+            st.code(links[g.id], language=None, wrap_lines=True)
+            st.image(wk.qr_png(links[g.id]), width=160,
+                     alt=t("ws_qr_alt", group=g.name))
         for s in ws.scenarios(group_id=g.id):
             base = wk.baseline(s.city, s.mode)
             eng = base.with_modifications(sc.loads(s.modifications))

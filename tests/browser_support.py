@@ -83,6 +83,27 @@ def wait_for_app(page, *, heading: str | None = None, timeout: float = 60_000) -
     page.wait_for_timeout(500)
 
 
+def pin_on_map(page, *, pinned: str = "投稿場所: 六角形") -> None:
+    """Click the middle of the map until the page shows the text ``pinned`` (where it is pinned).
+
+    The map may still be loading right after a restart, when a click is lost; clicking an
+    already-selected hexagon again would deselect it, hence the check before each retry.
+    """
+    chart = page.locator('[data-testid="stDeckGlJsonChart"]').first
+    shown = page.get_by_text(pinned)
+    for _ in range(5):
+        chart.scroll_into_view_if_needed()
+        page.wait_for_timeout(1500)
+        box = chart.bounding_box()
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        try:
+            shown.wait_for(timeout=8_000)
+            return
+        except Exception:
+            continue
+    shown.wait_for(timeout=1_000)
+
+
 class Server:
     """A restartable app server on a fixed port, for crash tests."""
 

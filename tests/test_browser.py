@@ -13,6 +13,7 @@ from browser_support import (
     CHROMIUM,
     CHROMIUM_ARGS,
     app_server,
+    pin_on_map,
     wait_for_app,
 )
 
@@ -114,12 +115,7 @@ def test_select_hexagon_post_and_see_it(server, page):
     url, data = server
     open_page(page, url, "comments")
     chart = page.locator('[data-testid="stDeckGlJsonChart"]').first
-    chart.scroll_into_view_if_needed()
-    page.wait_for_timeout(1500)
-    box = chart.bounding_box()
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    page.mouse.click(x, y)
-    page.get_by_text("投稿場所: 六角形").wait_for(timeout=30_000)
+    pin_on_map(page)
     cell = page.get_by_text("投稿場所: 六角形").inner_text().split()[-1]
     page.get_by_label("本文 (1000文字まで)").fill("ブラウザからの投稿です")
     page.get_by_text("同意します").click()
@@ -206,3 +202,46 @@ def test_hostile_strings_stay_inert_in_the_browser(server, page):
     shot(page, "moderation_hostile")
     assert page.events["dialogs"] == []
     assert not [c for c in page.events["console"] if "XSS-MARKER" in c]
+
+
+def test_workshop_in_the_browser(server, browser):
+    """A facilitator creates a session; a participant opens the group's join link in another
+    browser, creates a scenario, clicks a hexagon, adds a bus stop and sees the figures move."""
+    url, _ = server
+    fac = browser.new_context(viewport={"width": 1280, "height": 1600}, locale="ja-JP").new_page()
+    fac.goto(url + "/workshop")
+    wait_for_app(fac, heading="ワークショップ")
+    fac.get_by_label("タイトル").fill("ブラウザの会")
+    fac.get_by_role("button", name="セッションを作る").click()
+    fac.get_by_text("ブラウザの会").first.wait_for(timeout=30_000)
+    wait_for_app(fac)
+    assert fac.locator('[data-testid="stImage"] img').count() == 2  # a QR code per group
+    link = next(t for t in fac.locator('[data-testid="stCode"]').all_inner_texts()
+                if "join=" in t).strip()
+    assert link.startswith(url)  # the link is under the address the facilitator uses
+    shot(fac, "workshop_facilitator")
+    assert not axe_serious(fac)
+
+    grp = browser.new_context(viewport={"width": 1280, "height": 1800}, locale="ja-JP").new_page()
+    grp.goto(link)
+    wait_for_app(grp, heading="ワークショップ")
+    grp.get_by_text("として参加しました").wait_for(timeout=30_000)
+    grp.get_by_role("link", name="ジオラマを開く").click()
+    wait_for_app(grp, heading="ジオラマ(シナリオ)")
+    grp.get_by_role("button", name="新しいシナリオ").click()
+    grp.get_by_label("シナリオ名").fill("バス停を1つ")
+    grp.get_by_role("button", name="作る", exact=True).click()
+    grp.get_by_text("現状とシナリオの比較").wait_for(timeout=30_000)
+    wait_for_app(grp)
+    covered = grp.locator('[data-testid="stMetric"]').first
+    before = covered.locator('[data-testid="stMetricValue"]').inner_text()
+    pin_on_map(grp, pinned="選んだ場所: 8")
+    grp.get_by_role("button", name="ここに追加").click()
+    grp.get_by_text("再計算").wait_for(timeout=30_000)
+    wait_for_app(grp)
+    after = covered.locator('[data-testid="stMetricValue"]').inner_text()
+    delta = covered.locator('[data-testid="stMetricDelta"]').inner_text()
+    assert after != before and delta.startswith("+"), (before, after, delta)
+    shot(grp, "diorama_after_add")
+    assert not axe_serious(grp)
+    assert not grp.locator('[data-testid="stException"]').count()

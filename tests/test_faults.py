@@ -8,30 +8,9 @@ import re
 from pathlib import Path
 
 import pytest
-from browser_support import CHROMIUM, CHROMIUM_ARGS, Server, wait_for_app
+from browser_support import CHROMIUM, CHROMIUM_ARGS, Server, pin_on_map, wait_for_app
 
 pytestmark = pytest.mark.browser
-
-
-def _pin_on_map(page) -> None:
-    """Click the middle of the map until the page says where the comment is pinned.
-
-    The map may still be loading right after a restart, when a click is lost; clicking an
-    already-selected hexagon again would deselect it, hence the check before each retry.
-    """
-    chart = page.locator('[data-testid="stDeckGlJsonChart"]').first
-    pinned = page.get_by_text("投稿場所: 六角形")
-    for _ in range(5):
-        chart.scroll_into_view_if_needed()
-        page.wait_for_timeout(1500)
-        box = chart.bounding_box()
-        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-        try:
-            pinned.wait_for(timeout=8_000)
-            return
-        except Exception:
-            continue
-    pinned.wait_for(timeout=1_000)
 
 
 def _fill_and_send(page, text: str) -> None:
@@ -47,7 +26,7 @@ def _open(page, url: str | None = None) -> None:
     else:
         page.goto(url + "/comments")
     wait_for_app(page, heading="みんなの声")
-    _pin_on_map(page)
+    pin_on_map(page)
 
 
 def _outcome(page, before: str, *, retry: bool) -> str:

@@ -526,6 +526,12 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "page_about": {"ja": "データと出典", "en": "Data and sources"},
     # --- build a city (issue 7) ---
+    "dio_comment_place": {
+        "ja": "コメントを付ける場所がありません。地図の六角形か町丁を選ぶか、先に施設を追加・移動してください。",
+        "en": "There is no place to attach the comment to: pick a hexagon or a town, or add or "
+        "move a facility first.",
+    },
+    "ws_qr_alt": {"ja": "{group} の参加リンクのQRコード", "en": "QR code of the join link of {group}"},
     "page_build_city": {"ja": "都市を追加", "en": "Add a city"},
     "bc_intro": {
         "ja": "お手元のオープンデータ(境界、人口、施設、歩行ネットワーク、人流)をアップロードすると、"

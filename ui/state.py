@@ -68,6 +68,16 @@ def forward() -> None:
         st.query_params.from_dict(query)
 
 
+def set_value(state_key: str, value: object) -> None:
+    """Change a setting that a :func:`bind` widget shows, from code (e.g. a join link's city).
+
+    The widget's own key is dropped, so on the next run the widget is seeded from the new
+    value instead of sending back its old one.
+    """
+    st.session_state[state_key] = value
+    st.session_state.pop(f"_{state_key}", None)
+
+
 def bind(state_key: str) -> dict[str, object]:
     """Widget arguments that keep ``state_key`` across pages.
 
@@ -81,7 +91,9 @@ def bind(state_key: str) -> dict[str, object]:
         ss[wkey] = ss[state_key]
 
     def copy_back() -> None:
-        ss[state_key] = ss[wkey]
+        # the widget's key may have been dropped on purpose (see :func:`set_value`)
+        if wkey in ss:
+            ss[state_key] = ss[wkey]
 
     return {"key": wkey, "on_change": copy_back}
 

@@ -7,6 +7,7 @@ import json
 import os
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 import h3
 import pandas as pd
@@ -41,8 +42,17 @@ def baseline(city: str, mode: str) -> sc.Engine:
 
 
 def join_url(token: str) -> str:
-    """The join link of a group."""
-    base = os.environ.get(PUBLIC_URL_ENV, "http://localhost:8501").rstrip("/")
+    """The join link of a group: under ``DIORAMA_PUBLIC_URL`` when set, else under the address
+    the facilitator is using (so a laptop opened by its LAN address gives links that the
+    participants' phones can open)."""
+    base = os.environ.get(PUBLIC_URL_ENV, "")
+    if not base:
+        try:
+            here = urlsplit(st.context.url or "")
+        except Exception:  # no browser context (bare scripts, some tests)
+            here = urlsplit("")
+        base = f"{here.scheme}://{here.netloc}" if here.scheme and here.netloc else ""
+    base = (base or "http://localhost:8501").rstrip("/")
     return f"{base}/workshop?join={token}"
 
 
@@ -179,10 +189,12 @@ def radar(base: sc.Engine, scen: sc.Engine) -> bytes:
     from geo.store import FACTORS
 
     fk = factor_kinds()
-    # English spoke labels: the image is drawn with matplotlib's bundled font (no CJK glyphs)
-    en = {f.ja: f.en for f in FACTORS}
+    # Japanese spoke labels need a font with Japanese glyphs; without one, English labels
+    ja = lang() == "ja" and minutes.cjk_font() is not None
+    labels = None if ja else {f.ja: f.en for f in FACTORS}
     return minutes.radar_png(sc.factor_scores(base, fk), sc.factor_scores(scen, fk),
-                             labels=en, names=("baseline", "scenario"))
+                             labels=labels,
+                             names=(t("dio_before"), t("dio_after")))
 
 
 def suggestions(scen: sc.Engine, kind: str, n: int) -> pd.DataFrame:
