@@ -18,7 +18,7 @@ st.write(t("bc_intro"))
 if bc.REPORT_KEY in ss:
     bc.show_report(ss[bc.REPORT_KEY])
     if st.button(t("bc_open"), key="bc_open"):
-        ss[state.CITY] = ss[bc.REPORT_KEY]["city"]
+        state.set_value(state.CITY, ss[bc.REPORT_KEY]["city"])
         del ss[bc.REPORT_KEY]
         st.rerun()
 

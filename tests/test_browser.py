@@ -23,12 +23,15 @@ PAGES = {
     "map": ("/", "ウェルビーイング・ジオラマ"),
     "coverage": ("/coverage", "徒歩圏カバー率"),
     "comments": ("/comments", "みんなの声"),
+    "workshop": ("/workshop", "ワークショップ"),
+    "diorama": ("/diorama", "ジオラマ(シナリオ)"),
     "moderation": ("/moderation", "モデレーション"),
     "flows": ("/flows", "人の流れ"),
     "vacancy": ("/vacancy", "空き家の推定"),
     "survey": ("/survey", "Well-Being調査"),
     "catalog": ("/catalog", "因子とサービス"),
     "about": ("/about", "データと出典"),
+    "build_city": ("/build_city", "都市を追加"),
 }
 
 

@@ -31,7 +31,7 @@ def init() -> None:
     ss.setdefault(SESSION_ID, uuid.uuid4().hex)
     cities = list_cities()
     if ss.get(CITY) not in cities:
-        ss[CITY] = cities[0] if cities else None
+        set_value(CITY, cities[0] if cities else None)
     ss.setdefault(MODE, "line")
     ss.setdefault(RADII, default_radii())
     ss.setdefault(FREQUENT, FREQUENT_DEPARTURES)
