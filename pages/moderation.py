@@ -1,12 +1,12 @@
 """Moderation: the queue of reported comments; hide, restore or delete with a reason (audited)."""
 
 import hmac
-import os
 
 import streamlit as st
 
 from geo.errors import DioramaError
 from ui import state
+from ui.auth import configured_password, has_identity_provider
 from ui.cache import get_bundle
 from ui.i18n import t
 from ui.voices import error_text, factor_labels, get_store, retention_days, show_comment
@@ -15,23 +15,6 @@ state.require_app(__file__)
 ss = st.session_state
 b = get_bundle(ss[state.CITY])
 st.title(t("page_moderation"))
-
-
-def configured_password() -> str | None:
-    """The moderators' password from st.secrets or DIORAMA_MODERATOR_PASSWORD, if any."""
-    try:
-        secret = st.secrets.get("moderator_password")
-    except FileNotFoundError:
-        secret = None
-    return secret or os.environ.get("DIORAMA_MODERATOR_PASSWORD")
-
-
-def has_identity_provider() -> bool:
-    try:
-        return "auth" in st.secrets
-    except FileNotFoundError:
-        return False
-
 
 if has_identity_provider():
     if not st.user.is_logged_in:

@@ -22,7 +22,6 @@ from ui.survey import (
     get_catalog,
     get_import,
     hex_choropleth,
-    legend,
     measure_labels,
     objective,
     radar_chart,
@@ -32,7 +31,7 @@ from ui.survey import (
     town_choropleth,
 )
 from ui.voices import cell_towns, factor_labels, get_store, kind_labels, show_comment
-from ui.widgets import attribution, chart
+from ui.widgets import attribution, chart, legend
 
 state.require_app(__file__)
 ss = st.session_state
@@ -141,7 +140,7 @@ event = st.pydeck_chart(deck.deck(layers, view=deck.view_of(b.boundary, height_p
                         on_select="rerun", selection_mode="single-object", key="sv_map",
                         height=520)
 if len(vals):
-    legend(f"{short[measure]} ({t('sv_mean')})", vmin, vmax)
+    legend(f"{short[measure]} ({t('sv_mean')})", vmin, vmax, decimals=2)
 st.caption(t("sv_map_note", k=k, shown=len(vals)))
 if is_sample:
     st.caption(t("sv_sample_label"))

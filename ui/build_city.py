@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hmac
-import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -15,19 +14,11 @@ import streamlit as st
 from geo import citybuild
 from geo.citybuild import BuildReport, FacilityInput
 
+from .auth import configured_password
 from .cache import list_cities
 from .i18n import t
 
 REPORT_KEY = "_build_city_report"
-
-
-def configured_password() -> str | None:
-    """The moderators' password (st.secrets or DIORAMA_MODERATOR_PASSWORD), if one is set."""
-    try:
-        secret = st.secrets.get("moderator_password")
-    except FileNotFoundError:
-        secret = None
-    return secret or os.environ.get("DIORAMA_MODERATOR_PASSWORD")
 
 
 def allowed() -> bool:

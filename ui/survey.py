@@ -285,19 +285,6 @@ def distribution_chart(shares: pd.DataFrame, *, series_order: list[str]) -> alt.
     ).properties(height=130 + 45 * len(series_order))
 
 
-def legend(title: str, vmin: float, vmax: float) -> None:
-    """A five-step colour legend with two decimals (numbers only reach the HTML)."""
-    steps = [vmin + (vmax - vmin) * i / 4 for i in range(5)]
-    cells = "".join(
-        '<span style="display:inline-block;width:3.4em;text-align:center;'
-        f'background:rgb{deck.ramp_color(v, vmin, vmax)};'
-        f'color:{"#fff" if i >= 3 else "#000"};font-size:0.8em">{v:.2f}</span>'
-        for i, v in enumerate(steps)
-    )
-    st.caption(f"{t('legend')}: {title}")
-    st.html(f"<div>{cells}</div>")
-
-
 # --- cached outputs (every argument is plain and hashable; the answers are keyed by content) --
 
 Source = tuple[str, bytes, str, str | None, int, bool]

@@ -23,13 +23,15 @@ def attribution(b: CityBundle) -> None:
     st.caption(f"{t('attribution')}: " + " / ".join(unique))
 
 
-def legend(title: str, vmin: float, vmax: float, *, unit: str = "", reverse: bool = False) -> None:
+def legend(title: str, vmin: float, vmax: float, *, unit: str = "", reverse: bool = False,
+           decimals: int = 0) -> None:
     """A five-step colour legend built from numbers only (no user text reaches the HTML)."""
     steps = [vmin + (vmax - vmin) * i / 4 for i in range(5)]
     cells = "".join(
-        '<span style="display:inline-block;width:3.2em;text-align:center;'
+        '<span style="display:inline-block;width:3.4em;text-align:center;'
         f'background:rgb{ramp_color(v, vmin, vmax, reverse=reverse)};'
-        f'color:{"#fff" if (i >= 3) != reverse else "#000"};font-size:0.8em">{v:,.0f}</span>'
+        f'color:{"#fff" if (i >= 3) != reverse else "#000"};font-size:0.8em">'
+        f'{v:,.{decimals}f}</span>'
         for i, v in enumerate(steps)
     )
     st.caption(f"{t('legend')}: {title} {unit}".strip())
