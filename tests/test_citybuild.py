@@ -14,11 +14,12 @@ from geo import bundle, citybuild, cli, grid
 from geo.coverage import distance_table, facilities_by_kind
 from geo.kpi import city_coverage
 
-POA = Path(__file__).resolve().parents[2] / "shared" / "data" / "porto_alegre"
+# a copy of ../shared/data/porto_alegre ships with the tests (tests/data/porto_alegre/README.md)
+POA = Path(__file__).resolve().parent / "data" / "porto_alegre"
 MAEBASHI_RAW = REPO_DATA / "raw" / "maebashi"
 HEXGRID_ATTRIBUTION = "r5r sample data (MIT); population: IBGE census"
 
-needs_poa = pytest.mark.skipif(not POA.exists(), reason="Porto Alegre data not available")
+needs_poa = pytest.mark.skipif(not POA.exists(), reason="tests/data/porto_alegre is missing")
 
 
 @pytest.fixture(scope="module")
