@@ -429,7 +429,7 @@ def _read_population(
             raise InputError(Problem(f.name, "every row lies outside the city boundary: wrong "
                                              "file, wrong CRS or swapped coordinates?",
                                      None, "geometry"))
-        for i in np.flatnonzero(~keep):
+        for i in np.flatnonzero(~keep).tolist():
             code = zones["town_code"].iat[i]
             pop = zones["population"].iat[i]
             warnings.append(str(Problem(f.name, f"{code} ({pop} people) lies "

@@ -21,7 +21,7 @@ from .errors import InputError, Problem
 from .formats import gtfs, ksj, osm
 from .formats.census import H3_NAMES, MESH_NAMES, POPULATION_NAMES
 from .formats.vector import read_vector
-from .io import LAT_NAMES, LON_NAMES, read_csv
+from .io import JAPAN_BOUNDS, LAT_NAMES, LON_NAMES, read_csv
 
 #: A city id: lower-case letters, digits, ``_`` and ``-``; it names folders, so nothing else.
 CITY_ID = re.compile(r"^[a-z][a-z0-9_-]{1,39}$")
@@ -394,7 +394,7 @@ def build_city(
         raise InputError(Problem("inputs", "give a population file or a walking network"))
     if region is None:
         region = "japan" if prefecture is not None else "world"
-    bounds = bundle_mod.JAPAN_BOUNDS if region == "japan" else None
+    bounds = JAPAN_BOUNDS if region == "japan" else None
     given = dict(sources or {})
     (data_dir / "raw").mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f".build-{city}-", dir=data_dir))

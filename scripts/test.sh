@@ -38,6 +38,9 @@ cleanup() { if [ "$pg_started" = 1 ]; then bash scripts/postgres.sh stop >/dev/n
 trap cleanup EXIT
 
 .venv/bin/python -m pytest "$@"
+# The library's typing (mypy settings in pyproject.toml) and lint.
+.venv/bin/mypy geo
+.venv/bin/ruff check .
 # Static security check: no high-severity finding in the app's code.
 .venv/bin/bandit -q -r geo ui pages app.py --severity-level high --confidence-level high
 # Known vulnerabilities in the installed packages (fails on any; says so when it cannot check).

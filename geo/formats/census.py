@@ -107,7 +107,8 @@ def _parse_cells(values: pd.Series, *, file: str, column: str) -> np.ndarray:
             Problem(file, f"not an H3 cell id: {strs[i]!r}", int(i) + 1, column)
             for i in np.flatnonzero(~valid)[:MAX_PROBLEMS]
         ])
-    return parsed.to_numpy(zero_copy_only=False).astype(np.uint64)
+    out: np.ndarray = parsed.to_numpy(zero_copy_only=False).astype(np.uint64)
+    return out
 
 
 def read_h3_table(path: str | Path, *, population: str | None = None,
@@ -141,7 +142,7 @@ def read_h3_table(path: str | Path, *, population: str | None = None,
                                          "use one resolution per file", i + 1, idc))
     _duplicates(pd.Series(grid.to_strings(cells)), file=p.name, column=idc, what="H3 cell")
     pop = _counts(df, popc, file=p.name)
-    hexes = grid.to_strings(cells)
+    hexes = [str(h) for h in grid.to_strings(cells)]
     return _zones(hexes, hexes, pop, grid.polygons(cells).to_numpy())
 
 
