@@ -92,6 +92,10 @@ for col, g in zip(cols, groups, strict=False):
             st.code(links[g.id], language=None, wrap_lines=True)
             st.image(wk.qr_png(links[g.id]), width=160,
                      alt=t("ws_qr_alt", group=g.name))
+        elif st.button(t("ws_renew"), key=f"ws_renew_{g.id}", help=t("ws_renew_help")):
+            token = ws.renew_link(facilitator_token=ss[wk.FACILITATOR], group_id=g.id)
+            ss["ws_links"] = {**links, g.id: wk.join_url(token)}
+            st.rerun()
         for s in ws.scenarios(group_id=g.id):
             base = wk.baseline(s.city, s.mode)
             eng = base.with_modifications(sc.loads(s.modifications))

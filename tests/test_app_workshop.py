@@ -97,3 +97,28 @@ def test_bad_join_link_is_refused() -> None:
     assert "wd_group" not in at.session_state
     run(at.switch_page("pages/diorama.py"))
     assert any("参加" in i.value for i in at.info)
+
+
+def test_facilitator_reopening_the_session_makes_new_links(fresh_store: Path) -> None:
+    with open_store(data_dir=fresh_store) as store:
+        made = Workshop(store).create_session(city="maebashi", title="再開", groups=["A", "B"])
+    fac = AppTest.from_file(APP, default_timeout=120)
+    run(fac)
+    run(fac.switch_page("pages/workshop.py"))
+    fac.text_input(key="ws_open_key").input(made.facilitator_token)
+    run(fac.button(key="ws_open_btn").click())
+    assert not fac.get("image")  # the old links cannot be shown again: only hashes are kept
+    a = made.groups[0]
+    run(fac.button(key=f"ws_renew_{a.id}").click())
+    link = fac.session_state["ws_links"][a.id]
+    assert len(fac.get("image")) == 1  # its QR code
+    grp = AppTest.from_file(APP, default_timeout=120)
+    grp.query_params["join"] = link.split("join=")[1]
+    run(grp)
+    run(grp.switch_page("pages/workshop.py"))
+    assert grp.session_state["wd_group"]["group_id"] == a.id
+    old = AppTest.from_file(APP, default_timeout=120)
+    old.query_params["join"] = made.group_tokens[a.id]
+    run(old)
+    run(old.switch_page("pages/workshop.py"))
+    assert any("参加リンクが正しくない" in e.value for e in old.error)

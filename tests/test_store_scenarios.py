@@ -64,6 +64,27 @@ def test_create_and_join(ws: Workshop) -> None:
         ws.facilitator_session(tokens[0])
 
 
+def test_renewing_a_link_retires_the_old_one_and_keeps_the_work(ws: Workshop) -> None:
+    made = _session(ws)
+    a, b = made.groups
+    old = made.group_tokens[a.id]
+    s = ws.create_scenario(group_token=old, name="案1")
+    new = ws.renew_link(facilitator_token=made.facilitator_token, group_id=a.id)
+    assert new != old and len(new) >= 32
+    with pytest.raises(TokenMismatch):
+        ws.join(old)
+    session, group = ws.join(new)
+    assert group.id == a.id and session.id == made.session.id
+    assert [x.id for x in ws.scenarios(group_id=a.id)] == [s.id]  # the group's work stays
+    ws.join(made.group_tokens[b.id])  # the other group's link still works
+    # only this session's facilitator may renew, and only its own groups
+    other = ws.create_session(city=CITY, title="別の会", groups=["X"])
+    with pytest.raises(ScenarioNotFound):
+        ws.renew_link(facilitator_token=other.facilitator_token, group_id=a.id)
+    with pytest.raises(TokenMismatch):
+        ws.renew_link(facilitator_token=new, group_id=a.id)
+
+
 def test_tokens_are_stored_hashed(ws: Workshop, target: Target) -> None:
     made = _session(ws)
     dump = repr(target.raw("SELECT * FROM workshop_groups")) + repr(

@@ -532,6 +532,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "move a facility first.",
     },
     "ws_qr_alt": {"ja": "{group} の参加リンクのQRコード", "en": "QR code of the join link of {group}"},
+    "ws_renew": {"ja": "新しい参加リンクを作る", "en": "Make a new join link"},
+    "ws_renew_help": {
+        "ja": "リンクは作成時にしか表示されません(保存するのはハッシュだけです)。新しいリンクを作ると、"
+        "このグループの古いリンクは使えなくなります。グループの作業はそのまま残ります。",
+        "en": "Links are shown only when made (only their hashes are stored). A new link retires "
+        "the group's old one; the group's work stays.",
+    },
     "page_build_city": {"ja": "都市を追加", "en": "Add a city"},
     "bc_intro": {
         "ja": "お手元のオープンデータ(境界、人口、施設、歩行ネットワーク、人流)をアップロードすると、"

@@ -243,6 +243,29 @@ class Workshop:
                                "WHERE session_id = ? ORDER BY position", [session_id])
         return [Group(str(r[0]), str(r[1]), int(r[2]), str(r[3])) for r in rows]
 
+    def renew_link(self, *, facilitator_token: str, group_id: str) -> str:
+        """A new join token for a group of the facilitator's session; the old link stops
+        working (links are shown once, as only their hashes are kept: a facilitator who
+        reopens the session hands out new ones).
+
+        Raises
+        ------
+        TokenMismatch
+            If the facilitator token opens no session.
+        ScenarioNotFound
+            If the group is not in that session.
+        """
+        session = self.facilitator_session(facilitator_token)
+        token = secrets.token_urlsafe(24)
+        with self._backend.write() as tx:
+            row = tx.fetchone("SELECT id FROM workshop_groups WHERE id = ? AND session_id = ?",
+                              [group_id, session.id])
+            if row is None:
+                raise ScenarioNotFound()
+            tx.execute("UPDATE workshop_groups SET token_hash = ? WHERE id = ?",
+                       [_hash(token), group_id])
+        return token
+
     def delete_session(self, *, facilitator_token: str, now: datetime | None = None) -> int:
         """Delete a session, its groups, scenarios and the comments attached to them.
 
