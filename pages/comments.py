@@ -104,37 +104,44 @@ else:
     # A new form number after each successful post gives fresh, empty widgets (the browser
     # keeps a widget's value otherwise); a failed post keeps what the citizen wrote.
     n = ss.setdefault("c_form_n", 0)
-    with st.form(f"c_form_{n}", clear_on_submit=False):
-        kind = st.radio(t("ckind"), list(kinds), format_func=kinds.__getitem__,
-                        horizontal=True, key=f"c_kind_{n}")
-        text = st.text_area(t("ctext"), max_chars=1000, key=f"c_text_{n}")
-        nickname = st.text_input(t("nickname"), max_chars=40, key=f"c_nick_{n}")
-        consent = st.checkbox(t("consent", days=retention_days()), key=f"c_consent_{n}")
-        sent = st.form_submit_button(t("post"), type="primary")
-    if sent:
-        if not consent:
-            st.error(t("need_consent"))
+
+    def post(n: int, cell: str, factor: str) -> None:
+        """The form's callback: it runs before the page, so one run shows the new comment
+        on the map and in the list (no second run after posting)."""
+        if not ss.get(f"c_consent_{n}"):
+            ss["c_error"] = t("need_consent")
+            return
+        text, nickname = ss.get(f"c_text_{n}", ""), ss.get(f"c_nick_{n}", "")
+        kind = ss.get(f"c_kind_{n}")
+        try:
+            r = store.post_comment(
+                idempotency_key=submission_key(ss["c_nonce"], cell, factor, kind, text,
+                                               nickname),
+                session_id=sid, cell=cell, factor=factor, kind=kind, text=text,
+                nickname=nickname or None, town_code=cell_towns(b).get(cell), city=b.id,
+                consent=True)
+        except IdempotencyConflict:
+            # the same submission was stored before the server restarted (another session)
+            ss["c_flash"], ss["c_form_n"] = "already_posted", n + 1
+            return
+        except DioramaError as exc:
+            ss["c_error"] = error_text(exc)
+            return
+        if r.created:
+            ss["c_last"] = {"id": r.comment_id, "token": r.edit_token}
         else:
-            try:
-                r = store.post_comment(
-                    idempotency_key=submission_key(ss["c_nonce"], cell, factor, kind, text,
-                                                   nickname),
-                    session_id=sid, cell=cell,
-                    factor=factor, kind=kind, text=text, nickname=nickname or None,
-                    town_code=cell_towns(b).get(cell), city=b.id, consent=True)
-            except IdempotencyConflict:
-                # the same submission was stored before the server restarted (another session)
-                ss["c_flash"], ss["c_form_n"] = "already_posted", n + 1
-                st.rerun()
-            except DioramaError as exc:
-                st.error(error_text(exc))
-            else:
-                if r.created:
-                    ss["c_last"] = {"id": r.comment_id, "token": r.edit_token}
-                else:
-                    ss["c_flash"] = "already_posted"
-                ss["c_form_n"] = n + 1
-                st.rerun()
+            ss["c_flash"] = "already_posted"
+        ss["c_form_n"] = n + 1
+
+    with st.form(f"c_form_{n}", clear_on_submit=False):
+        st.radio(t("ckind"), list(kinds), format_func=kinds.__getitem__, horizontal=True,
+                 key=f"c_kind_{n}")
+        st.text_area(t("ctext"), max_chars=1000, key=f"c_text_{n}")
+        st.text_input(t("nickname"), max_chars=40, key=f"c_nick_{n}")
+        st.checkbox(t("consent", days=retention_days()), key=f"c_consent_{n}")
+        st.form_submit_button(t("post"), type="primary", on_click=post, args=(n, cell, factor))
+    if error := ss.pop("c_error", None):
+        st.error(error)
 if flash := ss.pop("c_flash", None):
     st.info(t(flash))
 last = ss.get("c_last")
