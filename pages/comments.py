@@ -1,6 +1,7 @@
 """Citizens' voices: pin a comment on a hexagon or a town, +1, reply, report; all as plain text."""
 
 import json
+from functools import partial
 
 import pandas as pd
 import streamlit as st
@@ -14,6 +15,7 @@ from ui.i18n import t
 from ui.voices import (
     KIND_COLORS,
     PIN_RESOLUTION,
+    base_layers,
     cell_towns,
     error_text,
     factor_labels,
@@ -21,13 +23,15 @@ from ui.voices import (
     kind_labels,
     new_key,
     nonce_from_url,
-    pin_cells,
     retention_days,
     show_comment,
     submission_key,
     town_cells,
 )
 from ui.widgets import attribution
+
+#: Comments per page of the list.
+LIST_PAGE = 20
 
 state.require_app(__file__)
 ss = st.session_state
@@ -55,7 +59,7 @@ f_map = c1.selectbox(t("factor"), list(any_factor), key="c_map_factor",
                      format_func=any_factor.__getitem__)
 res = c2.select_slider(t("resolution"), options=[7, 8, 9], value=PIN_RESOLUTION, key="c_res")
 summary = store.cell_summary(city=b.id, factor=f_map, resolution=res)
-layers = [deck.pin_layer(pin_cells(b)), deck.boundary_layer(b.boundary)]
+layers = list(base_layers(b.id))
 for kind, color in KIND_COLORS.items():
     part = summary[summary["dominant_kind"] == kind]
     counts = pd.Series(part["count"].to_numpy(dtype=float), index=grid.to_cells(part["cell"]))
@@ -94,7 +98,7 @@ else:
     if len(similar):
         with st.container(border=True):
             st.caption(t("similar_nearby"))
-            for _, row in similar.head(5).iterrows():
+            for row in similar.head(5).to_dict("records"):
                 show_comment(row, factors=factors)
                 if st.button(f"+1 ({int(row['plus_ones'])})", key=f"sim_plus_{row['id']}",
                              disabled=int(row["id"]) in ss["c_plus"]):
@@ -167,9 +171,17 @@ rows = store.list_comments(
     city=b.id, factor=f_factor, kind=f_kind, town_code=f_town,
     since=pd.Timestamp(f_since, tz="UTC").to_pydatetime() if f_since else None)
 top = rows[rows["parent_id"].isna()].sort_values("created_at", ascending=False)
-replies = rows[rows["parent_id"].notna()]
+replies: dict[int, list[dict]] = {}
+for rep in rows[rows["parent_id"].notna()].to_dict("records"):
+    replies.setdefault(int(rep["parent_id"]), []).append(rep)
 st.caption(t("n_comments", n=len(top)))
-for _, row in top.head(100).iterrows():
+# one page of the list at a time: every comment brings its own buttons and forms, and a page
+# run (and its payload) grows with each element
+pages = max(1, -(-len(top) // LIST_PAGE))
+page = st.number_input(t("list_page", pages=pages), 1, pages, 1, key="c_page") \
+    if pages > 1 else 1
+# records, not iterrows: a row Series of Arrow-backed strings costs more than the row itself
+for row in top.iloc[(page - 1) * LIST_PAGE:page * LIST_PAGE].to_dict("records"):
     cid = int(row["id"])
     with st.container(border=True):
         show_comment(row, factors=factors)
@@ -179,7 +191,7 @@ for _, row in top.head(100).iterrows():
             store.plus_one(comment_id=cid, session_id=sid)
             ss["c_plus"].add(cid)
             st.rerun()
-        for _, rep in replies[replies["parent_id"] == cid].iterrows():
+        for rep in replies.get(cid, []):
             st.markdown("↳")
             show_comment(rep, factors=factors)
         with r_.popover(t("reply")):
@@ -213,12 +225,13 @@ with st.expander(t("delete_mine")):
         else:
             (st.success if ok else st.error)(t("deleted") if ok else t("wrong_token"))
 e1, e2, e3 = st.columns(3)
-e1.download_button(t("export_csv"), store.export_csv(city=b.id),
+# exports are made when clicked (a callable), not on every run of the page
+e1.download_button(t("export_csv"), partial(store.export_csv, city=b.id),
                    file_name=f"{b.id}_comments.csv", mime="text/csv")
 e2.download_button(t("export_geojson"),
-                   json.dumps(store.export_geojson(city=b.id), ensure_ascii=False),
+                   lambda: json.dumps(store.export_geojson(city=b.id), ensure_ascii=False),
                    file_name=f"{b.id}_comments.geojson", mime="application/geo+json")
-e3.download_button(t("export_decidim"), store.export_decidim(city=b.id),
+e3.download_button(t("export_decidim"), partial(store.export_decidim, city=b.id),
                    file_name=f"{b.id}_decidim_proposals.csv", mime="text/csv")
 st.caption(t("lifecycle", days=retention_days()))
 attribution(b)

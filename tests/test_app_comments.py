@@ -253,3 +253,19 @@ def test_database_unavailable_shows_a_message_and_recovers(tmp_path, monkeypatch
     assert not at.exception
     assert not at.error
     assert at.title[0].value == "みんなの声"
+
+
+def test_the_list_is_paged_newest_first(fresh_store: Path):
+    store = open_store(str(fresh_store))
+    cell = "892e74145a7ffff"
+    for i in range(25):
+        store.post_comment(idempotency_key=f"page-{i}", session_id=f"s{i}", cell=cell,
+                           factor="mobility", kind="idea", text=f"comment number {i:02d}",
+                           city="maebashi", consent=True)
+    at = session()
+    shown = [m for m in texts(at) if m.startswith("comment number")]
+    assert len(shown) == 20 and shown[0] == "comment number 24"  # newest first
+    at.number_input(key="c_page").set_value(2).run()
+    shown = [m for m in texts(at) if m.startswith("comment number")]
+    assert shown == [f"comment number {i:02d}" for i in range(4, -1, -1)]
+    assert any("25" in c.value for c in at.caption)  # the count is of all comments

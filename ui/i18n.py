@@ -539,6 +539,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Links are shown only when made (only their hashes are stored). A new link retires "
         "the group's old one; the group's work stays.",
     },
+    "list_page": {"ja": "ページ (全{pages}ページ)", "en": "Page (of {pages})"},
     "page_build_city": {"ja": "都市を追加", "en": "Add a city"},
     "bc_intro": {
         "ja": "お手元のオープンデータ(境界、人口、施設、歩行ネットワーク、人流)をアップロードすると、"

@@ -6,12 +6,13 @@ import hashlib
 import os
 import sqlite3
 import uuid
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from geo import grid
+from geo import deck, grid
 from geo.bundle import CityBundle
 from geo.store import FACTORS, Store, open_store
 from geo.text import escape_for_markdown
@@ -104,14 +105,32 @@ def _town_by_pin_cell(city: str) -> pd.DataFrame:
 
 def town_cells(b: CityBundle) -> dict[str, str]:
     """For each town, the pin cell holding most of its people (the non-map way to pin)."""
-    top = _town_by_pin_cell(b.id).sort_values("value").groupby("town_code").tail(1)
-    return dict(zip(top["town_code"], grid.to_strings(top["parent"].to_numpy()), strict=True))
+    return _town_cells(b.id)
 
 
 def cell_towns(b: CityBundle) -> dict[str, str]:
     """For each pin cell, the town most of its people live in (to file map pins by town)."""
-    top = _town_by_pin_cell(b.id).sort_values("value").groupby("parent").tail(1)
+    return _cell_towns(b.id)
+
+
+# One read-only dict per city, shared by every session (callers never modify them).
+@st.cache_resource(show_spinner=False)
+def _town_cells(city: str) -> dict[str, str]:
+    top = _town_by_pin_cell(city).sort_values("value").groupby("town_code").tail(1)
+    return dict(zip(top["town_code"], grid.to_strings(top["parent"].to_numpy()), strict=True))
+
+
+@st.cache_resource(show_spinner=False)
+def _cell_towns(city: str) -> dict[str, str]:
+    top = _town_by_pin_cell(city).sort_values("value").groupby("parent").tail(1)
     return dict(zip(grid.to_strings(top["parent"].to_numpy()), top["town_code"], strict=True))
+
+
+@st.cache_resource(show_spinner=False)
+def base_layers(city: str) -> tuple[Any, ...]:
+    """The pin grid and the city outline: the same for every session and every run."""
+    b = get_bundle(city)
+    return (deck.pin_layer(pin_cells(b)), deck.boundary_layer(b.boundary))
 
 
 def pin_cells(b: CityBundle) -> np.ndarray:
@@ -143,7 +162,7 @@ def submission_key(nonce: str, *parts: object) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:40]
 
 
-def show_comment(row: pd.Series, *, factors: dict[str, str]) -> None:
+def show_comment(row: pd.Series | dict[str, Any], *, factors: dict[str, str]) -> None:
     """One comment as inert text: user text only ever passes through escape_for_markdown."""
     kinds = kind_labels()
     who = escape_for_markdown(row["nickname"]) if row.get("nickname") else t("anonymous")
