@@ -401,8 +401,9 @@ def build_city(
     try:
         raw = stage / "raw"
         raw.mkdir()
-        recipe: dict[str, Any] = {"id": city, "name_ja": name_ja or city,
-                                  "name_en": name_en or city, "region": region}
+        # a name given in one language stands in for the other (then the id)
+        recipe: dict[str, Any] = {"id": city, "name_ja": name_ja or name_en or city,
+                                  "name_en": name_en or name_ja or city, "region": region}
         if prefecture is not None:
             recipe["prefecture"] = int(prefecture)
         if city_code:

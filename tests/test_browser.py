@@ -248,3 +248,48 @@ def test_workshop_in_the_browser(server, browser):
     shot(grp, "diorama_after_add")
     assert not axe_serious(grp)
     assert not grp.locator('[data-testid="stException"]').count()
+
+
+def test_add_a_city_by_upload_in_the_browser(tmp_path_factory, browser):
+    """Upload a population table and a facilities CSV, build, open the new city (bundles go
+    to a temporary folder next to links to the shipped ones)."""
+    from util import REPO_DATA
+
+    poa = Path(__file__).resolve().parent / "data" / "porto_alegre"
+    bundles = tmp_path_factory.mktemp("bundles")
+    for city in ("maebashi", "ube"):
+        (bundles / city).symlink_to(REPO_DATA / city, target_is_directory=True)
+    schools = bundles.parent / "poa_schools.csv"
+    schools.write_text("name,lat,lon\nEscola A,-30.0346,-51.2177\nEscola B,-30.0277,-51.2287\n"
+                       "Escola C,-30.0589,-51.1750\n", encoding="utf-8")
+    data = tmp_path_factory.mktemp("upload-db")
+    env = {"DIORAMA_BUNDLE_DIR": str(bundles)}
+    with app_server(data, env=env) as (url, _):
+        pg = browser.new_context(viewport={"width": 1280, "height": 2000},
+                                 locale="ja-JP").new_page()
+        pg.goto(url + "/build_city")
+        wait_for_app(pg, heading="都市を追加")
+        pg.get_by_label("都市ID", exact=False).fill("poa_upload")
+        pg.get_by_label("都市名(英語)").fill("Porto Alegre (upload)")
+        uploads = pg.locator('[data-testid="stFileUploader"] input[type="file"]')
+        uploads.nth(1).set_input_files(str(poa / "poa_hexgrid.csv"))  # population (H3)
+        uploads.nth(2).set_input_files(str(schools))  # facilities
+        pg.get_by_text("poa_schools.csv").wait_for(timeout=30_000)
+        kind = pg.locator('[data-testid="stSelectbox"]').filter(has_text="施設の種類")
+        kind.click()
+        pg.get_by_role("option", name="学校(種別不明)").click()
+        pg.get_by_role("button", name="検証して作成").click()
+        pg.get_by_text("poa_upload を作成しました", exact=False).wait_for(timeout=120_000)
+        wait_for_app(pg)
+        shot(pg, "build_city_done")
+        assert (bundles / "poa_upload" / "manifest.json").exists()
+        assert not axe_serious(pg)
+        pg.get_by_role("button", name="この都市を開く").click()
+        wait_for_app(pg)
+        shot(pg, "build_city_opened")
+        # the picker now shows the new city (its English name stands in for a Japanese one)
+        picker = pg.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').last
+        shown = picker.evaluate(
+            "e => e.innerText + ' ' + [...e.querySelectorAll('input')].map(i => i.value + ' ' "
+            "+ (i.getAttribute('aria-label') || '')).join(' ')")
+        assert "Porto Alegre (upload)" in shown, shown
