@@ -112,6 +112,13 @@ class CreatedSession:
     group_tokens: dict[str, str]
 
 
+def _new_id() -> str:
+    """A random id for a session, group or scenario: hex digits only, so it always passes the
+    store's code check (a URL-safe token may start with '-' or '_', which that check refuses —
+    a scenario comment then failed about one time in 32)."""
+    return secrets.token_hex(8)
+
+
 def _hash(token: str) -> str:
     return hashlib.sha256(("workshop:" + token).encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -173,7 +180,7 @@ class Workshop:
                                allow_empty=True) for a in agenda]
         steps = [a for a in steps if a][:20]
         moment = utc(now)
-        session = Session(id=secrets.token_urlsafe(9), city=city_id, title=title_s,
+        session = Session(id=_new_id(), city=city_id, title=title_s,
                           agenda=tuple(steps), created_at=moment)
         fac_token = secrets.token_urlsafe(24)
         made: list[Group] = []
@@ -185,7 +192,7 @@ class Workshop:
                 [session.id, city_id, title_s, json.dumps(steps, ensure_ascii=False),
                  _hash(fac_token), moment])
             for i, name in enumerate(names):
-                g = Group(id=secrets.token_urlsafe(9), session_id=session.id, position=i + 1,
+                g = Group(id=_new_id(), session_id=session.id, position=i + 1,
                           name=name)
                 token = secrets.token_urlsafe(24)
                 tx.execute(
@@ -328,7 +335,7 @@ class Workshop:
         if mode not in _MODES:
             raise InvalidInput("計算方法が正しくありません。", f"mode must be one of {_MODES}")
         moment = utc(now)
-        sid = secrets.token_urlsafe(9)
+        sid = _new_id()
         with self._backend.write() as tx:
             gid, session_id, city = self._group_of(tx, group_token)
             n = tx.fetchone("SELECT COUNT(*) FROM scenarios WHERE group_id = ?", [gid])
