@@ -21,7 +21,7 @@ from geo.store import Scenario, Workshop
 
 from .cache import get_bundle
 from .i18n import lang, t
-from .voices import PIN_RESOLUTION, get_store
+from .voices import base_layers, get_store
 
 GROUP = "wd_group"  # the joined group: token, ids, names (this browser session only)
 FACILITATOR = "wd_fac"  # the facilitator's token (this browser session only)
@@ -128,8 +128,7 @@ def diff_layer(base: sc.Engine, scen: sc.Engine, kind: str) -> pdk.Layer:
 def scenario_layers(b: Any, base: sc.Engine, scen: sc.Engine, kind: str,
                     sites: pd.DataFrame | None = None) -> list[pdk.Layer]:
     """Pin grid, coverage difference, facilities (and suggested sites) for the diorama map."""
-    layers = [deck.pin_layer(pin_cells_of(b)), deck.boundary_layer(b.boundary),
-              diff_layer(base, scen, kind)]
+    layers = [*base_layers(b.id), diff_layer(base, scen, kind)]
     fac = scen.facilities(kind)
     if len(fac):
         layers.append(deck.facility_layer(fac, kind=kind, label=kind_name(kind)))
@@ -141,17 +140,6 @@ def scenario_layers(b: Any, base: sc.Engine, scen: sc.Engine, kind: str,
             get_hexagon="h", get_fill_color=[255, 127, 0, 230], stroked=True,
             get_line_color=[0, 0, 0], line_width_min_pixels=2, pickable=True))
     return layers
-
-
-@st.cache_data(show_spinner=False)
-def _pin_cells(city: str) -> list[str]:
-    return list(grid.to_strings(sorted(set(grid.parents(get_bundle(city).cells,
-                                                          PIN_RESOLUTION).tolist()))))
-
-
-def pin_cells_of(b: Any) -> Any:
-    """The clickable res-9 cells of a city."""
-    return grid.to_cells(_pin_cells(b.id))
 
 
 def kind_name(kind: str) -> str:
