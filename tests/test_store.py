@@ -24,9 +24,7 @@ from store_fixtures import (
     TEST_LAT,
     TEST_LNG,
     Target,
-    backend_params,
     comment_args,
-    make_target,
 )
 
 from geo.store import (
@@ -53,13 +51,6 @@ from geo.text import (
 )
 
 T0 = datetime(2025, 4, 1, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture(params=backend_params())
-def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Target]:
-    t = make_target(request.param, tmp_path)
-    yield t
-    t.drop()
 
 
 @pytest.fixture

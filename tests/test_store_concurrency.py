@@ -9,7 +9,6 @@ import signal
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -18,7 +17,6 @@ from store_fixtures import (
     CITY,
     TEST_CELL,
     Target,
-    backend_params,
     concurrent_poster,
     crash_poster,
     light_spawn,
@@ -34,13 +32,6 @@ SHARED_KEYS = [f"shared-{i}" for i in range(5)]
 ROUNDS = 5
 
 spawn = multiprocessing.get_context("spawn")
-
-
-@pytest.fixture(params=backend_params())
-def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Target]:
-    t = make_target(request.param, tmp_path)
-    yield t
-    t.drop()
 
 
 @pytest.mark.slow

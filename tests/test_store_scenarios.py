@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from store_fixtures import TEST_CELL, Target, backend_params, comment_args, make_target
+from store_fixtures import TEST_CELL, Target, comment_args
 
 from geo import scenario as sc
 from geo.store import (
@@ -21,13 +20,6 @@ from geo.store import (
 
 CITY = "maebashi"
 CELL = "8a2f5a363a07fff"
-
-
-@pytest.fixture(params=backend_params())
-def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Target]:
-    t = make_target(request.param, tmp_path)
-    yield t
-    t.drop()
 
 
 @pytest.fixture

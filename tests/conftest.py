@@ -1,0 +1,17 @@
+"""Fixtures shared by the store's test modules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from store_fixtures import Target, backend_params, make_target
+
+
+@pytest.fixture(params=backend_params())
+def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Target]:
+    """An empty database on each backend (SQLite always; PostgreSQL when configured)."""
+    t = make_target(request.param, tmp_path)
+    yield t
+    t.drop()
