@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import math
 from collections.abc import Mapping, Sequence
@@ -28,6 +29,7 @@ CJK_FONTS = ("Noto Sans CJK JP", "IPAexGothic", "IPAGothic", "TakaoPGothic", "No
 """Fonts with Japanese glyphs that the static images use when one is installed."""
 
 
+@functools.cache
 def cjk_font() -> str | None:
     """The first installed font of :data:`CJK_FONTS` (``None`` when there is none: draw the
     images with English labels then, as matplotlib's own font has no Japanese glyphs)."""
