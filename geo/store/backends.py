@@ -394,6 +394,8 @@ def apply_migrations(backend: Backend, *, now: datetime | None = None) -> list[i
                 continue
             for statement in migration.statements(backend.dialect):
                 tx.execute(statement)
+            if migration.backfill is not None:
+                migration.backfill(tx)
             tx.execute(
                 "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
                 [migration.version, migration.name, now or datetime.now(UTC)],

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+import h3
+
+if TYPE_CHECKING:
+    from geo.store.backends import Tx
 
 __all__ = ["MIGRATIONS", "Dialect", "Migration", "migration_table_sql"]
 
@@ -148,6 +154,58 @@ _V2_SHARED = [
 ]
 
 
+# Answers in SQL (issue: the store answers in SQL and hands the UI typed records): each
+# comment keeps its parent cells at the map's resolutions 7-9 (a cell already coarser is its
+# own "parent", as the map summary has always treated it), a +1 counter kept in the same
+# transaction as the +1, the indexes the list and the map summary use, and a per-city data
+# version bumped by every write so that pages can cache what they read.
+SUMMARY_RESOLUTIONS: tuple[int, ...] = (7, 8, 9)
+"""Resolutions at which each comment's parent cell is stored (``cell7``, ``cell8``, ``cell9``)."""
+
+_V3_SHARED = [
+    *(f"ALTER TABLE comments ADD COLUMN cell{r} TEXT" for r in SUMMARY_RESOLUTIONS),
+    "ALTER TABLE comments ADD COLUMN plus_count INTEGER NOT NULL DEFAULT 0",
+    "CREATE INDEX comments_city_top ON comments (city, status, parent_id, created_at)",
+    *(f"CREATE INDEX comments_city_cell{r} ON comments (city, cell{r})"
+      for r in SUMMARY_RESOLUTIONS),
+    """CREATE TABLE data_versions (
+        city TEXT PRIMARY KEY,
+        version {ref} NOT NULL
+    )""",
+]
+
+
+def parent_cells(cell: str) -> tuple[str, ...]:
+    """The cell's parents at :data:`SUMMARY_RESOLUTIONS` (itself where it is coarser).
+
+    Parameters
+    ----------
+    cell
+        A valid H3 cell id.
+
+    Returns
+    -------
+    tuple of str
+        One cell id per summary resolution, in order.
+    """
+    own = h3.get_resolution(cell)
+    return tuple(cell if own <= r else str(h3.cell_to_parent(cell, r))
+                 for r in SUMMARY_RESOLUTIONS)
+
+
+def _v3_backfill(tx: Tx) -> None:
+    """Fill the parent cells, +1 counters and data versions of comments stored before v3."""
+    rows = tx.fetchall("SELECT id, cell FROM comments")
+    sets = ", ".join(f"cell{r} = ?" for r in SUMMARY_RESOLUTIONS)
+    for cid, cell in rows:
+        tx.execute(f"UPDATE comments SET {sets} WHERE id = ?",  # noqa: S608 - constant columns
+                   [*parent_cells(str(cell)), cid])
+    tx.execute("UPDATE comments SET plus_count = "
+               "(SELECT COUNT(*) FROM plus_ones p WHERE p.comment_id = comments.id)")
+    tx.execute("INSERT INTO data_versions (city, version) "
+               "SELECT city, COUNT(*) FROM comments GROUP BY city")
+
+
 @dataclass(frozen=True)
 class Migration:
     """One numbered step of the schema.
@@ -163,12 +221,16 @@ class Migration:
         for the column types that differ.
     specific
         Extra statements per dialect (triggers and functions).
+    backfill
+        Optional Python step run after the statements, in the same transaction (for data
+        that SQL alone cannot compute, such as H3 parent cells).
     """
 
     version: int
     name: str
     shared: tuple[str, ...]
     specific: tuple[tuple[Dialect, tuple[str, ...]], ...] = ()
+    backfill: Callable[[Tx], None] | None = None
 
     def statements(self, dialect: Dialect) -> list[str]:
         """Return this step's SQL statements for one database.
@@ -202,6 +264,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         version=2,
         name="workshop sessions, groups and scenarios",
         shared=tuple(_V2_SHARED),
+    ),
+    Migration(
+        version=3,
+        name="parent cells, +1 counter, list/summary indexes and data versions",
+        shared=tuple(_V3_SHARED),
+        backfill=_v3_backfill,
     ),
 )
 """Every schema step, oldest first."""
