@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+import secrets
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 from store_fixtures import TEST_CELL, Target, comment_args
@@ -17,6 +20,7 @@ from geo.store import (
     TokenMismatch,
     Workshop,
 )
+from geo.store.workshop import LinkRevoked, NotYourScenario, UnknownLink, WrongFacilitatorKey
 
 CITY = "maebashi"
 CELL = "8a2f5a363a07fff"
@@ -198,3 +202,111 @@ def test_ids_always_pass_the_code_check() -> None:
     for _ in range(2000):
         validate_code(workshop._new_id(), name="scenario_id")
 
+
+
+# --- join links the facilitator can show again (derived from the facilitator key) ----------
+
+def test_links_are_derived_from_the_facilitator_key(ws: Workshop, target: Target) -> None:
+    """Whoever holds the facilitator key gets the same links again, on another connection
+    (another machine): the QR codes already handed out stay valid."""
+    made = _session(ws)
+    assert ws.group_links(made.facilitator_token) == made.group_tokens
+    with target.open(rate_limit=None) as elsewhere:
+        again = Workshop(elsewhere).group_links(made.facilitator_token)
+    assert again == made.group_tokens
+    assert list(again) == [g.id for g in made.groups]  # in group order
+    for token in again.values():
+        assert len(token) >= 32 and re.fullmatch(r"[A-Za-z0-9_-]+", token)
+    other = _session(ws)  # another session's links share nothing with these
+    assert not set(other.group_tokens.values()) & set(made.group_tokens.values())
+    # a join token is not a facilitator key: it shows no links
+    with pytest.raises(WrongFacilitatorKey) as info:
+        ws.group_links(made.group_tokens[made.groups[0].id])
+    assert "ファシリテーター用キー" in info.value.message_ja
+
+
+def test_renewal_bumps_the_generation_and_revokes_the_old_link(
+        ws: Workshop, target: Target) -> None:
+    made = _session(ws)
+    a, b = made.groups
+    first = made.group_tokens[a.id]
+    s = ws.create_scenario(group_token=first, name="案1")
+    second = ws.renew_link(facilitator_token=made.facilitator_token, group_id=a.id)
+    third = ws.renew_link(facilitator_token=made.facilitator_token, group_id=a.id)
+    assert len({first, second, third}) == 3
+    assert target.raw("SELECT link_generation FROM workshop_groups WHERE id = ?",
+                      [a.id]) == [(3,)]
+    # the key holder is shown the newest link; the other group's link did not move
+    assert ws.group_links(made.facilitator_token) == {a.id: third, b.id: made.group_tokens[b.id]}
+    assert ws.join(third)[1].id == a.id
+    for old in (first, second):  # refused everywhere, with a message about the link
+        with pytest.raises(LinkRevoked) as info:
+            ws.join(old)
+        assert info.value.message_ja.startswith("このリンクは無効になりました")
+        assert "削除用のキー" not in info.value.message_ja
+        with pytest.raises(LinkRevoked):
+            ws.create_scenario(group_token=old, name="古いリンクから")
+        with pytest.raises(LinkRevoked):
+            ws.save_scenario(group_token=old, scenario_id=s.id, expected_version=1,
+                             modifications="[]")
+        with pytest.raises(LinkRevoked):
+            ws.delete_scenario(group_token=old, scenario_id=s.id, expected_version=1)
+    assert ws.scenario(s.id).version == 1  # nothing written through a revoked link
+    assert [x.id for x in ws.scenarios(group_id=a.id)] == [s.id]
+    # deleting the session forgets the retired links too
+    ws.delete_session(facilitator_token=made.facilitator_token)
+    assert target.raw("SELECT COUNT(*) FROM workshop_retired_links") == [(0,)]
+    with pytest.raises(UnknownLink) as gone:
+        ws.join(first)
+    assert not isinstance(gone.value, LinkRevoked)
+
+
+def test_a_made_up_link_and_another_groups_scenario_have_their_own_messages(
+        ws: Workshop) -> None:
+    made = _session(ws)
+    ta, tb = (made.group_tokens[g.id] for g in made.groups)
+    for bad in ["x" * 40, "short", made.facilitator_token]:
+        with pytest.raises(UnknownLink) as info:
+            ws.join(bad)
+        assert not isinstance(info.value, LinkRevoked)
+        assert "参加リンクが正しくない" in info.value.message_ja
+    s = ws.create_scenario(group_token=ta, name="A案")
+    with pytest.raises(NotYourScenario) as other:
+        ws.save_scenario(group_token=tb, scenario_id=s.id, expected_version=1,
+                         modifications="[]")
+    assert "別のグループ" in other.value.message_ja
+
+
+def test_sessions_made_before_derived_links_keep_working(
+        target: Target, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A session stored by the previous version (random join tokens, only hashes kept): its
+    links stay valid after the migration; they cannot be shown, and renewing gives a link
+    the key holder can show again."""
+    from geo.store import backends, migrations
+    from geo.store.workshop import _hash
+
+    before = tuple(m for m in migrations.MIGRATIONS if m.version < 4)
+    monkeypatch.setattr(backends, "MIGRATIONS", before)
+    fac, tokens = secrets.token_urlsafe(24), [secrets.token_urlsafe(24) for _ in range(2)]
+    with target.open(rate_limit=None) as old_app, old_app.backend.write() as tx:
+        # what the previous create_session wrote
+        tx.execute("INSERT INTO workshop_sessions (id, city, title, agenda, "
+                   "facilitator_token_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                   ["s0", CITY, "前の版の会", "[]", _hash(fac), datetime.now(UTC)])
+        for i, tok in enumerate(tokens):
+            tx.execute("INSERT INTO workshop_groups (id, session_id, position, name, "
+                       "token_hash) VALUES (?, ?, ?, ?, ?)",
+                       [f"g{i}", "s0", i + 1, f"{i + 1}班", _hash(tok)])
+    monkeypatch.undo()
+    with target.open(rate_limit=None) as store:
+        assert 4 in store.migrations_applied
+        ws = Workshop(store)
+        assert ws.join(tokens[0])[1].name == "1班"  # the handed-out links still work
+        s = ws.create_scenario(group_token=tokens[0], name="移行後の案")
+        assert ws.group_links(fac) == {"g0": None, "g1": None}  # cannot be shown again
+        new = ws.renew_link(facilitator_token=fac, group_id="g0")
+        assert ws.group_links(fac) == {"g0": new, "g1": None}
+        with pytest.raises(LinkRevoked):
+            ws.join(tokens[0])
+        assert ws.join(new)[1].id == "g0" and ws.join(tokens[1])[1].id == "g1"
+        assert [x.id for x in ws.scenarios(group_id="g0")] == [s.id]

@@ -206,6 +206,23 @@ def _v3_backfill(tx: Tx) -> None:
                "SELECT city, COUNT(*) FROM comments GROUP BY city")
 
 
+# Join links the facilitator can show again (issue "Every journey holds in a real room"): a
+# group's token is derived from the facilitator key and its link generation, so only the
+# generation is stored next to the token's hash (NULL for groups made before: their random
+# tokens stay valid until renewed). Renewing a link moves the old hash to
+# workshop_retired_links, so the old link is refused with "this link was replaced" rather
+# than "not a valid link".
+_V4_SHARED = [
+    "ALTER TABLE workshop_groups ADD COLUMN link_generation INTEGER",
+    """CREATE TABLE workshop_retired_links (
+        token_hash TEXT PRIMARY KEY,
+        group_id TEXT NOT NULL REFERENCES workshop_groups (id) ON DELETE CASCADE,
+        retired_at {ts} NOT NULL
+    )""",
+    "CREATE INDEX workshop_retired_links_group ON workshop_retired_links (group_id)",
+]
+
+
 @dataclass(frozen=True)
 class Migration:
     """One numbered step of the schema.
@@ -270,6 +287,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         name="parent cells, +1 counter, list/summary indexes and data versions",
         shared=tuple(_V3_SHARED),
         backfill=_v3_backfill,
+    ),
+    Migration(
+        version=4,
+        name="workshop join links derived from the facilitator key; retired links",
+        shared=tuple(_V4_SHARED),
     ),
 )
 """Every schema step, oldest first."""

@@ -1,8 +1,18 @@
-"""Workshop sessions: groups joining by unguessable link, their scenarios, optimistic locking."""
+"""Workshop sessions: groups joining by unguessable link, their scenarios, optimistic locking.
+
+Join links are derived from the facilitator's key: a group's token is
+``HMAC-SHA256(facilitator key, "join:<group id>:<generation>")``, and only its SHA-256 and the
+generation are stored. Whoever holds the facilitator key can therefore show the same links (the
+same QR codes) again, on any machine, while the database alone cannot; renewing a group's link
+bumps the generation, so the old link stops working. Groups made before this scheme (their
+``link_generation`` is NULL) keep their random tokens until the facilitator renews them.
+"""
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import json
 import secrets
 from collections.abc import Sequence
@@ -20,11 +30,15 @@ __all__ = [
     "MAX_GROUPS",
     "CreatedSession",
     "Group",
+    "LinkRevoked",
+    "NotYourScenario",
     "Scenario",
     "ScenarioNotFound",
     "Session",
     "StaleScenario",
+    "UnknownLink",
     "Workshop",
+    "WrongFacilitatorKey",
 ]
 
 #: Most groups one session may have.
@@ -51,6 +65,52 @@ class ScenarioNotFound(StoreError, LookupError):
 
     def __init__(self) -> None:
         super().__init__("シナリオが見つかりません。", "No such scenario.")
+
+
+class UnknownLink(TokenMismatch):
+    """No group has this join token (mistyped, made up, or its session was deleted)."""
+
+    def __init__(self) -> None:
+        StoreError.__init__(
+            self,
+            "参加リンクが正しくないか、セッションが削除されました。",
+            "This join link is not valid, or the session was deleted.",
+        )
+
+
+class LinkRevoked(UnknownLink):
+    """The join link was replaced by a new one (the facilitator renewed it)."""
+
+    def __init__(self) -> None:
+        StoreError.__init__(
+            self,
+            "このリンクは無効になりました。ファシリテーターがこのグループの新しい参加リンクを作りました。"
+            "新しいリンク(QRコード)を開いてください。グループの作業は残っています。",
+            "This link is no longer valid: the facilitator made a new join link for the group. "
+            "Open the new link (QR code); the group's work is kept.",
+        )
+
+
+class WrongFacilitatorKey(TokenMismatch):
+    """No session has this facilitator key."""
+
+    def __init__(self) -> None:
+        StoreError.__init__(
+            self,
+            "ファシリテーター用キーが正しくないか、セッションが削除されました。",
+            "This facilitator key opens no session (mistyped, or the session was deleted).",
+        )
+
+
+class NotYourScenario(TokenMismatch):
+    """The scenario belongs to another group."""
+
+    def __init__(self) -> None:
+        StoreError.__init__(
+            self,
+            "このシナリオは別のグループのものです。編集できるのは自分のグループのシナリオだけです。",
+            "This scenario belongs to another group; a group edits only its own scenarios.",
+        )
 
 
 @dataclass(frozen=True)
@@ -91,7 +151,8 @@ class Scenario:
 
 @dataclass(frozen=True)
 class CreatedSession:
-    """A new session with its plain tokens (shown once; only hashes are stored).
+    """A new session with its plain tokens (only hashes are stored; the join tokens can be
+    computed again from the facilitator token, see :meth:`Workshop.group_links`).
 
     Attributes
     ----------
@@ -127,9 +188,17 @@ def _line(text: str, *, max_length: int, ja: str, en: str) -> str:
     return sanitize_line(text, max_length=max_length, field_ja=ja, field_en=en)
 
 
-def _check_token(token: object) -> str:
+def _join_token(facilitator_token: str, group_id: str, generation: int) -> str:
+    """The join token of a group at a link generation, derived from the facilitator token
+    (43 URL-safe characters: the unpadded base64 of an HMAC-SHA256)."""
+    mac = hmac.new(facilitator_token.encode("utf-8", "surrogatepass"),
+                   f"join:{group_id}:{generation}".encode("ascii"), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode("ascii")
+
+
+def _check_token(token: object, error: type[TokenMismatch] = TokenMismatch) -> str:
     if not isinstance(token, str) or not 16 <= len(token) <= 128:
-        raise TokenMismatch()
+        raise error()
     return _hash(token)
 
 
@@ -163,7 +232,10 @@ class Workshop:
         agenda: Sequence[str] = (),
         now: datetime | None = None,
     ) -> CreatedSession:
-        """Create a session with its groups; return the plain tokens once.
+        """Create a session with its groups; return the plain tokens.
+
+        Each group's join token is derived from the facilitator token (generation 1), so
+        :meth:`group_links` gives the same links again to whoever holds that token.
 
         Raises
         ------
@@ -194,10 +266,11 @@ class Workshop:
             for i, name in enumerate(names):
                 g = Group(id=_new_id(), session_id=session.id, position=i + 1,
                           name=name)
-                token = secrets.token_urlsafe(24)
+                token = _join_token(fac_token, g.id, 1)
                 tx.execute(
-                    "INSERT INTO workshop_groups (id, session_id, position, name, token_hash) "
-                    "VALUES (?, ?, ?, ?, ?)", [g.id, session.id, g.position, name, _hash(token)])
+                    "INSERT INTO workshop_groups (id, session_id, position, name, token_hash, "
+                    "link_generation) VALUES (?, ?, ?, ?, ?, 1)",
+                    [g.id, session.id, g.position, name, _hash(token)])
                 made.append(g)
                 tokens[g.id] = token
         return CreatedSession(session=session, groups=tuple(made), facilitator_token=fac_token,
@@ -213,33 +286,42 @@ class Workshop:
 
         Raises
         ------
-        TokenMismatch
-            If no session has this token.
+        WrongFacilitatorKey
+            If no session has this token (a :class:`TokenMismatch`).
         """
-        h = _check_token(token)
+        h = _check_token(token, WrongFacilitatorKey)
         with self._backend.read() as tx:
             row = tx.fetchone("SELECT id, city, title, agenda, created_at FROM workshop_sessions "
                               "WHERE facilitator_token_hash = ?", [h])
         if row is None:
-            raise TokenMismatch()
+            raise WrongFacilitatorKey()
         return self._session_row(row)
+
+    @staticmethod
+    def _refused(tx: Tx, token_hash: str) -> UnknownLink:
+        """Why a join token opens nothing: replaced by a newer link, or never valid."""
+        row = tx.fetchone("SELECT 1 FROM workshop_retired_links WHERE token_hash = ?",
+                          [token_hash])
+        return LinkRevoked() if row is not None else UnknownLink()
 
     def join(self, token: str) -> tuple[Session, Group]:
         """The session and group a join link's token opens (no account needed).
 
         Raises
         ------
-        TokenMismatch
-            If no group has this token.
+        LinkRevoked
+            If the link was replaced by a newer one (a :class:`TokenMismatch`).
+        UnknownLink
+            If no group has this token (a :class:`TokenMismatch`).
         """
-        h = _check_token(token)
+        h = _check_token(token, UnknownLink)
         with self._backend.read() as tx:
             row = tx.fetchone(
                 "SELECT g.id, g.session_id, g.position, g.name, s.id, s.city, s.title, s.agenda, "
                 "s.created_at FROM workshop_groups g JOIN workshop_sessions s "
                 "ON s.id = g.session_id WHERE g.token_hash = ?", [h])
-        if row is None:
-            raise TokenMismatch()
+            if row is None:
+                raise self._refused(tx, h)
         return self._session_row(row[4:]), Group(id=str(row[0]), session_id=str(row[1]),
                                                  position=int(row[2]), name=str(row[3]))
 
@@ -250,27 +332,60 @@ class Workshop:
                                "WHERE session_id = ? ORDER BY position", [session_id])
         return [Group(str(r[0]), str(r[1]), int(r[2]), str(r[3])) for r in rows]
 
-    def renew_link(self, *, facilitator_token: str, group_id: str) -> str:
-        """A new join token for a group of the facilitator's session; the old link stops
-        working (links are shown once, as only their hashes are kept: a facilitator who
-        reopens the session hands out new ones).
+    def group_links(self, facilitator_token: str) -> dict[str, str | None]:
+        """The current join token of every group of the facilitator's session, by group id.
+
+        The tokens are computed again from the facilitator token, so the key holder gets the
+        same links (and QR codes) on any machine. A group made before links were derived
+        (or whose stored hash does not match) maps to None: its link cannot be shown, only
+        renewed (:meth:`renew_link`).
 
         Raises
         ------
-        TokenMismatch
+        WrongFacilitatorKey
+            If the facilitator token opens no session.
+        """
+        session = self.facilitator_session(facilitator_token)
+        with self._backend.read() as tx:
+            rows = tx.fetchall("SELECT id, link_generation, token_hash FROM workshop_groups "
+                               "WHERE session_id = ? ORDER BY position", [session.id])
+        out: dict[str, str | None] = {}
+        for gid, generation, stored in rows:
+            token = (None if generation is None
+                     else _join_token(facilitator_token, str(gid), int(generation)))
+            ok = token is not None and hmac.compare_digest(_hash(token), str(stored))
+            out[str(gid)] = token if ok else None
+        return out
+
+    def renew_link(self, *, facilitator_token: str, group_id: str,
+                   now: datetime | None = None) -> str:
+        """Replace a group's join link: the next generation's token, derived from the
+        facilitator token; the old link stops working (joining with it raises
+        :class:`LinkRevoked`) and the group's work stays. A group made before links were
+        derived gets a derived link, which :meth:`group_links` can then show again.
+
+        Raises
+        ------
+        WrongFacilitatorKey
             If the facilitator token opens no session.
         ScenarioNotFound
             If the group is not in that session.
         """
         session = self.facilitator_session(facilitator_token)
-        token = secrets.token_urlsafe(24)
+        moment = utc(now)
         with self._backend.write() as tx:
-            row = tx.fetchone("SELECT id FROM workshop_groups WHERE id = ? AND session_id = ?",
-                              [group_id, session.id])
+            # the row stays locked until commit: two renewals at once each get a generation
+            lock = self._backend.for_update  # constant: "" or " FOR UPDATE"
+            row = tx.fetchone("SELECT link_generation, token_hash FROM workshop_groups "  # noqa: S608
+                              "WHERE id = ? AND session_id = ?" + lock, [group_id, session.id])
             if row is None:
                 raise ScenarioNotFound()
-            tx.execute("UPDATE workshop_groups SET token_hash = ? WHERE id = ?",
-                       [_hash(token), group_id])
+            generation = (0 if row[0] is None else int(row[0])) + 1
+            token = _join_token(facilitator_token, group_id, generation)
+            tx.execute("INSERT INTO workshop_retired_links (token_hash, group_id, retired_at) "
+                       "VALUES (?, ?, ?)", [str(row[1]), group_id, moment])
+            tx.execute("UPDATE workshop_groups SET token_hash = ?, link_generation = ? "
+                       "WHERE id = ?", [_hash(token), generation, group_id])
         return token
 
     def delete_session(self, *, facilitator_token: str, now: datetime | None = None) -> int:
@@ -300,6 +415,8 @@ class Workshop:
                                  detail=f"scenario {sid}")
                     wiped += 1
             tx.execute("DELETE FROM scenarios WHERE session_id = ?", [session.id])
+            tx.execute("DELETE FROM workshop_retired_links WHERE group_id IN "
+                       "(SELECT id FROM workshop_groups WHERE session_id = ?)", [session.id])
             tx.execute("DELETE FROM workshop_groups WHERE session_id = ?", [session.id])
             tx.execute("DELETE FROM workshop_sessions WHERE id = ?", [session.id])
             Store._audit(tx, moment=moment, comment_id=None, action="delete",
@@ -311,11 +428,12 @@ class Workshop:
     # -- scenarios -------------------------------------------------------------------
 
     def _group_of(self, tx: Tx, token: str) -> tuple[str, str, str]:
+        h = _check_token(token, UnknownLink)
         row = tx.fetchone("SELECT g.id, g.session_id, s.city FROM workshop_groups g JOIN "
                           "workshop_sessions s ON s.id = g.session_id WHERE g.token_hash = ?",
-                          [_check_token(token)])
+                          [h])
         if row is None:
-            raise TokenMismatch()
+            raise self._refused(tx, h)
         return str(row[0]), str(row[1]), str(row[2])
 
     @staticmethod
@@ -408,7 +526,7 @@ class Workshop:
                 raise ScenarioNotFound()
             current = self._scenario_row(row)
             if current.group_id != gid:
-                raise TokenMismatch()
+                raise NotYourScenario()
             updated = tx.fetchone(
                 "UPDATE scenarios SET modifications = ?, name = ?, version = version + 1, "
                 "updated_at = ? WHERE id = ? AND version = ? RETURNING version",
@@ -433,7 +551,7 @@ class Workshop:
             if row is None:
                 raise ScenarioNotFound()
             if str(row[0]) != gid:
-                raise TokenMismatch()
+                raise NotYourScenario()
             if int(row[1]) != int(expected_version):
                 raise StaleScenario(current_version=int(row[1]))
             tx.execute("DELETE FROM scenarios WHERE id = ?", [scenario_id])
