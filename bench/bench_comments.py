@@ -69,7 +69,7 @@ def run(*, comments: int, sessions: int, processes: int, synchronous: str, data_
     rate = acknowledged / posting
     with open_store(path) as store:
         t0 = time.perf_counter()
-        frame = store.list_comments(city=CITY)
+        frame = store.comments_frame(city=CITY)
         t1 = time.perf_counter()
         summary = store.cell_summary(city=CITY, resolution=8)
         t2 = time.perf_counter()

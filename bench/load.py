@@ -100,7 +100,7 @@ def report(results: list[dict], data_dir: Path | None) -> None:
     if data_dir is not None:
         from geo.store import open_store
 
-        rows = open_store(str(data_dir)).list_comments(city="maebashi")
+        rows = open_store(str(data_dir)).comments_frame(city="maebashi")
         counts = rows["text"].value_counts()
         counts = counts[counts.index.str.startswith("load-run-")]
         acked = [r["text"] for r in results if r.get("id")]

@@ -165,7 +165,7 @@ def report(results: list[dict], data_dir: Path, run_id: str) -> None:
     page = [r["page_s"] for r in results if "page_s" in r]
     submit = [r["submit_s"] for r in results if "submit_s" in r]
     errors = [r for r in results if "error" in r]
-    rows = open_store(str(data_dir)).list_comments(city="maebashi", include_hidden=True)
+    rows = open_store(str(data_dir)).comments_frame(city="maebashi", include_hidden=True)
     texts = [str(x) for x in rows["text"]]
     acked = [r["text"] for r in results if r.get("acked")]
     lost = [t for t in acked if texts.count(t) != 1]

@@ -138,7 +138,7 @@ def test_select_hexagon_post_and_see_it(server, page):
     assert tip.inner_text().strip().endswith("1")
     from geo.store import open_store
 
-    rows = open_store(str(data)).list_comments(city="maebashi")
+    rows = open_store(str(data)).comments_frame(city="maebashi")
     assert "ブラウザからの投稿です" in set(rows["text"])
     assert set(rows.loc[rows["text"] == "ブラウザからの投稿です", "cell"]) == {cell}
 
@@ -185,7 +185,7 @@ def test_hostile_strings_stay_inert_in_the_browser(server, page):
                            text=text, nickname=text[:40], city="maebashi", consent=True)
         if i % 3 == 0:  # some of them reported, so they show on the moderator page too
             for s in range(3):
-                last = store.list_comments(city="maebashi", include_hidden=True)["id"].max()
+                last = store.comments_frame(city="maebashi", include_hidden=True)["id"].max()
                 store.report(comment_id=int(last), session_id=f"r{s}", reason=text[:200])
     open_page(page, url, "comments")
     page.wait_for_timeout(1000)

@@ -96,7 +96,7 @@ def test_kill_9_while_posting_loses_nothing_acknowledged_and_duplicates_nothing(
         server.stop()
     store = open_store(str(tmp_path))
     assert store.integrity_check()
-    rows = store.list_comments(city="maebashi")
+    rows = store.comments_frame(city="maebashi")
     counts = rows["text"].value_counts().to_dict()
     for text, cid in acknowledged.items():
         assert counts.get(text) == 1, (text, counts)

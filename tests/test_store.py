@@ -87,7 +87,7 @@ def test_post_and_list_round_trip(store: Store, target: Target) -> None:
     )
     assert result.created and result.status == "visible"
     assert result.edit_token and len(result.edit_token) >= 30
-    frame = store.list_comments(city=CITY)
+    frame = store.comments_frame(city=CITY)
     assert len(frame) == 1
     row = frame.iloc[0]
     assert row["id"] == result.comment_id
@@ -119,7 +119,7 @@ def test_double_submit_stores_one_row(store: Store, target: Target) -> None:
         other.close()
     assert not third.created and third.comment_id == first.comment_id
     assert count(target, "SELECT COUNT(*) FROM comments") == 1
-    assert store.list_comments(city=CITY)["text"].tolist() == [sanitize_comment(args["text"])]
+    assert store.comments_frame(city=CITY)["text"].tolist() == [sanitize_comment(args["text"])]
 
 
 def test_idempotency_key_of_another_session_conflicts(store: Store) -> None:
@@ -201,7 +201,7 @@ def test_factor_list_can_be_passed_in(target: Target) -> None:
         assert post(custom, factor="walkability").created
         with pytest.raises(InvalidInput):
             post(custom, factor="mobility")
-        assert custom.list_comments(city=CITY)["factor_ja"].tolist() == ["walkability"]
+        assert custom.comments_frame(city=CITY)["factor_ja"].tolist() == ["walkability"]
     finally:
         custom.close()
 
@@ -265,7 +265,7 @@ def test_coarser_cells_are_accepted(store: Store) -> None:
     cell7 = h3.cell_to_parent(TEST_CELL, 7)
     assert post(store, cell=cell7).created
     assert post(store, cell=TEST_CELL.upper()).created
-    assert store.list_comments(city=CITY)["cell"].tolist() == [cell7, TEST_CELL]
+    assert store.comments_frame(city=CITY)["cell"].tolist() == [cell7, TEST_CELL]
 
 
 def _dump_tables(target: Target) -> str:
@@ -297,7 +297,7 @@ def test_no_coordinates_or_raw_ids_in_database_or_exports(
         store.export_csv(city=CITY).decode("utf-8-sig"),
         json.dumps(store.export_geojson(city=CITY)),
         store.export_decidim(city=CITY).decode("utf-8"),
-        store.list_comments(city=CITY, include_hidden=True).to_csv(),
+        store.comments_frame(city=CITY, include_hidden=True).to_csv(),
         _dump_tables(target),
     ]
     for blob in exports:
@@ -324,7 +324,7 @@ def test_plus_one_once_per_session(store: Store, target: Target) -> None:
     assert store.plus_one(comment_id=cid, session_id="s1") == 1
     assert store.plus_one(comment_id=cid, session_id="s1") == 1
     assert store.plus_one(comment_id=cid, session_id="s2") == 2
-    assert store.list_comments(city=CITY)["plus_ones"].tolist() == [2]
+    assert store.comments_frame(city=CITY)["plus_ones"].tolist() == [2]
     assert count(target, "SELECT COUNT(*) FROM plus_ones") == 2
     with pytest.raises(CommentNotFound):
         store.plus_one(comment_id=cid + 1000, session_id="s1")
@@ -351,7 +351,7 @@ def test_replies(store: Store, target: Target) -> None:
         consent=True,
     )
     assert not again.created and again.comment_id == reply.comment_id
-    frame = store.list_comments(city=CITY).set_index("id")
+    frame = store.comments_frame(city=CITY).set_index("id")
     assert frame.loc[parent.comment_id, "replies"] == 1
     child = frame.loc[reply.comment_id]
     assert child["parent_id"] == parent.comment_id
@@ -363,18 +363,18 @@ def test_replies(store: Store, target: Target) -> None:
     )
     # post_comment with parent_id is the same thing.
     direct = post(store, parent_id=parent.comment_id, session_id="session-c", kind="good")
-    assert store.list_comments(city=CITY).set_index("id").loc[parent.comment_id, "replies"] == 2
+    assert store.comments_frame(city=CITY).set_index("id").loc[parent.comment_id, "replies"] == 2
     # Replies of a hidden comment disappear with it, and it cannot be replied to.
     store.moderate(comment_id=parent.comment_id, action="hide", moderator="m", reason="r")
-    assert store.list_comments(city=CITY).empty
+    assert store.comments_frame(city=CITY).empty
     with pytest.raises(InvalidAction):
         post(store, parent_id=parent.comment_id, session_id="session-d")
     with pytest.raises(CommentNotFound):
         store.reply(parent_id=99_999, idempotency_key="x", session_id="s", text="t", consent=True)
-    everything = store.list_comments(city=CITY, include_hidden=True)
+    everything = store.comments_frame(city=CITY, include_hidden=True)
     assert set(everything["id"]) == {parent.comment_id, reply.comment_id, direct.comment_id}
     store.moderate(comment_id=parent.comment_id, action="restore", moderator="m", reason="r")
-    assert len(store.list_comments(city=CITY)) == 3
+    assert len(store.comments_frame(city=CITY)) == 3
     with pytest.raises(InvalidInput, match="another city"):
         post(store, parent_id=parent.comment_id, city="27100", session_id="session-e")
     assert count(target, "SELECT COUNT(*) FROM comments") == 3
@@ -390,19 +390,19 @@ def test_three_reports_hide_a_comment(store: Store, target: Target) -> None:
     repeat = store.report(comment_id=cid, session_id="r1", reason="spam again")
     assert not repeat.recorded and repeat.reports == 1
     assert not store.report(comment_id=cid, session_id="r2", reason="").hidden
-    assert len(store.list_comments(city=CITY)) == 1
+    assert len(store.comments_frame(city=CITY)) == 1
     third = store.report(comment_id=cid, session_id="r3", reason="<b>abuse</b>")
     assert third.hidden and third.reports == 3
-    assert store.list_comments(city=CITY).empty
-    statuses = store.list_comments(city=CITY, include_hidden=True)["status"].tolist()
+    assert store.comments_frame(city=CITY).empty
+    statuses = store.comments_frame(city=CITY, include_hidden=True)["status"].tolist()
     assert statuses == ["hidden_auto"]
     queue = store.moderation_queue()
-    assert queue["id"].tolist() == [cid]
-    assert queue.iloc[0]["reports"] == 3
-    assert queue.iloc[0]["reasons"] == ["spam", "", "<b>abuse</b>"]
+    assert [q.comment.id for q in queue] == [cid]
+    assert queue[0].reports == 3 and queue[0].comment.status == "hidden_auto"
+    assert queue[0].reasons == ("spam", "-", "<b>abuse</b>")  # an empty reason shows as "-"
     audit = store.audit_log()
-    assert audit["action"].tolist() == ["auto_hide"]
-    assert audit.iloc[0]["comment_id"] == cid and audit.iloc[0]["actor"] == "system"
+    assert [a.action for a in audit] == ["auto_hide"]
+    assert audit[0].comment_id == cid and audit[0].actor == "system"
     # A fourth report changes nothing and writes no audit row.
     assert store.report(comment_id=cid, session_id="r4", reason="x").hidden
     assert len(store.audit_log()) == 1
@@ -425,17 +425,17 @@ def test_moderator_restore_writes_audit(store: Store) -> None:
         comment_id=cid, action="restore", moderator="担当 山田", reason="問題なし", now=T0
     )
     assert status == "visible"
-    assert store.list_comments(city=CITY)["id"].tolist() == [cid]
+    assert store.comments_frame(city=CITY)["id"].tolist() == [cid]
     audit = store.audit_log(comment_id=cid)
-    assert audit["action"].tolist() == ["auto_hide", "restore"]
-    restore = audit.iloc[1]
-    assert (restore["actor"], restore["reason"]) == ("担当 山田", "問題なし")
-    assert restore["detail"] == "hidden_auto -> visible"
-    assert restore["created_at"] == pd.Timestamp(T0)
+    assert [a.action for a in audit] == ["auto_hide", "restore"]
+    restore = audit[1]
+    assert (restore.actor, restore.reason) == ("担当 山田", "問題なし")
+    assert restore.detail == "hidden_auto -> visible"
+    assert restore.created_at == T0
     # The reports are acknowledged: the queue is empty and it takes 3 new reports to hide.
-    assert store.moderation_queue().empty
+    assert store.moderation_queue() == []
     assert not store.report(comment_id=cid, session_id="r3", reason="again").hidden
-    assert store.moderation_queue()["pending_reports"].tolist() == [1]
+    assert [q.pending_reports for q in store.moderation_queue()] == [1]
     assert not store.report(comment_id=cid, session_id="r4", reason="again").hidden
     assert store.report(comment_id=cid, session_id="r5", reason="again").hidden
 
@@ -444,7 +444,7 @@ def test_moderation_actions_each_write_one_audit_row(store: Store, target: Targe
     cid = post(store, nickname="太郎").comment_id
     assert store.moderate(comment_id=cid, action="hide", moderator="m1", reason="r1") == "hidden"
     assert len(store.audit_log()) == 1
-    assert store.list_comments(city=CITY).empty
+    assert store.comments_frame(city=CITY).empty
     assert store.moderate(comment_id=cid, action="restore", moderator="m2", reason="r2") == (
         "visible"
     )
@@ -452,8 +452,9 @@ def test_moderation_actions_each_write_one_audit_row(store: Store, target: Targe
         "deleted"
     )
     audit = store.audit_log()
-    assert audit["action"].tolist() == ["hide", "restore", "delete"]
-    assert audit["actor"].tolist() == ["m1", "m2", "m3"]
+    assert [a.action for a in audit] == ["hide", "restore", "delete"]
+    assert [a.actor for a in audit] == ["m1", "m2", "m3"]
+    assert [a.action for a in store.audit_log(limit=2)] == ["restore", "delete"]
     assert target.raw("SELECT body, nickname, status FROM comments") == [("", None, "deleted")]
     with pytest.raises(InvalidAction):
         store.moderate(comment_id=cid, action="restore", moderator="m", reason="r")
@@ -495,17 +496,17 @@ def test_delete_by_token(store: Store, target: Target) -> None:
         store.delete_by_token(comment_id=mine.comment_id, token=other.edit_token)
     with pytest.raises(TokenMismatch):
         store.delete_by_token(comment_id=mine.comment_id, token=None)  # type: ignore[arg-type]
-    assert len(store.list_comments(city=CITY)) == 2
-    assert store.audit_log().empty
+    assert len(store.comments_frame(city=CITY)) == 2
+    assert store.audit_log() == []
     assert store.delete_by_token(comment_id=mine.comment_id, token=mine.edit_token)
-    assert store.list_comments(city=CITY)["id"].tolist() == [other.comment_id]
+    assert store.comments_frame(city=CITY)["id"].tolist() == [other.comment_id]
     body = target.raw(
         "SELECT body, nickname, status FROM comments WHERE id = ?", (mine.comment_id,)
     )
     assert body == [("", None, "deleted")]
     audit = store.audit_log()
-    assert audit["action"].tolist() == ["delete_by_token"]
-    assert audit.iloc[0]["comment_id"] == mine.comment_id
+    assert [a.action for a in audit] == ["delete_by_token"]
+    assert audit[0].comment_id == mine.comment_id
     assert not store.delete_by_token(comment_id=mine.comment_id, token=mine.edit_token)
     assert len(store.audit_log()) == 1
     with pytest.raises(CommentNotFound):
@@ -540,11 +541,11 @@ def test_purge_removes_expired_rows_and_their_children(store: Store, target: Tar
     assert target.raw("SELECT comment_id FROM reports") == [(keep.comment_id,)]
     assert late_reply.comment_id not in {r[0] for r in remaining}
     audit = store.audit_log()
-    assert audit["action"].tolist() == ["hide", "purge"]  # the hide row is kept
-    purge_row = audit.iloc[-1]
-    assert pd.isna(purge_row["comment_id"]) and "2 comments" in purge_row["detail"]
+    assert [a.action for a in audit] == ["hide", "purge"]  # the hide row is kept
+    purge_row = audit[-1]
+    assert purge_row.comment_id is None and "2 comments" in (purge_row.detail or "")
     assert store.purge_expired(retention_days=365, now=now) == 0
-    assert store.audit_log()["action"].tolist() == ["hide", "purge", "purge"]
+    assert [a.action for a in store.audit_log()] == ["hide", "purge", "purge"]
     assert target.open().integrity_check()
     with pytest.raises(InvalidInput):
         store.purge_expired(retention_days=0)
@@ -570,13 +571,15 @@ def _four_statuses(store: Store) -> dict[str, int]:
 def test_hidden_comments_are_absent_everywhere(store: Store) -> None:
     ids = _four_statuses(store)
     secret = ["隠した", "自動で隠れた", "消した"]
-    listed = store.list_comments(city=CITY)
+    listed = store.comments_frame(city=CITY)
     assert listed["id"].tolist() == [ids["visible"]]
     summary = store.cell_summary(city=CITY)
-    assert summary["count"].tolist() == [1]
-    assert store.cell_summary(city=CITY, include_replies=True)["count"].tolist() == [1]
+    assert [c.count for c in summary] == [1]
+    assert [c.count for c in store.cell_summary(city=CITY, include_replies=True)] == [1]
     near = store.similar_nearby(city=CITY, cell=TEST_CELL, factor="mobility")
-    assert near["id"].tolist() == [ids["visible"]]
+    assert [c.id for c in near] == [ids["visible"]]
+    page = store.comment_page(city=CITY)
+    assert [c.id for c in page.items] == [ids["visible"]] and page.total == 1
     exports = [
         store.export_csv(city=CITY).decode("utf-8-sig"),
         json.dumps(store.export_geojson(city=CITY), ensure_ascii=False),
@@ -587,7 +590,7 @@ def test_hidden_comments_are_absent_everywhere(store: Store) -> None:
         for text in secret:
             assert text not in blob
     assert len(store.export_geojson(city=CITY)["features"]) == 1
-    everything = store.list_comments(city=CITY, include_hidden=True)
+    everything = store.comments_frame(city=CITY, include_hidden=True)
     assert dict(zip(everything["id"], everything["status"], strict=True)) == {
         v: k for k, v in ids.items()
     }
@@ -599,21 +602,21 @@ def test_list_filters(store: Store) -> None:
     far = h3.latlng_to_cell(34.7025, 135.4959, 10)  # Osaka
     c = post(store, cell=far, now=T0 + timedelta(hours=2), session_id="x").comment_id
     post(store, city="27100", session_id="y")
-    assert len(store.list_comments(city=CITY)) == 3
-    assert store.list_comments(city=CITY, factor="health")["id"].tolist() == [a, b.comment_id]
-    assert store.list_comments(city=CITY, kind="idea")["id"].tolist() == [b.comment_id]
-    assert store.list_comments(city=CITY, town_code="t1")["id"].tolist() == [a]
-    window = store.list_comments(
+    assert len(store.comments_frame(city=CITY)) == 3
+    assert store.comments_frame(city=CITY, factor="health")["id"].tolist() == [a, b.comment_id]
+    assert store.comments_frame(city=CITY, kind="idea")["id"].tolist() == [b.comment_id]
+    assert store.comments_frame(city=CITY, town_code="t1")["id"].tolist() == [a]
+    window = store.comments_frame(
         city=CITY, since=T0 + timedelta(minutes=30), until=T0 + timedelta(hours=2)
     )
     assert window["id"].tolist() == [b.comment_id]
-    by_parent = store.list_comments(city=CITY, cells=[h3.cell_to_parent(far, 6)])
+    by_parent = store.comments_frame(city=CITY, cells=[h3.cell_to_parent(far, 6)])
     assert by_parent["id"].tolist() == [c]
-    assert store.list_comments(city=CITY, cells=[TEST_CELL])["id"].tolist() == [a, b.comment_id]
-    assert store.list_comments(city=CITY, cells=[]).empty
-    assert store.list_comments(city="99999").empty
+    assert store.comments_frame(city=CITY, cells=[TEST_CELL])["id"].tolist() == [a, b.comment_id]
+    assert store.comments_frame(city=CITY, cells=[]).empty
+    assert store.comments_frame(city="99999").empty
     with pytest.raises(InvalidCell):
-        store.list_comments(city=CITY, cells=[35.6])  # type: ignore[list-item]
+        store.comments_frame(city=CITY, cells=[35.6])  # type: ignore[list-item]
 
 
 def test_cell_summary_counts_and_coarsens(store: Store) -> None:
@@ -631,25 +634,28 @@ def test_cell_summary_counts_and_coarsens(store: Store) -> None:
         ids.append(post(store, cell=cell, kind=kind, session_id=f"s{i}").comment_id)
     store.plus_one(comment_id=ids[0], session_id="p")
     post(store, factor="health", session_id="other")
-    fine = store.cell_summary(city=CITY, factor="mobility").set_index("cell")
-    assert fine.loc[TEST_CELL, ["count", "good", "concern", "idea"]].tolist() == [3, 1, 2, 0]
-    assert fine.loc[TEST_CELL, "dominant_kind"] == "concern"
-    assert fine.loc[TEST_CELL, "plus_ones"] == 1
-    assert fine.loc[neighbour, "dominant_kind"] == "idea"
-    assert fine.loc[coarse7, "resolution"] == 7
-    assert store.cell_summary(city=CITY)["count"].sum() == 6
+    fine = {c.cell: c for c in store.cell_summary(city=CITY, factor="mobility")}
+    here = fine[TEST_CELL]
+    assert [here.count, here.good, here.concern, here.idea] == [3, 1, 2, 0]
+    assert here.dominant_kind == "concern"
+    assert here.plus_ones == 1
+    assert fine[neighbour].dominant_kind == "idea"
+    assert fine[coarse7].resolution == 7
+    assert sum(c.count for c in store.cell_summary(city=CITY)) == 6
     parent8 = h3.cell_to_parent(TEST_CELL, 8)
-    coarse = store.cell_summary(city=CITY, factor="mobility", resolution=8).set_index("cell")
+    for res in (8, 9):  # the stored parent columns (res 7-9) and the fallback agree
+        coarse = {c.cell: c for c in store.cell_summary(city=CITY, factor="mobility",
+                                                        resolution=res)}
+        assert coarse[coarse7].count == 1  # coarser cells stay as they are
+        assert sum(c.count for c in coarse.values()) == 5
+        assert {c.resolution for c in coarse.values()} <= {7, res}
+    coarse = {c.cell: c for c in store.cell_summary(city=CITY, factor="mobility", resolution=8)}
     if h3.cell_to_parent(neighbour, 8) == parent8:
-        assert coarse.loc[parent8, "count"] == 4
-    assert coarse.loc[coarse7, "count"] == 1  # coarser cells stay as they are
-    assert coarse["count"].sum() == 5
-    assert set(coarse["resolution"]) <= {7, 8}
+        assert coarse[parent8].count == 4
     tie = store.cell_summary(city=CITY, factor="mobility", resolution=5)
-    assert tie["count"].tolist() == [5]
-    assert tie["dominant_kind"].tolist() == ["concern"]  # 2 concern vs 2 good: concern wins
-    empty = store.cell_summary(city="99999")
-    assert empty.empty and "dominant_kind" in empty.columns
+    assert [c.count for c in tie] == [5]
+    assert [c.dominant_kind for c in tie] == ["concern"]  # 2 concern vs 2 good: concern wins
+    assert store.cell_summary(city="99999") == []
     with pytest.raises(InvalidInput):
         store.cell_summary(city=CITY, resolution=16)
 
@@ -666,17 +672,21 @@ def test_similar_nearby(store: Store) -> None:
     )
     store.plus_one(comment_id=by_distance[1], session_id="fan")
     near = store.similar_nearby(city=CITY, cell=TEST_CELL, factor="mobility", k=2)
-    assert near["id"].tolist() == [by_distance[0], by_distance[1], by_distance[2]]
-    assert near["distance"].tolist() == [0, 1, 2]
-    assert near.iloc[1]["plus_ones"] == 1
+    assert [c.id for c in near] == [by_distance[0], by_distance[1], by_distance[2]]
+    assert [h3.grid_distance(TEST_CELL, c.cell) for c in near] == [0, 1, 2]
+    assert near[1].plus_ones == 1 and near[0].replies == 1
     only_here = store.similar_nearby(city=CITY, cell=TEST_CELL, factor="mobility", k=0)
-    assert only_here["id"].tolist() == [by_distance[0]]
+    assert [c.id for c in only_here] == [by_distance[0]]
     # A coarse query cell finds the fine comments inside its disk.
     parent6 = h3.cell_to_parent(TEST_CELL, 6)
     coarse = store.similar_nearby(city=CITY, cell=parent6, factor="mobility", k=1)
-    assert set(coarse["id"]) == set(by_distance.values())
+    assert {c.id for c in coarse} == set(by_distance.values())
     inside = store.similar_nearby(city=CITY, cell=parent6, factor="mobility", k=0)
-    assert by_distance[0] in set(inside["id"]) and set(inside["distance"]) == {0}
+    assert by_distance[0] in {c.id for c in inside}
+    assert all(h3.cell_to_parent(c.cell, 6) == parent6 for c in inside)
+    # A query cell finer than the pins (res 10) still finds the comment on its res-10 cell.
+    assert by_distance[0] in {c.id for c in store.similar_nearby(
+        city=CITY, cell=TEST_CELL, factor="mobility", k=0)}
 
 
 # -- exports ---------------------------------------------------------------------------
@@ -737,7 +747,7 @@ def hostile_posted(store: Store) -> dict[str, int]:
 def test_hostile_strings_are_stored_as_inert_text(
     store: Store, target: Target, hostile_posted: dict[str, int]
 ) -> None:
-    listed = store.list_comments(city=CITY).set_index("id")
+    listed = store.comments_frame(city=CITY).set_index("id")
     csv_by_id = {int(r["id"]): r for r in csv_rows(store.export_csv(city=CITY))}
     geo_by_id = {f["id"]: f["properties"] for f in store.export_geojson(city=CITY)["features"]}
     decidim = csv_rows(store.export_decidim(city=CITY), delimiter=";")
@@ -783,7 +793,7 @@ def test_migrations_reopen_idempotently(store: Store, target: Target) -> None:
         again = target.open()
         try:
             assert again.migrations_applied == []
-            assert again.list_comments(city=CITY)["id"].tolist() == [cid]
+            assert again.comments_frame(city=CITY)["id"].tolist() == [cid]
         finally:
             again.close()
     assert target.raw("SELECT version FROM schema_migrations ORDER BY version") == [
@@ -843,3 +853,110 @@ def test_sqlite_enforces_foreign_keys(tmp_path: Path) -> None:
         assert conn.execute("SELECT COUNT(*) FROM plus_ones").fetchone() == (0,)
     finally:
         conn.close()
+
+
+# -- typed records, paging in SQL, data versions ------------------------------------------
+
+
+def test_records_carry_none_never_nan(store: Store) -> None:
+    """A city with a nicknamed and an anonymous comment and a reply: the records the pages
+    get hold ``None`` for what is missing (a pandas frame turned it into a float NaN, which
+    took the comments page down for every visitor)."""
+    named = post(store, nickname="さくら", session_id="a", now=T0).comment_id
+    anon = post(store, session_id="b", now=T0 + timedelta(minutes=1)).comment_id
+    rep = store.reply(parent_id=anon, idempotency_key="r1", session_id="c", text="同感です",
+                      consent=True, now=T0 + timedelta(minutes=2)).comment_id
+    by_id = {c.id: c for c in store.list_comments(city=CITY)}
+    assert by_id[named].nickname == "さくら"
+    assert by_id[anon].nickname is None and by_id[anon].parent_id is None
+    assert by_id[anon].town_code is None and by_id[anon].scenario_id is None
+    assert by_id[rep].parent_id == anon and by_id[rep].nickname is None
+    assert by_id[anon].replies == 1 and by_id[named].replies == 0
+    assert all(isinstance(c.created_at, datetime) and c.created_at.tzinfo for c in by_id.values())
+    assert by_id[named].factor_ja == "移動・交通"
+
+
+def test_comment_page_pages_and_filters_in_sql(store: Store) -> None:
+    ids = [post(store, session_id=f"s{i}", kind="idea" if i % 3 == 0 else "good",
+                now=T0 + timedelta(minutes=i)).comment_id for i in range(45)]
+    store.reply(parent_id=ids[-1], idempotency_key="rep-last", session_id="r", text="返信",
+                consent=True, now=T0 + timedelta(hours=2))
+    store.moderate(comment_id=ids[-2], action="hide", moderator="m", reason="r")
+    first = store.comment_page(city=CITY, limit=20)
+    assert first.total == 44 and first.pages == 3
+    assert [c.id for c in first.items] == [ids[-1], *ids[-3:-22:-1]]  # newest first
+    assert [c.text for c in first.replies[ids[-1]]] == ["返信"]
+    last = store.comment_page(city=CITY, limit=20, offset=40)
+    assert [c.id for c in last.items] == ids[3::-1]
+    ideas = store.comment_page(city=CITY, kind="idea", limit=200)
+    assert ideas.total == 15 and {c.kind for c in ideas.items} == {"idea"}
+    assert store.comment_page(city="99999").total == 0
+    with pytest.raises(InvalidInput):
+        store.comment_page(city=CITY, limit=0)
+    with pytest.raises(InvalidInput):
+        store.comment_page(city=CITY, offset=-1)
+
+
+def test_scenario_and_cell_filters(store: Store) -> None:
+    a = post(store, scenario_id="plan-a", session_id="a").comment_id
+    post(store, scenario_id="plan-b", session_id="b")
+    post(store, session_id="c")
+    assert [c.id for c in store.list_comments(city=CITY, scenario_id="plan-a")] == [a]
+    parent9 = h3.cell_to_parent(TEST_CELL, 9)
+    assert len(store.list_comments(city=CITY, cells=[parent9])) == 3
+    assert store.comment_page(city=CITY, cells=[parent9], scenario_id="plan-a").total == 1
+
+
+def test_data_version_moves_with_every_public_change(store: Store) -> None:
+    assert store.data_version(city=CITY) == 0
+    seen = [0]
+
+    def moved() -> bool:
+        now = store.data_version(city=CITY)
+        changed = now != seen[-1]
+        seen.append(now)
+        return changed
+
+    cid = post(store, session_id="a").comment_id
+    assert moved()
+    store.plus_one(comment_id=cid, session_id="p")
+    assert moved()
+    store.plus_one(comment_id=cid, session_id="p")  # a repeated +1 changes nothing
+    assert not moved()
+    store.report(comment_id=cid, session_id="r1", reason="x")  # not hidden: nothing public
+    assert not moved()
+    store.moderate(comment_id=cid, action="hide", moderator="m", reason="r")
+    assert moved()
+    other = post(store, session_id="b")
+    assert moved()
+    store.delete_by_token(comment_id=other.comment_id, token=other.edit_token)
+    assert moved()
+    assert store.data_version(city="27100") == 0  # another city is untouched
+    store.purge_expired(retention_days=1, now=T0 + timedelta(days=1000))
+    assert moved()
+
+
+def test_migration_3_backfills_parent_cells_and_counts(target: Target) -> None:
+    """A database written by the version-2 schema gets its parent cells, +1 counters and
+    data versions filled in, so its old comments show on the map and in the list."""
+    from geo.store.backends import apply_migrations
+
+    old = target.open()
+    cid = post(old, session_id="a").comment_id
+    old.plus_one(comment_id=cid, session_id="p")
+    # forget what version 3 wrote, as a database from before it would look
+    target.raw("UPDATE comments SET cell7 = NULL, cell8 = NULL, cell9 = NULL, plus_count = 0")
+    target.raw("DELETE FROM data_versions")
+    target.raw("DELETE FROM schema_migrations WHERE version = 3")
+    for r in (7, 8, 9):
+        target.raw(f"DROP INDEX IF EXISTS comments_city_cell{r}")
+    target.raw("DROP INDEX IF EXISTS comments_city_top")
+    for column in ("cell7", "cell8", "cell9", "plus_count"):
+        target.raw(f"ALTER TABLE comments DROP COLUMN {column}")
+    target.raw("DROP TABLE data_versions")
+    assert apply_migrations(old.backend) == [3]
+    assert [c.cell for c in old.cell_summary(city=CITY, resolution=9)] == [
+        h3.cell_to_parent(TEST_CELL, 9)]
+    assert old.list_comments(city=CITY)[0].plus_ones == 1
+    assert old.data_version(city=CITY) >= 1
+    old.close()

@@ -84,7 +84,7 @@ def test_twenty_processes_posting_at_once(target: Target) -> None:
     assert {key: {cid} for key, cid in rows} == ids_by_key
     with target.open() as store:
         assert store.integrity_check()
-        assert len(store.list_comments(city=CITY)) == len(unique_keys)
+        assert len(store.comments_frame(city=CITY)) == len(unique_keys)
         assert store.migrations_applied == []
     assert target.raw("SELECT version FROM schema_migrations ORDER BY version") == [
         (m.version,) for m in MIGRATIONS]
@@ -186,7 +186,7 @@ def test_threads_share_one_store(target: Target) -> None:
                 consent=True,
             )
             ids.append(result.comment_id)
-            store.list_comments(city=CITY)
+            store.comments_frame(city=CITY)
         store.plus_one(comment_id=first, session_id=f"thread-{thread}")
         return ids
 
@@ -195,7 +195,7 @@ def test_threads_share_one_store(target: Target) -> None:
             results = list(pool.map(work, range(8)))
         assert all(len(set(ids)) == 20 for ids in results)
         assert len({i for ids in results for i in ids}) == 8 * 20
-        listed = store.list_comments(city=CITY).set_index("id")
+        listed = store.comments_frame(city=CITY).set_index("id")
         assert len(listed) == 8 * 20 + 1
         assert listed.loc[first, "plus_ones"] == 8
         assert store.integrity_check()

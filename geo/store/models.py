@@ -20,10 +20,15 @@ __all__ = [
     "KIND_NAMES_JA",
     "MAX_CELL_RESOLUTION",
     "STATUSES",
+    "AuditEntry",
+    "CellCount",
+    "Comment",
+    "CommentPage",
     "Factor",
     "Kind",
     "ModerationAction",
     "PostResult",
+    "QueueItem",
     "ReportResult",
     "Status",
     "factor_by_key",
@@ -118,6 +123,180 @@ class ReportResult:
     recorded: bool
     reports: int
     hidden: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """One comment as the store hands it to a page: every missing value is ``None``.
+
+    Parameters
+    ----------
+    id
+        Comment id.
+    parent_id
+        The comment this one replies to, or ``None`` for a top-level comment.
+    created_at
+        Time of posting (aware, UTC).
+    city
+        City id.
+    cell
+        H3 cell id (resolution 10 or coarser) the comment is pinned on.
+    resolution
+        Resolution of ``cell``.
+    town_code
+        Code of the town the cell lies in, or ``None``.
+    factor
+        Well-Being factor key.
+    kind
+        ``"good"``, ``"concern"`` or ``"idea"``.
+    text
+        The cleaned text (empty once deleted).
+    nickname
+        The poster's nickname, or ``None`` when anonymous.
+    status
+        ``visible``, ``hidden_auto``, ``hidden`` or ``deleted``.
+    scenario_id
+        The workshop scenario the comment is about, or ``None``.
+    plus_ones
+        Number of +1s.
+    replies
+        Number of visible direct replies.
+    """
+
+    id: int
+    parent_id: int | None
+    created_at: datetime
+    city: str
+    cell: str
+    resolution: int
+    town_code: str | None
+    factor: str
+    kind: Kind
+    text: str
+    nickname: str | None
+    status: Status
+    scenario_id: str | None
+    plus_ones: int
+    replies: int
+
+    @property
+    def factor_ja(self) -> str:
+        """Japanese name of the factor (the key itself for an unknown factor)."""
+        f = factor_by_key(self.factor)
+        return f.ja if f is not None else self.factor
+
+
+@dataclass(frozen=True, slots=True)
+class CommentPage:
+    """One page of a filtered list of top-level comments, with their visible replies.
+
+    Parameters
+    ----------
+    items
+        The page's top-level comments, newest first.
+    total
+        Number of top-level comments matching the filters (all pages).
+    replies
+        Visible replies of the page's comments, by parent id, oldest first.
+    offset, limit
+        Where this page starts and how many it may hold.
+    """
+
+    items: tuple[Comment, ...]
+    total: int
+    replies: dict[int, tuple[Comment, ...]]
+    offset: int
+    limit: int
+
+    @property
+    def pages(self) -> int:
+        """Number of pages of ``limit`` comments (at least 1)."""
+        return max(1, -(-self.total // max(self.limit, 1)))
+
+
+@dataclass(frozen=True, slots=True)
+class CellCount:
+    """Visible top-level comments in one H3 cell (for the map).
+
+    Parameters
+    ----------
+    cell
+        H3 cell id at the summary's resolution (or coarser, when the comment was coarser).
+    count
+        Comments in the cell.
+    good, concern, idea
+        Comments of each kind.
+    plus_ones
+        +1s of those comments.
+    dominant_kind
+        The most common kind; ties go to concern, then idea, then good.
+    """
+
+    cell: str
+    count: int
+    good: int
+    concern: int
+    idea: int
+    plus_ones: int
+    dominant_kind: Kind
+
+    @property
+    def resolution(self) -> int:
+        """Resolution of :attr:`cell`."""
+        return int(h3.get_resolution(self.cell))
+
+
+@dataclass(frozen=True, slots=True)
+class QueueItem:
+    """A comment waiting for a moderator, with why it is there.
+
+    Parameters
+    ----------
+    comment
+        The comment (any status but ``deleted``).
+    reports
+        All reports ever received.
+    pending_reports
+        Reports received since a moderator last restored it.
+    reasons
+        The reporters' reasons, oldest first (``"-"`` where none was given).
+    """
+
+    comment: Comment
+    reports: int
+    pending_reports: int
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One row of the append-only moderation audit.
+
+    Parameters
+    ----------
+    id
+        Row id.
+    created_at
+        When (aware, UTC).
+    comment_id
+        The comment acted on, or ``None`` (a purge run).
+    action
+        ``hide``, ``restore``, ``delete``, ``auto_hide``, ``delete_by_token`` or ``purge``.
+    actor
+        Who acted (``system`` and ``poster`` for the automatic and self-service actions).
+    reason
+        Why.
+    detail
+        What changed (e.g. ``visible -> hidden``), or ``None``.
+    """
+
+    id: int
+    created_at: datetime
+    comment_id: int | None
+    action: str
+    actor: str
+    reason: str
+    detail: str | None
 
 
 def validate_cell(cell: object, *, max_resolution: int = MAX_CELL_RESOLUTION) -> str:

@@ -24,12 +24,17 @@ from geo.store.errors import (
     RateLimited,
     TokenMismatch,
 )
+from geo.store.migrations import SUMMARY_RESOLUTIONS, parent_cells
 from geo.store.models import (
     FACTOR_KEYS,
-    KINDS,
+    AuditEntry,
+    CellCount,
+    Comment,
+    CommentPage,
     Kind,
     ModerationAction,
     PostResult,
+    QueueItem,
     ReportResult,
     Status,
     factor_by_key,
@@ -50,6 +55,7 @@ __all__ = [
     "DEFAULT_DATA_DIR",
     "SQLITE_FILENAME",
     "Store",
+    "comments_to_frame",
     "open_store",
 ]
 
@@ -66,9 +72,9 @@ SQLITE_FILENAME: Final = "comments.sqlite3"
 """Name of the SQLite file inside the data folder."""
 
 _KEY = re.compile(r"[A-Za-z0-9._:-]{1,128}")
-_COLUMNS = (
+_RECORD_COLUMNS = (
     "c.id, c.parent_id, c.created_at, c.city, c.cell, c.resolution, c.town_code, c.factor, "
-    "c.kind, c.body, c.nickname, c.status, c.scenario_id"
+    "c.kind, c.body, c.nickname, c.status, c.scenario_id, c.plus_count"
 )
 _FRAME_COLUMNS = (
     "id",
@@ -122,6 +128,43 @@ def _as_datetime(value: Any) -> datetime:
     if isinstance(value, datetime):
         return value.astimezone(UTC)
     return datetime.strptime(str(value), _SQLITE_TS_FORMAT).replace(tzinfo=UTC)
+
+
+def _record(row: Sequence[Any]) -> Comment:
+    """A comment row (``_RECORD_COLUMNS`` then the reply count) as a typed record."""
+    return Comment(
+        id=int(row[0]),
+        parent_id=None if row[1] is None else int(row[1]),
+        created_at=_as_datetime(row[2]),
+        city=str(row[3]),
+        cell=str(row[4]),
+        resolution=int(row[5]),
+        town_code=None if row[6] is None else str(row[6]),
+        factor=str(row[7]),
+        kind=row[8],
+        text=str(row[9]),
+        nickname=None if row[10] is None or row[10] == "" else str(row[10]),
+        status=row[11],
+        scenario_id=None if row[12] is None else str(row[12]),
+        plus_ones=int(row[13] or 0),
+        replies=int(row[14] or 0),
+    )
+
+
+def _positive(value: object, *, name: str, most: int = 100_000) -> int:
+    """Check a positive count (a page size, a limit)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= most:
+        raise InvalidInput(f"{name} が正しくありません。", f"{name} must be an int 1-{most}")
+    return value
+
+
+def _bump(tx: Tx, city: str) -> None:
+    """Move a city's data version on (see :meth:`Store.data_version`)."""
+    tx.execute(
+        "INSERT INTO data_versions (city, version) VALUES (?, 1) "
+        "ON CONFLICT (city) DO UPDATE SET version = data_versions.version + 1",
+        [city],
+    )
 
 
 def _to_resolution(cell: str, resolution: int) -> str:
@@ -361,8 +404,8 @@ class Store:
             row = tx.fetchone(
                 "INSERT INTO comments (idempotency_key, session_hash, city, cell, resolution, "
                 "town_code, factor, kind, body, nickname, created_at, parent_id, status, "
-                "edit_token_hash, consent, scenario_id) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'visible', ?, ?, ?) "
+                "edit_token_hash, consent, scenario_id, cell7, cell8, cell9) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'visible', ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
                 [
                     idempotency_key,
@@ -380,6 +423,7 @@ class Store:
                     _sha256(token),
                     True,
                     scenario,
+                    *parent_cells(cell_id),
                 ],
             )
             if row is None:  # another session inserted this key concurrently
@@ -387,6 +431,7 @@ class Store:
                 if existing is None:  # pragma: no cover - the conflicting row must exist
                     raise IdempotencyConflict()
                 return existing
+            _bump(tx, city_id)
         return PostResult(comment_id=int(row[0]), created=True, edit_token=token, status="visible")
 
     def reply(
@@ -525,7 +570,7 @@ class Store:
         session = _session_hash(session_id)
         moment = utc(now)
         with self._backend.write() as tx:
-            row = tx.fetchone("SELECT status FROM comments WHERE id = ?", [cid])
+            row = tx.fetchone("SELECT status, city FROM comments WHERE id = ?", [cid])
             if row is None:
                 raise CommentNotFound(cid)
             if row[0] != "visible":
@@ -533,12 +578,15 @@ class Store:
                     "このコメントには+1できません。",
                     f"Comment {cid} is {row[0]}; only visible comments take +1s.",
                 )
-            tx.execute(
+            added = tx.fetchone(
                 "INSERT INTO plus_ones (comment_id, session_hash, created_at) VALUES (?, ?, ?) "
-                "ON CONFLICT (comment_id, session_hash) DO NOTHING",
+                "ON CONFLICT (comment_id, session_hash) DO NOTHING RETURNING comment_id",
                 [cid, session, moment],
             )
-            count = tx.fetchone("SELECT COUNT(*) FROM plus_ones WHERE comment_id = ?", [cid])
+            if added is not None:
+                tx.execute("UPDATE comments SET plus_count = plus_count + 1 WHERE id = ?", [cid])
+                _bump(tx, str(row[1]))
+            count = tx.fetchone("SELECT plus_count FROM comments WHERE id = ?", [cid])
         return int(count[0]) if count else 0
 
     def report(
@@ -581,7 +629,7 @@ class Store:
         moment = utc(now)
         with self._backend.write() as tx:
             row = tx.fetchone(
-                "SELECT status, reports_acknowledged FROM comments WHERE id = ?"  # noqa: S608 - constant SQL fragments; values are bound
+                "SELECT status, reports_acknowledged, city FROM comments WHERE id = ?"  # noqa: S608 - constant SQL fragments; values are bound
                 + self._backend.for_update,
                 [cid],
             )
@@ -601,6 +649,7 @@ class Store:
             hidden = status in ("hidden", "hidden_auto")
             if status == "visible" and reports - acknowledged >= self.report_threshold:
                 tx.execute("UPDATE comments SET status = 'hidden_auto' WHERE id = ?", [cid])
+                _bump(tx, str(row[2]))
                 self._audit(
                     tx,
                     moment=moment,
@@ -669,13 +718,14 @@ class Store:
         moment = utc(now)
         with self._backend.write() as tx:
             row = tx.fetchone(
-                "SELECT status FROM comments WHERE id = ?"  # noqa: S608 - constant fragments
+                "SELECT status, city FROM comments WHERE id = ?"  # noqa: S608 - constant fragments
                 + self._backend.for_update,
                 [cid],
             )
             if row is None:
                 raise CommentNotFound(cid)
             old = str(row[0])
+            _bump(tx, str(row[1]))
             if old == "deleted":
                 raise InvalidAction(
                     "削除済みのコメントは操作できません。", f"Comment {cid} was already deleted."
@@ -736,7 +786,7 @@ class Store:
         moment = utc(now)
         with self._backend.write() as tx:
             row = tx.fetchone(
-                "SELECT edit_token_hash, status FROM comments WHERE id = ?"  # noqa: S608 - constant SQL fragments; values are bound
+                "SELECT edit_token_hash, status, city FROM comments WHERE id = ?"  # noqa: S608 - constant SQL fragments; values are bound
                 + self._backend.for_update,
                 [cid],
             )
@@ -747,6 +797,7 @@ class Store:
             if row[1] == "deleted":
                 return False
             self._wipe(tx, cid)
+            _bump(tx, str(row[2]))
             self._audit(
                 tx,
                 moment=moment,
@@ -784,7 +835,7 @@ class Store:
             [moment, comment_id, action, actor, reason, detail],
         )
 
-    def moderation_queue(self, *, city: str | None = None) -> pd.DataFrame:
+    def moderation_queue(self, *, city: str | None = None) -> list[QueueItem]:
         """List comments needing a moderator: auto-hidden, or with unacknowledged reports.
 
         Parameters
@@ -794,21 +845,17 @@ class Store:
 
         Returns
         -------
-        pandas.DataFrame
-            One row per comment with the comment's columns plus ``reports`` (all reports),
-            ``pending_reports`` (since the last restore) and ``reasons`` (list of str);
-            auto-hidden first, then by pending reports.
+        list of QueueItem
+            Each comment with its report counts and the reporters' reasons; auto-hidden
+            first, then by pending reports, then by id.
         """
-        import pandas as pd
-
         params: list[Any] = []
         city_filter = ""
         if city is not None:
             city_filter = " AND c.city = ?"
             params.append(validate_code(city, name="city"))
         sql = (
-            f"SELECT {_COLUMNS}, "  # noqa: S608 - constant SQL fragments; values are bound
-            "(SELECT COUNT(*) FROM plus_ones p WHERE p.comment_id = c.id), "
+            f"SELECT {_RECORD_COLUMNS}, "  # noqa: S608 - constant SQL fragments; values are bound
             "(SELECT COUNT(*) FROM comments r WHERE r.parent_id = c.id), "
             "(SELECT COUNT(*) FROM reports x WHERE x.comment_id = c.id), "
             "c.reports_acknowledged "
@@ -826,36 +873,34 @@ class Store:
                     "ORDER BY x.id",
                     params,
                 ):
-                    reasons.setdefault(int(cid), []).append(str(why))
-        columns = [*_FRAME_COLUMNS, "reports", "reports_acknowledged"]
-        if not rows:
-            frame = _empty_frame(columns)
-            frame["pending_reports"] = pd.Series(dtype="int64")
-            frame["reasons"] = pd.Series(dtype="object")
-            return _with_factor_names(frame)
-        frame = _typed(pd.DataFrame([list(r) for r in rows], columns=columns))
-        frame["pending_reports"] = (frame["reports"] - frame["reports_acknowledged"]).clip(lower=0)
-        frame["reasons"] = [reasons.get(int(i), []) for i in frame["id"]]
-        frame["_auto"] = frame["status"] != "hidden_auto"
-        frame = frame.sort_values(["_auto", "pending_reports", "id"], ascending=[True, False, True])
-        frame = frame.drop(columns=["_auto", "reports_acknowledged"]).reset_index(drop=True)
-        return _with_factor_names(frame)
+                    reasons.setdefault(int(cid), []).append(str(why) or "-")
+        items = []
+        for row in rows:
+            comment = _record(row[:-2])
+            reports, acknowledged = int(row[-2]), int(row[-1])
+            items.append(QueueItem(comment=comment, reports=reports,
+                                   pending_reports=max(reports - acknowledged, 0),
+                                   reasons=tuple(reasons.get(comment.id, ()))))
+        items.sort(key=lambda q: (q.comment.status != "hidden_auto", -q.pending_reports,
+                                  q.comment.id))
+        return items
 
-    def audit_log(self, *, comment_id: int | None = None) -> pd.DataFrame:
+    def audit_log(self, *, comment_id: int | None = None,
+                  limit: int | None = None) -> list[AuditEntry]:
         """Read the moderation audit (oldest first).
 
         Parameters
         ----------
         comment_id
             Only rows about this comment (default: all, including purge runs).
+        limit
+            Only the newest ``limit`` rows (still oldest first).
 
         Returns
         -------
-        pandas.DataFrame
-            Columns ``id, created_at, comment_id, action, actor, reason, detail``.
+        list of AuditEntry
+            The rows.
         """
-        import pandas as pd
-
         sql = (
             "SELECT id, created_at, comment_id, action, actor, reason, detail FROM moderation_audit"
         )
@@ -863,19 +908,128 @@ class Store:
         if comment_id is not None:
             sql += " WHERE comment_id = ?"
             params.append(_comment_id(comment_id))
+        if limit is not None:
+            sql += " ORDER BY id DESC LIMIT ?"
+            params.append(_positive(limit, name="limit"))
+        else:
+            sql += " ORDER BY id"
         with self._backend.read() as tx:
-            rows = tx.fetchall(sql + " ORDER BY id", params)
-        columns = ["id", "created_at", "comment_id", "action", "actor", "reason", "detail"]
-        frame = (
-            pd.DataFrame([list(r) for r in rows], columns=columns)
-            if rows
-            else pd.DataFrame({c: [] for c in columns})
-        )
-        frame = _typed(frame)
-        frame["comment_id"] = frame["comment_id"].astype("Int64")
-        return frame
+            rows = tx.fetchall(sql, params)
+        entries = [
+            AuditEntry(id=int(r[0]), created_at=_as_datetime(r[1]),
+                       comment_id=None if r[2] is None else int(r[2]), action=str(r[3]),
+                       actor=str(r[4]), reason=str(r[5]),
+                       detail=None if r[6] is None else str(r[6]))
+            for r in rows
+        ]
+        return sorted(entries, key=lambda e: e.id) if limit is not None else entries
 
     # -- reading ---------------------------------------------------------------------
+
+    def data_version(self, *, city: str) -> int:
+        """A number that changes whenever anything the public sees of a city may change.
+
+        Every post, +1, report that hides, moderation, deletion and purge bumps it in the
+        same transaction, so a page may cache what it read under ``(city, version)``.
+
+        Parameters
+        ----------
+        city
+            City id.
+
+        Returns
+        -------
+        int
+            The city's version (0 before its first comment).
+        """
+        with self._backend.read() as tx:
+            row = tx.fetchone("SELECT version FROM data_versions WHERE city = ?",
+                              [validate_code(city, name="city")])
+        return int(row[0]) if row else 0
+
+    def _where(
+        self,
+        *,
+        city: str,
+        factor: str | None = None,
+        kind: Kind | None = None,
+        town_code: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        include_hidden: bool = False,
+        scenario_id: str | None = None,
+        top_level: bool = False,
+        cells: Iterable[str] | None = None,
+    ) -> tuple[list[str], list[Any], set[str] | None]:
+        """SQL conditions and parameters of a comment filter (see :meth:`list_comments`).
+
+        The third value is the set of wanted cells that SQL could not express (a resolution
+        without a parent column); the caller filters those in Python.
+        """
+        where = ["c.city = ?"]
+        params: list[Any] = [validate_code(city, name="city")]
+        if not include_hidden:
+            where.append("c.status = 'visible'")
+            where.append(
+                "(c.parent_id IS NULL OR EXISTS (SELECT 1 FROM comments q "
+                "WHERE q.id = c.parent_id AND q.status = 'visible'))"
+            )
+        if top_level:
+            where.append("c.parent_id IS NULL")
+        if factor is not None:
+            where.append("c.factor = ?")
+            params.append(validate_factor(factor, allowed=self.factors))
+        if kind is not None:
+            where.append("c.kind = ?")
+            params.append(validate_kind(kind))
+        if town_code is not None:
+            where.append("c.town_code = ?")
+            params.append(validate_code(town_code, name="town_code"))
+        if scenario_id is not None:
+            where.append("c.scenario_id = ?")
+            params.append(validate_code(scenario_id, name="scenario_id"))
+        if since is not None:
+            where.append("c.created_at >= ?")
+            params.append(utc(since))
+        if until is not None:
+            where.append("c.created_at < ?")
+            params.append(utc(until))
+        rest: set[str] | None = None
+        if cells is not None:
+            wanted = {validate_cell(c, max_resolution=15) for c in cells}
+            by_res: dict[int, list[str]] = {}
+            for cell in wanted:
+                by_res.setdefault(h3.get_resolution(cell), []).append(cell)
+            ors = []
+            for r, group in sorted(by_res.items()):
+                column = f"c.cell{r}" if r in SUMMARY_RESOLUTIONS else "c.cell" if r >= 10 \
+                    else None
+                if column is None:
+                    continue
+                ors.append(f"{column} IN ({', '.join('?' * len(group))})")
+                params.extend(sorted(group))
+            coarse = {c for r, g in by_res.items() if r < SUMMARY_RESOLUTIONS[0] for c in g}
+            if coarse:
+                rest = coarse
+                ors.append("1 = 1")  # filtered in Python (see _inside)
+            where.append("(" + (" OR ".join(ors) or "1 = 0") + ")")
+        return where, params, rest
+
+    def _fetch(self, tx: Tx, where: list[str], params: list[Any], *, order: str,
+               include_hidden: bool, limit: int | None = None,
+               offset: int = 0) -> list[Comment]:
+        """Comments matching ``where`` as records."""
+        replies_filter = "" if include_hidden else " AND r.status = 'visible'"
+        sql = (
+            f"SELECT {_RECORD_COLUMNS}, "  # noqa: S608 - constant SQL fragments; values are bound
+            f"(SELECT COUNT(*) FROM comments r WHERE r.parent_id = c.id{replies_filter}) "
+            f"FROM comments c WHERE {' AND '.join(where)} ORDER BY {order}"
+        )
+        args = list(params)
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            args += [limit, offset]
+        return [_record(r) for r in tx.fetchall(sql, args)]
 
     def list_comments(
         self,
@@ -888,17 +1042,19 @@ class Store:
         until: datetime | None = None,
         include_hidden: bool = False,
         cells: Iterable[str] | None = None,
-    ) -> pd.DataFrame:
-        """List a city's comments, oldest first.
+        scenario_id: str | None = None,
+        top_level: bool = False,
+    ) -> list[Comment]:
+        """List a city's comments, oldest first, as typed records.
 
         Without ``include_hidden`` only visible comments are returned, and replies only
-        when the comment they answer is visible too.
+        when the comment they answer is visible too. Filtering happens in SQL.
 
         Parameters
         ----------
         city
             City id.
-        factor, kind, town_code
+        factor, kind, town_code, scenario_id
             Optional filters.
         since, until
             Optional aware datetimes: ``since <= created_at < until``.
@@ -906,56 +1062,115 @@ class Store:
             Also return hidden, auto-hidden and deleted comments (moderators only).
         cells
             Only comments whose cell is one of these H3 cells or lies inside one of them.
+        top_level
+            Only comments that are not replies.
+
+        Returns
+        -------
+        list of Comment
+            Missing values are ``None`` (never NaN); ``replies`` counts visible direct
+            replies unless ``include_hidden``.
+        """
+        where, params, rest = self._where(
+            city=city, factor=factor, kind=kind, town_code=town_code, since=since,
+            until=until, include_hidden=include_hidden, scenario_id=scenario_id,
+            top_level=top_level, cells=cells)
+        with self._backend.read() as tx:
+            out = self._fetch(tx, where, params, order="c.created_at, c.id",
+                              include_hidden=include_hidden)
+        if rest is not None and cells is not None:
+            wanted = {validate_cell(c, max_resolution=15) for c in cells}
+            out = [c for c, ok in zip(out, _inside([c.cell for c in out], wanted),
+                                      strict=True) if ok]
+        return out
+
+    def comment_page(
+        self,
+        *,
+        city: str,
+        factor: str | None = None,
+        kind: Kind | None = None,
+        town_code: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        scenario_id: str | None = None,
+        cells: Iterable[str] | None = None,
+        offset: int = 0,
+        limit: int = 20,
+    ) -> CommentPage:
+        """One page of a city's visible top-level comments, newest first, with their replies.
+
+        Paging, filtering and counting happen in SQL, so the cost of a page does not grow
+        with the number of comments the city holds.
+
+        Parameters
+        ----------
+        city, factor, kind, town_code, since, until, scenario_id, cells
+            As for :meth:`list_comments`.
+        offset
+            Comments to skip (a multiple of ``limit`` for page ``offset // limit + 1``).
+        limit
+            Comments per page (1-200).
+
+        Returns
+        -------
+        CommentPage
+            The page's comments, the number matching in all, and their visible replies.
+        """
+        limit = _positive(limit, name="limit", most=200)
+        if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+            raise InvalidInput("ページの位置が正しくありません。", "offset must be an int >= 0")
+        where, params, rest = self._where(
+            city=city, factor=factor, kind=kind, town_code=town_code, since=since,
+            until=until, scenario_id=scenario_id, top_level=True, cells=cells)
+        if rest is not None:  # a coarse cell filter: filter in Python, then page
+            everything = self.list_comments(
+                city=city, factor=factor, kind=kind, town_code=town_code, since=since,
+                until=until, scenario_id=scenario_id, top_level=True, cells=cells)[::-1]
+            items = everything[offset:offset + limit]
+            total = len(everything)
+            with self._backend.read() as tx:
+                replies = self._replies(tx, [c.id for c in items])
+            return CommentPage(items=tuple(items), total=total, replies=replies,
+                               offset=offset, limit=limit)
+        with self._backend.read() as tx:
+            counted = tx.fetchone(
+                f"SELECT COUNT(*) FROM comments c WHERE {' AND '.join(where)}",  # noqa: S608 - constant SQL fragments; values are bound
+                params)
+            items = self._fetch(tx, where, params, order="c.created_at DESC, c.id DESC",
+                                include_hidden=False, limit=limit, offset=offset)
+            replies = self._replies(tx, [c.id for c in items])
+        return CommentPage(items=tuple(items), total=int(counted[0]) if counted else 0,
+                           replies=replies, offset=offset, limit=limit)
+
+    def _replies(self, tx: Tx, parents: Sequence[int]) -> dict[int, tuple[Comment, ...]]:
+        """Visible direct replies of ``parents``, oldest first."""
+        if not parents:
+            return {}
+        marks = ", ".join("?" * len(parents))
+        found = self._fetch(tx, [f"c.parent_id IN ({marks})", "c.status = 'visible'"],
+                            list(parents), order="c.created_at, c.id", include_hidden=False)
+        out: dict[int, list[Comment]] = {}
+        for c in found:
+            out.setdefault(int(c.parent_id or 0), []).append(c)
+        return {k: tuple(v) for k, v in out.items()}
+
+    def comments_frame(self, **filters: Any) -> pd.DataFrame:
+        """:meth:`list_comments` as a frame, for exports and analysis (not for page code).
+
+        Parameters
+        ----------
+        **filters
+            The keyword arguments of :meth:`list_comments`.
 
         Returns
         -------
         pandas.DataFrame
             Columns ``id, parent_id, created_at (UTC), city, cell, resolution, town_code,
             factor, factor_ja, kind, text, nickname, status, scenario_id, plus_ones,
-            replies`` (``replies`` counts visible direct replies unless ``include_hidden``).
+            replies``.
         """
-        import pandas as pd
-
-        where = ["c.city = ?"]
-        params: list[Any] = [validate_code(city, name="city")]
-        if not include_hidden:
-            where.append("c.status = 'visible'")
-            where.append(
-                "(c.parent_id IS NULL OR EXISTS (SELECT 1 FROM comments q "
-                "WHERE q.id = c.parent_id AND q.status = 'visible'))"
-            )
-        if factor is not None:
-            where.append("c.factor = ?")
-            params.append(validate_factor(factor, allowed=self.factors))
-        if kind is not None:
-            where.append("c.kind = ?")
-            params.append(validate_kind(kind))
-        if town_code is not None:
-            where.append("c.town_code = ?")
-            params.append(validate_code(town_code, name="town_code"))
-        if since is not None:
-            where.append("c.created_at >= ?")
-            params.append(utc(since))
-        if until is not None:
-            where.append("c.created_at < ?")
-            params.append(utc(until))
-        replies_filter = "" if include_hidden else " AND r.status = 'visible'"
-        sql = (
-            f"SELECT {_COLUMNS}, "  # noqa: S608 - constant SQL fragments; values are bound
-            "(SELECT COUNT(*) FROM plus_ones p WHERE p.comment_id = c.id), "
-            f"(SELECT COUNT(*) FROM comments r WHERE r.parent_id = c.id{replies_filter}) "
-            f"FROM comments c WHERE {' AND '.join(where)} ORDER BY c.created_at, c.id"
-        )
-        with self._backend.read() as tx:
-            rows = tx.fetchall(sql, params)
-        frame = (
-            _typed(pd.DataFrame([list(r) for r in rows], columns=list(_FRAME_COLUMNS)))
-            if rows
-            else _empty_frame(_FRAME_COLUMNS)
-        )
-        if cells is not None:
-            frame = frame[_inside(frame["cell"], cells)].reset_index(drop=True)
-        return _with_factor_names(frame)
+        return comments_to_frame(self.list_comments(**filters))
 
     def cell_summary(
         self,
@@ -964,8 +1179,8 @@ class Store:
         factor: str | None = None,
         resolution: int = 10,
         include_replies: bool = False,
-    ) -> pd.DataFrame:
-        """Count visible comments per H3 cell, for the map.
+    ) -> list[CellCount]:
+        """Count visible comments per H3 cell, for the map (a GROUP BY in SQL).
 
         Parameters
         ----------
@@ -981,54 +1196,41 @@ class Store:
 
         Returns
         -------
-        pandas.DataFrame
-            Columns ``cell, resolution, count, good, concern, idea, plus_ones,
-            dominant_kind``, most-commented cells first. Ties for the dominant kind go to
+        list of CellCount
+            Most-commented cells first (then by cell id). Ties for the dominant kind go to
             concern, then idea, then good.
         """
-        import pandas as pd
-
         if isinstance(resolution, bool) or not isinstance(resolution, int):
             raise InvalidInput("解像度が正しくありません。", "resolution must be an int 0-15")
         if not 0 <= resolution <= 15:
             raise InvalidInput("解像度が正しくありません。", "resolution must be 0-15")
-        comments = self.list_comments(city=city, factor=factor)
-        if not include_replies:
-            comments = comments[comments["parent_id"].isna()]
-        columns = ["cell", "resolution", "count", *KINDS, "plus_ones", "dominant_kind"]
-        if comments.empty:
-            empty = pd.DataFrame({c: [] for c in columns})
-            for c in ("resolution", "count", *KINDS, "plus_ones"):
-                empty[c] = empty[c].astype("int64")
-            empty["cell"] = empty["cell"].astype("object")
-            empty["dominant_kind"] = empty["dominant_kind"].astype("object")
-            return empty
-        coarse = comments.assign(
-            cell=[
-                c if h3.get_resolution(c) <= resolution else str(h3.cell_to_parent(c, resolution))
-                for c in comments["cell"]
-            ]
+        where, params, _ = self._where(city=city, factor=factor, top_level=not include_replies)
+        column = f"c.cell{resolution}" if resolution in SUMMARY_RESOLUTIONS else "c.cell"
+        sql = (
+            f"SELECT {column}, c.kind, COUNT(*), SUM(c.plus_count) "  # noqa: S608 - constant SQL fragments; values are bound
+            f"FROM comments c WHERE {' AND '.join(where)} GROUP BY {column}, c.kind"
         )
-        counts = pd.crosstab(coarse["cell"], coarse["kind"]).reindex(
-            columns=list(KINDS), fill_value=0
-        )
-        summary = counts.copy()
-        summary["count"] = counts.sum(axis=1)
-        summary["plus_ones"] = coarse.groupby("cell")["plus_ones"].sum()
-        summary["dominant_kind"] = counts[list(_DOMINANCE_ORDER)].idxmax(axis=1)
-        summary = summary.reset_index().rename(columns={"index": "cell"})
-        summary.columns.name = None
-        summary["resolution"] = [h3.get_resolution(c) for c in summary["cell"]]
-        summary = summary[columns].astype(
-            {c: "int64" for c in ("resolution", "count", *KINDS, "plus_ones")}
-        )
-        return summary.sort_values(["count", "cell"], ascending=[False, True]).reset_index(
-            drop=True
-        )
+        with self._backend.read() as tx:
+            rows = tx.fetchall(sql, params)
+        counts: dict[str, dict[str, int]] = {}
+        for cell, kind, n, plus in rows:
+            own = str(cell)
+            if resolution not in SUMMARY_RESOLUTIONS and h3.get_resolution(own) > resolution:
+                own = str(h3.cell_to_parent(own, resolution))
+            slot = counts.setdefault(own, {"good": 0, "concern": 0, "idea": 0, "plus": 0})
+            slot[str(kind)] += int(n)
+            slot["plus"] += int(plus or 0)
+        out = [
+            CellCount(cell=cell, count=v["good"] + v["concern"] + v["idea"], good=v["good"],
+                      concern=v["concern"], idea=v["idea"], plus_ones=v["plus"],
+                      dominant_kind=max(_DOMINANCE_ORDER, key=lambda k, v=v: v[k]))  # type: ignore[misc]
+            for cell, v in counts.items()
+        ]
+        return sorted(out, key=lambda c: (-c.count, c.cell))
 
     def similar_nearby(
         self, *, city: str, cell: str, factor: str, k: int = 2, limit: int = 20
-    ) -> pd.DataFrame:
+    ) -> list[Comment]:
         """Find visible top-level comments on the same factor within ``k`` cells.
 
         Shown before posting, so that a citizen can +1 an existing comment instead of
@@ -1049,31 +1251,33 @@ class Store:
 
         Returns
         -------
-        pandas.DataFrame
-            The columns of :meth:`list_comments` plus ``distance`` (grid steps), nearest
-            first, then most +1s.
+        list of Comment
+            Nearest first (grid steps at ``cell``'s resolution), then most +1s, then newest.
         """
-        import pandas as pd
-
         origin = validate_cell(cell)
         if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k <= 10:
             raise InvalidInput("範囲が正しくありません。", "k must be an int between 0 and 10")
+        limit = _positive(limit, name="limit", most=200)
         resolution = h3.get_resolution(origin)
         disk = set(h3.grid_disk(origin, k))
-        comments = self.list_comments(city=city, factor=factor)
-        comments = comments[comments["parent_id"].isna()]
-        mapped = [_to_resolution(c, resolution) for c in comments["cell"]]
-        keep = [m in disk for m in mapped]
-        # a boolean Series, not a list: an empty list would select no *columns*
-        near = comments[pd.Series(keep, index=comments.index, dtype=bool)].copy()
-        near["distance"] = [
-            int(h3.grid_distance(origin, m)) for m, ok in zip(mapped, keep, strict=True) if ok
-        ]
-        near["distance"] = near["distance"].astype("int64")
-        near = near.sort_values(
-            ["distance", "plus_ones", "created_at"], ascending=[True, False, False]
-        )
-        return near.head(limit).reset_index(drop=True)
+        where, params, _ = self._where(city=city, factor=factor, top_level=True)
+        # candidates in SQL: the disk in a parent column, plus comments coarser than it
+        probe = min(max(resolution, SUMMARY_RESOLUTIONS[0]), SUMMARY_RESOLUTIONS[-1])
+        if resolution >= probe:
+            keys = {d if resolution == probe else str(h3.cell_to_parent(d, probe)) for d in disk}
+        else:
+            keys = {str(x) for d in disk for x in h3.cell_to_children(d, probe)}
+        where.append(f"(c.cell{probe} IN ({', '.join('?' * len(keys))}) OR c.resolution < ?)")
+        params = [*params, *sorted(keys), resolution]
+        with self._backend.read() as tx:
+            candidates = self._fetch(tx, where, params, order="c.id", include_hidden=False)
+        near = []
+        for c in candidates:
+            mapped = _to_resolution(c.cell, resolution)
+            if mapped in disk:
+                near.append((int(h3.grid_distance(origin, mapped)), c))
+        near.sort(key=lambda dc: (dc[0], -dc[1].plus_ones, -dc[1].created_at.timestamp()))
+        return [c for _, c in near[:limit]]
 
     # -- retention -------------------------------------------------------------------
 
@@ -1109,6 +1313,7 @@ class Store:
         with self._backend.write() as tx:
             before = tx.fetchone("SELECT COUNT(*) FROM comments")
             tx.execute("DELETE FROM comments WHERE created_at < ?", [cutoff])
+            tx.execute("UPDATE data_versions SET version = version + 1")
             after = tx.fetchone("SELECT COUNT(*) FROM comments")
             purged = (int(before[0]) if before else 0) - (int(after[0]) if after else 0)
             self._audit(
@@ -1139,7 +1344,7 @@ class Store:
         """
         from geo.store.export import comments_to_csv
 
-        return comments_to_csv(self.list_comments(city=city))
+        return comments_to_csv(self.comments_frame(city=city))
 
     def export_geojson(self, *, city: str) -> dict[str, Any]:
         """Export a city's visible comments as GeoJSON H3-cell polygons (never points).
@@ -1156,7 +1361,7 @@ class Store:
         """
         from geo.store.export import comments_to_geojson
 
-        return comments_to_geojson(self.list_comments(city=city))
+        return comments_to_geojson(self.comments_frame(city=city))
 
     def export_decidim(
         self,
@@ -1190,15 +1395,36 @@ class Store:
         """
         from geo.store.export import comments_to_decidim_csv
 
-        comments = self.list_comments(city=city)
-        if not include_replies:
-            comments = comments[comments["parent_id"].isna()]
+        comments = self.comments_frame(city=city, top_level=not include_replies)
         return comments_to_decidim_csv(
             comments, locale=locale, category_ids=category_ids, scope_ids=scope_ids
         )
 
 
-def _inside(cells: pd.Series, wanted: Iterable[str]) -> list[bool]:
+def comments_to_frame(records: Sequence[Comment]) -> pd.DataFrame:
+    """Comment records as a frame (for exports and area statistics, not for page code).
+
+    Parameters
+    ----------
+    records
+        Comments from :meth:`Store.list_comments`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``id, parent_id, created_at (UTC), city, cell, resolution, town_code,
+        factor, factor_ja, kind, text, nickname, status, scenario_id, plus_ones, replies``.
+    """
+    import pandas as pd
+
+    if not records:
+        return _with_factor_names(_empty_frame(_FRAME_COLUMNS))
+    frame = pd.DataFrame([[getattr(c, name) for name in _FRAME_COLUMNS] for c in records],
+                         columns=list(_FRAME_COLUMNS))
+    return _with_factor_names(_typed(frame))
+
+
+def _inside(cells: Iterable[str], wanted: Iterable[str]) -> list[bool]:
     """Whether each cell equals, or lies inside, one of ``wanted``."""
     wanted_set = {validate_cell(c, max_resolution=15) for c in wanted}
     resolutions = sorted({h3.get_resolution(c) for c in wanted_set})
