@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import html
 import json
 from collections.abc import Sequence
@@ -115,13 +116,17 @@ def hex_layer(
     )
 
 
-def pin_layer(cells: np.ndarray, *, layer_id: str = "pin") -> pdk.Layer:
-    """Faint, pickable hexagons a citizen can click to choose where a comment goes."""
+def pin_layer(cells: np.ndarray, *, layer_id: str = "pin",
+              labels: Sequence[str] | None = None) -> pdk.Layer:
+    """Faint, pickable hexagons a citizen can click to choose where a comment goes.
+
+    ``labels`` (e.g. the town each cell lies in) become the tooltip text ``v``, escaped.
+    """
+    names = [""] * len(cells) if labels is None else [tooltip_text(x) for x in labels]
     return pdk.Layer(
         "H3HexagonLayer",
         id=layer_id,
-        # "v" is empty so the shared tooltip template ("{h}\n{v}") shows no placeholder
-        data=[{"h": h, "v": ""} for h in grid.to_strings(cells)],
+        data=[{"h": h, "v": v} for h, v in zip(grid.to_strings(cells), names, strict=True)],
         get_hexagon="h",
         get_fill_color=[160, 160, 160, 40],
         get_line_color=[120, 120, 120, 90],
@@ -207,20 +212,81 @@ def view_of(
                          pitch=pitch, bearing=0)
 
 
-def deck(layers: Sequence[pdk.Layer], *, view: pdk.ViewState, basemap: bool = False) -> CompactDeck:
-    """A Deck that renders with no network; ``basemap=True`` adds OSM raster tiles when online."""
+def deck(layers: Sequence[pdk.Layer], *, view: pdk.ViewState, basemap: bool = False,
+         pick: str | tuple[str, ...] | None = None,
+         tooltip: str = "{h}\n{v}") -> CompactDeck:
+    """A Deck that renders with no network; ``basemap=True`` adds OSM raster tiles when online.
+
+    Parameters
+    ----------
+    layers
+        The layers, bottom first. They are not modified (cached layers may be shared by
+        every session); where ``pick`` changes one, a copy is used.
+    view
+        The initial view.
+    basemap
+        Add OpenStreetMap raster tiles under the layers.
+    pick
+        Id(s) of the layer(s) a click selects; every other layer is drawn unpickable. With
+        three or more pickable layers, deck.gl in Chromium drops the first click (seen on
+        the diorama: pin grid + coverage difference + facilities), so a map people click
+        on has one pickable layer (two at most), and it carries the tooltip text.
+    tooltip
+        deck.gl tooltip template over the pickable layer's record keys.
+
+    Returns
+    -------
+    CompactDeck
+        With no map style: nothing is fetched from the internet unless ``basemap``.
+    """
     all_layers = list(layers)
+    if pick is not None:
+        ids = {pick} if isinstance(pick, str) else set(pick)
+        all_layers = [_with_pickable(layer, layer.id in ids) for layer in all_layers]
     if basemap:
         all_layers.insert(0, pdk.Layer(
             "TileLayer", id="basemap", data="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
             min_zoom=0, max_zoom=19, tile_size=256, opacity=0.6,
         ))
+    # pydeck's default map style is a sentinel that Streamlit reads as "no base map"; passing
+    # map_style=None instead makes Streamlit load a CARTO style from the internet on every map
     return CompactDeck(
         layers=all_layers,
         initial_view_state=view,
         map_provider=None,
-        map_style=None,
-        tooltip={"text": "{h}\n{v}"},
+        tooltip={"text": tooltip},
+    )
+
+
+def _with_pickable(layer: pdk.Layer, pickable: bool) -> pdk.Layer:
+    """The layer itself when it already has this pickability, else a shallow copy that has."""
+    if bool(getattr(layer, "pickable", False)) == pickable:
+        return layer
+    twin = copy.copy(layer)
+    twin.pickable = pickable
+    if not pickable:
+        twin.auto_highlight = False
+    return twin
+
+
+def selection_layer(cell: str | None, *, layer_id: str = "chosen") -> pdk.Layer:
+    """The chosen cell, outlined and filled in the highlight colour (not pickable).
+
+    Drawn on top of the map so the place a comment or a facility will go is visible before
+    anything is saved, whichever way (map click or town list) it was chosen.
+    """
+    data = [] if cell is None else [{"h": cell}]
+    return pdk.Layer(
+        "H3HexagonLayer",
+        id=layer_id,
+        data=data,
+        get_hexagon="h",
+        get_fill_color=[255, 200, 0, 170],
+        get_line_color=[20, 20, 20, 255],
+        line_width_min_pixels=3,
+        stroked=True,
+        filled=True,
+        pickable=False,
     )
 
 

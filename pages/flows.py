@@ -88,7 +88,7 @@ height = {7: 4000, 8: 2000, 9: 1000}[res]
 layers = [deck.hex_layer(values, layer_id="flows", extruded=extruded, max_height_m=height,
                          vmin=vmin, vmax=vmax), deck.boundary_layer(b.boundary)]
 view = deck.view_of(b.boundary, pitch=45 if extruded else 0)
-event = st.pydeck_chart(deck.deck(layers, view=view), key="flows_chart", height=540,
+event = st.pydeck_chart(deck.deck(layers, view=view, pick="flows"), key="flows_chart", height=540,
                         on_select="rerun", selection_mode="multi-object")
 legend(t(f"flows_metric_{metric}"), vmin, vmax)
 if metric == "change":

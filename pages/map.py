@@ -45,7 +45,8 @@ for k in show:
         fac = fac[fac["departures"].fillna(0) >= ss[state.FREQUENT]]
     layers.append(deck.facility_layer(fac, kind=k, label=kinds[k]))
 view = deck.view_of(b.boundary, pitch=45 if extruded else 0)
-event = st.pydeck_chart(deck.deck(layers, view=view, basemap=basemap), on_select="rerun",
+event = st.pydeck_chart(deck.deck(layers, view=view, basemap=basemap, pick="kpi"),
+                        on_select="rerun",
                         selection_mode="single-object", key="map_chart", height=560)
 finite = values.replace([float("inf")], float("nan")).dropna()
 if len(finite):

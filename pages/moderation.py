@@ -9,7 +9,18 @@ from ui import state
 from ui.auth import configured_password, has_identity_provider
 from ui.cache import get_bundle
 from ui.i18n import t
-from ui.voices import error_text, factor_labels, get_store, retention_days, show_comment
+from ui.places import place_label
+from ui.voices import (
+    audit_table,
+    error_text,
+    factor_labels,
+    get_store,
+    retention_days,
+    show_comment,
+)
+
+#: Newest audit rows shown on the page (the whole log stays in the database).
+AUDIT_ROWS = 200
 
 state.require_app(__file__)
 ss = st.session_state
@@ -42,18 +53,26 @@ st.caption(t("mod_as", who=moderator))
 factors = factor_labels()
 queue = store.moderation_queue(city=b.id)
 st.subheader(t("mod_queue", n=len(queue)))
-for _, row in queue.iterrows():
-    cid = int(row["id"])
+for item in queue:
+    c = item.comment
     with st.container(border=True):
-        show_comment(row, factors=factors)
-        st.caption(t("mod_state", status=row["status"], reports=int(row.get("reports", 0))))
-        reason = st.text_input(t("mod_reason"), key=f"mreason_{cid}")
-        cols = st.columns(3)
-        for col, action in zip(cols, ("hide", "restore", "delete"), strict=True):
-            if col.button(t(f"mod_{action}"), key=f"m_{action}_{cid}", disabled=not reason):
+        show_comment(c, factors=factors)
+        st.caption(t("mod_where", place=place_label(b, c.cell)))
+        st.caption(t("mod_state", status=t(f"status_{c.status}"), reports=item.reports,
+                     pending=item.pending_reports))
+        if item.reasons:
+            st.caption(t("mod_reasons"))
+            st.text("\n".join(f"・{r}" for r in item.reasons))  # reporters' text: never markup
+        reason = st.text_input(t("mod_reason"), key=f"mreason_{c.id}")
+        # only the actions that make sense for the comment's state
+        actions = (("hide", "dismiss", "delete") if c.status == "visible"
+                   else ("restore", "delete"))
+        for col, action in zip(st.columns(len(actions)), actions, strict=True):
+            if col.button(t(f"mod_{action}"), key=f"m_{action}_{c.id}", disabled=not reason,
+                          type="primary" if action == actions[0] else "secondary"):
                 try:
-                    store.moderate(comment_id=cid, action=action, moderator=moderator,
-                                   reason=reason)
+                    store.moderate(comment_id=c.id, moderator=moderator, reason=reason,
+                                   action="restore" if action == "dismiss" else action)
                 except DioramaError as exc:
                     st.error(error_text(exc))
                 else:
@@ -66,4 +85,5 @@ with st.expander(t("purge_title")):
         st.success(t("purged", n=n))
 
 st.subheader(t("audit"))
-st.dataframe(store.audit_log(), hide_index=True, width="stretch")
+st.caption(t("audit_note", n=AUDIT_ROWS))
+st.dataframe(audit_table(store.audit_log(limit=AUDIT_ROWS)), hide_index=True, width="stretch")

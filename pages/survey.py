@@ -8,6 +8,7 @@ from geo.coverage import KIND_BY_KEY
 from geo.errors import DioramaError
 from geo.framework import FRAMEWORK
 from geo.io import decode_bytes
+from geo.store.store import comments_to_frame
 from geo.text import escape_for_markdown
 from ui import state
 from ui.cache import get_bundle
@@ -123,7 +124,8 @@ names = area_names(b.id, level)
 
 # --- the map ----------------------------------------------------------------------------------
 store = get_store()
-comments = store.list_comments(city=b.id, factor=measure if is_factor else None)
+records = store.list_comments(city=b.id, factor=measure if is_factor else None)
+comments = comments_to_frame(records)  # area statistics; the panel shows the records
 kinds = kind_labels()
 show_voices = st.toggle(t("sv_show_comments"), value=True, key="sv_show_comments")
 low, high = FRAMEWORK.scale_of(measure)
@@ -136,7 +138,8 @@ layers = (town_choropleth(values, city=b.id, names=names, vmin=vmin, vmax=vmax)
 layers.append(deck.boundary_layer(b.boundary))
 if show_voices:
     layers.append(comment_layer(comments, kinds=kinds))
-event = st.pydeck_chart(deck.deck(layers, view=deck.view_of(b.boundary, height_px=520)),
+event = st.pydeck_chart(deck.deck(layers, view=deck.view_of(b.boundary, height_px=520),
+                                  pick=("sv_values", "sv_hidden")),
                         on_select="rerun", selection_mode="single-object", key="sv_map",
                         height=520)
 if len(vals):
@@ -243,9 +246,10 @@ mine = comments[(where == (area or survey.CITY)).to_numpy()] if len(comments) el
 mine = mine[mine["parent_id"].isna()].sort_values("created_at", ascending=False)
 st.caption(t("n_comments", n=len(mine)))
 factors_named = factor_labels()
-for _, c_row in mine.head(20).iterrows():
+by_id = {c.id: c for c in records}
+for cid in mine["id"].head(20):
     with st.container(border=True):
-        show_comment(c_row, factors=factors_named)
+        show_comment(by_id[int(cid)], factors=factors_named)
 
 if is_factor:
     services = get_catalog().services_for(measure)

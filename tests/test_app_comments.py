@@ -65,7 +65,7 @@ def test_post_is_visible_in_list_and_layer():
 def test_list_filters_by_town_factor_and_kind():
     at = session()
     post(at, "稲里の声", kind="idea", factor="childcare")
-    assert open_store().list_comments(city="maebashi")["town_code"].tolist() == [TOWN]
+    assert open_store().comments_frame(city="maebashi")["town_code"].tolist() == [TOWN]
 
     def listed(at: AppTest) -> int:
         return int(next(c.value for c in at.caption if c.value.endswith("件"))[:-1])
@@ -92,7 +92,7 @@ def test_double_submit_does_not_duplicate():
     assert any("すでに受け付けています" in i.value for i in at.info)
     post(at, "別の内容")  # anything different is a new comment
     assert at.session_state["c_last"]["id"] != first
-    assert sorted(open_store().list_comments(city="maebashi")["text"]) == ["別の内容", "同じ内容"]
+    assert sorted(open_store().comments_frame(city="maebashi")["text"]) == ["別の内容", "同じ内容"]
 
 
 def test_retry_after_a_server_restart_reuses_the_nonce_in_the_url():
@@ -111,7 +111,7 @@ def test_retry_after_a_server_restart_reuses_the_nonce_in_the_url():
     post(again, "再起動前の投稿")
     assert again.session_state.get("c_last") is None  # nothing new was created
     assert any("すでに受け付けています" in i.value for i in again.info)
-    assert list(open_store().list_comments(city="maebashi")["id"]) == [first]
+    assert list(open_store().comments_frame(city="maebashi")["id"]) == [first]
 
 
 def test_plus_one_once_per_session():
@@ -156,11 +156,18 @@ def test_three_reports_hide_and_moderator_restores():
     mod.button[0].click().run()
     assert not mod.exception
     assert "問題のある投稿かも" in texts(mod)
+    # the moderator sees why and where, and only the actions that fit an auto-hidden comment
+    assert any("spam" in x.value for x in mod.text)
+    assert any("付近の六角形" in c.value for c in mod.caption)
+    assert any("報告により自動で非表示" in c.value for c in mod.caption)
+    keys = {b.key for b in mod.button}
+    assert f"m_restore_{cid}" in keys and f"m_delete_{cid}" in keys
+    assert f"m_hide_{cid}" not in keys
     mod.text_input(key=f"mreason_{cid}").input("問題なし").run()
     mod.button(key=f"m_restore_{cid}").click().run()
     assert not mod.exception
     log = open_store().audit_log(comment_id=cid)
-    assert "restore" in set(log["action"])
+    assert "restore" in {e.action for e in log}
     assert "問題のある投稿かも" in texts(session())
 
 

@@ -110,7 +110,14 @@ STRINGS: dict[str, dict[str, str]] = {
         "ja": "まず地図の六角形をクリックするか、町丁を選んでください。",
         "en": "First click a hexagon on the map or pick a town.",
     },
-    "pinned_at": {"ja": "投稿場所: 六角形 {cell}", "en": "Pinned to hexagon {cell}"},
+    "place_chosen": {"ja": "投稿場所:", "en": "Place:"},
+    "place_near": {"ja": "{town} 付近の六角形 (約{area} km²)", "en": "a hexagon of about {area} km² near {town}"},
+    "place_in_city": {"ja": "市内の六角形 (約{area} km²)", "en": "a hexagon of about {area} km² in the city"},
+    "factor_pick": {"ja": "関連するWell-Being因子を選んでください", "en": "Choose the Well-Being factor it is about"},
+    "need_factor": {"ja": "関連するWell-Being因子を選んでください。", "en": "Please choose the Well-Being factor."},
+    "need_kind": {"ja": "種類(良いところ・気になるところ・アイデア)を選んでください。", "en": "Please choose the kind (good, concern or idea)."},
+    "posted_title": {"ja": "投稿を受け付けました", "en": "Your comment is posted"},
+    "close": {"ja": "閉じる", "en": "Close"},
     "similar_nearby": {
         "ja": "近くに同じ因子の声があります。同じ意見なら新しく書く代わりに +1 できます。",
         "en": "Similar comments nearby (same factor): +1 one instead of writing it again.",
@@ -177,7 +184,29 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "mod_as": {"ja": "モデレーター: {who}", "en": "Moderating as {who}"},
     "mod_queue": {"ja": "確認待ち ({n}件)", "en": "Queue ({n})"},
-    "mod_state": {"ja": "状態: {status} / 報告: {reports}件", "en": "Status: {status}, reports: {reports}"},
+    "mod_state": {"ja": "状態: {status} / 報告: {reports}件 (未確認 {pending}件)", "en": "Status: {status}; reports: {reports} ({pending} not yet reviewed)"},
+    "mod_where": {"ja": "場所: {place}", "en": "Where: {place}"},
+    "mod_reasons": {"ja": "報告の理由:", "en": "Reasons given:"},
+    "mod_dismiss": {"ja": "報告を却下 (表示のまま)", "en": "Dismiss the reports (keep it shown)"},
+    "status_visible": {"ja": "公開中", "en": "shown"},
+    "status_hidden_auto": {"ja": "報告により自動で非表示", "en": "hidden automatically after reports"},
+    "status_hidden": {"ja": "非表示", "en": "hidden"},
+    "status_deleted": {"ja": "削除済み", "en": "deleted"},
+    "audit_note": {"ja": "新しい順に最大{n}件を表示しています。", "en": "The newest {n} rows, newest first."},
+    "audit_when": {"ja": "日時", "en": "When"},
+    "audit_comment": {"ja": "投稿番号", "en": "Comment"},
+    "audit_action": {"ja": "操作", "en": "Action"},
+    "audit_actor": {"ja": "実行者", "en": "By"},
+    "audit_reason": {"ja": "理由", "en": "Reason"},
+    "audit_detail": {"ja": "変更", "en": "Change"},
+    "action_hide": {"ja": "非表示", "en": "hidden"},
+    "action_restore": {"ja": "表示に戻す", "en": "restored"},
+    "action_delete": {"ja": "削除", "en": "deleted"},
+    "action_auto_hide": {"ja": "自動で非表示", "en": "hidden automatically"},
+    "action_delete_by_token": {"ja": "投稿者が削除", "en": "deleted by the poster"},
+    "action_purge": {"ja": "保存期間切れの一括削除", "en": "retention purge"},
+    "actor_system": {"ja": "システム", "en": "system"},
+    "actor_poster": {"ja": "投稿者", "en": "poster"},
     "mod_reason": {"ja": "理由 (必須・記録されます)", "en": "Reason (required, logged)"},
     "mod_hide": {"ja": "非表示にする", "en": "Hide"},
     "mod_restore": {"ja": "表示に戻す", "en": "Restore"},
@@ -538,6 +567,58 @@ STRINGS: dict[str, dict[str, str]] = {
         "このグループの古いリンクは使えなくなります。グループの作業はそのまま残ります。",
         "en": "Links are shown only when made (only their hashes are stored). A new link retires "
         "the group's old one; the group's work stays.",
+    },
+    # --- workshop: the same session and links after a reload, on another machine ---
+    "ws_remember": {"ja": "この端末で覚える", "en": "Remember on this device"},
+    "ws_remember_help": {
+        "ja": "オンにすると、このブラウザでは再読み込みしても、ノートPCを閉じても(7日間)同じセッションが開きます。"
+        "共用の端末ではオフにしてください。",
+        "en": "When on, this browser reopens the same session after a reload or after the laptop "
+        "was closed (for 7 days). Turn it off on a shared computer.",
+    },
+    "ws_leave_session": {"ja": "セッションを閉じる(この端末から忘れる)", "en": "Leave the session (forget on this device)"},
+    "ws_left_session": {
+        "ja": "セッションを閉じました。この端末はキーを覚えていません。もう一度開くには、ファシリテーター用キーを入力してください。",
+        "en": "You left the session; this device no longer remembers its key. To open it again, "
+        "enter the facilitator key.",
+    },
+    "ws_session_gone": {
+        "ja": "覚えていたセッションが見つかりません(削除された可能性があります)。",
+        "en": "The session this device remembered was not found (it may have been deleted).",
+    },
+    "ws_this_device": {"ja": "この端末とキー", "en": "This device and the key"},
+    "ws_key_show": {"ja": "ファシリテーター用キーを表示", "en": "Show the facilitator key"},
+    "ws_key_note": {
+        "ja": "このキーがあれば、別の端末でも同じセッションと同じ参加リンク・QRコードを開けます。控えておき、参加者に見せたりスクリーンに映したりしないでください。",
+        "en": "With this key, any device opens the same session with the same join links and QR "
+        "codes. Keep it; do not show it to participants or on the projector.",
+    },
+    "ws_link_legacy": {
+        "ja": "このグループのリンクは以前の版で作られたため、再表示できません。配布済みのリンクはそのまま使えます。"
+        "新しいリンクを作ると、次からはいつでも再表示できます。",
+        "en": "This group's link was made by an earlier version and cannot be shown again; links "
+        "already handed out keep working. A new link can be shown again at any time.",
+    },
+    "ws_renew_confirm": {
+        "ja": "「{group}」の参加リンクを作り直しますか? 配布済みの古いリンクとQRコードは使えなくなります。グループの作業は残ります。",
+        "en": "Make a new join link for “{group}”? The old link and QR codes already handed out "
+        "will stop working. The group's work stays.",
+    },
+    "ws_renew_yes": {"ja": "作り直す", "en": "Make the new link"},
+    "ws_renew_no": {"ja": "やめる", "en": "Cancel"},
+    "ws_renewed": {
+        "ja": "「{group}」の新しい参加リンクを作りました。古いリンクとQRコードは使えなくなりました。",
+        "en": "New join link for “{group}” made; the old link and QR codes no longer work.",
+    },
+    "ws_stay_note": {
+        "ja": "このページやジオラマを再読み込みしても、グループに参加したままです。",
+        "en": "Reloading this page or the diorama keeps you in the group.",
+    },
+    "ws_leave_group": {"ja": "グループから抜ける", "en": "Leave the group"},
+    "ws_close_link": {"ja": "このリンクを閉じる", "en": "Close this link"},
+    "ws_left_group": {
+        "ja": "グループから抜けました。もう一度参加するには、グループの参加リンク(QRコード)を開いてください。",
+        "en": "You left the group. To join again, open your group's join link (QR code).",
     },
     "list_page": {"ja": "ページ (全{pages}ページ)", "en": "Page (of {pages})"},
     "page_build_city": {"ja": "都市を追加", "en": "Add a city"},

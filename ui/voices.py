@@ -6,6 +6,7 @@ import hashlib
 import os
 import sqlite3
 import uuid
+from datetime import timedelta, timezone
 from typing import Any
 
 import numpy as np
@@ -14,7 +15,8 @@ import streamlit as st
 
 from geo import deck, grid
 from geo.bundle import CityBundle
-from geo.store import FACTORS, Store, open_store
+from geo.errors import DioramaError
+from geo.store import FACTORS, AuditEntry, Comment, IdempotencyConflict, Store, open_store
 from geo.text import escape_for_markdown
 
 from .cache import get_bundle
@@ -24,6 +26,8 @@ from .i18n import lang, t
 PIN_RESOLUTION = 9
 #: Days a comment is kept before the purge removes it (``DIORAMA_RETENTION_DAYS`` overrides).
 DEFAULT_RETENTION_DAYS = 365
+#: Dates are shown in Japan time, whatever the server's clock says.
+JST = timezone(timedelta(hours=9), "JST")
 KIND_COLORS = {"good": (26, 152, 80), "concern": (215, 48, 39), "idea": (69, 117, 180)}
 KIND_ICONS = {"good": ":material/thumb_up:", "concern": ":material/warning:",
               "idea": ":material/lightbulb:"}
@@ -128,9 +132,15 @@ def _cell_towns(city: str) -> dict[str, str]:
 
 @st.cache_resource(show_spinner=False)
 def base_layers(city: str) -> tuple[Any, ...]:
-    """The pin grid and the city outline: the same for every session and every run."""
+    """The pin grid (its tooltip: the town each cell lies in) and the city outline: the same
+    for every session and every run (never modify them: :func:`geo.deck.deck` copies)."""
     b = get_bundle(city)
-    return (deck.pin_layer(pin_cells(b)), deck.boundary_layer(b.boundary))
+    cells = pin_cells(b)
+    towns = _cell_towns(city)
+    names = ({} if b.towns is None else
+             dict(zip(b.towns["town_code"], b.towns["name"], strict=True)))
+    labels = [names.get(towns.get(h, ""), "") for h in grid.to_strings(cells)]
+    return (deck.pin_layer(cells, labels=labels), deck.boundary_layer(b.boundary))
 
 
 def pin_cells(b: CityBundle) -> np.ndarray:
@@ -162,17 +172,191 @@ def submission_key(nonce: str, *parts: object) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:40]
 
 
-def show_comment(row: pd.Series | dict[str, Any], *, factors: dict[str, str]) -> None:
+def show_comment(c: Comment, *, factors: dict[str, str]) -> None:
     """One comment as inert text: user text only ever passes through escape_for_markdown."""
     kinds = kind_labels()
-    who = escape_for_markdown(row["nickname"]) if row.get("nickname") else t("anonymous")
-    when = pd.Timestamp(row["created_at"]).strftime("%Y-%m-%d")
-    factor = factors.get(row["factor"], row["factor"])
-    st.markdown(f"{KIND_ICONS[row['kind']]} **{kinds[row['kind']]}** · {factor} · {who} · "
-                f"{when} · #{int(row['id'])}")
-    st.markdown(escape_for_markdown(str(row["text"])))
+    who = escape_for_markdown(c.nickname) if c.nickname else t("anonymous")
+    when = c.created_at.astimezone(JST).strftime("%Y-%m-%d")
+    factor = escape_for_markdown(factors.get(c.factor, c.factor))
+    st.markdown(f"{KIND_ICONS[c.kind]} **{kinds[c.kind]}** · {factor} · {who} · "
+                f"{when} · #{c.id}")
+    st.markdown(escape_for_markdown(c.text))
 
 
 def error_text(exc: Exception) -> str:
     """An error's message in the session's language (the store's errors carry both)."""
     return str(getattr(exc, f"message_{lang()}", None) or exc)
+
+
+# --- the comments page's parts (view code kept out of the page) ----------------------------
+
+
+def count_layers(city: str, factor: str | None, resolution: int) -> tuple[Any, ...]:
+    """Comments per cell as one layer per dominant kind, cached until the city's comments
+    change (one cheap query for the data version per run instead of a summary)."""
+    store = get_store()
+    return _count_layers(city, factor, resolution, store.data_version(city=city))
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _count_layers(city: str, factor: str | None, resolution: int,
+                  version: int) -> tuple[Any, ...]:
+    summary = get_store().cell_summary(city=city, factor=factor, resolution=resolution)
+    layers = []
+    for kind, color in KIND_COLORS.items():
+        part = [c for c in summary if c.dominant_kind == kind]
+        counts = pd.Series([float(c.count) for c in part], dtype=float,
+                           index=grid.to_cells([c.cell for c in part]))
+        layers.append(deck.count_layer(counts, layer_id=f"c_{kind}", color=color))
+    return tuple(layers)
+
+
+def plus_one(store: Store, comment_id: int, session_id: str) -> None:
+    """+1 callback: once per session and comment (the store ignores a repeat)."""
+    try:
+        store.plus_one(comment_id=comment_id, session_id=session_id)
+    except DioramaError as exc:
+        st.session_state["c_error_list"] = error_text(exc)
+    st.session_state.setdefault("c_plus", set()).add(comment_id)
+
+
+def similar_block(store: Store, city: str, cell: str, factor: str, *,
+                  factors: dict[str, str], session_id: str) -> None:
+    """Comments on the same factor near the chosen place, to +1 instead of repeating."""
+    similar = store.similar_nearby(city=city, cell=cell, factor=factor)
+    if not similar:
+        return
+    plussed = st.session_state.setdefault("c_plus", set())
+    with st.container(border=True):
+        st.caption(t("similar_nearby"))
+        for c in similar[:5]:
+            show_comment(c, factors=factors)
+            st.button(f"+1 ({c.plus_ones})", key=f"sim_plus_{c.id}", disabled=c.id in plussed,
+                      on_click=plus_one, args=(store, c.id, session_id))
+
+
+def post_from_form(store: Store, b: CityBundle, n: int, cell: str, factor: str | None) -> None:
+    """The comment form's callback: it runs before the page, so one run shows the new
+    comment on the map and in the list, and the confirmation."""
+    ss = st.session_state
+    kind = ss.get(f"c_kind_{n}")
+    if factor is None:
+        ss["c_error"] = t("need_factor")
+        return
+    if kind is None:
+        ss["c_error"] = t("need_kind")
+        return
+    if not ss.get(f"c_consent_{n}"):
+        ss["c_error"] = t("need_consent")
+        return
+    text, nickname = ss.get(f"c_text_{n}", ""), ss.get(f"c_nick_{n}", "")
+    try:
+        r = store.post_comment(
+            idempotency_key=submission_key(ss["c_nonce"], cell, factor, kind, text, nickname),
+            session_id=ss["session_id"], cell=cell, factor=factor, kind=kind, text=text,
+            nickname=nickname or None, town_code=cell_towns(b).get(cell), city=b.id,
+            consent=True)
+    except IdempotencyConflict:
+        # the same submission was stored before the server restarted (another session)
+        ss["c_flash"], ss["c_form_n"] = "already_posted", n + 1
+        return
+    except DioramaError as exc:
+        ss["c_error"] = error_text(exc)
+        return
+    if r.created:
+        ss["c_last"] = {"id": r.comment_id, "token": r.edit_token}
+    else:
+        ss["c_flash"] = "already_posted"
+    # a new form number gives fresh, empty widgets; a failed post keeps what was written
+    ss["c_form_n"] = n + 1
+
+
+def _forget_last() -> None:
+    st.session_state.pop("c_last", None)
+
+
+def posted_dialog() -> None:
+    """The confirmation with the deletion code, in a dialog: on a phone it opens where the
+    poster is looking instead of below the fold. It stays until closed."""
+    last = st.session_state["c_last"]
+
+    @st.dialog(t("posted_title"), on_dismiss=_forget_last)
+    def _show() -> None:
+        st.success(t("posted", id=last["id"]))
+        st.code(last["token"], language=None)
+        st.caption(t("token_note"))
+        if st.button(t("close"), type="primary", key="c_last_close"):
+            _forget_last()
+            st.rerun()
+
+    _show()
+
+
+def reply_form(store: Store, parent: int, session_id: str) -> None:
+    """Reply to one comment (inside its popover)."""
+    ss = st.session_state
+    text = st.text_area(t("ctext"), max_chars=1000, key=f"rtext_{parent}")
+    consent = st.checkbox(t("consent", days=retention_days()), key=f"rcons_{parent}")
+    if st.button(t("post"), key=f"rsend_{parent}", disabled=not consent):
+        try:
+            store.reply(parent_id=parent, idempotency_key=ss.setdefault(
+                f"rkey_{parent}", new_key()), session_id=session_id, text=text, consent=True)
+        except DioramaError as exc:
+            st.error(error_text(exc))
+        else:
+            ss.pop(f"rkey_{parent}", None)
+            st.rerun()
+
+
+def report_form(store: Store, comment_id: int, session_id: str) -> None:
+    """Report one comment (inside its popover)."""
+    reason = st.text_input(t("report_reason"), max_chars=200, key=f"rreason_{comment_id}")
+    if st.button(t("report"), key=f"rep_{comment_id}"):
+        try:
+            store.report(comment_id=comment_id, session_id=session_id, reason=reason or "-")
+        except DioramaError as exc:
+            st.error(error_text(exc))
+            return
+        st.session_state.setdefault("c_reported", set()).add(comment_id)
+        st.rerun()
+
+
+def delete_form(store: Store) -> None:
+    """Delete one's own comment with its number and deletion code."""
+    did = st.number_input(t("comment_id"), min_value=1, step=1, key="c_del_id")
+    token = st.text_input(t("edit_token"), type="password", key="c_del_token")
+    if st.button(t("delete"), key="c_del"):
+        try:
+            ok = store.delete_by_token(comment_id=int(did), token=token)
+        except DioramaError as exc:
+            st.error(error_text(exc))
+        else:
+            (st.success if ok else st.error)(t("deleted") if ok else t("wrong_token"))
+
+
+def audit_table(entries: list[AuditEntry]) -> pd.DataFrame:
+    """The moderation audit for people: newest first, Japan time, headers and actions in the
+    session's language (the database keeps the stable machine values)."""
+    return pd.DataFrame({
+        t("audit_when"): [e.created_at.astimezone(JST).strftime("%Y-%m-%d %H:%M")
+                          for e in entries],
+        t("audit_comment"): [f"#{e.comment_id}" if e.comment_id is not None else "—"
+                             for e in entries],
+        t("audit_action"): [t(f"action_{e.action}") for e in entries],
+        t("audit_actor"): [t(f"actor_{e.actor}") if e.actor in ("system", "poster") else e.actor
+                           for e in entries],
+        t("audit_reason"): [e.reason for e in entries],
+        t("audit_detail"): [_status_change(e.detail) for e in entries],
+    }).iloc[::-1].reset_index(drop=True)
+
+
+def _status_change(detail: str | None) -> str:
+    """``visible -> hidden`` in words; other details as they are."""
+    if detail and " -> " in detail:
+        old, new = detail.split(" -> ", 1)
+        if old in STATUS_KEYS and new in STATUS_KEYS:
+            return f"{t('status_' + old)} → {t('status_' + new)}"
+    return detail or ""
+
+
+STATUS_KEYS = ("visible", "hidden_auto", "hidden", "deleted")
