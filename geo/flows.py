@@ -21,6 +21,7 @@ from pyproj import CRS
 from . import grid, mesh
 from .crs import WGS84
 from .errors import InputError, Problem
+from .formats.jis import municipality_code
 from .io import parse_count, read_csv
 
 #: Attribution the licence (CC BY 4.0) asks for, word for word.
@@ -174,6 +175,19 @@ def _check_duplicates(df: pd.DataFrame, keys: list[str], *, file: str,
             keys[0]))
 
 
+def _city_codes(codes: pd.Series, *, file: str, problems: list[Problem]) -> pd.Series:
+    """Municipality codes in their five-digit form (files write ``2201`` for ``02201``)."""
+    found: dict[str, str] = {}
+    for code in codes.unique():
+        row = int(np.flatnonzero((codes == code).to_numpy())[0]) + 1
+        try:
+            found[code] = municipality_code(code, file=file, row=row, column="citycode")
+        except InputError as exc:
+            problems.extend(exc.problems)
+            found[code] = code
+    return codes.map(found)
+
+
 def _read_table(path: Path, columns: Sequence[str], *, text_columns: Sequence[str],
                 keys: list[str]) -> pd.DataFrame:
     df = read_csv(path)
@@ -187,6 +201,8 @@ def _read_table(path: Path, columns: Sequence[str], *, text_columns: Sequence[st
         else:
             out[col] = _int_column(df, col, file=file, problems=problems,
                                    allow_missing=col == "population")
+    if "citycode" in out.columns:
+        out["citycode"] = _city_codes(out["citycode"], file=file, problems=problems)
     if "mesh1kmid" in out.columns:
         for code in out["mesh1kmid"].unique():
             reason = mesh.invalid_reason(code)
@@ -271,6 +287,12 @@ def _find(raw_dir: Path, patterns: Sequence[str]) -> list[Path]:
     return list(dict.fromkeys(found))
 
 
+def find_files(raw_dir: str | Path) -> list[Path]:
+    """Every people-flow file (stay, then by-origin) under ``raw_dir``, searched recursively."""
+    raw = Path(raw_dir)
+    return [*_find(raw, STAY_PATTERNS), *_find(raw, ORIGIN_PATTERNS)]
+
+
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -278,15 +300,84 @@ def _sha256(path: Path) -> str:
 def _one_city(df: pd.DataFrame, city_code: str | None, *, file: str) -> pd.DataFrame:
     codes = sorted(df["citycode"].unique().tolist())
     if city_code is not None:
-        kept = df[df["citycode"] == str(city_code)]
+        code = municipality_code(city_code)
+        kept = df[df["citycode"] == code]
         if kept.empty:
-            raise InputError(Problem(file, f"no rows for city code {city_code}; the files hold "
-                                           f"{', '.join(codes)}", None, "citycode"))
+            raise InputError(Problem(
+                file, f"no rows for city code {code}; the files hold {', '.join(codes)}",
+                None, "citycode",
+                f"市区町村コード{code}の行がありません。ファイルにあるのは{'、'.join(codes)}です。"))
         return kept
     if len(codes) > 1:
-        raise InputError(Problem(file, f"the files hold {len(codes)} cities ({', '.join(codes[:5])}"
-                                       "…); pass city_code to choose one", None, "citycode"))
+        raise InputError(Problem(
+            file, f"the files hold {len(codes)} cities ({', '.join(codes[:5])}…); pass "
+            "city_code to choose one", None, "citycode",
+            f"{len(codes)}市区町村分のデータがあります({'、'.join(codes[:5])}…)。"
+            "市区町村コードを指定して1つ選んでください。"))
     return df
+
+
+def read_flows(raw_dir: str | Path, *, city_code: str | None = None) -> Flows:
+    """Read a city's people-flow CSVs (see :func:`build_flows`) without writing anything.
+
+    Returns
+    -------
+    Flows
+        ``stay`` and ``origins`` of the city; ``meta`` as written by :func:`write_flows`, its
+        ``sources`` listing each file (its path inside ``raw_dir``), SHA-256 and the rows read
+        for the city.
+
+    Raises
+    ------
+    InputError
+        When no stay file is found, or naming file, row and column of bad values.
+    """
+    raw = Path(raw_dir)
+    stay_files = _find(raw, STAY_PATTERNS)
+    if not stay_files:
+        raise InputError(Problem(
+            str(raw), "no people-flow file found; expected one of " + ", ".join(STAY_PATTERNS),
+            None, None, "人流データのファイルがありません。次の名前のファイルを置いてください: "
+            + "、".join(STAY_PATTERNS)))
+    origin_files = _find(raw, ORIGIN_PATTERNS)
+    stays = [read_stay(f).assign(_file=i) for i, f in enumerate(stay_files)]
+    stay = _one_city(pd.concat(stays, ignore_index=True), city_code, file=stay_files[0].name)
+    city = str(stay["citycode"].iat[0])
+    origins = pd.DataFrame(columns=[*ORIGIN_COLUMNS, "_file"])
+    if origin_files:
+        parts = [read_origins(f).assign(_file=len(stay_files) + i)
+                 for i, f in enumerate(origin_files)]
+        origins = _one_city(pd.concat(parts, ignore_index=True), city,
+                            file=origin_files[0].name)
+    rows = pd.concat([stay["_file"], origins["_file"]]).astype(int).value_counts()
+    sources = [{"file": f.relative_to(raw).as_posix(), "sha256": _sha256(f),
+                "rows": int(rows.get(i, 0)), "title": TITLE, "licence": LICENCE,
+                "attribution": ATTRIBUTION}
+               for i, f in enumerate([*stay_files, *origin_files])]
+    meta = {"sources": sources, "attribution": ATTRIBUTION, "licence": LICENCE,
+            "prefecture": int(stay["prefcode"].iat[0]), "city_code": city,
+            "columns": {"kind": "stay | origin", "mesh": "JIS X 0410 1 km mesh code",
+                        "from_area": "0 same city, 1 same prefecture, 2 same region, 3 elsewhere",
+                        "dayflag": "0 holiday, 1 weekday, 2 all days",
+                        "timezone": "0 daytime 11-15h, 1 late night 1-5h, 2 all day",
+                        "population": "average stay population per day in the month"}}
+    keys = ["year", "month", "dayflag", "timezone"]
+    return Flows(stay=stay[["mesh", *keys, "population"]].reset_index(drop=True),
+                 origins=origins[[*keys, "from_area", "population"]].reset_index(drop=True),
+                 meta=meta)
+
+
+def write_flows(fl: Flows, out_dir: str | Path) -> Path:
+    """Write ``<out_dir>/flows.parquet`` from flows read by :func:`read_flows`."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    arrow = pa.Table.from_pandas(_long_table(fl.stay, fl.origins), preserve_index=False)
+    arrow = arrow.replace_schema_metadata(
+        {**(arrow.schema.metadata or {}),
+         b"diorama": json.dumps(fl.meta, ensure_ascii=False).encode("utf-8")})
+    path = out / FLOWS_FILE
+    pq.write_table(arrow, path, compression="zstd")
+    return path
 
 
 def build_flows(raw_dir: str | Path, out_dir: str | Path, *,
@@ -303,52 +394,23 @@ def build_flows(raw_dir: str | Path, out_dir: str | Path, *,
     out_dir
         The city's bundle folder (e.g. ``data/maebashi``).
     city_code
-        Keep only this city (needed when the files cover a whole prefecture).
+        Keep only this city (needed when the files cover a whole prefecture): the JIS
+        municipality code in any form :func:`geo.formats.jis.municipality_code` reads
+        (``02201``, ``2201``, ``022012``).
 
     Returns
     -------
     pathlib.Path
         The written file: one long table with ``kind`` = "stay" (per mesh) or "origin" (city
-        by ``from_area``); the sources' names, SHA-256, attribution and licence are in the
-        Parquet metadata under ``diorama``.
+        by ``from_area``); the sources' paths, SHA-256 and rows read, the attribution and
+        licence are in the Parquet metadata under ``diorama``.
 
     Raises
     ------
     InputError
         When no stay file is found, or naming file, row and column of bad values.
     """
-    raw = Path(raw_dir)
-    stay_files = _find(raw, STAY_PATTERNS)
-    if not stay_files:
-        raise InputError(Problem(str(raw), "no people-flow file found; expected one of "
-                                           + ", ".join(STAY_PATTERNS)))
-    origin_files = _find(raw, ORIGIN_PATTERNS)
-    stay = pd.concat([read_stay(f) for f in stay_files], ignore_index=True)
-    stay = _one_city(stay, city_code, file=stay_files[0].name)
-    city = str(stay["citycode"].iat[0])
-    origins = (pd.concat([read_origins(f) for f in origin_files], ignore_index=True)
-               if origin_files else pd.DataFrame(columns=list(ORIGIN_COLUMNS)))
-    if len(origins):
-        origins = _one_city(origins, city, file=origin_files[0].name)
-    sources = [{"file": f.name, "sha256": _sha256(f), "title": TITLE, "licence": LICENCE,
-                "attribution": ATTRIBUTION} for f in [*stay_files, *origin_files]]
-    table = _long_table(stay, origins)
-    meta = {"sources": sources, "attribution": ATTRIBUTION, "licence": LICENCE,
-            "prefecture": int(stay["prefcode"].iat[0]), "city_code": city,
-            "columns": {"kind": "stay | origin", "mesh": "JIS X 0410 1 km mesh code",
-                        "from_area": "0 same city, 1 same prefecture, 2 same region, 3 elsewhere",
-                        "dayflag": "0 holiday, 1 weekday, 2 all days",
-                        "timezone": "0 daytime 11-15h, 1 late night 1-5h, 2 all day",
-                        "population": "average stay population per day in the month"}}
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    arrow = pa.Table.from_pandas(table, preserve_index=False)
-    arrow = arrow.replace_schema_metadata(
-        {**(arrow.schema.metadata or {}),
-         b"diorama": json.dumps(meta, ensure_ascii=False).encode("utf-8")})
-    path = out / FLOWS_FILE
-    pq.write_table(arrow, path, compression="zstd")
-    return path
+    return write_flows(read_flows(raw_dir, city_code=city_code), out_dir)
 
 
 def _long_table(stay: pd.DataFrame, origins: pd.DataFrame) -> pd.DataFrame:

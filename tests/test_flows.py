@@ -240,3 +240,58 @@ def test_cells_are_h3_res9_and_months_parse():
     with pytest.raises(ValueError):
         flows.parse_month("2021-13")
     assert grid.BASE_RESOLUTION > flows.FLOW_RESOLUTION
+
+
+# ------------------------------------------------------------------------------------------
+# Municipality codes as files write them (MLIT drops the leading zero)
+# ------------------------------------------------------------------------------------------
+
+AOMORI_MESHES = ["61401551", "61401552"]  # 青森市 (02201) around 40.8°N, 140.7°E
+
+
+def _aomori_rows(citycode: str = "2201", year: int = 2019) -> list[list[str]]:
+    """A stay file as MLIT writes it for 青森市: prefcode 2, citycode 2201 (no leading zero).
+    Population = 100 × (mesh number) + 10 × dayflag + timezone."""
+    return [[code, "2", citycode, str(year), "1", str(day), str(tz),
+             str(100 * (i + 1) + 10 * day + tz)]
+            for i, code in enumerate(AOMORI_MESHES) for day in range(3) for tz in range(3)]
+
+
+@pytest.mark.parametrize("given", ["02201", "022012", "2201", "22012"])
+def test_the_official_code_finds_the_rows_a_file_writes_without_the_leading_zero(tmp_path,
+                                                                                  given):
+    _write(tmp_path / "raw" / "monthly_mdp_mesh1km_02.csv", STAY_HEADER, _aomori_rows())
+    # another city of the same prefecture in the same file (弘前市 02202 written 2202)
+    other = [[r[0][:-2] + "6" + r[0][-1], r[1], "2202", *r[3:]] for r in _aomori_rows()]
+    _write(tmp_path / "raw" / "monthly_mdp_mesh1km_02b.csv", STAY_HEADER, other)
+    fl = flows.load(flows.build_flows(tmp_path / "raw", tmp_path / "out",
+                                      city_code=given).parent)
+    assert fl is not None and fl.meshes == AOMORI_MESHES
+    assert fl.meta["city_code"] == "02201"  # kept in the official 5-digit form
+
+
+def test_files_writing_one_city_two_ways_hold_one_city(tmp_path):
+    _write(tmp_path / "raw" / "01" / "monthly_mdp_mesh1km_02.csv", STAY_HEADER,
+           _aomori_rows("2201", 2019))
+    _write(tmp_path / "raw" / "02" / "monthly_mdp_mesh1km_02.csv", STAY_HEADER,
+           _aomori_rows("02201", 2020))
+    fl = flows.load(flows.build_flows(tmp_path / "raw", tmp_path / "out").parent)
+    assert fl is not None and fl.months == ["2019-01", "2020-01"]
+    # both files of the same name are listed, each by its place in the raw folder
+    assert sorted(s["file"] for s in fl.meta["sources"]) == [
+        "01/monthly_mdp_mesh1km_02.csv", "02/monthly_mdp_mesh1km_02.csv"]
+
+
+def test_a_wrong_check_digit_and_a_bad_citycode_cell_are_named(tmp_path):
+    _write(tmp_path / "raw" / "monthly_mdp_mesh1km_02.csv", STAY_HEADER, _aomori_rows())
+    with pytest.raises(InputError) as exc:
+        flows.build_flows(tmp_path / "raw", tmp_path / "out", city_code="022013")
+    assert "check digit" in str(exc.value) and "検査数字" in str(exc.value)
+    rows = _aomori_rows()
+    rows[4][2] = "青森"
+    with pytest.raises(InputError) as exc:
+        flows.read_stay(_write(tmp_path / "bad.csv", STAY_HEADER, rows))
+    (p,) = exc.value.problems
+    assert (p.file, p.row, p.column) == ("bad.csv", 5, "citycode")
+    assert "not a municipality code" in p.message and "市区町村コード" in p.message_ja
+
