@@ -553,6 +553,33 @@ def city_series(flows: Flows, *, dayflag: int, timezone: int) -> pd.Series:
     return out.astype(float).rename("stay")
 
 
+def _published_pct(num: pd.Series, den: pd.Series) -> float:
+    """100 × Σ num / Σ den over the meshes published in both (NaN when none or Σ den = 0)."""
+    both = num.index.intersection(den.index)
+    total = float(den[both].sum())
+    return 100 * float(num[both].sum()) / total if total > 0 else float("nan")
+
+
+def city_day_night_pct(flows: Flows, *, month: str, dayflag: int) -> float:
+    """City day / night ratio of one month in percent: Σ daytime ÷ Σ late night.
+
+    Only meshes published (10 people or more) in both time bands count, as in each cell of
+    :func:`cell_frame`: a mesh that empties at night (offices, shops) is not published at
+    night, and counting its daytime people over nobody would inflate the ratio.
+    """
+    return _published_pct(stay_by_mesh(flows, month=month, dayflag=dayflag, timezone=DAYTIME),
+                          stay_by_mesh(flows, month=month, dayflag=dayflag, timezone=NIGHT))
+
+
+def city_change_pct(flows: Flows, *, month: str, dayflag: int, timezone: int) -> float:
+    """City change against the same month of :data:`BASE_YEAR` in percent, over the meshes
+    published in both months (see :func:`city_day_night_pct`)."""
+    base = month_key(BASE_YEAR, parse_month(month)[1])
+    now = stay_by_mesh(flows, month=month, dayflag=dayflag, timezone=timezone)
+    then = stay_by_mesh(flows, month=base, dayflag=dayflag, timezone=timezone)
+    return _published_pct(now, then) - 100
+
+
 def origin_table(flows: Flows, *, dayflag: int, timezone: int) -> pd.DataFrame:
     """City-wide stay population by origin over time.
 

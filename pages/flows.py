@@ -70,13 +70,13 @@ total = flows.city_series(fl, dayflag=dayflag, timezone=timezone)
 base = flows.month_key(flows.BASE_YEAR, flows.parse_month(month)[1])
 m1, m2 = st.columns(2)
 now_total = float(total.get(month, float("nan")))
-base_total = float(total.get(base, float("nan")))
+# ratios over the meshes published in both terms (README: Method), like each cell's
+change = flows.city_change_pct(fl, month=month, dayflag=dayflag, timezone=timezone)
 m1.metric(t("flows_city_total", month=month), f"{now_total:,.0f}",
-          delta=f"{100 * (now_total - base_total) / base_total:+.1f} % ({t('flows_vs', base=base)})"
-          if base_total > 0 else None)
+          delta=f"{change:+.1f} % ({t('flows_vs', base=base)})" if pd.notna(change) else None)
 cells = get_flow_cells(b.id, month, dayflag, timezone, res)
-ratio = cells["daytime"].sum() / cells["night"].sum() if cells["night"].sum() else float("nan")
-m2.metric(t("flows_city_ratio"), f"{100 * ratio:,.0f} %")
+ratio = flows.city_day_night_pct(fl, month=month, dayflag=dayflag)
+m2.metric(t("flows_city_ratio"), f"{ratio:,.1f} %" if pd.notna(ratio) else "—")
 
 values = cells[COLUMN[metric]].dropna()
 if metric == "stay":

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from util import REPO_DATA
 
-from geo import grid
+from geo import flows, grid
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -82,6 +83,20 @@ def test_day_and_time_switches_and_metrics():
         assert not at.exception
     at.toggle(key="flows_3d").set_value(True).run()
     assert not at.exception
+
+
+def test_city_figures_are_the_published_in_both_terms_ratios():
+    # the README: "a ratio uses only meshes published in both of its terms"
+    at = open_page("pages/flows.py")
+    at.select_slider(key="flows_month").set_value("2020-10").run()
+    at.radio(key="flows_day").set_value(flows.HOLIDAY).run()
+    fl = flows.load(REPO_DATA / "maebashi")
+    ratio = flows.city_day_night_pct(fl, month="2020-10", dayflag=flows.HOLIDAY)
+    assert metrics(at)["市全体の昼夜比"] == f"{ratio:,.1f} %"
+    change = flows.city_change_pct(fl, month="2020-10", dayflag=flows.HOLIDAY,
+                                   timezone=flows.DAYTIME)
+    delta = next(m.delta for m in at.metric if m.label.startswith("市内の滞在人口"))
+    assert delta.startswith(f"{change:+.1f} %")
 
 
 def test_play_moves_to_the_next_month_and_wraps():

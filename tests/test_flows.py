@@ -295,3 +295,44 @@ def test_a_wrong_check_digit_and_a_bad_citycode_cell_are_named(tmp_path):
     assert (p.file, p.row, p.column) == ("bad.csv", 5, "citycode")
     assert "not a municipality code" in p.message and "市区町村コード" in p.message_ja
 
+
+# ------------------------------------------------------------------------------------------
+# City ratios use only meshes published in both terms (as the README says)
+# ------------------------------------------------------------------------------------------
+
+
+def _hand_flows() -> flows.Flows:
+    """Three meshes in 2019-01 and 2020-01, weekdays. Daytime / late night in 2020-01:
+    A 300 / 100 (both published), B 50 / — (empty at night: an office block),
+    C — / 40 (nobody there by day: not published). 2019-01 daytime: A 200, B 100, C —."""
+    rows = [("A", 2020, 0, 300), ("A", 2020, 1, 100), ("B", 2020, 0, 50), ("C", 2020, 1, 40),
+            ("A", 2019, 0, 200), ("B", 2019, 0, 100), ("A", 2019, 1, 90), ("C", 2019, 1, 45)]
+    stay = pd.DataFrame([{"mesh": m, "year": y, "month": 1, "dayflag": flows.WEEKDAY,
+                          "timezone": tz, "population": p} for m, y, tz, p in rows])
+    return flows.Flows(stay=stay, origins=pd.DataFrame(), meta={})
+
+
+def test_city_day_night_ratio_uses_meshes_published_in_both_bands():
+    fl = _hand_flows()
+    # only A is published by day and at night: 300 / 100. Summing every mesh would give
+    # (300 + 50) / (100 + 40) = 250 %.
+    assert flows.city_day_night_pct(fl, month="2020-01", dayflag=flows.WEEKDAY) == 300.0
+    # 2019: A 200 / 90; B has no night figure, C no day figure
+    assert flows.city_day_night_pct(fl, month="2019-01", dayflag=flows.WEEKDAY) == \
+        pytest.approx(100 * 200 / 90)
+    # daytime change against 2019 over A and B (published both years): 350 / 300 − 1
+    assert flows.city_change_pct(fl, month="2020-01", dayflag=flows.WEEKDAY,
+                                 timezone=flows.DAYTIME) == pytest.approx(100 * 50 / 300)
+    # no mesh published in both terms: no ratio rather than a division by a sliver
+    assert np.isnan(flows.city_day_night_pct(fl, month="2020-01", dayflag=flows.HOLIDAY))
+
+
+def test_city_day_night_ratio_on_maebashi_leaves_out_one_band_meshes(fl):
+    day = flows.stay_by_mesh(fl, month="2020-10", dayflag=flows.HOLIDAY, timezone=flows.DAYTIME)
+    night = flows.stay_by_mesh(fl, month="2020-10", dayflag=flows.HOLIDAY, timezone=flows.NIGHT)
+    both = day.index.intersection(night.index)
+    assert len(both) < len(day.index.union(night.index))  # some meshes are one-band only
+    got = flows.city_day_night_pct(fl, month="2020-10", dayflag=flows.HOLIDAY)
+    assert got == pytest.approx(100 * day[both].sum() / night[both].sum())
+    assert abs(got - 100 * day.sum() / night.sum()) > 0.5  # the all-mesh figure differs
+
