@@ -1,4 +1,9 @@
-"""Workshop: a facilitator creates a session and sees every group; a group joins by link."""
+"""Workshop: a facilitator creates a session and sees every group; a group joins by link.
+
+A participant who opens a join link (``?join=TOKEN``) sees only the group's view. The
+facilitator's key opens the session, with the same join links and QR codes, after a reload
+(the browser remembers it, unless told not to) and on any other machine (by typing it).
+"""
 
 import json
 
@@ -16,30 +21,37 @@ from ui.widgets import attribution
 
 state.require_app(__file__)
 ss = st.session_state
-b = get_bundle(ss[state.CITY])
-ws = wk.workshop()
 st.title(t("page_workshop"))
 st.caption(t("ws_intro"))
 
-# --- a participant arrives by a join link (?join=TOKEN): no account needed ----------------
-token = st.query_params.get("join")
-if token and (ss.get(wk.GROUP) or {}).get("token") != token:
-    try:
-        session, group = ws.join(token)
-    except DioramaError:
-        st.error(t("ws_bad_link"))
-    else:
-        ss[wk.GROUP] = {"token": token, "group_id": group.id, "group": group.name,
-                        "session_id": session.id, "title": session.title, "city": session.city}
-        state.set_value(state.CITY, session.city)
-if g := ss.get(wk.GROUP):
-    st.success(t("ws_joined", group=escape_for_markdown(g["group"]),
-                 title=escape_for_markdown(g["title"])))
-    st.page_link("pages/diorama.py", label=t("ws_go_diorama"), icon=":material/hexagon:")
+# --- a participant arrives by a join link (?join=TOKEN): the group's view only ------------
+if ss.pop("ws_left_group", False):
+    st.success(t("ws_left_group"))
+    st.stop()
+g = wk.current_group()  # shows why a link no longer works
+if g or st.query_params.get(wk.JOIN_PARAM):
+    if g:
+        st.success(t("ws_joined", group=escape_for_markdown(g["group"]),
+                     title=escape_for_markdown(g["title"])))
+        st.page_link("pages/diorama.py", label=t("ws_go_diorama"), icon=":material/hexagon:",
+                     query_params={wk.JOIN_PARAM: g["token"]})
+        st.caption(t("ws_stay_note"))
+    if st.button(t("ws_leave_group") if g else t("ws_close_link"), key="ws_leave_group"):
+        wk.leave_group()
+        ss["ws_left_group"] = True
+        st.rerun()
+    st.stop()
 
 # --- the facilitator ---------------------------------------------------------------------
+b = get_bundle(ss[state.CITY])
+ss.setdefault(wk.REMEMBER, True)
+key = wk.facilitator_key()  # this session's, else the one this device remembers
 st.subheader(t("ws_facilitator"))
-if not ss.get(wk.FACILITATOR):
+if not key:
+    if ss.pop("ws_device_gone", False):
+        st.warning(t("ws_session_gone"))
+    if ss.pop("ws_left_session", False):
+        st.success(t("ws_left_session"))
     with st.form("ws_create"):
         title = st.text_input(t("ws_session_title"), max_chars=120, key="ws_title")
         groups = st.text_area(t("ws_groups"), value="A\nB", key="ws_groups")
@@ -47,54 +59,69 @@ if not ss.get(wk.FACILITATOR):
         made = st.form_submit_button(t("ws_create"), type="primary")
     if made:
         try:
-            created = ws.create_session(city=b.id, title=title,
-                                        groups=[x for x in groups.splitlines() if x.strip()],
-                                        agenda=agenda.splitlines())
+            created = wk.workshop().create_session(
+                city=b.id, title=title, groups=[x for x in groups.splitlines() if x.strip()],
+                agenda=agenda.splitlines())
         except DioramaError as exc:
             st.error(error_text(exc))
         else:
-            ss[wk.FACILITATOR] = created.facilitator_token
-            ss["ws_links"] = {gid: wk.join_url(tok) for gid, tok in created.group_tokens.items()}
+            wk.open_session(created.facilitator_token)
             st.rerun()
     with st.expander(t("ws_open")):
-        key = st.text_input(t("ws_fac_key"), type="password", key="ws_open_key")
-        if st.button(t("ws_open"), key="ws_open_btn") and key:
+        typed = st.text_input(t("ws_fac_key"), type="password", key="ws_open_key")
+        if st.button(t("ws_open"), key="ws_open_btn") and typed:
             try:
-                ws.facilitator_session(key)
+                wk.open_session(typed)
             except DioramaError as exc:
                 st.error(error_text(exc))
             else:
-                ss[wk.FACILITATOR] = key
                 st.rerun()
+    st.checkbox(t("ws_remember"), help=t("ws_remember_help"),
+                **state.bind(wk.REMEMBER))  # type: ignore[arg-type]
+    wk.keep_on_device(None)  # forget a key left behind (session left or deleted)
     attribution(b)
     st.stop()
 
+ws = wk.workshop()
 try:
-    session = ws.facilitator_session(ss[wk.FACILITATOR])
-except DioramaError:
-    ss.pop(wk.FACILITATOR, None)
+    session = ws.facilitator_session(key)
+except DioramaError:  # deleted on another machine
+    wk.leave_session()
+    ss["ws_device_gone"] = True
     st.rerun()
 st.markdown(f"### {escape_for_markdown(session.title)}")
 if session.agenda:
     st.markdown("\n".join(f"{i}. {escape_for_markdown(a)}"
                           for i, a in enumerate(session.agenda, 1)))
-st.caption(t("ws_fac_key_note"))
-st.code(ss[wk.FACILITATOR], language=None, wrap_lines=True)
+if done := ss.pop("ws_renewed", None):
+    st.success(t("ws_renewed", group=escape_for_markdown(done)))
 
 groups = ws.groups(session.id)
-links = ss.get("ws_links", {})
+links = wk.group_links(ws, key)  # computed again from the key: the same links every time
 cols = st.columns(max(len(groups), 1))
 for col, g in zip(cols, groups, strict=False):
     with col, st.container(border=True):
         st.markdown(f"**{escape_for_markdown(g.name)}**")
-        if g.id in links:  # tokens are only known right after creation (stored hashed)
+        link = links.get(g.id)
+        if link:
             st.caption(t("ws_join_link"))
-            st.code(links[g.id], language=None, wrap_lines=True)
-            st.image(wk.qr_png(links[g.id]), width=160,
-                     alt=t("ws_qr_alt", group=g.name))
-        elif st.button(t("ws_renew"), key=f"ws_renew_{g.id}", help=t("ws_renew_help")):
-            token = ws.renew_link(facilitator_token=ss[wk.FACILITATOR], group_id=g.id)
-            ss["ws_links"] = {**links, g.id: wk.join_url(token)}
+            st.code(link, language=None, wrap_lines=True)
+            st.image(wk.qr_png(link), width=160, alt=t("ws_qr_alt", group=g.name))
+        else:
+            st.caption(t("ws_link_legacy"))
+        if ss.get("ws_renew_ask") == g.id:
+            st.warning(t("ws_renew_confirm", group=escape_for_markdown(g.name)))
+            yes, no = st.columns(2)
+            if yes.button(t("ws_renew_yes"), key=f"ws_renew_yes_{g.id}", type="primary"):
+                ws.renew_link(facilitator_token=key, group_id=g.id)
+                ss.pop("ws_renew_ask", None)
+                ss["ws_renewed"] = g.name
+                st.rerun()
+            if no.button(t("ws_renew_no"), key=f"ws_renew_no_{g.id}"):
+                ss.pop("ws_renew_ask", None)
+                st.rerun()
+        elif st.button(t("ws_renew"), key=f"ws_renew_{g.id}"):
+            ss["ws_renew_ask"] = g.id
             st.rerun()
         for s in ws.scenarios(group_id=g.id):
             base = wk.baseline(s.city, s.mode)
@@ -119,11 +146,24 @@ if exp := ss.get("ws_export"):
     st.caption(t("ws_export_size", kb=len(html) / 1024,
                  n=len(json.loads(geojson)["features"])))
 
+st.subheader(t("ws_this_device"))
+st.checkbox(t("ws_remember"), help=t("ws_remember_help"),
+            **state.bind(wk.REMEMBER))  # type: ignore[arg-type]
+with st.expander(t("ws_key_show")):  # folded: the projector must not show it
+    st.caption(t("ws_key_note"))
+    st.code(key, language=None, wrap_lines=True)
+if st.button(t("ws_leave_session"), key="ws_leave_session"):
+    wk.leave_session()
+    ss["ws_left_session"] = True
+    st.rerun()
+
 with st.expander(t("ws_delete")):
     if st.checkbox(t("ws_delete_confirm"), key="ws_del_ok") and st.button(
             t("ws_delete"), key="ws_del", type="primary"):
-        n = ws.delete_session(facilitator_token=ss[wk.FACILITATOR])
-        for k in (wk.FACILITATOR, "ws_links", "ws_export"):
-            ss.pop(k, None)
+        n = ws.delete_session(facilitator_token=key)
+        wk.leave_session()
         st.success(t("ws_deleted", n=n))
+        wk.keep_on_device(None)
+        st.stop()
+wk.keep_on_device(key)
 attribution(b)

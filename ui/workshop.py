@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import time
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,17 +18,29 @@ import streamlit as st
 from geo import deck, grid, minutes, siting
 from geo import scenario as sc
 from geo.coverage import KIND_BY_KEY, KINDS
-from geo.store import Scenario, Workshop
+from geo.store import Scenario, Session, TokenMismatch, Workshop
 
+from . import state
 from .cache import get_bundle
 from .i18n import lang, t
-from .voices import base_layers, get_store
+from .voices import base_layers, error_text, get_store
 
 GROUP = "wd_group"  # the joined group: token, ids, names (this browser session only)
 FACILITATOR = "wd_fac"  # the facilitator's token (this browser session only)
 ENGINE = "wd_engine"  # {"id", "version", "engine"} of the scenario being edited
 #: Base of the join links (the app cannot know its public address behind a proxy).
 PUBLIC_URL_ENV = "DIORAMA_PUBLIC_URL"
+#: Query parameter of a join link (``/workshop?join=TOKEN``), kept in the URL while joined.
+JOIN_PARAM = "join"
+#: Cookie in which a browser remembers the facilitator key (see :func:`keep_on_device`).
+DEVICE_COOKIE = "wd_fac"
+#: How long a browser remembers the facilitator key.
+DEVICE_SECONDS = 7 * 24 * 3600
+#: Session key of the "remember on this device" setting (on by default).
+REMEMBER = "wd_fac_remember"
+_DEVICE_TRIED = "_wd_fac_device_tried"  # the remembered key was looked at in this session
+#: Shape of a key that may be written into the cookie script: URL-safe characters only.
+_KEY_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,128}")
 
 
 def workshop() -> Workshop:
@@ -54,6 +67,151 @@ def join_url(token: str) -> str:
         base = f"{here.scheme}://{here.netloc}" if here.scheme and here.netloc else ""
     base = (base or "http://localhost:8501").rstrip("/")
     return f"{base}/workshop?join={token}"
+
+
+# --- participants: the joined group -------------------------------------------------------
+
+def current_group(*, show_error: bool = True) -> dict[str, str] | None:
+    """The workshop group this browser joined, or None.
+
+    Taken from session state, else restored from the join link's token in the URL
+    (``?join=TOKEN``), so that a participant who reloads the workshop page or the diorama page
+    stays in the group. Pages call this instead of reading ``st.session_state[GROUP]``.
+
+    The token is checked with :meth:`Workshop.join` on every call, so a link the facilitator
+    renewed, or a session that was deleted, stops working at once on every page: the reason
+    (e.g. "このリンクは無効になりました…") is shown with ``st.error`` unless ``show_error`` is
+    false, the group is dropped from the session and None is returned. Either way the token
+    stays in the URL (it is written back when a page was opened without it), so a reload
+    comes back to the group, or to the same message.
+
+    Returns
+    -------
+    dict or None
+        ``token``, ``group_id``, ``group`` (name), ``session_id``, ``title``, ``city``.
+    """
+    ss = st.session_state
+    held = ss.get(GROUP) or {}
+    token = st.query_params.get(JOIN_PARAM) or held.get("token")
+    if not token:
+        return None
+    if st.query_params.get(JOIN_PARAM) != token:
+        st.query_params[JOIN_PARAM] = token
+    try:
+        session, group = workshop().join(token)
+    except TokenMismatch as exc:  # UnknownLink / LinkRevoked: a message about the link
+        ss.pop(GROUP, None)
+        ss.pop(ENGINE, None)
+        if show_error:
+            st.error(error_text(exc))
+        return None
+    joined = {"token": token, "group_id": group.id, "group": group.name,
+              "session_id": session.id, "title": session.title, "city": session.city}
+    if held != joined:
+        if held.get("session_id") != session.id:  # a new arrival: show the session's city
+            state.set_value(state.CITY, session.city)
+        ss[GROUP] = joined
+    return joined
+
+
+def leave_group() -> None:
+    """Forget the joined group in this browser session and drop ``?join=`` from the URL."""
+    ss = st.session_state
+    for k in (GROUP, ENGINE, "dio_sid"):
+        ss.pop(k, None)
+    if JOIN_PARAM in st.query_params:
+        del st.query_params[JOIN_PARAM]
+
+
+# --- the facilitator: the same session and links after a reload or on another machine -------
+
+def facilitator_key() -> str | None:
+    """The facilitator key of this browser session, or None.
+
+    Once per browser session, a key this device remembers (:func:`keep_on_device`) is taken
+    back when it still opens a session: a reload, or a laptop closed and opened again, gets
+    the same session without typing the key.
+    """
+    ss = st.session_state
+    if ss.get(FACILITATOR):
+        return str(ss[FACILITATOR])
+    if ss.get(_DEVICE_TRIED):
+        return None
+    ss[_DEVICE_TRIED] = True
+    saved = _device_cookie()
+    if saved is None or not _KEY_SHAPE.fullmatch(saved):
+        return None
+    try:
+        workshop().facilitator_session(saved)
+    except TokenMismatch:  # the session was deleted (elsewhere): keep_on_device forgets it
+        ss["ws_device_gone"] = True
+        return None
+    ss[FACILITATOR] = saved
+    return saved
+
+
+def open_session(key: str) -> Session:
+    """Open the facilitator's view of the session ``key`` opens in this browser session.
+
+    Raises
+    ------
+    TokenMismatch
+        If the key opens no session (:class:`geo.store.workshop.WrongFacilitatorKey`).
+    """
+    session = workshop().facilitator_session(key.strip())
+    ss = st.session_state
+    ss[FACILITATOR] = key.strip()
+    ss[_DEVICE_TRIED] = True
+    for k in ("ws_export", "ws_renew_ask", "ws_renewed"):
+        ss.pop(k, None)
+    return session
+
+
+def leave_session() -> None:
+    """Close the facilitator's view here; :func:`keep_on_device` then forgets the key."""
+    ss = st.session_state
+    for k in (FACILITATOR, "ws_export", "ws_renew_ask", "ws_renewed"):
+        ss.pop(k, None)
+    ss[_DEVICE_TRIED] = True  # the cookie read at the start of the session is stale now
+
+
+def group_links(ws: Workshop, key: str) -> dict[str, str | None]:
+    """The join link (URL) of every group of the key's session, by group id; None where the
+    link cannot be shown again (a group made before links were derived from the key)."""
+    return {gid: None if tok is None else join_url(tok)
+            for gid, tok in ws.group_links(key).items()}
+
+
+def _device_cookie() -> str | None:
+    """The facilitator key this browser sent when the session started, if any."""
+    try:
+        value = st.context.cookies.get(DEVICE_COOKIE)
+    except Exception:  # no browser context (bare scripts, some tests)
+        return None
+    return value if isinstance(value, str) and value else None
+
+
+def keep_on_device(key: str | None) -> None:
+    """Make this browser remember ``key`` (when :data:`REMEMBER` is on) or nothing.
+
+    The key goes into a cookie (``SameSite=Strict``, 7 days, ``Secure`` over https) written by
+    a tiny script, never into the URL or onto the screen. Streamlit reads cookies only when
+    the browser session starts, so the script is drawn on every run while the wanted cookie
+    differs from the one the session started with (writing it again changes nothing). Call it
+    on every run of the workshop page's facilitator part.
+    """
+    want = key if key and st.session_state.get(REMEMBER, True) else None
+    if want == _device_cookie():
+        return
+    if want is None:
+        cookie = f"{DEVICE_COOKIE}=; Max-Age=0"
+    elif _KEY_SHAPE.fullmatch(want):  # URL-safe characters only: nothing else enters the script
+        cookie = f"{DEVICE_COOKIE}={want}; Max-Age={DEVICE_SECONDS}"
+    else:
+        return
+    st.html("<script>document.cookie = '" + cookie + "; Path=/; SameSite=Strict' + "
+            "(location.protocol === 'https:' ? '; Secure' : '');</script>",
+            unsafe_allow_javascript=True)
 
 
 def qr_png(url: str) -> bytes:
@@ -199,7 +357,7 @@ def session_exports(ws: Workshop, session_id: str) -> tuple[str, str]:
     b = get_bundle(sess.city)
     groups = []
     feats: list[dict[str, Any]] = []
-    comments = store.list_comments(city=sess.city)
+    comments = store.list_comments(city=sess.city, top_level=True)
     for g in ws.groups(session_id):
         scen_minutes = []
         for s in ws.scenarios(group_id=g.id):
@@ -209,15 +367,14 @@ def session_exports(ws: Workshop, session_id: str) -> tuple[str, str]:
             kinds = list(dict.fromkeys(m.kind for m in mods)) or ["bus_stop"]
             png = minutes.diff_map_png(base, eng, kinds[0], boundary=b.boundary,
                                        title=f"{kinds[0]}")
-            mine = comments[comments["scenario_id"] == s.id]
+            mine = [c for c in comments if c.scenario_id == s.id]
             scen_minutes.append(minutes.ScenarioMinutes(
                 name=s.name, modifications=mods, figures=sc.compare(base, eng)[
                     ["factor", "facilities_before", "facilities_after", "covered_before",
                      "covered_after", "covered_change", "rate_before", "rate_after",
                      "rate_change", "cells_gained", "cells_lost"]],
                 map_png=png,
-                comments=[{"text": r["text"], "nickname": r["nickname"]}
-                          for _, r in mine.iterrows()]))
+                comments=[{"text": c.text, "nickname": c.nickname} for c in mine]))
             feats.extend(sc.modifications_geojson(
                 mods, properties={"group": g.name, "scenario": s.name})["features"])
         groups.append(minutes.GroupMinutes(name=g.name, scenarios=scen_minutes))
