@@ -310,3 +310,40 @@ def test_sessions_made_before_derived_links_keep_working(
             ws.join(tokens[0])
         assert ws.join(new)[1].id == "g0" and ws.join(tokens[1])[1].id == "g1"
         assert [x.id for x in ws.scenarios(group_id="g0")] == [s.id]
+
+
+def test_two_renewals_at_once_each_get_a_generation(target: Target) -> None:
+    """Two facilitator tabs renewing the same group at once: the row is locked, so each
+    renewal gets its own generation; the newest link wins and both older ones are refused."""
+    with target.open(rate_limit=None) as setup:
+        made = _session(Workshop(setup))
+    a = made.groups[0]
+    barrier = threading.Barrier(2)
+    got: list[str] = []
+    errors: list[BaseException] = []
+
+    def renew() -> None:
+        try:
+            with target.open(rate_limit=None) as st:
+                barrier.wait()
+                got.append(Workshop(st).renew_link(facilitator_token=made.facilitator_token,
+                                                   group_id=a.id))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=renew) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert len(set(got)) == 2
+    with target.open(rate_limit=None) as st:
+        w = Workshop(st)
+        newest = w.group_links(made.facilitator_token)[a.id]
+        assert newest in got
+        assert target.raw("SELECT link_generation FROM workshop_groups WHERE id = ?",
+                          [a.id]) == [(3,)]
+        for old in {made.group_tokens[a.id], *got} - {newest}:
+            with pytest.raises(LinkRevoked):
+                w.join(old)
