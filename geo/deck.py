@@ -255,6 +255,9 @@ def deck(layers: Sequence[pdk.Layer], *, view: pdk.ViewState, basemap: bool = Fa
         initial_view_state=view,
         map_provider=None,
         tooltip={"text": tooltip},
+        # a click is a selection, never a zoom: with double-click zoom on, deck.gl holds
+        # every click back to see whether a second one follows
+        views=[pdk.View("MapView", controller={"doubleClickZoom": False})],
     )
 
 

@@ -95,9 +95,12 @@ class PlacePicker:
         value = st.session_state.get(f"{self.key}_cell")
         return value if isinstance(value, str) else None
 
-    def set(self, cell: str | None) -> None:
-        """Choose a cell from code (e.g. a suggested site)."""
+    def set(self, cell: str | None, *, outline: bool = True) -> None:
+        """Choose a cell from code (e.g. a suggested site); ``outline`` draws it on the map
+        (a map click is highlighted by the map itself, so the map's data stays the same and
+        the browser does not rebuild every layer for a click)."""
         st.session_state[f"{self.key}_cell"] = cell
+        st.session_state[f"{self.key}_outline"] = cell if outline else None
 
     @property
     def chart_key(self) -> str:
@@ -108,7 +111,7 @@ class PlacePicker:
     def _on_map(self) -> None:
         cell = picked_cell(st.session_state.get(self.chart_key, {}).get("selection"))
         if cell is not None:  # a second click on the chosen cell deselects: keep the choice
-            self.set(self.to_cell(cell))
+            self.set(self.to_cell(cell), outline=False)
             st.session_state.pop(f"{self.key}_town", None)
 
     def _on_town(self, towns: Mapping[str, str]) -> None:
@@ -121,7 +124,8 @@ class PlacePicker:
             pitch: float = 0.0, tooltip: str = "{v}") -> None:
         """Draw the map: ``layers`` (whose pin grid, id ``"pin"``, is the only pickable layer)
         with the chosen cell outlined on top."""
-        d = deck.deck([*layers, deck.selection_layer(self.cell)],
+        outline = st.session_state.get(f"{self.key}_outline")
+        d = deck.deck([*layers, deck.selection_layer(outline)],
                       view=deck.view_of(b.boundary, height_px=height, pitch=pitch),
                       pick=PICK_LAYER, tooltip=tooltip)
         st.pydeck_chart(d, on_select=self._on_map, selection_mode="single-object",
