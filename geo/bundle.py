@@ -25,7 +25,7 @@ from .crs import WGS84, metric_crs
 from .errors import BundleError, InputError, Problem
 from .formats import Dropped, census, gtfs, ksj, osm
 from .formats.vector import WORLD_BOUNDS, read_vector
-from .io import JAPAN_BOUNDS, parse_count, read_points_csv
+from .io import JAPAN_BOUNDS, missing_column, parse_count, read_points_csv
 from .network import WalkNetwork, from_frames, read_graphml
 
 #: A progress callback: fraction done (0..1) and what is being done.
@@ -150,11 +150,8 @@ def _require(entry: dict[str, Any], keys: list[str], *, file: str) -> None:
 
 
 def _require_columns(gdf: pd.DataFrame, columns: list[str], *, file: str) -> None:
-    problems = [
-        Problem(file, f"column '{c}' is missing; columns are: {', '.join(map(str, gdf.columns))}",
-                0, c)
-        for c in columns if c not in gdf.columns
-    ]
+    problems = [missing_column(file, c, gdf.columns, encoding=gdf.attrs.get("encoding"))
+                for c in columns if c not in gdf.columns]
     if problems:
         raise InputError(problems)
 

@@ -22,7 +22,7 @@ from . import grid, mesh
 from .crs import WGS84
 from .errors import InputError, Problem
 from .formats.jis import municipality_code
-from .io import parse_count, read_csv
+from .io import missing_column, parse_count, read_csv
 
 #: Attribution the licence (CC BY 4.0) asks for, word for word.
 ATTRIBUTION = "出典：「全国の人流オープンデータ」（国土交通省）"
@@ -159,10 +159,8 @@ def _int_column(df: pd.DataFrame, col: str, *, file: str, problems: list[Problem
 def _require_columns(df: pd.DataFrame, columns: Sequence[str], *, file: str) -> None:
     missing = [c for c in columns if c not in df.columns]
     if missing:
-        raise InputError([
-            Problem(file, f"column '{c}' is missing; columns are: {', '.join(df.columns)}", 0, c)
-            for c in missing
-        ])
+        raise InputError([missing_column(file, c, df.columns, encoding=df.attrs.get("encoding"))
+                          for c in missing])
 
 
 def _check_duplicates(df: pd.DataFrame, keys: list[str], *, file: str,

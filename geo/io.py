@@ -18,8 +18,13 @@ from shapely.geometry import shape
 from .crs import WGS84
 from .errors import InputError, Problem
 
-#: Encodings tried in order; government files are usually CP932 (Shift_JIS with Windows extensions).
-ENCODINGS: tuple[str, ...] = ("utf-8-sig", "cp932")
+#: Encodings tried in order: Japanese municipal files are UTF-8 or CP932 (Shift_JIS with
+#: Windows extensions), older ones EUC-JP. Nothing else is guessed (a detector left to itself
+#: reads Shift_JIS as Korean cp949 or Cyrillic cp1251).
+ENCODINGS: tuple[str, ...] = ("utf-8", "cp932", "euc_jp")
+#: Byte-order marks and what they mean.
+BOMS: tuple[tuple[bytes, str], ...] = (
+    (b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
 
 #: Values that mean "no figure" in Japanese statistics tables (blank, dash, secret, ellipsis).
 MISSING_MARKS = frozenset(
@@ -34,8 +39,47 @@ LAT_NAMES: tuple[str, ...] = ("lat", "latitude", "緯度", "y")
 JAPAN_BOUNDS = (122.0, 20.0, 154.0, 46.0)
 
 
+def _decodes(data: bytes, encoding: str) -> str | UnicodeDecodeError:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        return exc
+
+
+def _header(data: bytes, encoding: str) -> list[str]:
+    """Column names of the first line, if it decodes in ``encoding`` (else none)."""
+    first = data.split(b"\n", 1)[0].rstrip(b"\r")
+    text = _decodes(first, encoding)
+    return [] if isinstance(text, UnicodeDecodeError) else [c.strip() for c in text.split(",")]
+
+
+def _undecodable(failures: dict[str, tuple[bytes, UnicodeDecodeError]], *, file: str,
+                 after_bom: bool) -> InputError:
+    lines = {enc: buf.count(b"\n", 0, exc.start) + 1 for enc, (buf, exc) in failures.items()}
+    where = ", ".join(f"{enc} stops at line {n}" for enc, n in lines.items())
+    where_ja = "、".join(f"{enc}は{n}行目で失敗" for enc, n in lines.items())
+    best = max(lines, key=lines.__getitem__)
+    header = _header(failures[best][0], best)
+    cols_en = (f"; the first line read as {best} holds the columns: {', '.join(header)}"
+               if header else "")
+    cols_ja = f"{best}で読んだ1行目の列: {', '.join(header)}。" if header else ""
+    lead = "after its UTF-8 byte-order mark " if after_bom else ""
+    lead_ja = "UTF-8のBOMの後ろを" if after_bom else ""
+    return InputError(Problem(
+        file, f"cannot read the text {lead}in any encoding tried ({where}){cols_en}; the file "
+        "may be cut short or mix encodings: save it again as UTF-8 or Shift_JIS (CP932)",
+        None, None,
+        f"{lead_ja}どの文字コードでも読めません({where_ja})。{cols_ja}ファイルが途中で切れているか、"
+        "文字コードが混在しています。UTF-8かShift_JIS(CP932)で保存し直してください。"))
+
+
 def decode_bytes(data: bytes, *, file: str) -> tuple[str, str]:
-    """Decode a text file, detecting UTF-8 (with or without BOM) and CP932.
+    """Decode a text file: UTF-8 (with or without BOM), CP932 (Shift_JIS) or EUC-JP.
+
+    A byte-order mark decides first, except that a UTF-8 BOM in front of CP932 text (as some
+    editors save it) is read as CP932. Otherwise UTF-8, CP932 and EUC-JP are tried in that
+    order; when CP932 and EUC-JP both decode, charset-normalizer chooses between those two
+    only, and CP932 is taken when it cannot tell.
 
     Parameters
     ----------
@@ -47,21 +91,42 @@ def decode_bytes(data: bytes, *, file: str) -> tuple[str, str]:
     Returns
     -------
     tuple of str
-        The text normalised to NFC, and the encoding that decoded it.
-    """
-    for enc in ENCODINGS:
-        try:
-            return unicodedata.normalize("NFC", data.decode(enc)), enc
-        except UnicodeDecodeError:
-            continue
-    from charset_normalizer import from_bytes
+        The text normalised to NFC, and the encoding that decoded it: a codec name
+        (``utf-8``, ``utf-8-sig`` with a BOM, ``cp932``, ``euc_jp``, ``utf-16``) or
+        ``"cp932 (after a UTF-8 BOM)"``.
 
-    best = from_bytes(data).best()
-    if best is None:
-        raise InputError(
-            Problem(file, "cannot tell the text encoding; save it as UTF-8 or Shift_JIS (CP932)")
-        )
-    return unicodedata.normalize("NFC", str(best)), best.encoding
+    Raises
+    ------
+    InputError
+        When no encoding decodes the text, naming the file, the line where each encoding
+        stopped and the columns of the first line, in English and Japanese.
+    """
+    bom = next(((mark, enc) for mark, enc in BOMS if data.startswith(mark)), None)
+    body = data[len(bom[0]):] if bom else data
+    tried = (bom[1], *ENCODINGS[1:]) if bom else ENCODINGS
+    decoded: dict[str, str] = {}
+    failures: dict[str, tuple[bytes, UnicodeDecodeError]] = {}
+    for enc in tried:
+        buf = data if enc in {"utf-8-sig", "utf-16"} else body
+        text = _decodes(buf, enc)
+        if isinstance(text, UnicodeDecodeError):
+            failures[enc] = (buf, text)
+            continue
+        decoded[enc] = text
+        if enc in {"utf-8", "utf-8-sig", "utf-16"}:
+            break  # a strict UTF decode is never a coincidence
+    after_bom = bom is not None and bom[1] == "utf-8-sig"
+    if not decoded:
+        raise _undecodable(failures, file=file, after_bom=after_bom)
+    chosen = next(iter(decoded))
+    if len(decoded) > 1:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(body, cp_isolation=list(decoded)).best()
+        if best is not None and best.encoding in decoded:
+            chosen = best.encoding
+    label = f"{chosen} (after a UTF-8 BOM)" if after_bom and chosen != "utf-8-sig" else chosen
+    return unicodedata.normalize("NFC", decoded[chosen]), label
 
 
 def read_text(path: str | Path) -> tuple[str, str]:
@@ -81,15 +146,19 @@ def read_csv(path: str | Path) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns named as in the header (NFC, stripped); empty cells are "".
+        Columns named as in the header (NFC, stripped); empty cells are "". The encoding
+        that decoded the file is in ``attrs["encoding"]`` (for messages).
     """
     p = Path(path)
-    text, _ = read_text(p)
+    text, encoding = read_text(p)
     try:
         df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputError(Problem(p.name, f"not a readable CSV table ({exc})")) from exc
+        raise InputError(Problem(p.name, f"not a readable CSV table ({exc}; read as {encoding})",
+                                 None, None, f"CSVの表として読めません({exc}、{encoding}として"
+                                 "読み込み)")) from exc
     df.columns = [str(c).strip() for c in df.columns]
+    df.attrs["encoding"] = encoding
     return df
 
 
@@ -175,7 +244,7 @@ def read_geojson(
         With every problem found, each naming the file, the feature and the field.
     """
     p = Path(path)
-    text, _ = read_text(p)
+    text, encoding = read_text(p)
     try:
         obj = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -223,6 +292,7 @@ def read_geojson(
     invalid = ~gdf.geometry.is_valid
     if invalid.any():
         gdf.loc[invalid, "geometry"] = gdf.geometry[invalid].make_valid()
+    gdf.attrs["encoding"] = encoding
     return gdf
 
 
@@ -267,17 +337,44 @@ def check_bounds(
         raise InputError(problems)
 
 
+#: Japanese names of the columns :func:`find_column` looks for, for its messages.
+WHAT_JA: dict[str, str] = {
+    "longitude": "経度", "latitude": "緯度", "population": "人口", "mesh code": "メッシュコード",
+    "H3 cell id": "H3セルID", "id": "ID",
+}
+
+
+def columns_found(columns: Iterable[object], encoding: str | None = None) -> tuple[str, str]:
+    """"columns found: a, b (read as cp932)" in English and Japanese, for messages about a
+    column that is not there: mojibake names point at a wrong encoding at once."""
+    names = ", ".join(str(c) for c in columns)
+    return (f"columns found: {names}" + (f" (read as {encoding})" if encoding else ""),
+            f"ファイルにある列: {names}" + (f"({encoding}として読み込み)" if encoding else ""))
+
+
+def missing_column(file: str, column: str, columns: Iterable[object], *,
+                   encoding: str | None = None) -> Problem:
+    """The problem "column X is missing", listing the columns found and the encoding used."""
+    en, ja = columns_found(columns, encoding)
+    return Problem(file, f"column '{column}' is missing; {en}", 0, column,
+                   f"列「{column}」がありません。{ja}")
+
+
 def find_column(
-    columns: Iterable[str], names: Sequence[str], *, file: str, what: str
+    columns: Iterable[str], names: Sequence[str], *, file: str, what: str,
+    encoding: str | None = None,
 ) -> str:
-    """Return the first column whose lower-cased name is in ``names``, or raise naming them."""
+    """Return the first column whose lower-cased name is in ``names``, or raise naming them,
+    the columns found and ``encoding`` (how the file was decoded)."""
+    columns = list(columns)
     lowered = {c.lower(): c for c in columns}
     for n in names:
         if n.lower() in lowered:
             return lowered[n.lower()]
-    raise InputError(
-        Problem(file, f"no {what} column; expected one of: {', '.join(names)}", 0, None)
-    )
+    en, ja = columns_found(columns, encoding)
+    raise InputError(Problem(
+        file, f"no {what} column; expected one of: {', '.join(names)}; {en}", 0, None,
+        f"{WHAT_JA.get(what, what)}の列がありません。使える列名: {', '.join(names)}。{ja}"))
 
 
 def read_points_csv(
@@ -301,8 +398,9 @@ def read_points_csv(
     """
     p = Path(path)
     df = read_csv(p)
-    lon_col = find_column(df.columns, LON_NAMES, file=p.name, what="longitude")
-    lat_col = find_column(df.columns, LAT_NAMES, file=p.name, what="latitude")
+    encoding = df.attrs["encoding"]
+    lon_col = find_column(df.columns, LON_NAMES, file=p.name, what="longitude", encoding=encoding)
+    lat_col = find_column(df.columns, LAT_NAMES, file=p.name, what="latitude", encoding=encoding)
     problems: list[Problem] = []
     lons: list[float] = []
     lats: list[float] = []
@@ -325,11 +423,13 @@ def read_points_csv(
         lats.append(y)
     if problems:
         raise InputError(problems)
-    return gpd.GeoDataFrame(
+    out = gpd.GeoDataFrame(
         df.drop(columns=[lon_col, lat_col]),
         geometry=gpd.points_from_xy(lons, lats),
         crs=WGS84,
     )
+    out.attrs["encoding"] = encoding
+    return out
 
 
 def read_points(path: str | Path, **kwargs: Any) -> gpd.GeoDataFrame:

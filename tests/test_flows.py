@@ -336,3 +336,22 @@ def test_city_day_night_ratio_on_maebashi_leaves_out_one_band_meshes(fl):
     assert got == pytest.approx(100 * day[both].sum() / night[both].sum())
     assert abs(got - 100 * day.sum() / night.sum()) > 0.5  # the all-mesh figure differs
 
+
+def test_a_cp932_file_with_a_utf8_bom_is_read_and_a_missing_column_names_the_encoding(
+        tmp_path):
+    path = tmp_path / "raw" / "monthly_mdp_mesh1km_02.csv"
+    _write(path, STAY_HEADER, _aomori_rows(), encoding="cp932")
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert len(flows.read_stay(path)) == 18
+    # a header in Japanese (人口 for population), saved the same way
+    bad = tmp_path / "jp.csv"
+    _write(bad, STAY_HEADER.replace("population", "人口"), _aomori_rows(), encoding="cp932")
+    bad.write_bytes(b"\xef\xbb\xbf" + bad.read_bytes())
+    with pytest.raises(InputError) as exc:
+        flows.read_stay(bad)
+    (p,) = exc.value.problems
+    assert (p.file, p.row, p.column) == ("jp.csv", 0, "population")
+    assert p.message == ("column 'population' is missing; columns found: mesh1kmid, prefcode, "
+                         "citycode, year, month, dayflag, timezone, 人口 (read as cp932 (after a "
+                         "UTF-8 BOM))")
+    assert p.message_ja.startswith("列「population」がありません。")

@@ -206,6 +206,58 @@ def test_cp932_and_bom_files_decode_to_the_same_text():
     assert not decode_bytes(text.encode("utf-8-sig"), file="a.csv")[0].startswith("\ufeff")
 
 
+#: A town table the way a municipal Excel sheet saves it: Japanese headers and names.
+TOWN_TABLE = "町丁コード,町丁名,総人口,世帯数\n" + "".join(
+    f"10201{i:04d},大手町{i}丁目,{i * 100},{i * 40}\n" for i in range(1, 41))
+
+
+def test_cp932_after_a_utf8_bom_is_read_as_cp932_and_says_so(tmp_path):
+    # Excel / a text editor put a UTF-8 BOM in front of Shift_JIS text: the BOM is not the
+    # file's encoding. Before: decoded as shift_jis_2004 / cp949 with mojibake headers.
+    data = b"\xef\xbb\xbf" + TOWN_TABLE.encode("cp932")
+    text, encoding = decode_bytes(data, file="towns.csv")
+    assert text == TOWN_TABLE
+    assert encoding == "cp932 (after a UTF-8 BOM)"
+    path = tmp_path / "towns.csv"
+    path.write_bytes(data)
+    assert list(read_csv(path).columns) == ["町丁コード", "町丁名", "総人口", "世帯数"]
+
+
+def test_japanese_encodings_are_preferred_to_korean_and_cyrillic_guesses():
+    assert decode_bytes(TOWN_TABLE.encode("euc_jp"), file="a.csv") == (TOWN_TABLE, "euc_jp")
+    assert decode_bytes(TOWN_TABLE.encode("utf-8"), file="a.csv") == (TOWN_TABLE, "utf-8")
+    short = "名称\n前橋\n"  # too short for a detector to be sure
+    assert decode_bytes(short.encode("cp932"), file="a.csv") == (short, "cp932")
+
+
+def test_an_undecodable_file_names_the_encodings_tried_and_the_columns_found():
+    # a Shift_JIS file cut in the middle of its last character
+    data = TOWN_TABLE.encode("cp932")[:-3] + b"\x82"
+    with pytest.raises(InputError) as exc:
+        decode_bytes(data, file="towns.csv")
+    (p,) = exc.value.problems
+    assert p.file == "towns.csv"
+    assert "utf-8" in p.message and "cp932" in p.message and "euc_jp" in p.message
+    assert "cp932 stops at line 41" in p.message
+    assert "町丁コード, 町丁名, 総人口, 世帯数" in p.message  # the header, read as cp932
+    assert "文字コード" in p.message_ja and "町丁コード" in p.message_ja
+    for guess in ("cp949", "cp1251", "shift_jis_2004"):
+        assert guess not in str(exc.value)
+
+
+def test_a_missing_column_says_how_the_file_was_read(tmp_path):
+    path = tmp_path / "nopop.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + "名称,経度\n前橋市役所,139.06\n".encode("cp932"))
+    with pytest.raises(InputError) as exc:
+        read_points_csv(path)
+    (p,) = exc.value.problems
+    assert (p.file, p.row) == ("nopop.csv", 0)
+    assert p.message == ("no latitude column; expected one of: lat, latitude, 緯度, y; columns "
+                         "found: 名称, 経度 (read as cp932 (after a UTF-8 BOM))")
+    assert p.message_ja.startswith("緯度の列がありません")
+    assert "名称, 経度" in p.message_ja and "cp932" in p.message_ja
+
+
 def test_points_csv_full_width_coordinates_and_english_headers(tmp_path):
     path = tmp_path / "en.csv"
     path.write_text("name,Longitude,Latitude\n庁舎,１３９．０６３４,３６．３８９５\n",
@@ -221,8 +273,12 @@ def test_points_csv_missing_coordinate_column_lists_the_accepted_names(tmp_path)
     path.write_text("名称,住所\n前橋市役所,大手町2-12-1\n", encoding="utf-8")
     with pytest.raises(InputError) as exc:
         read_points_csv(path)
-    assert str(exc.value) == ("nocoords.csv, row 0: no longitude column; expected one of: "
-                              "lon, lng, long, longitude, 経度, x")
+    (p,) = exc.value.problems
+    assert p.text("en") == ("nocoords.csv, row 0: no longitude column; expected one of: "
+                            "lon, lng, long, longitude, 経度, x; columns found: 名称, 住所 "
+                            "(read as utf-8)")
+    assert p.text("ja") == ("nocoords.csv 見出し行: 経度の列がありません。使える列名: lon, lng, "
+                            "long, longitude, 経度, x。ファイルにある列: 名称, 住所(utf-8として読み込み)")
 
 
 def test_points_csv_bad_and_swapped_rows_are_all_named(tmp_path):

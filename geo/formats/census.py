@@ -19,6 +19,7 @@ from ..io import (
     LAT_NAMES,
     LON_NAMES,
     find_column,
+    missing_column,
     parse_count,
     read_csv,
     read_points_csv,
@@ -43,13 +44,12 @@ MAX_PROBLEMS = 20
 
 def _column(df: pd.DataFrame, given: str | None, names: Sequence[str], *, file: str,
             what: str) -> str:
+    encoding = df.attrs.get("encoding")
     if given is not None:
         if given not in df.columns:
-            raise InputError(Problem(
-                file, f"column '{given}' is missing; columns are: {', '.join(df.columns)}",
-                0, given))
+            raise InputError(missing_column(file, given, df.columns, encoding=encoding))
         return given
-    return find_column(df.columns, names, file=file, what=what)
+    return find_column(df.columns, names, file=file, what=what, encoding=encoding)
 
 
 def _counts(df: pd.DataFrame, col: str, *, file: str, first_row: int = 1) -> list[int | None]:
@@ -237,8 +237,8 @@ def read_points_table(path: str | Path, *, population: str | None = None,
     p = Path(path)
     df = read_csv(p)
     _nonempty(df, file=p.name)
-    find_column(df.columns, LON_NAMES, file=p.name, what="longitude")
-    find_column(df.columns, LAT_NAMES, file=p.name, what="latitude")
+    _column(df, None, LON_NAMES, file=p.name, what="longitude")
+    _column(df, None, LAT_NAMES, file=p.name, what="latitude")
     pts = read_points_csv(p, bounds=bounds)
     popc = _column(pts, population, POPULATION_NAMES, file=p.name, what="population")
     if id_column is not None or any(c in pts.columns for c in ID_NAMES):
