@@ -27,7 +27,9 @@ def init() -> None:
     """Set every session key to its default the first time a session runs."""
     ss = st.session_state
     ss[BOOTED] = True
-    ss.setdefault(LANG, "ja")
+    # the language is kept in the URL (?lang=en), so a reload or a shared link keeps it
+    asked = st.query_params.get("lang")
+    ss.setdefault(LANG, asked if asked in LANGS else "ja")
     ss.setdefault(SESSION_ID, uuid.uuid4().hex)
     cities = list_cities()
     if ss.get(CITY) not in cities:
@@ -103,6 +105,11 @@ def sidebar() -> None:
     ss = st.session_state
     st.sidebar.radio(t("language"), LANGS, **bind(LANG), horizontal=True,  # type: ignore[arg-type]
                      format_func=lambda v: {"ja": "日本語", "en": "English"}[v])
+    if ss[LANG] == "ja":  # the default needs no parameter
+        if "lang" in st.query_params:
+            del st.query_params["lang"]
+    elif st.query_params.get("lang") != ss[LANG]:
+        st.query_params["lang"] = ss[LANG]
     cities = list_cities()
 
     names = {c: str(get_bundle(c).manifest["city"]["name_ja" if ss[LANG] == "ja" else "name_en"])
