@@ -73,35 +73,54 @@ def app_server(data_dir: Path, *, port: int | None = None,
         log.close()
 
 
+def idle(page, *, timeout: float = 60_000) -> None:
+    """Wait until the app has finished its run (Streamlit marks the app element)."""
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=stApp]')"
+        "?.getAttribute('data-test-script-state') === 'notRunning'", timeout=timeout)
+
+
 def wait_for_app(page, *, heading: str | None = None, timeout: float = 60_000) -> None:
     """Wait until Streamlit has drawn the page (its first heading) and finished running."""
     page.wait_for_selector("h1", timeout=timeout)
     if heading:
         page.get_by_role("heading", name=heading).first.wait_for(timeout=timeout)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
-    page.wait_for_timeout(500)
+    idle(page, timeout=timeout)
 
 
-def pin_on_map(page, *, pinned: str = "投稿場所: 六角形") -> None:
-    """Click the middle of the map until the page shows the text ``pinned`` (where it is pinned).
+def map_point(page, *, dx: float = 0.0, dy: float = 0.0, index: int = 0) -> tuple[float, float]:
+    """A point on a map (its centre, offset by a share of its size), scrolled into view."""
+    chart = page.locator('[data-testid="stDeckGlJsonChart"]').nth(index)
+    chart.scroll_into_view_if_needed()
+    chart.locator("canvas").first.wait_for()
+    box = chart.bounding_box()
+    return box["x"] + box["width"] * (0.5 + dx), box["y"] + box["height"] * (0.5 + dy)
 
-    The map may still be loading right after a restart, when a click is lost; clicking an
-    already-selected hexagon again would deselect it, hence the check before each retry.
-    """
-    chart = page.locator('[data-testid="stDeckGlJsonChart"]').first
-    shown = page.get_by_text(pinned)
-    for _ in range(5):
-        chart.scroll_into_view_if_needed()
-        page.wait_for_timeout(1500)
-        box = chart.bounding_box()
-        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-        try:
-            shown.wait_for(timeout=8_000)
-            return
-        except Exception:
-            continue
-    shown.wait_for(timeout=1_000)
+
+def click_map(page, *, dx: float = 0.0, dy: float = 0.0, index: int = 0) -> None:
+    """One click (a tap on a touch device) on a map: no retries, a lost click fails the test."""
+    x, y = map_point(page, dx=dx, dy=dy, index=index)
+    if page.evaluate("navigator.maxTouchPoints > 0"):
+        page.touchscreen.tap(x, y)
+    else:
+        page.mouse.click(x, y)
+
+
+def pin_on_map(page, *, pinned: str = "付近の六角形", timeout: float = 10_000) -> None:
+    """Click the middle of the map once and expect the place to be shown in words."""
+    shown = page.get_by_text(pinned).first
+    click_map(page)
+    shown.wait_for(timeout=timeout)
+
+
+def choose(page, label: str, option: str) -> None:
+    """Pick ``option`` in the selectbox labelled ``label`` (typing to search, as people do)."""
+    box = page.locator('[data-testid="stSelectbox"]').filter(has_text=label).first
+    box.scroll_into_view_if_needed()
+    box.locator("input").click()
+    box.locator("input").fill(option)
+    page.get_by_role("option", name=option).first.click()
+    idle(page)
 
 
 class Server:

@@ -13,6 +13,8 @@ from browser_support import (
     CHROMIUM,
     CHROMIUM_ARGS,
     app_server,
+    choose,
+    map_point,
     pin_on_map,
     wait_for_app,
 )
@@ -117,30 +119,31 @@ def test_language_switch(server, page):
 def test_select_hexagon_post_and_see_it(server, page):
     url, data = server
     open_page(page, url, "comments")
-    chart = page.locator('[data-testid="stDeckGlJsonChart"]').first
     pin_on_map(page)
-    cell = page.get_by_text("投稿場所: 六角形").inner_text().split()[-1]
+    page.get_by_text("付近の六角形").first.wait_for()
+    choose(page, "関連するWell-Being因子", "移動・交通")
+    page.get_by_text("気になるところ", exact=True).first.click()
     page.get_by_label("本文 (1000文字まで)").fill("ブラウザからの投稿です")
     page.get_by_text("同意します").click()
     page.get_by_role("button", name="投稿", exact=True).click()
-    page.get_by_text("投稿しました").wait_for(timeout=30_000)
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_text("投稿しました").wait_for(timeout=30_000)
+    assert dialog.locator('[data-testid="stCode"]').inner_text().strip()
+    dialog.get_by_role("button", name="閉じる").click()
     wait_for_app(page)
     assert page.get_by_text("ブラウザからの投稿です").count() >= 1
     shot(page, "comments_posted")
-    # on the map: hovering the same spot shows the comments layer's cell and count
-    chart.scroll_into_view_if_needed()
-    page.wait_for_timeout(1000)
-    box = chart.bounding_box()
-    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    tip = page.locator(".deck-tooltip")
-    tip.wait_for(timeout=10_000)
-    assert cell in tip.inner_text()
-    assert tip.inner_text().strip().endswith("1")
     from geo.store import open_store
 
-    rows = open_store(str(data)).comments_frame(city="maebashi")
-    assert "ブラウザからの投稿です" in set(rows["text"])
-    assert set(rows.loc[rows["text"] == "ブラウザからの投稿です", "cell"]) == {cell}
+    rows = open_store(str(data)).list_comments(city="maebashi")
+    mine = [c for c in rows if c.text == "ブラウザからの投稿です"]
+    assert len(mine) == 1 and mine[0].factor == "mobility" and mine[0].kind == "concern"
+    # on the map: hovering the same spot shows the town (never a raw cell id)
+    x, y = map_point(page)
+    page.mouse.move(x, y)
+    tip = page.locator(".deck-tooltip")
+    tip.wait_for(timeout=10_000)
+    assert "8" + mine[0].cell[1:] not in tip.inner_text() and tip.inner_text().strip()
 
 
 MARKER_PAYLOADS = [
@@ -236,11 +239,15 @@ def test_workshop_in_the_browser(server, browser):
     grp.get_by_role("button", name="作る", exact=True).click()
     grp.get_by_text("現状とシナリオの比較").wait_for(timeout=30_000)
     wait_for_app(grp)
+    assert not grp.get_by_label("シナリオ名").is_visible()  # the popover closed
     covered = grp.locator('[data-testid="stMetric"]').first
     before = covered.locator('[data-testid="stMetricValue"]').inner_text()
-    pin_on_map(grp, pinned="選んだ場所: 8")
+    pin_on_map(grp)
     grp.get_by_role("button", name="ここに追加").click()
-    grp.get_by_text("再計算").wait_for(timeout=30_000)
+    grp.get_by_text("徒歩圏内の人口").first.wait_for(timeout=30_000)
+    grp.wait_for_function(
+        "b => document.querySelector('[data-testid=stMetricValue]')?.innerText !== b",
+        arg=before, timeout=30_000)
     wait_for_app(grp)
     after = covered.locator('[data-testid="stMetricValue"]').inner_text()
     delta = covered.locator('[data-testid="stMetricDelta"]').inner_text()

@@ -8,12 +8,16 @@ import re
 from pathlib import Path
 
 import pytest
-from browser_support import CHROMIUM, CHROMIUM_ARGS, Server, pin_on_map, wait_for_app
+from browser_support import CHROMIUM, CHROMIUM_ARGS, Server, choose, pin_on_map, wait_for_app
 
 pytestmark = pytest.mark.browser
 
 
 def _fill_and_send(page, text: str) -> None:
+    factor = page.locator('[data-testid="stSelectbox"]').filter(has_text="関連するWell-Being因子")
+    if "移動・交通" not in factor.last.inner_text():
+        choose(page, "関連するWell-Being因子", "移動・交通")
+    page.locator('[data-testid="stForm"]').get_by_text("気になるところ", exact=True).click()
     page.get_by_label("本文 (1000文字まで)").fill(text)
     page.locator('label:has-text("同意します") input[type="checkbox"]').check(force=True)
     page.get_by_role("button", name="投稿", exact=True).click()
@@ -40,6 +44,10 @@ def _outcome(page, before: str, *, retry: bool) -> str:
         arg=[before, retry], timeout=30_000)
     answer = str(handle.json_value())
     wait_for_app(page)
+    close = page.get_by_role("dialog").get_by_role("button", name="閉じる")
+    if close.count():
+        close.click()
+        wait_for_app(page)
     return answer
 
 
