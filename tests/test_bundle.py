@@ -253,7 +253,8 @@ def test_missing_population_column_lists_the_columns(tmp_path):
     assert str(exc.value) == (
         "towns.geojson, row 0, column '総人口': column '総人口' is missing; "
         "columns found: KEY_CODE, S_NAME, 人口, geometry (read as utf-8) / "
-        "列「総人口」がありません。ファイルにある列: KEY_CODE, S_NAME, 人口, geometry(utf-8として読み込み)"
+        "列「総人口」がありません。ファイルにある列: KEY_CODE, S_NAME, 人口, geometry"
+        "(utf-8として読み込み)"
     )
 
 

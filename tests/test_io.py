@@ -278,7 +278,8 @@ def test_points_csv_missing_coordinate_column_lists_the_accepted_names(tmp_path)
                             "lon, lng, long, longitude, 経度, x; columns found: 名称, 住所 "
                             "(read as utf-8)")
     assert p.text("ja") == ("nocoords.csv 見出し行: 経度の列がありません。使える列名: lon, lng, "
-                            "long, longitude, 経度, x。ファイルにある列: 名称, 住所(utf-8として読み込み)")
+                            "long, longitude, 経度, x。ファイルにある列: 名称, 住所"
+                            "(utf-8として読み込み)")
 
 
 def test_points_csv_bad_and_swapped_rows_are_all_named(tmp_path):
