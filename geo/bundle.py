@@ -523,8 +523,9 @@ def build(city: str, *, data_dir: Path | None = None, out_dir: Path | None = Non
                 raise InputError(Problem("city.toml", "with an .osm.pbf network, give a "
                                                       "[boundary], [population] or prefecture"))
             raise InputError(Problem("city.toml", "give a [boundary] or prefecture = <JIS code>"))
-        net = (osm.read_walk_network(nf, crs=crs) if nf.name.lower().endswith(".pbf")
-               else read_graphml(nf, crs=crs))
+        net = (osm.read_walk_network(nf, crs=crs, warnings=warnings)
+               if nf.name.lower().endswith(".pbf")
+               else read_graphml(nf, crs=crs, warnings=warnings))
         sources.append(_source(n, raw, net.n_nodes))
         if boundary_geom is None:
             boundary_geom = shapely.MultiPoint(np.column_stack([net.lon, net.lat])).convex_hull

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -23,6 +24,12 @@ FloatArray = npt.NDArray[np.float64]
 
 #: Edge weights below this (metres) are raised to it: csgraph treats explicit zeros as no edge.
 MIN_EDGE_M = 1e-3
+#: OSM ``highway`` classes used only on foot. A walking network (OSMnx ``network_type="walk"``,
+#: pyrosm ``"walking"``) of any town has some; a drive network or a roads-only extract none.
+FOOT_CLASSES = frozenset({"footway", "pedestrian", "path", "steps", "track", "corridor",
+                          "bridleway"})
+#: Classes where walking is not allowed (expressways): left out of a walking network.
+NO_FOOT_CLASSES = frozenset({"motorway", "motorway_link"})
 
 
 @dataclass(frozen=True, eq=False)
@@ -108,7 +115,85 @@ def from_frames(nodes: pd.DataFrame, edges: pd.DataFrame, *, crs: CRS) -> WalkNe
     return WalkNetwork(lon, lat, x, y, u[keep], v[keep], length[keep], crs)
 
 
-def read_graphml(path: str | Path, *, crs: CRS) -> WalkNetwork:
+def highway_classes(value: object) -> list[str]:
+    """The ``highway`` classes of one edge, however the file writes them: ``"footway"``,
+    OSMnx's merged ``"path,residential"`` or ``"['path', 'residential']"``, or a list."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return []
+    items = value if isinstance(value, list | tuple | np.ndarray) else [value]
+    out: list[str] = []
+    for item in items:
+        out += [c for c in re.split(r"[^a-z_]+", str(item).lower()) if c]
+    return out
+
+
+def check_walkable(highway: Sequence[object], length: npt.ArrayLike, *, file: str,
+                   warnings: list[str] | None = None) -> npt.NDArray[np.bool_]:
+    """Which edges a pedestrian may use, warning when the network looks like a drive network.
+
+    Parameters
+    ----------
+    highway
+        OSM ``highway`` value of each edge (see :func:`highway_classes`); all empty when the
+        file carries no tags, and then nothing can be checked.
+    length
+        Edge lengths in metres (for the warnings).
+    file
+        File name for the messages.
+    warnings
+        Where to add the warnings (in English and Japanese): motorways left out; no footway,
+        path, steps or pedestrian street at all, as in a drive network.
+
+    Returns
+    -------
+    numpy.ndarray
+        True for the edges to keep (all but motorways).
+
+    Raises
+    ------
+    InputError
+        When the classes are known and no edge is walkable.
+    """
+    classes = [highway_classes(h) for h in highway]
+    lengths = np.asarray(length, dtype=float)
+    keep = np.array([not c or not set(c) <= NO_FOOT_CLASSES for c in classes], dtype=bool)
+    tagged = np.array([bool(c) for c in classes], dtype=bool)
+    if not tagged.any():
+        return keep
+    if not keep.any():
+        raise InputError(Problem(
+            file, f"no walkable edges: all {len(keep)} are motorways (highway=motorway), where "
+            "walking is not allowed; this is not a walking network: export one with OSMnx "
+            "network_type='walk' or give an .osm.pbf extract", None, "highway",
+            f"歩ける道がありません。{len(keep)}本の辺がすべて高速道路(highway=motorway)で、歩行者は"
+            "通れません。OSMnxのnetwork_type='walk'で作った歩行ネットワークか、.osm.pbfを指定して"
+            "ください。"))
+    out = [] if warnings is None else warnings
+    if (~keep).any():
+        km = lengths[~keep].sum() / 1000
+        out.append(str(Problem(
+            file, f"motorway edges, where walking is not allowed, are left out of the walking "
+            f"network: {int((~keep).sum())} ({km:.1f} km)", None, "highway",
+            f"{int((~keep).sum())}本({km:.1f} km)の辺は歩行者が通れない高速道路のため、"
+            "歩行ネットワークから除きました。")))
+    found = {c for cs in classes for c in cs}
+    if not found & FOOT_CLASSES:
+        top = ", ".join(sorted(found - NO_FOOT_CLASSES)[:8])
+        out.append(str(Problem(
+            file, f"no footways, paths, steps or pedestrian streets among its {len(keep)} "
+            f"edges (classes: {top}): it looks like a drive network (OSMnx "
+            "network_type='drive' or a roads-only extract), not a walking one; walking "
+            "distances will follow roads only and miss footpaths and shortcuts. Use a walking "
+            "network (network_type='walk') if you can", None, "highway",
+            f"{len(keep)}本の辺に歩道・小道・階段・歩行者専用道が1本もありません(種類: {top})。"
+            "歩行ネットワークではなく自動車用ネットワーク(OSMnxのnetwork_type='drive'など)の"
+            "ようです。徒歩距離は車道だけに沿って測られ、近道を見落とします。できれば歩行ネット"
+            "ワーク(network_type='walk')を使ってください。")))
+    return keep
+
+
+def read_graphml(path: str | Path, *, crs: CRS,
+                 warnings: list[str] | None = None) -> WalkNetwork:
     """Read an OSMnx GraphML walking graph (optionally gzipped).
 
     Parameters
@@ -117,6 +202,9 @@ def read_graphml(path: str | Path, *, crs: CRS) -> WalkNetwork:
         GraphML file written by OSMnx (nodes with ``x``/``y`` lon/lat, edges with ``length``).
     crs
         Metric CRS for distances.
+    warnings
+        Where to add warnings about a network that does not look walkable (see
+        :func:`check_walkable`; motorways are left out).
     """
     p = Path(path)
     try:
@@ -139,12 +227,15 @@ def read_graphml(path: str | Path, *, crs: CRS) -> WalkNetwork:
             problems.append(Problem(p.name, f"node {n} has no numeric x/y", i + 1, "x/y"))
     if problems:
         raise InputError(problems[:20])
-    us, vs, ls = [], [], []
+    us, vs, ls, hw = [], [], [], []
     for a, b, d in g.edges(data=True):
         us.append(pos[a])
         vs.append(pos[b])
         ls.append(float(d.get("length", 0.0) or 0.0))
+        hw.append(d.get("highway"))
     edges = pd.DataFrame({"u": us, "v": vs, "length": ls})
+    edges = edges[check_walkable(hw, edges["length"].to_numpy(), file=p.name,
+                                 warnings=warnings)]
     # OSMnx stores both directions of a two-way street; keep each segment once.
     key = np.sort(edges[["u", "v"]].to_numpy(), axis=1)
     edges = (

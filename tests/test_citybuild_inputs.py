@@ -318,3 +318,68 @@ def test_gtfs_jp_in_cp932_counts_weekday_departures(tmp_path):
     assert fac["departures"].tolist() == [2, 0]
     assert facts["trips_that_day"] == 2
     assert gtfs.feed_attribution(f) == "上毛バス"
+
+
+# ---- a drive network given as the walking network ----------------------------------------
+
+UBE_WALK = Path(__file__).resolve().parent.parent / "data" / "raw" / "ube" / "ube_walk.graphml.gz"
+#: What OSMnx's network_type="drive" leaves out of a walk graph (its drive filter).
+NOT_DRIVE = {"footway", "path", "steps", "pedestrian", "track", "service", "corridor",
+             "cycleway", "bridleway", "busway"}
+
+
+def test_a_drive_network_is_built_with_a_warning_in_both_languages(tmp_path):
+    import networkx as nx
+
+    from geo.network import highway_classes
+
+    g = nx.read_graphml(UBE_WALK)  # the real Ube walk graph, reduced to what a drive graph has
+    g.remove_edges_from([(a, b, k) for a, b, k, d in g.edges(keys=True, data=True)
+                         if set(highway_classes(d.get("highway"))) & NOT_DRIVE])
+    g.remove_nodes_from([n for n in list(g.nodes) if g.degree(n) == 0])
+    drive = tmp_path / "ube_drive.graphml"
+    nx.write_graphml(g, drive)
+    report = citybuild.build_city("ube_drive", network=drive, prefecture=35,
+                                  data_dir=tmp_path / "data")
+    (w,) = [w for w in report.warnings if "drive network" in w]
+    assert w.startswith("ube_drive.graphml, column 'highway': no footways, paths, steps or "
+                        "pedestrian streets")
+    assert "自動車用ネットワーク" in w
+    # the real walk graph raises no such warning
+    walk = citybuild.build_city("ube_walk", network=UBE_WALK, prefecture=35,
+                                data_dir=tmp_path / "data")
+    assert not any("drive network" in w for w in walk.warnings)
+
+
+def _graphml(path: Path, edges: list[tuple[str, str, str]]) -> Path:
+    import networkx as nx
+
+    g = nx.MultiDiGraph()
+    for i, n in enumerate(sorted({n for a, b, _ in edges for n in (a, b)})):
+        g.add_node(n, x=LON + 0.001 * i, y=LAT)
+    for a, b, hw in edges:
+        g.add_edge(a, b, highway=hw, length=90.0)
+    nx.write_graphml(g, path)
+    return path
+
+
+def test_motorways_are_left_out_and_a_motorway_only_network_is_refused(tmp_path):
+    mixed = _graphml(tmp_path / "mixed.graphml", [("a", "b", "residential"),
+                                                  ("b", "c", "footway"),
+                                                  ("c", "d", "motorway")])
+    report = citybuild.build_city("mixed", network=mixed, prefecture=10,
+                                  data_dir=tmp_path / "data")
+    assert report.counts["network_edges"] == 2
+    assert any("motorway edges, where walking is not allowed, are left out of the walking "
+               "network: 1 (0.1 km)" in w and "高速道路" in w
+               for w in report.warnings)
+    only = _graphml(tmp_path / "motorway.graphml", [("a", "b", "motorway"),
+                                                    ("b", "c", "motorway_link")])
+    with pytest.raises(InputError) as exc:
+        citybuild.build_city("motorway", network=only, prefecture=10,
+                             data_dir=tmp_path / "data")
+    (p,) = exc.value.problems
+    assert (p.file, p.column) == ("motorway.graphml", "highway")
+    assert p.message.startswith("no walkable edges: all 2 are motorways")
+    assert p.message_ja.startswith("歩ける道がありません")
+    assert not (tmp_path / "data" / "motorway").exists()

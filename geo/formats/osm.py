@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import warnings
+import warnings as pywarnings
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,7 @@ from pyproj import CRS
 
 from ..crs import WGS84
 from ..errors import InputError, Problem
-from ..network import WalkNetwork, from_frames
+from ..network import WalkNetwork, check_walkable, from_frames
 
 ATTRIBUTION = "© OpenStreetMap contributors"
 LICENCE = "ODbL 1.0"
@@ -52,7 +52,8 @@ def _osm(path: Path) -> Any:
         raise InputError(Problem(path.name, f"not a readable .osm.pbf file ({exc})")) from exc
 
 
-def read_walk_network(path: str | Path, *, crs: CRS) -> WalkNetwork:
+def read_walk_network(path: str | Path, *, crs: CRS,
+                      warnings: list[str] | None = None) -> WalkNetwork:
     """The walkable ways of an ``.osm.pbf`` extract as a :class:`~geo.network.WalkNetwork`.
 
     Parameters
@@ -61,11 +62,14 @@ def read_walk_network(path: str | Path, *, crs: CRS) -> WalkNetwork:
         An OSM PBF extract (e.g. from Geofabrik or BBBike, clipped to the city).
     crs
         Metric CRS for distances.
+    warnings
+        Where to add a warning when the ways look like a roads-only (drive) extract (see
+        :func:`geo.network.check_walkable`).
     """
     p = Path(path)
     osm = _osm(p)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with pywarnings.catch_warnings():
+        pywarnings.simplefilter("ignore")
         try:
             nodes, edges = osm.get_network(network_type="walking", nodes=True)
         except Exception as exc:
@@ -74,6 +78,9 @@ def read_walk_network(path: str | Path, *, crs: CRS) -> WalkNetwork:
         raise InputError(Problem(p.name, "no walkable ways in the extract (empty layer)"))
     pos = pd.Series(np.arange(len(nodes)), index=nodes["id"].to_numpy())
     ok = edges["u"].isin(pos.index) & edges["v"].isin(pos.index)
+    highway = edges["highway"] if "highway" in edges.columns else [None] * len(edges)
+    ok &= check_walkable(list(highway), edges["length"].to_numpy(dtype=float), file=p.name,
+                         warnings=warnings)
     e = edges[ok]
     frame = pd.DataFrame({
         "u": pos.loc[e["u"].to_numpy()].to_numpy(),
@@ -97,8 +104,8 @@ def read_amenities(path: str | Path) -> gpd.GeoDataFrame:
     filt: dict[str, list[str]] = {}
     for key, value, _ in TAG_KINDS:
         filt.setdefault(key, []).append(value)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with pywarnings.catch_warnings():
+        pywarnings.simplefilter("ignore")
         pois = osm.get_pois(custom_filter=filt)
     cols = {"name": [], "kind": [], "departures": pd.array([], dtype="Int64"), "source_row": []}
     if pois is None or len(pois) == 0:
