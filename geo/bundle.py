@@ -19,11 +19,13 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from . import flows as flows_mod
 from . import grid
 from .coverage import KIND_BY_KEY
 from .crs import WGS84, metric_crs
 from .errors import BundleError, InputError, Problem
 from .formats import Dropped, census, gtfs, ksj, osm
+from .formats.jis import municipality_code
 from .formats.vector import WORLD_BOUNDS, read_vector
 from .io import JAPAN_BOUNDS, missing_column, parse_count, read_points_csv
 from .network import WalkNetwork, from_frames, read_graphml
@@ -61,8 +63,34 @@ POPULATION_ASSUMPTIONS: dict[str, tuple[str, str]] = {
         "Each point's population is counted in the H3 cell containing it.",
     ),
 }
-#: Population formats of the ``[population]`` recipe section.
-POPULATION_FORMATS = ("towns", "mesh", "h3", "points")
+#: What the people-flow stand-in is, when a city has no population figures, only MLIT flow
+#: files ({months}: the span; {area}: one of the STAND_IN_AREA sentences).
+STAND_IN_JA = (
+    "この「人口」は住民の数ではありません。住民の人口データが無いため、国土交通省「全国の人流オープン"
+    "データ」の深夜(1〜5時)・全日の滞在人口の月平均({months})で代用しています(宿泊した来訪者を含み、"
+    "不在の住民を含みません。10人未満で非公表の月は0人)。{area}メッシュ内は一様と仮定して面積で按分して"
+    "います。カバー率は「この滞在人口のうち徒歩圏内にいる割合」です。町丁として示すのは"
+    "1 kmメッシュで、住民の値は示せません。"
+)
+STAND_IN_EN = (
+    "This 'population' is not the number of residents. There are no population figures for "
+    "this city, so MLIT's people-flow open data stands in: the average late-night (01:00–05:00) "
+    "stay population on all days, month by month over {months} (it includes visitors staying "
+    "overnight and leaves out residents away; months under 10 people, not published, count as "
+    "0). {area}Each mesh is assumed uniform and spread by area. Coverage is the share of this "
+    "stay population within reach; the 'towns' listed are the 1 km meshes, and residents' "
+    "figures cannot be shown."
+)
+#: The stand-in's area: (ja, en) without a boundary, and with one.
+STAND_IN_AREA: dict[bool, tuple[str, str]] = {
+    False: ("範囲は人流データの1 kmメッシュの集まりで、市の境界ではありません。",
+            "The area is the set of the data's 1 km meshes, not the city boundary. "),
+    True: ("メッシュは市の境界で切り取っています。",
+           "The meshes are clipped to the city boundary. "),
+}
+#: Population formats of the ``[population]`` recipe section (``flows``: the stand-in above,
+#: from the city's people-flow files; it names no file of its own).
+POPULATION_FORMATS = ("towns", "mesh", "h3", "points", "flows")
 #: Facility formats of ``[[facilities]]`` entries (``points`` is GeoJSON/CSV/GPKG/SHP points).
 FACILITY_FORMATS = ("points", "ksj", "gtfs", "osm", "h3_counts")
 
@@ -369,8 +397,25 @@ def read_recipe(raw: Path) -> dict[str, Any]:
         raise InputError(Problem(f.name, "a city needs [towns] or [population], or [network]"))
     if "towns" in recipe and "population" in recipe:
         raise InputError(Problem(f.name, "give either [towns] or [population], not both"))
+    if recipe.get("city_code") is not None:
+        recipe["city_code"] = municipality_code(recipe["city_code"], file=f.name,
+                                                column="city_code")
+        check_prefecture(recipe["city_code"], recipe.get("prefecture"), file=f.name,
+                         names=("city_code", "prefecture"))
     _check_files(recipe, raw)
     return recipe
+
+
+def check_prefecture(city_code: str, prefecture: int | None, *, file: str,
+                     names: tuple[str, str]) -> None:
+    """Raise :class:`InputError` when a municipality code lies in another prefecture than the
+    one given; ``names`` are how the two settings are called where they were given."""
+    if prefecture is not None and int(city_code[:2]) != int(prefecture):
+        raise InputError(Problem(
+            file, f"{names[0]} {city_code} is a municipality of prefecture {int(city_code[:2])}, "
+            f"but {names[1]} is {prefecture}", None, names[0],
+            f"{names[0]}の{city_code}は都道府県コード{int(city_code[:2])}の市区町村ですが、"
+            f"{names[1]}は{prefecture}です。"))
 
 
 def _bounds(recipe: dict[str, Any]) -> tuple[float, float, float, float]:
@@ -437,6 +482,64 @@ def _read_population(
     return zones, fmt
 
 
+#: Boundary label of a city whose area is the set of its people-flow meshes.
+STAND_IN_EXTENT = "people-flow 1 km meshes (not the city boundary)"
+
+
+def _months(fl: flows_mod.Flows) -> str:
+    months = fl.months
+    return f"{months[0]}..{months[-1]}" if len(months) > 1 else months[0]
+
+
+def _stand_in(fl: flows_mod.Flows | None, raw: Path, *,
+              clipped: bool) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
+    """Mesh zones whose head count is the people-flow stay population (``format = "flows"``:
+    late night, all days; see :func:`geo.flows.stand_in_population`), and the manifest's
+    description of that stand-in (``clipped``: a city boundary is given)."""
+    if fl is None:
+        raise InputError(Problem(
+            "city.toml", "[population] format = \"flows\" takes the population from MLIT "
+            f"people-flow files, but {raw} holds none (expected "
+            f"{', '.join(flows_mod.STAY_PATTERNS)})", None, "population",
+            "[population] format = \"flows\" は国土交通省の人流データから人口を代用しますが、"
+            f"{raw} に人流データのファイルがありません。"))
+    values = flows_mod.stand_in_population(fl)
+    zones = census.mesh_zones(values.index.tolist(), [round(v) for v in values])
+    months = _months(fl)
+    area_ja, area_en = STAND_IN_AREA[clipped]
+    return zones, {
+        "ja": STAND_IN_JA.format(months=months, area=area_ja),
+        "en": STAND_IN_EN.format(months=months, area=area_en),
+        "source": flows_mod.TITLE, "attribution": flows_mod.ATTRIBUTION,
+        "dayflag": flows_mod.DAYFLAGS[flows_mod.ALL_DAYS],
+        "timezone": flows_mod.TIMEZONES[flows_mod.NIGHT],
+        "months": months, "meshes": len(values), "residents": False,
+    }
+
+
+def _extra_sources(entries: list[dict[str, Any]], raw: Path,
+                   fl: flows_mod.Flows | None) -> list[dict[str, Any]]:
+    """Sources of ``[[extra_sources]]`` with the rows read from each people-flow file, plus
+    any flow file found in ``raw`` but not listed (credited as MLIT's)."""
+    read = {s["file"]: s for s in (fl.meta["sources"] if fl else [])}
+    out = [_source(e, raw, read[e["file"]]["rows"] if e["file"] in read else None)
+           for e in entries]
+    listed = {e["file"] for e in entries}
+    for file, s in read.items():
+        if file not in listed:
+            out.append(_source({"file": file, **{k: s[k] for k in
+                                                 ("title", "licence", "attribution")}},
+                               raw, s["rows"]))
+    return out
+
+
+def _flows_facts(fl: flows_mod.Flows) -> dict[str, Any]:
+    """What was read from the people-flow files, for the manifest and the build report."""
+    return {"city_code": fl.meta["city_code"], "files": len(fl.meta["sources"]),
+            "stay_rows": len(fl.stay), "origin_rows": len(fl.origins),
+            "meshes": len(fl.meshes), "months": _months(fl)}
+
+
 def build(city: str, *, data_dir: Path | None = None, out_dir: Path | None = None,
           strict: bool = False, raw_dir: Path | None = None,
           progress: Progress | None = None) -> Path:
@@ -498,31 +601,49 @@ def build(city: str, *, data_dir: Path | None = None, out_dir: Path | None = Non
     elif recipe.get("prefecture"):
         crs = metric_crs(prefecture=recipe["prefecture"])
 
+    # people flows: read whenever the raw folder holds MLIT flow files, so flows.parquet is
+    # rebuilt with the bundle and never left stale
+    fl: flows_mod.Flows | None = None
+    if flows_mod.find_files(raw):
+        step(0.05, "people flows")
+        fl = flows_mod.read_flows(raw, city_code=recipe.get("city_code"))
+
     pop_entry = recipe.get("towns") or recipe.get("population")
     pop_format: str | None = None
+    stand_in: dict[str, Any] | None = None
     if pop_entry is not None:
         step(0.1, "population")
-        _require(pop_entry, ["file"], file="city.toml [population]")
-        towns, pop_format = _read_population(pop_entry, raw, warnings, dropped, bounds=bounds,
-                                             boundary=boundary_geom, crs=crs)
-        sources.append(_source(pop_entry, raw, len(towns)))
+        if pop_entry.get("format") == "flows":
+            towns, stand_in = _stand_in(fl, raw, clipped=boundary_geom is not None)
+            pop_format = "flows"
+        else:
+            _require(pop_entry, ["file"], file="city.toml [population]")
+            towns, pop_format = _read_population(pop_entry, raw, warnings, dropped,
+                                                 bounds=bounds, boundary=boundary_geom, crs=crs)
+            sources.append(_source(pop_entry, raw, len(towns)))
         if boundary_geom is None:
             boundary_geom = shapely.union_all(towns.geometry.to_numpy())
             if pop_format == "points":
                 boundary_geom = boundary_geom.convex_hull
-            boundary_label = "extent of the population data (not the city boundary)"
+            boundary_label = (STAND_IN_EXTENT if pop_format == "flows"
+                              else "extent of the population data (not the city boundary)")
         if crs is None:
             rep = boundary_geom.centroid
-            crs = metric_crs(prefecture=recipe.get("prefecture"), lon=rep.x, lat=rep.y)
+            pref = recipe.get("prefecture") or (fl.meta["prefecture"] if fl else None)
+            crs = metric_crs(prefecture=pref, lon=rep.x, lat=rep.y)
     if "network" in recipe:
         step(0.3, "walking network")
         n = recipe["network"]
         nf = raw / n["file"]
+        if crs is None and fl is not None:
+            crs = metric_crs(prefecture=fl.meta["prefecture"])
         if crs is None:
-            if nf.name.lower().endswith(".pbf"):
-                raise InputError(Problem("city.toml", "with an .osm.pbf network, give a "
-                                                      "[boundary], [population] or prefecture"))
-            raise InputError(Problem("city.toml", "give a [boundary] or prefecture = <JIS code>"))
+            raise InputError(Problem(
+                "city.toml", "a walking network alone does not say which metric coordinate "
+                "system to measure in: add a [boundary], a [population] or prefecture = <JIS "
+                "code, 1-47>", None, None,
+                "歩行ネットワークだけでは距離を測る座標系が決まりません。city.tomlに[boundary]、"
+                "[population]、またはprefecture = <都道府県コード1〜47>を加えてください。"))
         net = (osm.read_walk_network(nf, crs=crs, warnings=warnings)
                if nf.name.lower().endswith(".pbf")
                else read_graphml(nf, crs=crs, warnings=warnings))
@@ -538,18 +659,19 @@ def build(city: str, *, data_dir: Path | None = None, out_dir: Path | None = Non
     step(0.5, "population grid")
     pieces: pd.DataFrame | None = None
     if towns is not None and pop_entry is not None:
-        t = pop_entry
+        # the stand-in has no file of its own: its meshes come from the stay file(s)
+        pop_file = pop_entry.get("file") or (fl.meta["sources"][0]["file"] if fl else "flows")
         pop = towns.set_index("town_code")["population"].dropna().astype(float)
-        if pop_format in {"towns", "mesh"}:
+        if pop_format in {"towns", "mesh", "flows"}:
             weights = grid.areal_weights(
                 towns.set_index("town_code").geometry, resolution=grid.BASE_RESOLUTION,
                 metric_crs=crs, clip=boundary_geom,
             )
             for code in pop.index.difference(pd.Index(weights["zone"].unique())):
-                warnings.append(f"{t['file']}: {'town' if pop_format == 'towns' else 'mesh'} "
+                warnings.append(f"{pop_file}: {'town' if pop_format == 'towns' else 'mesh'} "
                                 f"{code} has no area inside the {boundary_label}; "
                                 "its population is not on the grid")
-                dropped.append(Dropped(t["file"], None, str(code), "outside the city"))
+                dropped.append(Dropped(pop_file, None, str(code), "outside the city"))
             pieces = grid.spread(pop, weights)
         elif pop_format == "h3":
             pieces = census.h3_pieces(towns)
@@ -568,8 +690,7 @@ def build(city: str, *, data_dir: Path | None = None, out_dir: Path | None = Non
         bounds=bounds, dropped=dropped, facts=ffacts,
     )
     sources.extend(fsources)
-    for extra in recipe.get("extra_sources", []):
-        sources.append(_source(extra, raw, None))
+    sources.extend(_extra_sources(recipe.get("extra_sources", []), raw, fl))
     if strict and warnings:
         raise InputError([Problem("build", w) for w in warnings])
 
@@ -587,6 +708,8 @@ def build(city: str, *, data_dir: Path | None = None, out_dir: Path | None = Non
         nodes, edges = net.to_frames()
         nodes.to_parquet(out / "network_nodes.parquet")
         edges.to_parquet(out / "network_edges.parquet")
+    if fl is not None:
+        flows_mod.write_flows(fl, out)
     counts: dict[str, Any] = {
         "cells_res10": len(cells),
         "facilities": {str(k): int(v) for k, v in facilities["kind"].value_counts().items()},
@@ -604,6 +727,8 @@ def build(city: str, *, data_dir: Path | None = None, out_dir: Path | None = Non
         counts |= {"network_nodes": net.n_nodes, "network_edges": len(net.u),
                    "network_km": round(float(net.length.sum()) / 1000, 1)}
     ja, en = POPULATION_ASSUMPTIONS.get(pop_format or "towns", ("", ""))
+    if stand_in is not None:
+        ja, en = stand_in["ja"], stand_in["en"]
     manifest = {
         "format_version": FORMAT_VERSION,
         "city": {
@@ -624,6 +749,10 @@ def build(city: str, *, data_dir: Path | None = None, out_dir: Path | None = Non
     }
     if pop_format not in {None, "towns"}:
         manifest["population_format"] = pop_format
+    if stand_in is not None:
+        manifest["population_stand_in"] = stand_in
+    if fl is not None:
+        manifest["flows"] = _flows_facts(fl)
     if dropped:
         manifest["dropped"] = [d.as_dict() for d in dropped]
     if ffacts:

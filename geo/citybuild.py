@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
+import os
 import re
 import shutil
 import tempfile
@@ -20,8 +22,9 @@ from . import grid
 from .errors import InputError, Problem
 from .formats import gtfs, ksj, osm
 from .formats.census import H3_NAMES, MESH_NAMES, POPULATION_NAMES
+from .formats.jis import municipality_code, prefecture_of
 from .formats.vector import read_vector
-from .io import JAPAN_BOUNDS, LAT_NAMES, LON_NAMES, read_csv
+from .io import JAPAN_BOUNDS, LAT_NAMES, LON_NAMES, columns_found, read_csv
 
 #: A city id: lower-case letters, digits, ``_`` and ``-``; it names folders, so nothing else.
 CITY_ID = re.compile(r"^[a-z][a-z0-9_-]{1,39}$")
@@ -33,6 +36,15 @@ HOUSEHOLD_NAMES: tuple[str, ...] = ("世帯数", "households", "世帯総数")
 NAME_NAMES: tuple[str, ...] = ("name", "名称", "施設名", "stop_name", "P20_002", "title")
 #: Shapefile sidecar files copied along with a ``.shp``.
 SHAPEFILE_PARTS: tuple[str, ...] = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+#: How each input is named in messages: the command line's options. The add-a-city page
+#: passes its widget labels instead (``labels`` of :func:`build_city`); a hint whose input
+#: has no name there is left out.
+CLI_LABELS: dict[str, str] = {
+    "boundary": "--boundary", "population": "--population", "network": "--network",
+    "flows": "--flows", "prefecture": "--prefecture", "city_code": "--city-code",
+    "force": "--force", "attribution": "--attribution FILE=…", "town_code": "--town-code",
+    "town_name": "--town-name", "population_column": "--population-column",
+}
 
 
 @dataclass
@@ -105,18 +117,27 @@ class BuildReport:
     dropped: list[dict[str, Any]]
     warnings: list[str]
     notes: list[str] = field(default_factory=list)
+    #: When the population is the people-flow stand-in: its description (``ja``, ``en``).
+    stand_in: dict[str, Any] = field(default_factory=dict)
+    #: What was read from the people-flow files (see :func:`geo.bundle.build`), if any.
+    flows: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {"city": self.city, "counts": self.counts, "layers": self.layers,
-                "dropped": self.dropped, "warnings": self.warnings, "notes": self.notes}
+                "dropped": self.dropped, "warnings": self.warnings, "notes": self.notes,
+                "stand_in": self.stand_in, "flows": self.flows}
 
     def text(self) -> str:
         """Plain-text report for the terminal."""
         lines = [f"built {self.city} → {self.path}"]
         for layer in self.layers:
-            lines.append(f"  {layer['file']}: {layer['what']}, {layer['rows']} rows"
+            rows = layer.get("rows")
+            read = (f"{rows:,} rows" if rows is not None
+                    else "not read: kept with the bundle for its attribution")
+            lines.append(f"  {layer['file']}: {layer['what']}, {read}"
                          + (f" ({layer['attribution']})" if layer.get("attribution") else ""))
+        lines += flows_lines(self.flows, self.stand_in)
         lines.append(f"  counts: {json.dumps(self.counts, ensure_ascii=False)}")
         reasons: dict[tuple[str, str], int] = {}
         for d in self.dropped:
@@ -130,6 +151,21 @@ class BuildReport:
             lines.append(f"  … and {len(self.warnings) - shown} more warnings (see report.json)")
         lines += [f"  note: {n}" for n in dict.fromkeys(self.notes)]
         return "\n".join(lines)
+
+
+def flows_lines(flows: Mapping[str, Any], stand_in: Mapping[str, Any]) -> list[str]:
+    """Report lines on what was read from people-flow files (``manifest["flows"]``) and on the
+    population stand-in (``manifest["population_stand_in"]``); none when they are empty."""
+    lines = []
+    if flows:
+        f = flows
+        lines.append(f"  people flows of city {f['city_code']}: {f['stay_rows']:,} stay rows "
+                     f"({f['meshes']} meshes, {f['months']}) and {f['origin_rows']:,} "
+                     f"by-origin rows from {f['files']} file(s) → flows.parquet")
+    if stand_in:
+        lines.append(f"  population stand-in (not residents): {stand_in['en']}")
+        lines.append(f"  人口の代用(住民数ではありません): {stand_in['ja']}")
+    return lines
 
 
 def check_city_id(city: str) -> str:
@@ -164,11 +200,13 @@ def _csv_columns(path: Path) -> list[str]:
 def population_entry(path: Path, *, format: str | None = None, column: str | None = None,
                      code: str | None = None, name: str | None = None,
                      households: str | None = None, as_of: str | None = None,
-                     bounds: tuple[float, float, float, float] | None = None) -> dict[str, Any]:
+                     bounds: tuple[float, float, float, float] | None = None,
+                     names: Mapping[str, str] = CLI_LABELS) -> dict[str, Any]:
     """Recipe ``[population]`` entry for a population file, detecting its format and columns.
 
     Town polygons (GeoJSON/GPKG/SHP) → ``towns``; CSV with a mesh code column → ``mesh``; with
-    an H3 id column → ``h3``; with lon/lat → ``points``.
+    an H3 id column → ``h3``; with lon/lat → ``points``. ``names`` say how the column options
+    are called in messages (see :data:`CLI_LABELS`).
     """
     entry: dict[str, Any] = {"file": path.name}
     fmt = format
@@ -193,8 +231,8 @@ def population_entry(path: Path, *, format: str | None = None, column: str | Non
             fmt = "towns"
     entry["format"] = fmt
     if fmt == "towns":
-        cols = list(read_vector(path, geometry_types=("Polygon", "MultiPolygon"),
-                                bounds=bounds).columns)
+        towns = read_vector(path, geometry_types=("Polygon", "MultiPolygon"), bounds=bounds)
+        cols, encoding = list(towns.columns), towns.attrs.get("encoding")
         found = {
             "code": code or _first(cols, TOWN_CODE_NAMES),
             "name": name or _first(cols, TOWN_NAME_NAMES),
@@ -202,10 +240,14 @@ def population_entry(path: Path, *, format: str | None = None, column: str | Non
         }
         missing = [k for k, v in found.items() if v is None]
         if missing:
+            en, ja = columns_found([c for c in cols if c != "geometry"], encoding)
+            options = [names[k] for k in ("town_code", "town_name", "population_column")
+                       if names.get(k)]
+            hint = f" (give {' / '.join(options)})" if options else ""
             raise InputError(Problem(
-                path.name, f"cannot find the town {', '.join(missing)} column(s); columns are: "
-                f"{', '.join(c for c in cols if c != 'geometry')} (give --town-code / "
-                "--town-name / --population-column)", 0, None))
+                path.name, f"cannot find the town {', '.join(missing)} column(s); {en}{hint}",
+                0, None, f"町丁の{'・'.join(missing)}の列が見つかりません。{ja}"
+                + (f"({' / '.join(options)}で指定できます)" if options else "")))
         entry |= found
         hh = households or _first(cols, HOUSEHOLD_NAMES)
         if hh:
@@ -337,6 +379,7 @@ def build_city(
     data_dir: Path | None = None,
     overwrite: bool = False,
     progress: bundle_mod.Progress | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> BuildReport:
     """Build a city bundle from the open-data files a city's staff already have.
 
@@ -362,9 +405,15 @@ def build_city(
     network
         Walking network: ``.osm.pbf`` or OSMnx GraphML (``.graphml[.gz]``).
     flows
-        MLIT people-flow CSVs (stay per 1 km mesh, by origin).
+        MLIT people-flow CSVs (stay per 1 km mesh, by origin), built into ``flows.parquet``.
+        Without a population file they also stand in for it: the late-night stay population
+        per 1 km mesh, labelled as such in the manifest and the report (not residents), over
+        the meshes' extent unless a boundary is given. Files of the same name (MLIT's monthly
+        files in month folders) are kept apart under their folders.
     name_ja, name_en, prefecture, city_code
-        City metadata; the prefecture picks the JGD2011 zone (UTM outside Japan).
+        City metadata; the prefecture picks the JGD2011 zone (UTM outside Japan). The city
+        code is the JIS municipality code in any written form (``02201``, ``2201``,
+        ``022012``); it is stored as five digits and gives the prefecture when none is given.
     region
         ``"japan"`` (default when a prefecture is given) or ``"world"``; decides the
         plausible coordinate extent used to catch swapped and projected coordinates.
@@ -377,6 +426,9 @@ def build_city(
         Replace an existing city of that id.
     progress
         Called with (fraction done, step).
+    labels
+        How the inputs are named in messages (keys of :data:`CLI_LABELS`); the command line's
+        options by default, the add-a-city page passes its widget labels.
 
     Returns
     -------
@@ -384,14 +436,25 @@ def build_city(
         Also saved as ``report.json`` in the bundle.
     """
     check_city_id(city)
+    names = dict(labels) if labels is not None else CLI_LABELS
     data_dir = data_dir or bundle_mod.default_data_dir()
     target_raw = data_dir / "raw" / city
     target_bundle = data_dir / city
     if not overwrite and (target_bundle / "manifest.json").exists():
+        force = f" or replace it ({names['force']})" if names.get("force") else ""
+        force_ja = f"、または置き換えてください({names['force']})" if names.get("force") else ""
         raise InputError(Problem("city name", f"a city '{city}' already exists; choose another "
-                                              "name or replace it (--force)"))
-    if population is None and network is None:
-        raise InputError(Problem("inputs", "give a population file or a walking network"))
+                                              f"name{force}", None, None,
+                                 f"都市「{city}」は既にあります。別の名前を選んでください{force_ja}。"))
+    _check_inputs(boundary=boundary, population=population, network=network, flows=flows,
+                  prefecture=prefecture, names=names)
+    if city_code:
+        city_code = municipality_code(city_code, file=names.get("city_code", "city code"))
+        if prefecture is None:
+            prefecture = prefecture_of(city_code)
+        bundle_mod.check_prefecture(city_code, prefecture, file="inputs",
+                                    names=(names.get("city_code", "city code"),
+                                           names.get("prefecture", "prefecture")))
     if region is None:
         region = "japan" if prefecture is not None else "world"
     bounds = JAPAN_BOUNDS if region == "japan" else None
@@ -407,7 +470,7 @@ def build_city(
         if prefecture is not None:
             recipe["prefecture"] = int(prefecture)
         if city_code:
-            recipe["city_code"] = str(city_code)
+            recipe["city_code"] = city_code
         notes: list[str] = []
         layers: list[dict[str, Any]] = []
 
@@ -416,8 +479,9 @@ def build_city(
                 k: v for k, v in given.get(src.name, {}).items() if v}
             entry |= {k: meta.get(k, "") for k in ("title", "licence", "attribution")}
             if not entry["attribution"]:
-                notes.append(f"{src.name}: no attribution given; add one (--attribution "
-                              f"{src.name}=…) so the app can credit the source")
+                how = f" ({names['attribution']})" if names.get("attribution") else ""
+                notes.append(f"{src.name}: no attribution given; add one{how} so the app can "
+                             "credit the source")
             layers.append({"file": src.name, "what": what, "attribution": entry["attribution"]})
 
         if progress:
@@ -433,9 +497,12 @@ def build_city(
             _copy(p, raw)
             entry = population_entry(p, format=population_format, column=population_column,
                                      code=town_code, name=town_name, households=households,
-                                     as_of=as_of, bounds=bounds)
+                                     as_of=as_of, bounds=bounds, names=names)
             describe(p, entry, f"population ({entry['format']})")
             recipe["population"] = entry
+        elif flows:
+            # no population figures: the people-flow stay population stands in (labelled)
+            recipe["population"] = {"format": "flows"}
         if network is not None:
             n = Path(network)
             _copy(n, raw)
@@ -452,12 +519,15 @@ def build_city(
         if fac_entries:
             recipe["facilities"] = fac_entries
         extra = []
-        for fl in flows:
-            fp = Path(fl)
-            _copy(fp, raw)
-            entry = {"file": fp.name, "title": flows_mod.TITLE, "licence": flows_mod.LICENCE,
+        for fp, rel in _flow_places([Path(fl) for fl in flows]):
+            (raw / rel).parent.mkdir(parents=True, exist_ok=True)
+            if not fp.exists():
+                raise InputError(Problem(fp.name, f"file not found: {fp}", None, None,
+                                         f"ファイルが見つかりません: {fp}"))
+            shutil.copy2(fp, raw / rel)
+            entry = {"file": rel, "title": flows_mod.TITLE, "licence": flows_mod.LICENCE,
                      "attribution": flows_mod.ATTRIBUTION} | dict(given.get(fp.name, {}))
-            layers.append({"file": fp.name, "what": "people flows",
+            layers.append({"file": rel, "what": _flow_kind(fp.name),
                            "attribution": entry["attribution"]})
             extra.append(entry)
         if extra:
@@ -468,21 +538,20 @@ def build_city(
 
         def scaled(done: float, what: str) -> None:
             if progress:
-                progress(0.05 + 0.85 * done, what)
+                progress(0.05 + 0.9 * done, what)
 
         out = bundle_mod.build(city, data_dir=data_dir, raw_dir=raw, out_dir=stage / "bundle",
                                progress=scaled)
-        if flows:
-            if progress:
-                progress(0.92, "people flows")
-            flows_mod.build_flows(raw, out, city_code=city_code)
         manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
         # the manifest lists sources in the order they were described here
         for layer, source in zip(layers, manifest["sources"], strict=True):
             layer["rows"] = source["rows"]
+        stand_in = manifest.get("population_stand_in", {})
         report = BuildReport(
             city=city, path=target_bundle, counts=manifest["counts"], layers=layers,
             dropped=manifest.get("dropped", []), warnings=manifest["warnings"], notes=notes,
+            stand_in={k: stand_in[k] for k in ("ja", "en")} if stand_in else {},
+            flows=manifest.get("flows", {}),
         )
         (out / "report.json").write_text(
             json.dumps(report.as_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
@@ -493,3 +562,48 @@ def build_city(
         return report
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+
+
+def _check_inputs(*, boundary: object, population: object, network: object,
+                  flows: Sequence[object], prefecture: int | None,
+                  names: Mapping[str, str]) -> None:
+    """Refuse input sets that cannot make a city, naming the inputs as the user sees them."""
+    def name(key: str, en: str, ja: str) -> tuple[str, str]:
+        label = names.get(key)
+        return (f"{en} ({label})", f"{ja}({label})") if label else (en, ja)
+
+    pop, net, fl = (name("population", "a population file", "人口のファイル"),
+                    name("network", "a walking network", "歩行ネットワーク"),
+                    name("flows", "people-flow files", "人流データ"))
+    if population is None and network is None and not flows:
+        raise InputError(Problem(
+            "inputs", f"give {pop[0]}, {net[0]} or {fl[0]}: a city needs people or streets "
+            "to measure walking coverage", None, None,
+            f"{pop[1]}、{net[1]}、{fl[1]}のいずれかを指定してください。徒歩圏を測るには人か道が必要です。"))
+    if network is not None and boundary is None and population is None and not flows \
+            and prefecture is None:
+        bd = name("boundary", "a boundary", "行政区域")
+        pref = name("prefecture", "the prefecture code", "都道府県コード")
+        raise InputError(Problem(
+            "inputs", f"a walking network alone does not say which metric coordinate system to "
+            f"measure in: give {bd[0]} or {pref[0]}", None, None,
+            f"歩行ネットワークだけでは距離を測る座標系が決まりません。{bd[1]}か{pref[1]}を指定して"
+            "ください。"))
+
+
+def _flow_places(paths: Sequence[Path]) -> list[tuple[Path, str]]:
+    """Where each people-flow file goes in the raw folder: its name, or, when several files
+    share a name (MLIT's monthly files in month folders), its path below their common folder."""
+    if len({p.name for p in paths}) == len(paths):
+        return [(p, p.name) for p in paths]
+    root = Path(os.path.commonpath([p.resolve().parent for p in paths]))
+    return [(p, p.resolve().relative_to(root).as_posix()) for p in paths]
+
+
+def _flow_kind(name: str) -> str:
+    """What a people-flow file holds, from its name (see :data:`geo.flows.STAY_PATTERNS`)."""
+    if any(fnmatch.fnmatch(name, pat) for pat in flows_mod.STAY_PATTERNS):
+        return "people flows (stay per 1 km mesh)"
+    if any(fnmatch.fnmatch(name, pat) for pat in flows_mod.ORIGIN_PATTERNS):
+        return "people flows (stay by origin)"
+    return "people flows (not a stay or by-origin file)"

@@ -180,11 +180,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                          "id=COL,count=COL,kinds=K1+K2,classify (repeatable)")
     bc.add_argument("--network", type=Path, help="walking network: .osm.pbf or .graphml[.gz]")
     bc.add_argument("--flows", action="append", default=[], type=Path,
-                    help="MLIT people-flow CSV (repeatable)")
+                    help="MLIT people-flow CSV (repeatable); without --population the stay "
+                         "population stands in for it, labelled as such")
     bc.add_argument("--name-ja")
     bc.add_argument("--name-en")
     bc.add_argument("--prefecture", type=int, help="JIS prefecture code 1..47 (Japan)")
-    bc.add_argument("--city-code", help="5-digit municipality code, e.g. 10201")
+    bc.add_argument("--city-code",
+                    help="JIS municipality code: 10201, or 102016 with its check digit; a "
+                         "dropped leading zero is fine (2201 = 02201). Gives the prefecture "
+                         "when --prefecture is not given")
     bc.add_argument("--region", choices=["japan", "world"],
                     help="where the city is (default: japan with --prefecture, else world)")
     bc.add_argument("--attribution", action="append", default=[], type=_key_value,
@@ -224,6 +228,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 out = bundle_mod.build(city, strict=args.strict)
                 m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
                 print(f"built {city} → {out}")
+                for line in citybuild.flows_lines(m.get("flows", {}),
+                                                  m.get("population_stand_in", {})):
+                    print(line)
                 print(f"  counts: {json.dumps(m['counts'], ensure_ascii=False)}")
                 for w in m["warnings"]:
                     print(f"  warning: {w}")

@@ -308,10 +308,11 @@ def _one_city(df: pd.DataFrame, city_code: str | None, *, file: str) -> pd.DataF
         return kept
     if len(codes) > 1:
         raise InputError(Problem(
-            file, f"the files hold {len(codes)} cities ({', '.join(codes[:5])}…); pass "
-            "city_code to choose one", None, "citycode",
-            f"{len(codes)}市区町村分のデータがあります({'、'.join(codes[:5])}…)。"
-            "市区町村コードを指定して1つ選んでください。"))
+            file, f"the files hold {len(codes)} cities ({', '.join(codes[:5])}…); choose one "
+            "with its city code (--city-code, or city_code in city.toml)",
+            None, "citycode",
+            f"{len(codes)}市区町村分のデータがあります({'、'.join(codes[:5])}…)。市区町村コード"
+            "(--city-code、またはcity.tomlのcity_code)で1つ選んでください。"))
     return df
 
 
@@ -576,6 +577,28 @@ def city_change_pct(flows: Flows, *, month: str, dayflag: int, timezone: int) ->
     now = stay_by_mesh(flows, month=month, dayflag=dayflag, timezone=timezone)
     then = stay_by_mesh(flows, month=base, dayflag=dayflag, timezone=timezone)
     return _published_pct(now, then) - 100
+
+
+def stand_in_population(flows: Flows, *, dayflag: int = ALL_DAYS,
+                        timezone: int = NIGHT) -> pd.Series:
+    """Stay population per mesh averaged over every month of the data (mesh → people).
+
+    Used as a stand-in where a city has no population figures, only people-flow files: late
+    night on all days by default, when people are mostly where they sleep. It is not the
+    number of residents (visitors staying overnight count, residents away do not). A month in
+    which a mesh was not published (under 10 people) counts as 0.
+
+    Returns
+    -------
+    pandas.Series
+        Every mesh of ``flows`` (0 where never published in that band), sorted by code.
+    """
+    s = flows.stay
+    sel = s[(s["dayflag"] == dayflag) & (s["timezone"] == timezone)]
+    total = sel.groupby("mesh")["population"].sum().reindex(flows.meshes, fill_value=0)
+    out = total.astype(float) / max(len(flows.months), 1)
+    out.index.name = "mesh"
+    return out.rename("population")
 
 
 def origin_table(flows: Flows, *, dayflag: int, timezone: int) -> pd.DataFrame:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 import shapely
 from streamlit.testing.v1 import AppTest
 from util import REPO_DATA
 
 from geo import grid
+from geo.errors import InputError
 from ui import build_city
 from ui.cache import list_cities
 
@@ -51,9 +53,22 @@ def test_submitting_without_population_or_network_names_the_problem(tmp_path, mo
     at.button[0].click().run()
     assert not at.exception
     assert at.error[0].value.startswith("作成できませんでした")
-    assert "give a population file or a walking network" in at.code[0].value
+    message = at.code[0].value
+    # the inputs are named by the labels on this page, not by command-line options
+    assert "人口(町丁ポリゴン" in message and "人流オープンデータ(国土交通省" in message
+    assert "--population" not in message and "--network" not in message
     assert [p.name for p in tmp_path.iterdir() if p.name != "raw"] == ["maebashi"]
     list_cities.clear()
+
+
+def test_a_network_without_boundary_or_prefecture_names_the_page_fields(tmp_path, monkeypatch):
+    monkeypatch.setenv("DIORAMA_BUNDLE_DIR", str(tmp_path))
+    with pytest.raises(InputError) as exc:
+        build_city.run("tiny", uploads={"network": Upload("walk.graphml", b"<graphml/>")},
+                       facility_kind=None, meta={}, progress=lambda done, what: None)
+    text = str(exc.value)
+    assert "「行政区域(GeoJSON" in text and "「都道府県コード" in text
+    assert "--boundary" not in text and "[boundary]" not in text
 
 
 def test_an_unsafe_city_id_is_refused(tmp_path, monkeypatch):

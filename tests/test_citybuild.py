@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -62,6 +63,8 @@ def test_porto_alegre_bundle_has_the_hexgrid_population_and_facilities(poa):
     assert counts["bus_stop"] + len(dropped) == 3986
     assert all(d["reason"] == "outside the city" for d in dropped)
     assert b.network is not None and b.network.n_nodes > 30_000
+    # pyrosm's walking ways of this extract include footways: no drive-network warning
+    assert not any("drive network" in w for w in b.manifest["warnings"])
 
 
 @needs_poa
@@ -139,6 +142,11 @@ def test_maebashi_rebuilt_from_raw_files_matches_the_shipped_bundle(tmp_path, ca
                      *MAEBASHI_ARGS]) == 0
     out = capsys.readouterr().out
     assert "counts:" in out and "no population figure" in out
+    # the flows say what was read (before: "people flows, None rows")
+    assert "None rows" not in out
+    assert "jinryu_mdp_mesh1km_10201_2019-2021.csv: people flows (stay per 1 km mesh), " \
+        "81,661 rows" in out
+    assert "stand-in" not in out  # real town populations were given
     new = bundle.load("maebashi", data_dir=tmp_path)
     old = bundle.load("maebashi", data_dir=REPO_DATA)
     assert new.manifest["counts"] == old.manifest["counts"]
@@ -172,3 +180,146 @@ def test_unsafe_city_names_are_refused(tmp_path):
         with pytest.raises(citybuild.InputError, match="not a valid city id"):
             citybuild.check_city_id(bad)
     assert not any(tmp_path.iterdir())
+
+
+# ------------------------------------------------------------------------------------------
+# A city with only MLIT people-flow files; municipality codes; hints; the report
+# ------------------------------------------------------------------------------------------
+
+STAY = MAEBASHI_RAW / "jinryu_mdp_mesh1km_10201_2019-2021.csv"
+ORIGIN = MAEBASHI_RAW / "jinryu_fromto_city_10201_2019-2021.csv"
+ATTRIBUTE = MAEBASHI_RAW / "jinryu_attribute_mesh1km_10201.csv"
+
+
+def test_a_city_with_only_flow_files_is_built_on_a_labelled_stand_in(tmp_path, capsys):
+    # before: "inputs: give a population file or a walking network"
+    assert cli.main(["build-city", "maebashi_flows", "--data-dir", str(tmp_path), "--quiet",
+                     "--city-code", "102016",  # with its check digit
+                     "--flows", str(STAY), "--flows", str(ORIGIN),
+                     "--flows", str(ATTRIBUTE)]) == 0
+    out = capsys.readouterr().out
+    assert "None" not in out
+    assert f"{STAY.name}: people flows (stay per 1 km mesh), 81,661 rows" in out
+    assert f"{ORIGIN.name}: people flows (stay by origin), 1,296 rows" in out
+    assert f"{ATTRIBUTE.name}: people flows (not a stay or by-origin file), not read" in out
+    assert "population stand-in (not residents)" in out
+    assert "人口の代用(住民数ではありません)" in out
+    b = bundle.load("maebashi_flows", data_dir=tmp_path)
+    m = b.manifest
+    assert m["city"]["city_code"] == "10201" and m["city"]["prefecture"] == 10  # from the code
+    assert b.crs.to_epsg() == 6677
+    assert m["population_format"] == "flows"
+    assert m["population_stand_in"]["residents"] is False
+    assert m["population_stand_in"]["timezone"] == "night"
+    assert "not the number of residents" in m["assumptions"]["en"]
+    assert "住民の数ではありません" in m["assumptions"]["ja"]
+    assert m["city"]["boundary"] == "people-flow 1 km meshes (not the city boundary)"
+    # by hand from the raw file: each mesh's late-night all-days stays over the 36 months ÷ 36
+    raw = pd.read_csv(STAY, dtype={"mesh1kmid": str})
+    night = raw[(raw["dayflag"] == 2) & (raw["timezone"] == 1)]
+    per_mesh = night.groupby("mesh1kmid")["population"].sum() / 36
+    expected = sum(round(v) for v in per_mesh.reindex(raw["mesh1kmid"].unique(), fill_value=0))
+    assert m["counts"]["population"] == expected
+    assert b.population.sum() == pytest.approx(expected)  # every mesh lies inside its extent
+    assert m["counts"]["towns"] == raw["mesh1kmid"].nunique() == 293
+    assert m["flows"] == {"city_code": "10201", "files": 2, "stay_rows": 81_661,
+                          "origin_rows": 1_296, "meshes": 293, "months": "2019-01..2021-12"}
+    assert (tmp_path / "maebashi_flows" / "flows.parquet").exists()
+    line = city_coverage(b, mode="line")  # the pages' figures can be computed
+    assert line.summary["status"].eq("no_data").all()  # no facilities given
+
+
+def _aomori_stay(path: Path, population: int = 100) -> Path:
+    """MLIT's file for 青森市 as it comes: citycode 2201, prefcode 2 (no leading zeros)."""
+    rows = [f"{mesh},2,2201,2019,1,{d},{tz},{population + 10 * d + tz}"
+            for mesh in ("61401551", "61401552") for d in range(3) for tz in range(3)]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("mesh1kmid,prefcode,citycode,year,month,dayflag,timezone,population\n"
+                    + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_the_official_code_02201_builds_from_a_file_holding_2201(tmp_path):
+    stay = _aomori_stay(tmp_path / "src" / "monthly_mdp_mesh1km_02.csv")
+    report = citybuild.build_city("aomori", flows=[stay], city_code="02201",
+                                  data_dir=tmp_path / "data")
+    assert report.flows["city_code"] == "02201"
+    m = bundle.load("aomori", data_dir=tmp_path / "data").manifest
+    assert m["city"]["city_code"] == "02201" and m["city"]["prefecture"] == 2
+    # late night, all days: 100 + 20 + 1 in each of the two meshes
+    assert m["counts"]["population"] == 2 * 121
+
+
+def test_a_boundary_clips_the_stand_in(tmp_path):
+    import geopandas as gpd
+
+    from geo import mesh
+
+    stay = _aomori_stay(tmp_path / "src" / "monthly_mdp_mesh1km_02.csv")
+    boundary = tmp_path / "src" / "boundary.geojson"
+    gpd.GeoDataFrame({"name": ["west"]}, geometry=[mesh.polygons(["61401551"]).iloc[0]],
+                     crs="EPSG:4326").to_file(boundary, driver="GeoJSON")
+    report = citybuild.build_city("aomori", boundary=boundary, flows=[stay],
+                                  city_code="2201", data_dir=tmp_path / "data")
+    b = bundle.load("aomori", data_dir=tmp_path / "data")
+    assert b.population.sum() == pytest.approx(121)  # the western mesh only
+    assert any("61401552 has no area inside the city boundary" in w for w in report.warnings)
+    assert "clipped to the city boundary" in report.stand_in["en"]
+    assert "市の境界で切り取って" in report.stand_in["ja"]
+    assert b.manifest["city"]["boundary"] == "city boundary"
+
+
+def test_bad_or_contradicting_city_codes_name_the_option(tmp_path, capsys):
+    stay = _aomori_stay(tmp_path / "src" / "monthly_mdp_mesh1km_02.csv")
+    args = ["build-city", "aomori", "--data-dir", str(tmp_path / "data"), "--quiet",
+            "--flows", str(stay)]
+    assert cli.main([*args, "--city-code", "022013"]) == 2
+    err = capsys.readouterr().err
+    assert "--city-code: '022013' is not a municipality code: its check digit is 3" in err
+    assert "検査数字が3" in err
+    assert cli.main([*args, "--city-code", "02201", "--prefecture", "10"]) == 2
+    err = capsys.readouterr().err
+    assert "--city-code 02201 is a municipality of prefecture 2, but --prefecture is 10" in err
+    assert not (tmp_path / "data" / "aomori").exists()
+
+
+def test_monthly_files_of_one_name_in_month_folders_are_all_kept(tmp_path):
+    jan = _aomori_stay(tmp_path / "src" / "2019" / "01" / "monthly_mdp_mesh1km_02.csv")
+    feb = _aomori_stay(tmp_path / "src" / "2019" / "02" / "monthly_mdp_mesh1km_02.csv")
+    feb.write_text(feb.read_text(encoding="utf-8").replace(",2019,1,", ",2019,2,"),
+                   encoding="utf-8")
+    report = citybuild.build_city("aomori", flows=[jan, feb], city_code="2201",
+                                  data_dir=tmp_path / "data")
+    assert [layer["file"] for layer in report.layers] == [
+        "01/monthly_mdp_mesh1km_02.csv", "02/monthly_mdp_mesh1km_02.csv"]
+    assert report.flows["months"] == "2019-01..2019-02"
+    assert report.flows["stay_rows"] == 36
+
+
+def test_diorama_build_rebuilds_flows_from_changed_raw_files(tmp_path, monkeypatch, capsys):
+    from geo import flows
+
+    stay = _aomori_stay(tmp_path / "src" / "monthly_mdp_mesh1km_02.csv")
+    citybuild.build_city("aomori", flows=[stay], city_code="02201", data_dir=tmp_path)
+    raw = tmp_path / "raw" / "aomori" / stay.name
+    _aomori_stay(raw, population=500)  # the city replaces the raw file with a corrected one
+    monkeypatch.setenv("DIORAMA_BUNDLE_DIR", str(tmp_path))
+    assert cli.main(["build", "aomori"]) == 0
+    assert "people flows of city 02201: 18 stay rows" in capsys.readouterr().out
+    fl = flows.load(tmp_path / "aomori")
+    assert fl is not None
+    assert fl.stay["population"].min() == 500  # before: still 100, the stale table
+    assert fl.meta["sources"][0]["sha256"] == hashlib.sha256(raw.read_bytes()).hexdigest()
+
+
+def test_hints_name_the_command_line_options(tmp_path, capsys):
+    args = ["build-city", "tiny", "--data-dir", str(tmp_path), "--quiet"]
+    assert cli.main(args) == 2
+    err = capsys.readouterr().err
+    assert "--population" in err and "--network" in err and "--flows" in err
+    graph = tmp_path / "walk.graphml"
+    graph.write_text("<graphml/>", encoding="utf-8")
+    assert cli.main([*args, "--network", str(graph)]) == 2
+    err = capsys.readouterr().err
+    assert "give a boundary (--boundary) or the prefecture code (--prefecture)" in err
+    assert "[boundary]" not in err and "prefecture =" not in err

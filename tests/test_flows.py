@@ -188,7 +188,7 @@ def test_another_citys_file_is_read_unchanged(tmp_path):
 def test_a_prefecture_file_needs_a_city_code(tmp_path):
     other = [[r[0][:-1] + str(int(r[0][-1]) + 3), r[1], "35203", *r[3:]] for r in _ube_rows()]
     _write(tmp_path / "raw" / "jinryu_mdp_mesh1km_35.csv", STAY_HEADER, _ube_rows() + other)
-    with pytest.raises(InputError, match="pass city_code"):
+    with pytest.raises(InputError, match=r"choose one with its city code \(--city-code"):
         flows.build_flows(tmp_path / "raw", tmp_path / "out")
     fl = flows.load(flows.build_flows(tmp_path / "raw", tmp_path / "out",
                                       city_code="35202").parent)
@@ -335,6 +335,13 @@ def test_city_day_night_ratio_on_maebashi_leaves_out_one_band_meshes(fl):
     got = flows.city_day_night_pct(fl, month="2020-10", dayflag=flows.HOLIDAY)
     assert got == pytest.approx(100 * day[both].sum() / night[both].sum())
     assert abs(got - 100 * day.sum() / night.sum()) > 0.5  # the all-mesh figure differs
+
+
+def test_stand_in_population_is_the_monthly_mean_of_late_night_stays():
+    fl = _hand_flows()
+    fl.stay["dayflag"] = flows.ALL_DAYS
+    # A: (100 + 90) / 2 months; B never published at night: 0; C: (40 + 45) / 2
+    assert flows.stand_in_population(fl).to_dict() == {"A": 95.0, "B": 0.0, "C": 42.5}
 
 
 def test_a_cp932_file_with_a_utf8_bom_is_read_and_a_missing_column_names_the_encoding(

@@ -16,9 +16,17 @@ from geo.citybuild import BuildReport, FacilityInput
 
 from .auth import configured_password
 from .cache import list_cities
-from .i18n import t
+from .i18n import lang, t
 
 REPORT_KEY = "_build_city_report"
+#: Inputs named in build messages by their widget's label on this page (the command line's
+#: options such as --boundary mean nothing here).
+LABELLED = ("boundary", "population", "network", "flows", "prefecture", "attribution")
+
+
+def labels() -> dict[str, str]:
+    """How :func:`geo.citybuild.build_city` names each input on this page: its widget label."""
+    return {k: f"「{t(f'bc_{k}')}」" for k in LABELLED}
 
 
 def allowed() -> bool:
@@ -70,7 +78,7 @@ def run(
         report = citybuild.build_city(
             city, boundary=one("boundary"), population=one("population"),
             network=one("network"), facilities=facilities, flows=flows, sources=sources,
-            progress=progress, **meta)
+            progress=progress, labels=labels(), **meta)
     list_cities.clear()
     return report
 
@@ -78,6 +86,8 @@ def run(
 def show_report(report: dict[str, Any]) -> None:
     """Counts, layers, what was dropped and why, warnings."""
     st.success(t("bc_done", city=report["city"]))
+    if report.get("stand_in"):  # the population is the people-flow stand-in, not residents
+        st.warning(report["stand_in"][lang()])
     st.dataframe(pd.DataFrame(report["layers"]), hide_index=True, width="stretch")
     st.json(report["counts"], expanded=False)
     if report["dropped"]:

@@ -220,7 +220,12 @@ def read_mesh_csv(path: str | Path, *, population: str | None = None,
                                          "size per file", None, codec))
     _duplicates(pd.Series(codes), file=p.name, column=codec, what="mesh code", first_row=first)
     pop = _counts(df, popc, file=p.name, first_row=first)
-    return _zones(codes, codes, pop, mesh.polygons(codes).to_numpy())
+    return mesh_zones(codes, pop)
+
+
+def mesh_zones(codes: Sequence[str], population: Sequence[int | None]) -> gpd.GeoDataFrame:
+    """Zones of JIS X 0410 mesh squares with a head count each (``town_code`` = mesh code)."""
+    return _zones(codes, codes, list(population), mesh.polygons(list(codes)).to_numpy())
 
 
 def read_points_table(path: str | Path, *, population: str | None = None,
