@@ -18,6 +18,13 @@ st.caption(t("tagline"))
 present = [k for k in KINDS if (b.facilities["kind"] == k.key).any()
            or (k.key == "bus_stop_frequent" and (b.facilities["kind"] == "bus_stop").any())]
 metrics = ["dist", "rate", "uncovered", "population"] if b.has_population else ["dist", "rate"]
+if not present:  # no facility data at all (e.g. a city built from people-flow files alone)
+    st.info(t("no_data_note"))
+    metrics = ["population"] if b.has_population else []
+    if not metrics:
+        data_notes(b)
+        attribution(b)
+        st.stop()
 c1, c2, c3, c4 = st.columns([2, 2, 2, 1])
 kinds = kind_labels()
 metric = c1.selectbox(t("kpi"), metrics, format_func=labels(metrics, prefix="kpi_").__getitem__,
