@@ -434,6 +434,95 @@ class Store:
             _bump(tx, city_id)
         return PostResult(comment_id=int(row[0]), created=True, edit_token=token, status="visible")
 
+    def import_comments(
+        self,
+        items: Iterable[Mapping[str, Any]],
+        *,
+        city: str,
+        batch: int = 2000,
+    ) -> list[int]:
+        """Store many top-level comments at once (an import, or sample data), validated as
+        :meth:`post_comment` validates them, in transactions of ``batch`` rows.
+
+        Each item holds ``idempotency_key, session_id, cell, factor, kind, text`` and may
+        hold ``nickname, town_code, scenario_id, created_at`` (aware datetime) and
+        ``plus_ones`` (that many +1s from distinct anonymous sessions). Consent is taken as
+        given: import only what was posted with the same terms. No rate limit applies; an
+        item whose key is already stored is skipped.
+
+        Parameters
+        ----------
+        items
+            The comments.
+        city
+            City id of every comment.
+        batch
+            Rows per transaction.
+
+        Returns
+        -------
+        list of int
+            Ids of the stored comments, in order (skipped items left out).
+        """
+        city_id = validate_code(city, name="city")
+        ids: list[int] = []
+        rows: list[list[Any]] = []
+        plus: list[int] = []
+
+        def flush() -> None:
+            with self._backend.write() as tx:
+                for values, n_plus in zip(rows, plus, strict=True):
+                    row = tx.fetchone(
+                        "INSERT INTO comments (idempotency_key, session_hash, city, cell, "
+                        "resolution, town_code, factor, kind, body, nickname, created_at, "
+                        "status, edit_token_hash, consent, scenario_id, cell7, cell8, cell9, "
+                        "plus_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'visible', ?, ?, "
+                        "?, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
+                        values,
+                    )
+                    if row is None:
+                        continue
+                    cid = int(row[0])
+                    ids.append(cid)
+                    for k in range(n_plus):
+                        tx.execute(
+                            "INSERT INTO plus_ones (comment_id, session_hash, created_at) "
+                            "VALUES (?, ?, ?)",
+                            [cid, _sha256(f"import-plus:{cid}:{k}"), values[10]],
+                        )
+                _bump(tx, city_id)
+            rows.clear()
+            plus.clear()
+
+        for item in items:
+            key = item["idempotency_key"]
+            if not isinstance(key, str) or not _KEY.fullmatch(key):
+                raise InvalidInput("送信IDが正しくありません。",
+                                   "idempotency_key must be 1-128 characters of A-Z a-z 0-9 ._:-")
+            cell_id = validate_cell(item["cell"])
+            town = item.get("town_code")
+            scenario = item.get("scenario_id")
+            n_plus = int(item.get("plus_ones", 0))
+            if n_plus < 0:
+                raise InvalidInput("+1の数が正しくありません。", "plus_ones must be >= 0")
+            rows.append([
+                key, _session_hash(item["session_id"]), city_id, cell_id,
+                h3.get_resolution(cell_id),
+                None if town is None else validate_code(town, name="town_code"),
+                validate_factor(item["factor"], allowed=self.factors),
+                validate_kind(item["kind"]), sanitize_comment(item["text"]),
+                sanitize_nickname(item.get("nickname")), utc(item.get("created_at")),
+                _sha256(secrets.token_urlsafe(24)), True,
+                None if scenario is None else validate_code(scenario, name="scenario_id"),
+                *parent_cells(cell_id), n_plus,
+            ])
+            plus.append(n_plus)
+            if len(rows) >= batch:
+                flush()
+        if rows:
+            flush()
+        return ids
+
     def reply(
         self,
         *,
