@@ -336,7 +336,9 @@ def _default_source(p: Path, entry: dict[str, Any]) -> dict[str, str]:
     return {}
 
 
-def _copy(src: Path, raw: Path) -> None:
+def _copy(src: Path, raw: Path, name: str | None = None) -> None:
+    """Copy ``src`` (with a Shapefile's sidecars) into ``raw``, as ``name`` if given (a path
+    inside ``raw``)."""
     if src.suffix.lower() == ".shp":
         for part in SHAPEFILE_PARTS:
             for cand in (src.with_suffix(part), src.with_suffix(part.upper())):
@@ -344,8 +346,11 @@ def _copy(src: Path, raw: Path) -> None:
                     shutil.copy2(cand, raw / cand.name)
         return
     if not src.exists():
-        raise InputError(Problem(src.name, f"file not found: {src}"))
-    shutil.copy2(src, raw / src.name)
+        raise InputError(Problem(src.name, f"file not found: {src}", None, None,
+                                 f"ファイルが見つかりません: {src}"))
+    target = raw / (name or src.name)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(src, target)
 
 
 def _swap_in(new: Path, target: Path, trash: Path) -> None:
@@ -520,11 +525,7 @@ def build_city(
             recipe["facilities"] = fac_entries
         extra = []
         for fp, rel in _flow_places([Path(fl) for fl in flows]):
-            (raw / rel).parent.mkdir(parents=True, exist_ok=True)
-            if not fp.exists():
-                raise InputError(Problem(fp.name, f"file not found: {fp}", None, None,
-                                         f"ファイルが見つかりません: {fp}"))
-            shutil.copy2(fp, raw / rel)
+            _copy(fp, raw, rel)
             entry = {"file": rel, "title": flows_mod.TITLE, "licence": flows_mod.LICENCE,
                      "attribution": flows_mod.ATTRIBUTION} | dict(given.get(fp.name, {}))
             layers.append({"file": rel, "what": _flow_kind(fp.name),
