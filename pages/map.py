@@ -7,7 +7,8 @@ from geo.coverage import KINDS
 from ui import state
 from ui.cache import get_bundle, get_cell_kpis, get_coverage
 from ui.i18n import kind_labels, labels, t
-from ui.widgets import attribution, data_notes, legend, town_detail
+from ui.places import picked_cell, place_label
+from ui.widgets import attribution, cell_detail, data_notes, legend, town_detail
 
 state.require_app(__file__)
 ss = st.session_state
@@ -64,12 +65,11 @@ data_notes(b)
 
 st.subheader(t("selected_cell"))
 st.caption(t("select_hint"))
-picked = (event.selection.get("objects", {}) or {}).get("kpi", []) if event else []
+picked = picked_cell(event.selection if event else None, "kpi")
 if picked:
-    cell = grid.to_cells([picked[0]["h"]])[0]
-    row = kpis.loc[cell]
-    st.write(f"H3: `{picked[0]['h']}` (res {res})")
-    st.dataframe(row.rename(t("value")).to_frame(), width="stretch")
+    st.markdown(f"**{place_label(b, picked)}**")
+    cell_detail(kpis.loc[grid.to_cells([picked])[0]], present,
+                radii=dict(state.radii_key()))
 if b.towns is not None:
     towns = b.towns.sort_values("town_code")
     town_names = dict(zip(towns["town_code"], towns["name"], strict=True))

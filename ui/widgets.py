@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from geo.bundle import CityBundle
-from geo.coverage import KINDS
+from geo.coverage import KINDS, MAX_DISTANCE_M
 from geo.deck import ramp_color
 
 from .i18n import kind_label, lang, t
@@ -67,6 +67,35 @@ def town_detail(towns: pd.DataFrame, code: str) -> None:
                      t("rate"): f"{rate:.0%}"})
     if rows:
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+
+
+def cell_detail(row: pd.Series, kinds: list[Any], *, radii: dict[str, float]) -> None:
+    """One hexagon's figures for people: who lives there, and per facility kind how far the
+    nearest one is and whether it is within walking distance."""
+    pop = row.get("population")
+    if pop is not None and pd.notna(pop):
+        st.caption(f"{t('population')}: {fmt_count(pop)}")
+    rows = []
+    for k in kinds:
+        d = row.get(f"dist_{k.key}")
+        if d is None or pd.isna(d):
+            continue
+        far = d >= MAX_DISTANCE_M
+        rows.append({
+            t("kind"): kind_label(k),
+            t("nearest"): t("farther_than", m=f"{MAX_DISTANCE_M:,.0f}") if far
+            else fmt_distance(d),
+            t("within_walk"): t("yes") if d <= radii.get(k.key, 0) else t("no"),
+        })
+    if rows:
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+
+
+def fmt_distance(metres: float) -> str:
+    """A walking distance as people say it: metres to the nearest 10 m, or km."""
+    if metres < 1000:
+        return f"{round(metres, -1):,.0f} m"
+    return f"{metres / 1000:.1f} km"
 
 
 def fmt_count(value: float) -> str:
