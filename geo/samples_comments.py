@@ -21,7 +21,8 @@ The model:
    children, elderly people ...) covering all 24 Well-Being factors and the three kinds,
    filled in with the names of the town and of the bus stop, park, school, community hall and
    shelter nearest to the pin; half of the visits give a nickname (``サンプル…``), half none.
-4. **Reactions**: about 12 % of the comments are replies (a quarter of them to a reply);
+4. **Reactions**: about 12 % of the comments are replies (1 in 20 of them to a reply, which
+   the store accepts though the comment list shows one level);
    +1s come from many reader sessions (heavy-tailed: most comments none, a few dozens);
    1 % are reported by fewer sessions than the store's threshold, 0.3 % up to the automatic
    hide, 0.1 % are auto-hidden then restored by a moderator, 0.2 % hidden and 0.1 % deleted
@@ -46,10 +47,11 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, timezone
 from types import MappingProxyType
 
+import geopandas as gpd
 import h3
 import numpy as np
 import numpy.typing as npt
@@ -61,7 +63,7 @@ from .coverage import KIND_BY_KEY
 from .framework import FACTORS
 from .store import Store, Workshop
 from .store.errors import RateLimited
-from .store.models import Kind, Status, utc
+from .store.models import KINDS, Kind, ModerationAction, Status, utc
 
 __all__ = [
     "HOSTILE_TEXTS",
@@ -97,35 +99,42 @@ TEMPLATES: tuple[tuple[str, Kind, str], ...] = (
     # mobility
     ("mobility", "concern",
      "{stop}バス停の本数が少なく、{who}が通院に使えません。1時間に1本はあると助かります。"),
-    ("mobility", "idea", "{stop}バス停にベンチと屋根を付けてほしいです。{who}は長く立って待てません。"),
+    ("mobility", "idea",
+     "{stop}バス停にベンチと屋根を付けてほしいです。{who}は長く立って待てません。"),
     ("mobility", "concern", "{when}は{stop}を通るバスが遅れがちで、駅での乗り継ぎができません。"),
-    ("mobility", "good", "{stop}バス停の時刻表が新しくなって見やすくなりました。ありがとうございます。"),
+    ("mobility", "good",
+     "{stop}バス停の時刻表が新しくなって見やすくなりました。ありがとうございます。"),
     ("mobility", "idea",
      "{town}から駅までのデマンド交通があれば、免許を返納できる高齢者が増えると思います。"),
     ("mobility", "concern",
      "{town}は最寄りのバス停まで歩いて20分以上かかります。免許を返納したら買い物に行けません。"),
-    ("mobility", "idea", "駅まで自転車で安心して行けるよう、{town}の通りに自転車レーンがほしいです。"),
-    ("mobility", "good", "コミュニティバスのおかげで、{who}が一人で{hall}に通えるようになりました。"),
+    ("mobility", "idea",
+     "駅まで自転車で安心して行けるよう、{town}の通りに自転車レーンがほしいです。"),
+    ("mobility", "good",
+     "コミュニティバスのおかげで、{who}が一人で{hall}に通えるようになりました。"),
     # medical_welfare
     ("medical_welfare", "concern", "{town}の近くに内科のクリニックがなく、{who}の通院が大変です。"),
     ("medical_welfare", "idea", "{hall}で月に一度、出張の健康相談があると安心です。"),
-    ("medical_welfare", "good", "駅前のクリニックは夜7時まで開いていて、仕事帰りに寄れて助かっています。"),
+    ("medical_welfare", "good",
+     "駅前のクリニックは夜7時まで開いていて、仕事帰りに寄れて助かっています。"),
     ("medical_welfare", "concern",
      "病院行きのバスが午前中しかなく、帰りはタクシーを使うしかありません。"),
     # shopping_dining
     ("shopping_dining", "concern", "{town}のスーパーが閉店して、歩いて行ける店がなくなりました。"),
-    ("shopping_dining", "idea", "移動販売車が{hall}の前に週2回来てくれれば、{who}も買い物ができます。"),
-    ("shopping_dining", "good",
-     "{town}に新しいパン屋さんができて、朝の散歩が楽しみになりました。"),
+    ("shopping_dining", "idea",
+     "移動販売車が{hall}の前に週2回来てくれれば、{who}も買い物ができます。"),
+    ("shopping_dining", "good", "{town}に新しいパン屋さんができて、朝の散歩が楽しみになりました。"),
     # housing
     ("housing", "concern", "{town}は空き家が増えて、夜になると真っ暗で少し怖いです。"),
-    ("housing", "idea", "空き家を子育て世帯に安く貸す仕組みがあれば、若い人が戻ってくると思います。"),
+    ("housing", "idea",
+     "空き家を子育て世帯に安く貸す仕組みがあれば、若い人が戻ってくると思います。"),
     # recreation
     ("recreation", "good", "{park}は芝生が広くて、休日は家族でのんびり過ごせます。"),
     ("recreation", "idea", "{park}にボール遊びができる場所がほしいです。今はどこも禁止です。"),
     # childcare
     ("childcare", "concern", "{town}の近くの保育園には空きがなく、毎朝遠くまで送っています。"),
-    ("childcare", "idea", "雨の日でも子どもが遊べる屋内の遊び場が{town}の近くにあるとうれしいです。"),
+    ("childcare", "idea",
+     "雨の日でも子どもが遊べる屋内の遊び場が{town}の近くにあるとうれしいです。"),
     ("childcare", "good", "子育て支援センターの職員さんが親身で、安心して相談できました。"),
     # school_education
     ("school_education", "concern",
@@ -137,12 +146,14 @@ TEMPLATES: tuple[tuple[str, Kind, str], ...] = (
      "市役所の手続きが{hall}でもできるようになると、{town}の高齢者は助かります。"),
     ("local_government", "concern", "市からのお知らせがどこに載っているのか分かりにくいです。"),
     # digital_life
-    ("digital_life", "idea", "{hall}でスマホ教室を開いてもらえれば、{who}もバスの時刻を調べられます。"),
+    ("digital_life", "idea",
+     "{hall}でスマホ教室を開いてもらえれば、{who}もバスの時刻を調べられます。"),
     ("digital_life", "concern", "{town}は携帯の電波が弱く、防災メールが届かないことがあります。"),
     # public_space
     ("public_space", "concern", "{park}のトイレが古くて暗く、子どもだけで行かせるのが心配です。"),
     ("public_space", "idea", "駅前の広場にベンチと日陰があれば、待ち合わせや休憩に使えます。"),
-    ("public_space", "good", "{park}の花壇がいつもきれいに手入れされていて、通るたびに癒やされます。"),
+    ("public_space", "good",
+     "{park}の花壇がいつもきれいに手入れされていて、通るたびに癒やされます。"),
     # townscape
     ("townscape", "concern", "{town}の通りは電線が多く、歩道も狭くて景観がもったいないです。"),
     ("townscape", "good", "川沿いの遊歩道は歩いていて気持ちがよく、この街の自慢です。"),
@@ -151,7 +162,8 @@ TEMPLATES: tuple[tuple[str, Kind, str], ...] = (
     ("natural_landscape", "concern", "{park}の大きな木が伐採されて、夏の日陰がなくなりました。"),
     # natures_bounty
     ("natures_bounty", "good", "{town}の農産物直売所の野菜は新鮮で安く、よく利用しています。"),
-    ("natures_bounty", "idea", "休耕田を市民農園として貸してもらえたら、子どもと野菜作りをしたいです。"),
+    ("natures_bounty", "idea",
+     "休耕田を市民農園として貸してもらえたら、子どもと野菜作りをしたいです。"),
     # environmental_harmony
     ("environmental_harmony", "idea", "ごみの分別ルールを外国語でも掲示してほしいです。"),
     ("environmental_harmony", "concern",
@@ -159,7 +171,8 @@ TEMPLATES: tuple[tuple[str, Kind, str], ...] = (
     # natural_disasters
     ("natural_disasters", "concern",
      "{town}から避難所の{shelter}まで遠く、{who}を連れて歩いて行けるか不安です。"),
-    ("natural_disasters", "idea", "{shelter}までの避難経路に、夜でも見える案内板を付けてほしいです。"),
+    ("natural_disasters", "idea",
+     "{shelter}までの避難経路に、夜でも見える案内板を付けてほしいです。"),
     ("natural_disasters", "concern", "大雨のとき{town}の道路が冠水して、車が通れなくなります。"),
     ("natural_disasters", "good", "{hall}で防災訓練があり、避難所の場所を家族で確認できました。"),
     # accidents_crime
@@ -169,8 +182,10 @@ TEMPLATES: tuple[tuple[str, Kind, str], ...] = (
     ("accidents_crime", "concern", "{stop}バス停の周りは夜暗くて、{who}が一人で待つのが心配です。"),
     # community_ties
     ("community_ties", "good", "{hall}の夏祭りで、近所の人と顔見知りになれました。"),
-    ("community_ties", "idea", "{hall}に誰でも立ち寄れるカフェのような居場所があるといいと思います。"),
-    ("community_ties", "concern", "{town}は自治会に入る人が減って、回覧板が回らなくなってきました。"),
+    ("community_ties", "idea",
+     "{hall}に誰でも立ち寄れるカフェのような居場所があるといいと思います。"),
+    ("community_ties", "concern",
+     "{town}は自治会に入る人が減って、回覧板が回らなくなってきました。"),
     # diversity_tolerance
     ("diversity_tolerance", "idea",
      "外国人の住民も参加しやすいよう、地域の行事をやさしい日本語で案内してほしいです。"),
@@ -182,7 +197,8 @@ TEMPLATES: tuple[tuple[str, Kind, str], ...] = (
     ("health", "good", "{park}のウォーキングコースを毎朝歩くのが日課で、体調が良くなりました。"),
     ("health", "idea", "{park}に健康遊具を置いてもらえれば、{who}も運動を続けやすくなります。"),
     # culture_arts
-    ("culture_arts", "idea", "空き店舗を使って、地元の作家の作品を展示できる場所があるとうれしいです。"),
+    ("culture_arts", "idea",
+     "空き店舗を使って、地元の作家の作品を展示できる場所があるとうれしいです。"),
     ("culture_arts", "good", "図書館のおはなし会のおかげで、子どもが本好きになりました。"),
     # learning_opportunities
     ("learning_opportunities", "idea", "{hall}で大人向けの学び直し講座を夜に開いてほしいです。"),
@@ -190,9 +206,11 @@ TEMPLATES: tuple[tuple[str, Kind, str], ...] = (
     ("employment_income", "concern",
      "{town}の近くには若い人が働ける職場が少なく、子どもたちは市外に出ていきます。"),
     # business_creation
-    ("business_creation", "idea", "駅前の空き店舗を安く借りられる制度があれば、小さなお店を始めたいです。"),
+    ("business_creation", "idea",
+     "駅前の空き店舗を安く借りられる制度があれば、小さなお店を始めたいです。"),
     ("business_creation", "good", "創業セミナーで知り合った仲間と、{town}でマルシェを始めました。"),
-    ("business_creation", "concern", "お店を始めたくても、{town}には駐車場のある物件がありません。"),
+    ("business_creation", "concern",
+     "お店を始めたくても、{town}には駐車場のある物件がありません。"),
 )
 """Citizens' remarks as ``(factor key, kind, text)``; slots ``{town} {stop} {park} {school}
 {hall} {shelter} {who} {when}`` are filled from the pin's surroundings."""
@@ -281,6 +299,18 @@ _WORKSHOP_GROUPS = ("A班（通院）", "B班（通学）", "C班（買い物）
 _WORKSHOP_AGENDA = ("趣旨説明とアイスブレイク", "現状のバス停の徒歩圏を見る",
                     "グループで改善案をつくる", "発表と意見交換")
 _FACTOR_BY_JA = {f.ja: f.key for f in FACTORS}
+#: The workshop took place this many days before ``now`` (13:30 Japan time).
+_WORKSHOP_DAYS_AGO = 21
+#: Roles whose comments are posted one by one (their edit tokens are kept or used).
+_API_ROLES = ("nicknamed", "anonymous", "with_replies", "hostile_nickname", "deleted")
+#: Roles whose comments change status (replies and +1s come before, see :func:`_window`).
+_CHANGING = ("hidden_auto", "restored", "hidden", "moderator_deleted", "deleted")
+#: Share of such a comment's window in which it gathers +1s and replies.
+_PLUS_SHARE = 0.2
+#: Share of the replies that answer a reply rather than a top-level comment.
+_NESTED = 0.05
+#: Comments per :meth:`Store.import_comments` call on the bulk path.
+_BATCH = 2000
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -314,8 +344,6 @@ class RoomCounts:
         Comments removed by the seeded ``purge_expired`` run.
     towns
         Towns with at least one comment.
-    sessions
-        Distinct browser sessions that posted, +1'd or reported.
     """
 
     comments: int
@@ -331,7 +359,6 @@ class RoomCounts:
     statuses: Mapping[str, int]
     purged: int
     towns: int
-    sessions: int
 
 
 @dataclass(frozen=True)
@@ -392,6 +419,8 @@ class RoomSummary:
         Those three replies.
     nested_reply_id
         The reply to one of them.
+    reply_to_hidden_id
+        A visible reply whose parent is :attr:`hidden_auto_id` (posted before the reports).
     reported_id
         A visible comment reported by fewer sessions than the threshold (``None`` when the
         store hides at the first report).
@@ -431,6 +460,7 @@ class RoomSummary:
     with_replies_id: int
     reply_ids: tuple[int, ...]
     nested_reply_id: int
+    reply_to_hidden_id: int
     reported_id: int | None
     hidden_auto_id: int
     restored_id: int
@@ -445,6 +475,16 @@ class RoomSummary:
     edit_tokens: Mapping[int, str]
     workshop: WorkshopSummary | None
 
+    @property
+    def group_tokens(self) -> Mapping[str, str]:
+        """Join token of each workshop group, by group id (empty without a workshop)."""
+        return self.workshop.group_tokens if self.workshop is not None else {}
+
+    @property
+    def facilitator_token(self) -> str | None:
+        """The workshop's facilitator token, or ``None`` without a workshop."""
+        return self.workshop.facilitator_token if self.workshop is not None else None
+
 
 # -- the city ------------------------------------------------------------------------------
 
@@ -458,7 +498,7 @@ class _City:
     town_codes: tuple[str, ...]
     town_names: Mapping[str, str]
     town_p: FloatArray
-    town_cells: tuple[tuple[tuple[str, ...], FloatArray], ...]
+    town_cells: tuple[tuple[tuple[str, ...], FloatArray], ...]  # pins, cumulative weights
     cell_town: Mapping[str, str]
     cell_names: Mapping[str, Mapping[str, str]]
     engine: scenario.Engine
@@ -484,7 +524,7 @@ def _city(city: str) -> _City:
         own = rows[[cell_town[c] == code for c in rows["pin"]]]
         use = own if len(own) else rows
         w = use["value"].to_numpy(dtype=float)
-        town_cells.append((tuple(str(c) for c in use["pin"]), w / w.sum()))
+        town_cells.append((tuple(str(c) for c in use["pin"]), np.cumsum(w / w.sum())))
     weights = totals.to_numpy(dtype=float)
     names = dict(zip(b.towns["town_code"].astype(str), b.towns["name"].astype(str), strict=True))
     pins = sorted(cell_town)
@@ -501,11 +541,9 @@ def _city(city: str) -> _City:
     )
 
 
-def _nearest_names(pins: Sequence[str], facilities: object) -> dict[str, Mapping[str, str]]:
+def _nearest_names(pins: Sequence[str],
+                   facilities: gpd.GeoDataFrame) -> dict[str, Mapping[str, str]]:
     """For each pin cell, the names of the nearest bus stop, park, school, hall and shelter."""
-    import geopandas as gpd
-
-    assert isinstance(facilities, gpd.GeoDataFrame)
     lon, lat = grid.centroids(grid.to_cells(pins))
     scale = math.cos(math.radians(float(np.mean(lat)))) if len(lat) else 1.0
     found: dict[str, list[str]] = {}
@@ -564,10 +602,16 @@ class _Plan:
     roles: dict[str, list[int]]
     plus: list[tuple[int, str, float]]
     reports: list[tuple[int, str, str, float]]
-    moderation: list[tuple[int, str, str, float]]
+    moderation: list[tuple[int, ModerationAction, str, float]]
     deletions: list[tuple[int, float]]
     scenarios: list[_ScenarioPlan]
     workshop_at: float
+
+
+def _window(at: float, now: float) -> float:
+    """Seconds during which a comment posted at ``at`` gathers reactions and moderation:
+    up to four days, and never past ``now``."""
+    return min(now - 1.0 - at, 4 * _DAY)
 
 
 def _share(n: int, fraction: float) -> int:
@@ -589,22 +633,24 @@ def _fill(text: str, slots: Mapping[str, str]) -> str:
     return text.format_map(slots)
 
 
-def _slots(city: _City, rng: np.random.Generator, cell: str | None,
-           town: str | None) -> dict[str, str]:
-    """Values of the template slots for a pin (nearest facility names, town, who, when)."""
-    names = city.cell_names.get(cell or "", _DEFAULT_NAMES)
+def _place(city: _City, cell: str | None, town: str | None) -> dict[str, str]:
+    """Slot values of a pin: the names of the nearest facilities and of the town."""
     if cell is not None and h3.get_resolution(cell) > PIN_RESOLUTION:
-        names = city.cell_names.get(str(h3.cell_to_parent(cell, PIN_RESOLUTION)), _DEFAULT_NAMES)
-    return {**names, "town": city.town_names.get(town or "", "この地区"),
-            "who": _WHO[int(rng.integers(len(_WHO)))],
-            "when": _WHEN[int(rng.integers(len(_WHEN)))]}
+        cell = str(h3.cell_to_parent(cell, PIN_RESOLUTION))
+    return {**city.cell_names.get(cell or "", _DEFAULT_NAMES),
+            "town": city.town_names.get(town or "", "この地区")}
+
+
+def _nick(index: int, town_name: str) -> str:
+    """The nickname ``index`` of :data:`NICKNAMES`, with the town's name filled in."""
+    return NICKNAMES[index].replace("{town}", town_name)[:40]
 
 
 def _nickname(rng: np.random.Generator, town_name: str) -> str | None:
     """Half of the posters give a nickname."""
     if rng.random() < 0.5:
         return None
-    return NICKNAMES[int(rng.integers(len(NICKNAMES)))].replace("{town}", town_name)[:40]
+    return _nick(int(rng.integers(len(NICKNAMES))), town_name)
 
 
 class _Planner:
@@ -633,47 +679,64 @@ class _Planner:
     def top_level(self, n: int, *, old: bool = False) -> list[int]:
         """Plan ``n`` top-level comments in visits of 1-3; return their plan indices."""
         rng, city = self.rng, self.city
+        sizes = np.minimum(rng.choice([1, 2, 3], size=n, p=[0.75, 0.18, 0.07]), self.per_visit)
+        n_v = int(np.searchsorted(np.cumsum(sizes), n)) + 1
+        sizes = sizes[:n_v]
+        sizes[-1] -= int(sizes.sum()) - n
+        towns = rng.choice(len(city.town_codes), size=n_v, p=city.town_p)
+        if old:
+            days = rng.uniform(RETENTION_DAYS + 5, RETENTION_DAYS + 60, n_v)
+        else:
+            u = rng.random(n_v)
+            days = np.where(u < 0.7, rng.uniform(0, SPAN_DAYS, n_v), np.where(
+                u < 0.9, SPAN_DAYS - np.minimum(rng.exponential(30.0, n_v), SPAN_DAYS),
+                np.clip(rng.normal(21.0, 3.0, n_v), 0, SPAN_DAYS)))
+        visit = np.repeat(np.arange(n_v), sizes)
+        first = np.cumsum(sizes) - sizes
+        gaps = np.where(np.arange(n) > first[visit], self.gap + rng.uniform(0, 600, n), 0.0)
+        total = np.cumsum(gaps)
+        offsets = total - total[first[visit]]
+        starts = np.minimum(_jst_times(rng, days, self.now),
+                            self.now - 60.0 - offsets[first + sizes - 1])
+        nick_u, nick_i = rng.random(n_v), rng.integers(len(NICKNAMES), size=n_v)
+        cell_u, tpl = rng.random(n), rng.integers(len(TEMPLATES), size=n)
+        closer = rng.integers(len(_CLOSERS), size=n)
+        who, when = rng.integers(len(_WHO), size=n), rng.integers(len(_WHEN), size=n)
+        sessions = [self.session("v") for _ in range(n_v)]
         made: list[int] = []
-        while len(made) < n:
-            size = min(int(rng.choice([1, 2, 3], p=[0.75, 0.18, 0.07])), self.per_visit,
-                       n - len(made))
-            t = int(rng.choice(len(city.town_codes), p=city.town_p))
-            if old:
-                day = rng.uniform(RETENTION_DAYS + 5, RETENTION_DAYS + 60)
-            else:
-                u = rng.random()
-                day = (rng.uniform(0, SPAN_DAYS) if u < 0.7 else
-                       SPAN_DAYS - min(rng.exponential(30.0), SPAN_DAYS) if u < 0.9 else
-                       float(np.clip(rng.normal(21.0, 3.0), 0, SPAN_DAYS)))
-            gaps = self.gap + rng.uniform(0, 600, size)
-            gaps[0] = 0.0
-            start = float(_jst_times(rng, np.array([day]), self.now)[0])
-            start = min(start, self.now - 60.0 - float(gaps.sum()))
-            session = self.session("v")
-            nick = _nickname(rng, city.town_names[city.town_codes[t]])
-            pins, p = city.town_cells[t]
-            for offset in np.cumsum(gaps):
-                cell = pins[int(rng.choice(len(pins), p=p))]
-                town = city.cell_town[cell]
-                factor, kind, text = TEMPLATES[int(rng.integers(len(TEMPLATES)))]
-                slots = _slots(city, rng, cell, town)
-                closer = _CLOSERS[int(rng.integers(len(_CLOSERS)))]
-                made.append(len(self.posts))
-                self.posts.append(_Post(
-                    key=self.key(), session=session, at=start + float(offset),
-                    text=_fill(text, slots) + closer, kind=kind, nickname=nick, cell=cell,
-                    factor=factor, town=town, slots=slots))
+        for j in range(n):
+            v = int(visit[j])
+            pins, cdf = city.town_cells[int(towns[v])]
+            cell = pins[min(int(np.searchsorted(cdf, cell_u[j], side="right")), len(pins) - 1)]
+            town = city.cell_town[cell]
+            factor, kind, text = TEMPLATES[int(tpl[j])]
+            slots = {**_place(city, cell, town), "who": _WHO[int(who[j])],
+                     "when": _WHEN[int(when[j])]}
+            nick = None if nick_u[v] < 0.5 else _nick(int(nick_i[v]), slots["town"])
+            made.append(len(self.posts))
+            self.posts.append(_Post(
+                key=self.key(), session=sessions[v], at=float(starts[v] + offsets[j]),
+                text=_fill(text, slots) + _CLOSERS[int(closer[j])], kind=kind, nickname=nick,
+                cell=cell, factor=factor, town=town, slots=slots))
         return made
 
-    def reply(self, parent: int, *, kind: Kind | None = None) -> int:
-        """Plan a reply to a planned post, later than it, from a new session."""
+    def reply(self, parent: int, *, kind: Kind | None = None,
+              within: float | None = None) -> int:
+        """Plan a reply to a planned post, later than it, from a new session.
+
+        ``within`` (0-1) keeps the reply in that first share of the parent's active window
+        (:func:`_window`), before anything can hide the parent.
+        """
         rng = self.rng
         p = self.posts[parent]
-        room = self.now - 1.0 - p.at
-        delay = min(600.0 + rng.exponential(3 * _DAY), room * rng.uniform(0.3, 0.95))
-        text = _fill(_REPLIES[int(rng.integers(len(_REPLIES)))], {**p.slots, **_slots(
-            self.city, rng, None, p.town)} | {k: v for k, v in p.slots.items()
-                                               if k not in ("who", "when")})
+        if within is None:
+            room = self.now - 1.0 - p.at
+            delay = min(600.0 + rng.exponential(3 * _DAY), room * rng.uniform(0.3, 0.95))
+        else:
+            delay = _window(p.at, self.now) * within * rng.uniform(0.2, 1.0)
+        slots = {**p.slots, "who": _WHO[int(rng.integers(len(_WHO)))],
+                 "when": _WHEN[int(rng.integers(len(_WHEN)))]}
+        text = _fill(_REPLIES[int(rng.integers(len(_REPLIES)))], slots)
         self.posts.append(_Post(
             key=self.key(), session=self.session("r"), at=p.at + delay, text=text, kind=kind,
             nickname=_nickname(rng, p.slots.get("town", "")), parent=parent,
@@ -728,11 +791,10 @@ def _plan(city: _City, *, n: int, seed: int, now: float, with_workshop: bool,
     pl = _Planner(city, seed=seed, now=now, gap=gap, per_visit=per_visit)
     rng = pl.rng
     scenarios = _plan_scenarios(city, rng) if with_workshop else []
-    workshop_day = np.array([21.0])
-    workshop_at = float(datetime.fromtimestamp(now, _JST).replace(
-        hour=13, minute=30, second=0, microsecond=0).timestamp() - workshop_day[0] * _DAY)
+    workshop_at = datetime.fromtimestamp(now, _JST).replace(
+        hour=13, minute=30, second=0, microsecond=0).timestamp() - _WORKSHOP_DAYS_AGO * _DAY
     n_scen = min(60, max(len(scenarios), n // 100)) if scenarios else 0
-    n_reply = max(4, round(0.12 * n))
+    n_reply = max(5, round(0.12 * n))
     n_top = n - n_scen - n_reply
     roles: dict[str, list[int]] = {}
 
@@ -750,6 +812,7 @@ def _plan(city: _City, *, n: int, seed: int, now: float, with_workshop: bool,
         pl.posts[i].text = HOSTILE_TEXTS[name]
         pl.posts[i].hostile = name
     roles["hostile"] = hostile
+    roles["hostile_named"] = hostile[:len(hostile_names)]  # in HOSTILE_TEXTS order
     rest = order[n_hostile:]
     take = iter(rest)
     for role in ("nicknamed", "anonymous", "with_replies", "hostile_nickname"):
@@ -761,25 +824,31 @@ def _plan(city: _City, *, n: int, seed: int, now: float, with_workshop: bool,
                  "deleted": 0.005, "moderator_deleted": 0.001}
     for role, fraction in fractions.items():
         roles[role] = [next(take) for _ in range(_share(n, fraction))]
-    by_name = {pl.posts[i].hostile: i for i in hostile[:len(hostile_names)]}
+    by_name = dict(zip(hostile_names, roles["hostile_named"], strict=True))
     roles["hidden_auto"].append(by_name["md_link"])
     roles["hidden"].append(by_name["img_onerror"])
 
-    # replies: three on one comment, one of them replied to; the rest to popular comments
+    # replies: three on one comment, one of them replied to; one on a comment hidden later;
+    # the rest to popular comments whose status never changes
     target = roles["with_replies"][0]
     firsts = [pl.reply(target) for _ in range(3)]
     roles["reply"] = firsts
     roles["nested"] = [pl.reply(firsts[0])]
+    roles["reply_to_hidden"] = [pl.reply(roles["hidden_auto"][0], within=_PLUS_SHARE)]
+    changing = {i for role in _CHANGING for i in roles[role]}
     popularity = rng.lognormal(-1.0, 1.2, len(pl.posts))
-    weights = popularity[top_set] / popularity[top_set].sum()
+    weights = popularity[top_set] * [i not in changing for i in top]
+    weights /= weights.sum()
+    extra = n_reply - 5
+    parents = rng.choice(top_set, size=extra, p=weights)
+    nest_u, nest_at = rng.random(extra), rng.random(extra)
+    kind_u, kind_i = rng.random(extra), rng.integers(len(KINDS), size=extra)
     replies: list[int] = []
-    for _ in range(n_reply - 4):
-        if replies and rng.random() < 0.25:
-            parent = replies[int(rng.integers(len(replies)))]
-        else:
-            parent = int(rng.choice(top_set, p=weights))
-        kind = KINDS_LIST[int(rng.integers(3))] if rng.random() < 0.2 else None
-        replies.append(pl.reply(parent, kind=kind))
+    for j in range(extra):
+        parent = (replies[int(nest_at[j] * len(replies))] if replies and nest_u[j] < _NESTED
+                  else int(parents[j]))
+        replies.append(pl.reply(parent, kind=KINDS[int(kind_i[j])] if kind_u[j] < 0.2
+                                else None))
 
     # workshop comments: during the session and after it, some answered
     scen_posts: list[int] = []
@@ -791,8 +860,9 @@ def _plan(city: _City, *, n: int, seed: int, now: float, with_workshop: bool,
         plan = scenarios[s]
         cell = plan.cells[int(rng.integers(len(plan.cells)))]
         kind, text = _SCENARIO_REMARKS[int(rng.integers(len(_SCENARIO_REMARKS)))]
-        slots = _slots(city, rng, cell, city.cell_town.get(
-            str(h3.cell_to_parent(cell, PIN_RESOLUTION))))
+        slots = {**_place(city, cell, city.cell_town.get(
+            str(h3.cell_to_parent(cell, PIN_RESOLUTION)))),
+            "who": _WHO[int(rng.integers(len(_WHO)))], "when": _WHEN[int(rng.integers(len(_WHEN)))]}
         during = rng.random() < 0.6
         at = (workshop_at + rng.uniform(70 * 60, 180 * 60) if during
               else rng.uniform(workshop_at + 4 * 3600, now - 3600))
@@ -803,32 +873,33 @@ def _plan(city: _City, *, n: int, seed: int, now: float, with_workshop: bool,
                               nickname=_nickname(rng, slots["town"]), cell=cell, factor=factor,
                               scenario=s, slots=slots))
     roles["scenario"] = scen_posts
+    popularity = np.concatenate(
+        [popularity, rng.lognormal(-1.0, 1.2, len(pl.posts) - len(popularity))])
 
-    # reactions
+    # reactions: on a comment whose status changes, +1s come first (the first fifth of its
+    # window), then reports, then the moderator or the poster acts (see _window)
     plus: list[tuple[int, str, float]] = []
     readers = [f"sample-{seed}-reader{i}" for i in range(max(60, n // 2))]
-    counts = rng.poisson(np.where(np.arange(len(pl.posts)) < len(old), 0.0,
-                                  np.array([popularity[i] * (1.0 if p.parent is None else 0.25)
-                                            for i, p in enumerate(pl.posts)])))
-    counts = np.minimum(counts, 200)
-    for i in np.flatnonzero(counts):
-        p = pl.posts[int(i)]
-        for r in rng.choice(len(readers), size=int(counts[i]), replace=False):
-            plus.append((int(i), readers[int(r)], p.at + rng.uniform(0, now - 1 - p.at)))
+    share = np.array([1.0 if p.parent is None else 0.25 for p in pl.posts])
+    share[old] = 0.0
+    counts = np.minimum(rng.poisson(popularity * share), 200)
+    for k in np.flatnonzero(counts):
+        p = pl.posts[int(k)]
+        span = (_window(p.at, now) * _PLUS_SHARE if int(k) in changing
+                else now - 1.0 - p.at)
+        for r in rng.choice(len(readers), size=int(counts[k]), replace=False):
+            plus.append((int(k), readers[int(r)], p.at + rng.uniform(0, span)))
     reports: list[tuple[int, str, str, float]] = []
-    moderation: list[tuple[int, str, str, float]] = []
+    moderation: list[tuple[int, ModerationAction, str, float]] = []
 
-    def reported(i: int, k: int) -> float:
-        p = pl.posts[i]
-        last = p.at
+    def phase(i: int, lo: float, hi: float) -> float:
+        at = pl.posts[i].at
+        return at + _window(at, now) * rng.uniform(lo, hi)
+
+    def reported(i: int, k: int) -> None:
         for r in rng.choice(len(readers), size=k, replace=False):
-            last = p.at + rng.uniform(0, min(3 * _DAY, now - 2 - p.at))
             reason = _REPORT_REASONS[int(rng.integers(len(_REPORT_REASONS)))]
-            reports.append((i, readers[int(r)], reason, last))
-        return last
-
-    def later(at: float) -> float:
-        return at + rng.uniform(0, max(now - 1 - at, 0.0) * 0.5)
+            reports.append((i, readers[int(r)], reason, phase(i, _PLUS_SHARE, 0.6)))
 
     if threshold > 1:
         for i in roles["reported"]:
@@ -838,20 +909,18 @@ def _plan(city: _City, *, n: int, seed: int, now: float, with_workshop: bool,
     for i in roles["hidden_auto"]:
         reported(i, threshold)
     for i in roles["restored"]:
-        moderation.append((i, "restore", "確認の結果、問題のない内容でした", later(
-            reported(i, threshold))))
+        reported(i, threshold)
+        moderation.append((i, "restore", "確認の結果、問題のない内容でした", phase(i, 0.6, 0.95)))
     for i in roles["hidden"]:
-        at = reported(i, 1) if rng.random() < 0.5 else pl.posts[i].at
-        moderation.append((i, "hide", "個人が特定されるおそれがあるため", later(at)))
+        if rng.random() < 0.5:
+            reported(i, 1)
+        moderation.append((i, "hide", "個人が特定されるおそれがあるため", phase(i, 0.6, 0.95)))
     for i in roles["moderator_deleted"]:
-        moderation.append((i, "delete", "宣伝目的の投稿のため", later(pl.posts[i].at)))
-    deletions = [(i, later(pl.posts[i].at)) for i in roles["deleted"]]
+        moderation.append((i, "delete", "宣伝目的の投稿のため", phase(i, 0.6, 0.95)))
+    deletions = [(i, phase(i, 0.6, 0.95)) for i in roles["deleted"]]
     return _Plan(posts=pl.posts, roles=roles, plus=plus, reports=reports,
                  moderation=moderation, deletions=deletions, scenarios=scenarios,
                  workshop_at=workshop_at)
-
-
-KINDS_LIST: tuple[Kind, ...] = ("good", "concern", "idea")
 
 
 # -- writing -------------------------------------------------------------------------------
@@ -890,6 +959,79 @@ def _write_workshop(store: Store, city: _City, plan: _Plan) -> tuple[WorkshopSum
     return summary, ids
 
 
+def _write_posts(store: Store, city: _City, plan: _Plan, scenario_ids: Sequence[str], *,
+                 bulk: bool, seed: int) -> tuple[list[int], dict[int, str], dict[int, int]]:
+    """Post every planned comment in time order (ids grow with time, as in a real room), then
+    the +1s; return the comment ids by plan index, the edit tokens and the +1 counts.
+
+    With ``bulk``, runs of plain top-level comments (no notable role, no hostile text, not to
+    be deleted by their poster) go through :meth:`Store.import_comments` with their +1s: the
+    same validation and sanitising as :meth:`Store.post_comment`, in few transactions.
+    """
+    posts = plan.posts
+    api = {i for role in _API_ROLES for i in plan.roles[role]}
+    plus_of = np.bincount([i for i, _, _ in plan.plus], minlength=len(posts))
+    ids = [0] * len(posts)
+    tokens: dict[int, str] = {}
+    plus: dict[int, int] = {}
+    batch: list[int] = []
+
+    def already() -> ValueError:
+        return ValueError(f"the store already holds the sample comments of seed {seed} for "
+                          f"{city.id}; seed an empty store or use another seed")
+
+    def flush() -> None:
+        if not batch:
+            return
+        got = store.import_comments(
+            [{"idempotency_key": posts[i].key, "session_id": posts[i].session,
+              "cell": posts[i].cell, "factor": posts[i].factor, "kind": posts[i].kind,
+              "text": posts[i].text, "nickname": posts[i].nickname,
+              "town_code": posts[i].town, "created_at": _when(posts[i].at),
+              "plus_ones": int(plus_of[i])} for i in batch], city=city.id)
+        if len(got) != len(batch):
+            raise already()
+        for i, cid in zip(batch, got, strict=True):
+            ids[i] = cid
+            plus[cid] = int(plus_of[i])
+        batch.clear()
+
+    for i in sorted(range(len(posts)), key=lambda k: (posts[k].at, k)):
+        p = posts[i]
+        if bulk and p.parent is None and p.scenario is None and p.hostile is None \
+                and i not in api:
+            batch.append(i)
+            if len(batch) >= _BATCH:
+                flush()
+            continue
+        flush()
+        try:
+            if p.parent is not None:
+                r = store.reply(parent_id=ids[p.parent], idempotency_key=p.key,
+                                session_id=p.session, text=p.text, consent=True, kind=p.kind,
+                                nickname=p.nickname, now=_when(p.at))
+            else:
+                assert p.cell is not None and p.factor is not None and p.kind is not None
+                r = store.post_comment(
+                    idempotency_key=p.key, session_id=p.session, cell=p.cell, factor=p.factor,
+                    kind=p.kind, text=p.text, nickname=p.nickname, town_code=p.town,
+                    city=city.id, consent=True,
+                    scenario_id=None if p.scenario is None else scenario_ids[p.scenario],
+                    now=_when(p.at))
+        except RateLimited as exc:  # pragma: no cover - the pacing makes this impossible
+            raise AssertionError(f"sample session {p.session} was rate limited") from exc
+        if not r.created or r.edit_token is None:
+            raise already()
+        ids[i] = r.comment_id
+        tokens[r.comment_id] = r.edit_token
+    flush()
+    imported = set(plus)
+    for i, session, at in sorted(plan.plus, key=lambda x: x[2]):
+        if ids[i] not in imported:  # imported comments came with their +1s
+            plus[ids[i]] = store.plus_one(comment_id=ids[i], session_id=session, now=_when(at))
+    return ids, tokens, plus
+
+
 def seed_room(
     store: Store,
     *,
@@ -899,14 +1041,16 @@ def seed_room(
     with_workshop: bool = True,
     now: datetime | None = None,
     with_purge: bool = True,
+    bulk: bool = True,
 ) -> RoomSummary:
     """Write a seeded SAMPLE room of ``n_comments`` comments through the store's write API.
 
     The same ``seed``, ``n_comments``, ``city`` and ``now`` give the same content on any empty
     store (texts, cells, towns, dates, nicknames, statuses, +1s, reports, scenarios); only the
     random tokens and workshop ids differ. Open the store with ``rate_limit=None`` for speed;
-    with a rate limit the sessions are paced so that it is never reached. On SQLite,
-    ``synchronous="NORMAL"`` halves the time (see ``bench/seed_comments.py``).
+    with a rate limit the sessions are paced so that it is never reached. On SQLite, 5,000
+    comments take about 1.5 s and 100,000 about 25 s (``bench/seed_comments.py``); without
+    ``bulk`` about 4 times as long (``synchronous="NORMAL"`` then halves it).
 
     Parameters
     ----------
@@ -927,6 +1071,11 @@ def seed_room(
     with_purge
         Also post a few comments older than a year and run ``purge_expired`` at ``now``
         with a 365-day retention (which removes *any* comment of the store older than that).
+    bulk
+        Store the plain top-level comments (about 85 %) with their +1s through
+        :meth:`Store.import_comments` (the same validation, few transactions) instead of one
+        ``post_comment`` and one ``plus_one`` per row. The rows are the same either way, but
+        for the +1s' sessions and times (an imported +1 is dated with its comment).
 
     Returns
     -------
@@ -955,38 +1104,8 @@ def seed_room(
     if with_workshop:
         workshop, scenario_ids = _write_workshop(store, c, plan)
 
-    posts = plan.posts
-    ids = [0] * len(posts)
-    tokens: dict[int, str] = {}
-    status: dict[int, Status] = {}
-    for i in sorted(range(len(posts)), key=lambda k: (posts[k].at, k)):
-        p = posts[i]
-        try:
-            if p.parent is not None:
-                r = store.reply(parent_id=ids[p.parent], idempotency_key=p.key,
-                                session_id=p.session, text=p.text, consent=True, kind=p.kind,
-                                nickname=p.nickname, now=_when(p.at))
-            else:
-                assert p.cell is not None and p.factor is not None and p.kind is not None
-                r = store.post_comment(
-                    idempotency_key=p.key, session_id=p.session, cell=p.cell, factor=p.factor,
-                    kind=p.kind, text=p.text, nickname=p.nickname, town_code=p.town,
-                    city=c.id, consent=True,
-                    scenario_id=None if p.scenario is None else scenario_ids[p.scenario],
-                    now=_when(p.at))
-        except RateLimited as exc:  # pragma: no cover - the pacing makes this impossible
-            raise AssertionError(f"sample session {p.session} was rate limited") from exc
-        if not r.created:
-            raise ValueError(f"the store already holds the sample comments of seed {seed} "
-                             f"for {c.id}; seed an empty store or use another seed")
-        ids[i] = r.comment_id
-        status[r.comment_id] = "visible"
-        if r.edit_token is not None:
-            tokens[r.comment_id] = r.edit_token
-
-    plus: dict[int, int] = {}
-    for i, session, at in sorted(plan.plus, key=lambda x: x[2]):
-        plus[ids[i]] = store.plus_one(comment_id=ids[i], session_id=session, now=_when(at))
+    ids, tokens, plus = _write_posts(store, c, plan, scenario_ids, bulk=bulk, seed=seed)
+    status: dict[int, Status] = {cid: "visible" for cid in ids}
     n_reports = 0
     for i, session, reason, at in sorted(plan.reports, key=lambda x: x[3]):
         res = store.report(comment_id=ids[i], session_id=session, reason=reason, now=_when(at))
@@ -994,7 +1113,7 @@ def seed_room(
         if res.hidden and status[ids[i]] == "visible":
             status[ids[i]] = "hidden_auto"
     for i, action, reason, at in sorted(plan.moderation, key=lambda x: x[3]):
-        status[ids[i]] = store.moderate(comment_id=ids[i], action=action,  # type: ignore[arg-type]
+        status[ids[i]] = store.moderate(comment_id=ids[i], action=action,
                                         moderator=_MODERATOR, reason=reason, now=_when(at))
     for i, at in plan.deletions:
         if store.delete_by_token(comment_id=ids[i], token=tokens[ids[i]], now=_when(at)):
@@ -1024,8 +1143,8 @@ def _summary(city: _City, plan: _Plan, *, seed: int, now: datetime, ids: list[in
     statuses = {s: 0 for s in ("visible", "hidden_auto", "hidden", "deleted")}
     for i in live:
         statuses[status[ids[i]]] += 1
-    hostile_ids = {p.hostile: ids[i] for i, p in reversed(list(enumerate(posts)))
-                   if p.hostile is not None}
+    hostile_ids = {name: ids[i] for name, i in zip(HOSTILE_TEXTS, roles["hostile_named"],
+                                                   strict=True)}
     visible_top = [i for i in live if posts[i].parent is None and status[ids[i]] == "visible"]
     popular = max(visible_top, key=lambda i: (plus.get(ids[i], 0), -i))
     notable = [one("nicknamed"), one("anonymous"), one("with_replies"),
@@ -1039,23 +1158,20 @@ def _summary(city: _City, plan: _Plan, *, seed: int, now: datetime, ids: list[in
         nicknamed=sum(posts[i].nickname is not None for i in live),
         anonymous=sum(posts[i].nickname is None for i in live),
         hostile=sum(posts[i].hostile is not None for i in live),
-        plus_ones=sum(1 for _ in plan.plus),
+        plus_ones=len(plan.plus),
         reports=n_reports,
         statuses=MappingProxyType(statuses),
         purged=purged,
         towns=len({posts[i].town for i in live if posts[i].town is not None}),
-        sessions=len({p.session for p in posts} | {s for _, s, _ in plan.plus}
-                     | {s for _, s, _, _ in plan.reports}),
     )
     if workshop is not None:
-        workshop = WorkshopSummary(
-            **{**workshop.__dict__,
-               "scenario_comment_ids": tuple(ids[i] for i in roles["scenario"])})
+        workshop = replace(workshop,
+                           scenario_comment_ids=tuple(ids[i] for i in roles["scenario"]))
     return RoomSummary(
         city=city.id, seed=seed, now=now, counts=counts,
         nicknamed_id=one("nicknamed"), anonymous_id=one("anonymous"),
         with_replies_id=one("with_replies"), reply_ids=tuple(ids[i] for i in roles["reply"]),
-        nested_reply_id=one("nested"),
+        nested_reply_id=one("nested"), reply_to_hidden_id=one("reply_to_hidden"),
         reported_id=one("reported") if roles["reported"] else None,
         hidden_auto_id=one("hidden_auto"), restored_id=one("restored"),
         hidden_id=one("hidden"), deleted_id=one("deleted"),
