@@ -73,11 +73,22 @@ def app_server(data_dir: Path, *, port: int | None = None,
         log.close()
 
 
-def idle(page, *, timeout: float = 60_000) -> None:
-    """Wait until the app has finished its run (Streamlit marks the app element)."""
+def idle(page, *, timeout: float = 60_000, quiet_ms: int = 300) -> None:
+    """Wait until the app has finished its run and stayed idle for ``quiet_ms``.
+
+    Streamlit marks the app element with its script state; right after a click the state
+    may still read "notRunning" for a moment before the rerun starts, hence the quiet time.
+    Tests still wait for what the user should see; this only lets the page settle.
+    """
+    page.evaluate("() => { window.__stBusy = performance.now(); }")
     page.wait_for_function(
-        "() => document.querySelector('[data-testid=stApp]')"
-        "?.getAttribute('data-test-script-state') === 'notRunning'", timeout=timeout)
+        """quiet => {
+             const s = document.querySelector('[data-testid=stApp]')
+               ?.getAttribute('data-test-script-state');
+             const now = performance.now();
+             if (s !== 'notRunning') { window.__stBusy = now; return false; }
+             return now - window.__stBusy >= quiet;
+           }""", arg=quiet_ms, timeout=timeout)
 
 
 def wait_for_app(page, *, heading: str | None = None, timeout: float = 60_000) -> None:

@@ -601,8 +601,8 @@ class Store:
             return
         rows = tx.fetchall(
             "SELECT created_at FROM comments WHERE session_hash = ? AND created_at > ? "
-            "ORDER BY created_at LIMIT ?",
-            [session, moment - self.rate_window, self.rate_limit],
+            "AND created_at <= ? ORDER BY created_at LIMIT ?",
+            [session, moment - self.rate_window, moment, self.rate_limit],
         )
         if len(rows) >= self.rate_limit:
             oldest = _as_datetime(rows[0][0])
@@ -765,8 +765,9 @@ class Store:
     ) -> Status:
         """Hide, restore or delete a comment; writes exactly one audit row.
 
-        ``restore`` also acknowledges the reports received so far (they no longer count
-        towards the automatic hide); restoring a visible comment dismisses its reports.
+        ``restore`` and ``hide`` also acknowledge the reports received so far (the comment
+        leaves the moderation queue and they no longer count towards the automatic hide);
+        restoring a visible comment dismisses its reports.
         ``delete`` wipes the text and nickname for good.
 
         Parameters
@@ -822,7 +823,12 @@ class Store:
             new: Status
             if action == "hide":
                 new = "hidden"
-                tx.execute("UPDATE comments SET status = 'hidden' WHERE id = ?", [cid])
+                # the moderator has seen the reports: the comment leaves the queue
+                tx.execute(
+                    "UPDATE comments SET status = 'hidden', reports_acknowledged = "
+                    "(SELECT COUNT(*) FROM reports WHERE comment_id = ?) WHERE id = ?",
+                    [cid, cid],
+                )
             elif action == "restore":
                 new = "visible"
                 tx.execute(

@@ -1,0 +1,216 @@
+"""What a user waits for, measured in Chromium on a realistic state (the journeys issue).
+
+    .venv/bin/python bench/journeys.py [--comments 5000] [--rounds 7]
+
+Starts the app on a temporary database seeded with a city's worth of comments and a workshop
+(geo.samples_comments), drives Debian's Chromium with Playwright, and prints the median
+(and slowest) wait of each step against its target:
+
+- diorama: "ここに追加" clicked -> the new figures visible (target median <= 1 s);
+- a comment posted -> the confirmation visible (<= 1 s);
+- cold open of each page in a new browser session (<= 3 s);
+- page switch from the sidebar (<= 1.5 s);
+- the server-side rerun of every page (AppTest, <= 300 ms).
+
+Run it on the 2-core machine with nothing else running; it is a benchmark, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from browser_support import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    app_server,
+    choose,
+    click_map,
+    idle,
+    wait_for_app,
+)
+
+PAGES = {
+    "map": ("/", "ウェルビーイング・ジオラマ"),
+    "coverage": ("/coverage", "徒歩圏カバー率"),
+    "comments": ("/comments", "みんなの声"),
+    "workshop": ("/workshop", "ワークショップ"),
+    "moderation": ("/moderation", "モデレーション"),
+    "flows": ("/flows", "人の流れ"),
+    "vacancy": ("/vacancy", "空き家の推定"),
+    "survey": ("/survey", "Well-Being調査"),
+    "catalog": ("/catalog", "因子とサービス"),
+    "about": ("/about", "データと出典"),
+    "build_city": ("/build_city", "都市を追加"),
+}
+TARGETS = {"edit": 1.0, "post": 1.0, "open": 3.0, "switch": 1.5, "rerun": 0.3}
+
+
+def seed(data: Path, n_comments: int) -> str:
+    """Seed comments and a workshop; return a group's join token."""
+    from geo.samples_comments import seed_room
+    from geo.store import open_store
+
+    store = open_store(str(data), rate_limit=None)
+    room = seed_room(store, city="maebashi", n_comments=n_comments, seed=1)
+    store.close()
+    return str(next(iter(room.group_tokens.values())))
+
+
+def timed(action: Callable[[], None], done: Callable[[], None]) -> float:
+    """Seconds from ``action`` until ``done`` returns."""
+    t0 = time.perf_counter()
+    action()
+    done()
+    return time.perf_counter() - t0
+
+
+def first_metric(page) -> str:
+    return str(page.locator('[data-testid="stMetricValue"]').first.inner_text())
+
+
+def bench_edits(browser, url: str, token: str, rounds: int) -> list[float]:
+    page = browser.new_context(viewport={"width": 1400, "height": 900},
+                               locale="ja-JP").new_page()
+    page.goto(f"{url}/diorama?join={token}")
+    wait_for_app(page, heading="ジオラマ(シナリオ)")
+    if page.get_by_text("まだシナリオがありません").count():
+        page.get_by_role("button", name="新しいシナリオ").click()
+        page.get_by_label("シナリオ名").fill("計測")
+        page.get_by_role("button", name="作る", exact=True).click()
+        page.get_by_text("現状とシナリオの比較").wait_for(timeout=60_000)
+        idle(page)
+    waits = []
+    for i in range(rounds):
+        click_map(page, dx=-0.15 + 0.05 * i, dy=0.1 - 0.03 * i)
+        page.get_by_text("付近の六角形").first.wait_for(timeout=30_000)
+        idle(page)
+        before = first_metric(page)
+        waits.append(timed(
+            lambda: page.get_by_role("button", name="ここに追加").click(),
+            lambda b=before: page.wait_for_function(
+                "b => document.querySelector('[data-testid=stMetricValue]')?.innerText !== b",
+                arg=b, timeout=60_000)))
+        idle(page)
+    page.context.close()
+    return waits
+
+
+def bench_posts(browser, url: str, rounds: int) -> list[float]:
+    page = browser.new_context(viewport={"width": 1400, "height": 900},
+                               locale="ja-JP").new_page()
+    page.goto(f"{url}/comments")
+    wait_for_app(page, heading="みんなの声")
+    click_map(page)
+    page.get_by_text("付近の六角形").first.wait_for(timeout=30_000)
+    choose(page, "関連するWell-Being因子", "移動・交通")
+    waits = []
+    for i in range(rounds):
+        form = page.locator('[data-testid="stForm"]')
+        form.get_by_text("気になるところ", exact=True).click()
+        page.get_by_label("本文 (1000文字まで)").fill(f"計測用の投稿 {i}")
+        page.locator('label:has-text("同意します") input[type="checkbox"]').check(force=True)
+        dialog = page.get_by_role("dialog").get_by_text("投稿しました")
+        waits.append(timed(lambda: page.get_by_role("button", name="投稿", exact=True).click(),
+                           lambda d=dialog: d.wait_for(timeout=60_000)))
+        page.get_by_role("dialog").get_by_role("button", name="閉じる").click()
+        idle(page)
+    page.context.close()
+    return waits
+
+
+def bench_opens(browser, url: str) -> dict[str, float]:
+    out = {}
+    for name, (path, heading) in PAGES.items():
+        ctx = browser.new_context(viewport={"width": 1400, "height": 900}, locale="ja-JP")
+        page = ctx.new_page()
+        out[name] = timed(lambda p=page, u=url + path: p.goto(u),
+                          lambda p=page, h=heading: wait_for_app(p, heading=h))
+        ctx.close()
+    return out
+
+
+def bench_switches(browser, url: str) -> dict[str, float]:
+    page = browser.new_context(viewport={"width": 1400, "height": 900},
+                               locale="ja-JP").new_page()
+    page.goto(url + "/")
+    wait_for_app(page)
+    out = {}
+    for name, (path, heading) in PAGES.items():
+        if path == "/":
+            continue
+        link = page.locator(f'[data-testid="stSidebarNav"] a[href$="{path}"]')
+        out[name] = timed(lambda lk=link: lk.click(),
+                          lambda h=heading: wait_for_app(page, heading=h))
+    page.context.close()
+    return out
+
+
+def bench_reruns(data: Path) -> dict[str, float]:
+    """Server-side rerun of each page (AppTest, the median of three after a warm-up run)."""
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["DIORAMA_DATA_DIR"] = str(data)
+    out = {}
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    for name in PAGES:
+        at.switch_page(f"pages/{name}.py").run()
+        runs = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            at.run()
+            runs.append(time.perf_counter() - t0)
+        out[name] = statistics.median(runs)
+    return out
+
+
+def row(what: str, values: list[float], target: float) -> str:
+    med = statistics.median(values)
+    verdict = "PASS" if med <= target else "FAIL"
+    return f"{what:<40s} {med:7.2f} s {max(values):7.2f} s   <= {target:4.1f} s  {verdict}"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--comments", type=int, default=5000)
+    ap.add_argument("--rounds", type=int, default=7)
+    args = ap.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp)
+        t0 = time.perf_counter()
+        token = seed(data, args.comments)
+        print(f"seeded {args.comments:,} comments and a workshop in "
+              f"{time.perf_counter() - t0:.1f} s")
+        with app_server(data) as (url, _), sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            opens = bench_opens(browser, url)  # the first of these is the cold server
+            switches = bench_switches(browser, url)
+            edits = bench_edits(browser, url, token, args.rounds)
+            posts = bench_posts(browser, url, args.rounds)
+            browser.close()
+        reruns = bench_reruns(data)
+    print(f"\n{'step':<40s} {'median':>9s} {'slowest':>9s}   target")
+    print(row("diorama: add -> new figures", edits, TARGETS["edit"]))
+    print(row("comment posted -> confirmation", posts, TARGETS["post"]))
+    for name, v in opens.items():
+        print(row(f"cold open: {name}", [v], TARGETS["open"]))
+    for name, v in switches.items():
+        print(row(f"page switch: -> {name}", [v], TARGETS["switch"]))
+    for name, v in reruns.items():
+        print(row(f"server rerun (AppTest): {name}", [v], TARGETS["rerun"]))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,298 @@
+"""The five journeys in Chromium, on the state a real room leaves, on a desk and on a phone.
+
+Each journey is walked as its user walks it - a citizen, a moderator, a workshop participant,
+a facilitator, a planner - at 1400x900 and at 390x844 (touch), in Japanese, on a city with
+5,000+ comments (anonymous and nicknamed, replies, reports, hidden, deleted, hostile and
+long text) and a five-group workshop. Assertions are on what the user sees and on what was
+stored. A map is clicked (tapped) once: a lost click fails the test. Screenshots go to
+``artifacts/screenshots/journey_*``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from browser_support import (
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    app_server,
+    choose,
+    click_map,
+    idle,
+    wait_for_app,
+)
+
+pytestmark = pytest.mark.browser
+PASSWORD = "journey-password"
+VIEWPORTS = {"desk": (1400, 900), "phone": (390, 844)}
+TOWN = "千代田町二丁目"
+
+
+@pytest.fixture(scope="module")
+def room(tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail("Chromium is missing; scripts/test.sh installs it")
+        pytest.skip("Chromium not installed; run scripts/test.sh")
+    from room import build_room
+
+    data = tmp_path_factory.mktemp("journeys")
+    summary = build_room(data, n_comments=5000)
+    with app_server(data, env={"DIORAMA_MODERATOR_PASSWORD": PASSWORD}) as (url, _):
+        yield url, data, summary
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(params=list(VIEWPORTS))
+def page(request, browser):
+    width, height = VIEWPORTS[request.param]
+    phone = request.param == "phone"
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="ja-JP",
+                                  has_touch=phone, is_mobile=phone,
+                                  device_scale_factor=2 if phone else 1)
+    pg = context.new_page()
+    pg.device = request.param
+    pg.errors = []
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    yield pg
+    context.close()
+
+
+def shot(page, name: str) -> None:
+    """A screenshot of the whole page (Streamlit scrolls inside its main area, so the window
+    is made as tall as the page for the picture)."""
+    (ARTIFACTS / "screenshots").mkdir(parents=True, exist_ok=True)
+    size = page.viewport_size
+    tall = page.evaluate(
+        "() => Math.max(...[...document.querySelectorAll('[data-testid=stMain], section')]"
+        ".map(e => e.scrollHeight), document.body.scrollHeight)")
+    page.set_viewport_size({"width": size["width"], "height": min(int(tall) + 40, 12000)})
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(ARTIFACTS / "screenshots" / f"journey_{name}_{page.device}.png"))
+    page.set_viewport_size(size)
+
+
+def no_error(page) -> None:
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert "Traceback" not in page.inner_text("body")
+    assert not page.errors, page.errors
+
+
+def in_view(page, locator) -> bool:
+    """Whether the element is inside the window (where the user is looking)."""
+    box = locator.bounding_box()
+    size = page.viewport_size
+    return bool(box) and box["y"] >= 0 and box["y"] + min(box["height"], 40) <= size["height"]
+
+
+def open_sidebar_if_phone(page) -> None:
+    if page.device == "phone":
+        toggle = page.locator('[data-testid="stExpandSidebarButton"], '
+                              '[data-testid="stSidebarCollapsedControl"] button').first
+        if toggle.count() and toggle.is_visible():
+            toggle.click()
+
+
+# --- the citizen -------------------------------------------------------------------------
+
+
+def test_citizen_pins_by_map_then_town_posts_and_gets_the_code(room, page):
+    url, data, _ = room
+    from geo.store import open_store
+
+    store = open_store(str(data))
+    page.goto(url + "/comments")
+    wait_for_app(page, heading="みんなの声")
+    no_error(page)
+    # the list of a real city: nicknamed, anonymous and replied comments side by side
+    assert page.get_by_text("件").first.is_visible()
+    # a map click chooses a place, shown in words; then the town list overrides it
+    click_map(page)
+    page.get_by_text("付近の六角形").first.wait_for(timeout=15_000)
+    clicked = page.locator('[data-testid="stMarkdownContainer"]', has_text="投稿場所:").first
+    first_place = clicked.inner_text()
+    choose(page, "町丁を選ぶ", TOWN)
+    page.get_by_text(f"{TOWN} 付近の六角形").first.wait_for(timeout=15_000)
+    assert page.locator('[data-testid="stMarkdownContainer"]', has_text="投稿場所:").first \
+        .inner_text() != first_place
+    choose(page, "関連するWell-Being因子", "移動・交通")
+    form = page.locator('[data-testid="stForm"]')
+    form.get_by_text("アイデア", exact=True).click()
+    text = f"旅の途中の投稿 {page.device}"
+    page.get_by_label("本文 (1000文字まで)").fill(text)
+    page.get_by_label("ニックネーム (任意)").fill("ジャーニー")
+    page.locator('label:has-text("同意します") input[type="checkbox"]').check(force=True)
+    page.get_by_role("button", name="投稿", exact=True).click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_text("投稿しました").wait_for(timeout=15_000)
+    code = dialog.locator('[data-testid="stCode"]')
+    assert code.inner_text().strip() and in_view(page, code)  # seen without scrolling
+    shot(page, "citizen_posted")
+    dialog.get_by_role("button", name="閉じる").click()
+    idle(page)
+    no_error(page)
+    # stored once, at the town chosen last (not at the earlier map click)
+    mine = [c for c in store.list_comments(city="maebashi") if c.text == text]
+    assert len(mine) == 1
+    from geo.bundle import load
+
+    towns = load("maebashi").towns
+    chosen = towns.loc[towns["name"] == TOWN, "town_code"].iloc[0]
+    assert mine[0].town_code == chosen and mine[0].nickname == "ジャーニー"
+    assert mine[0].factor == "mobility" and mine[0].kind == "idea"
+    # it heads the list (newest first)
+    assert page.get_by_text(text).first.is_visible()
+    # +1 another comment
+    plus = page.get_by_role("button", name=re.compile(r"^\+1 \(\d+\)$")).nth(1)
+    before = int(re.search(r"\((\d+)\)", plus.inner_text()).group(1))
+    plus.click()
+    idle(page)
+    assert f"+1 ({before + 1})" in page.inner_text("body")
+    no_error(page)
+
+
+# --- the moderator -----------------------------------------------------------------------
+
+
+def test_moderator_sees_reasons_and_place_and_acts(room, page):
+    url, data, summary = room
+    from geo.store import open_store
+
+    page.goto(url + "/moderation")
+    wait_for_app(page, heading="モデレーション")
+    page.get_by_label("お名前 (記録に残ります)").fill("担当 山田")
+    page.get_by_label("パスワード").fill(PASSWORD)
+    page.get_by_role("button", name="ログイン").click()
+    page.get_by_text("確認待ち").first.wait_for(timeout=30_000)
+    idle(page)
+    no_error(page)
+    # on the desk: an auto-hidden comment is restored; on the phone: a reported one is hidden
+    desk = page.device == "desk"
+    cid = summary.hidden_auto_id if desk else summary.reported_id
+    # the comment's card: the innermost block holding its header and its delete button
+    card = page.locator('[data-testid="stVerticalBlock"]').filter(
+        has=page.get_by_text(re.compile(rf"#{cid}$"))).filter(
+        has=page.get_by_role("button", name="削除する")).last
+    card.scroll_into_view_if_needed()
+    text = card.inner_text()
+    assert ("報告により自動で非表示" if desk else "公開中") in text
+    assert "付近の六角形" in text or "市内の六角形" in text
+    assert "報告の理由" in text
+    # only the actions that fit the state: no "hide" for a hidden comment
+    assert card.get_by_role("button", name="非表示にする").count() == (0 if desk else 1), text
+    shot(page, "moderator_queue")
+    reason = card.get_by_label("理由 (必須・記録されます)")
+    reason.fill("確認しました")
+    reason.press("Enter")  # a text field sends its value on Enter or when left
+    idle(page)
+    card.get_by_role("button", name="表示に戻す" if desk else "非表示にする").click()
+    card.wait_for(state="detached", timeout=15_000)  # it leaves the queue
+    idle(page)
+    store = open_store(str(data))
+    status = {c.id: c.status for c in store.list_comments(city="maebashi",
+                                                          include_hidden=True)}[cid]
+    assert status == ("visible" if desk else "hidden")
+    assert ("表示に戻す" if desk else "非表示") in page.inner_text("body")  # audit, in words
+    no_error(page)
+
+
+# --- the workshop participant ------------------------------------------------------------
+
+
+def test_participant_joins_edits_and_stays_after_a_reload(room, page):
+    url, _, summary = room
+    ws = summary.workshop
+    token = ws.group_tokens[ws.group_ids[page.device == "phone"]]
+    page.goto(f"{url}/workshop?join={token}")
+    wait_for_app(page, heading="ワークショップ")
+    no_error(page)
+    assert page.get_by_text("セッションを作る").count() == 0  # no facilitator forms
+    page.locator('[data-testid="stMain"] a[href*="diorama"]').first.click()
+    wait_for_app(page, heading="ジオラマ(シナリオ)")
+    page.get_by_text("現状とシナリオの比較").first.wait_for(timeout=30_000)
+    no_error(page)
+    value = page.locator('[data-testid="stMetricValue"]').first
+    before = value.inner_text()
+    click_map(page, dx=0.1, dy=-0.05)
+    page.get_by_text("付近の六角形").first.wait_for(timeout=15_000)
+    page.get_by_role("button", name="ここに追加").click()
+    page.get_by_text("徒歩圏内の人口").first.wait_for(timeout=15_000)
+    page.wait_for_function(
+        "b => document.querySelector('[data-testid=stMetricValue]')?.innerText !== b",
+        arg=before, timeout=15_000)
+    idle(page)
+    no_error(page)
+    after = value.inner_text()
+    assert after != before
+    shot(page, "participant_after_edit")
+    page.reload()
+    wait_for_app(page, heading="ジオラマ(シナリオ)")
+    page.get_by_text("現状とシナリオの比較").first.wait_for(timeout=30_000)
+    assert page.locator('[data-testid="stMetricValue"]').first.inner_text() == after
+    no_error(page)
+
+
+# --- the facilitator ---------------------------------------------------------------------
+
+
+def test_facilitator_opens_the_session_and_gets_the_same_links(room, page):
+    url, _, summary = room
+    ws = summary.workshop
+    page.goto(url + "/workshop")
+    wait_for_app(page, heading="ワークショップ")
+    page.get_by_text("ファシリテーター用キーで開く").first.click()
+    page.get_by_label("ファシリテーター用キー").fill(ws.facilitator_token)
+    page.get_by_role("button", name="ファシリテーター用キーで開く").click()
+    page.get_by_text(ws.title).first.wait_for(timeout=30_000)
+    idle(page)
+    no_error(page)
+    page.locator('[data-testid="stCode"]').first.wait_for(timeout=15_000)
+    codes = page.locator('[data-testid="stCode"]').all_inner_texts()
+    links = sorted(t.strip() for t in codes if "join=" in t)
+    assert len(links) == len(ws.group_ids), codes
+    page.wait_for_function(  # a QR code per group
+        "n => document.querySelectorAll('[data-testid=stImage] img').length >= n",
+        arg=len(ws.group_ids), timeout=15_000)
+    shot(page, "facilitator_session")
+    page.reload()
+    page.get_by_text(ws.title).first.wait_for(timeout=30_000)
+    idle(page)
+    again = sorted(t.strip() for t in page.locator('[data-testid="stCode"]').all_inner_texts()
+                   if "join=" in t)
+    assert again == links
+    no_error(page)
+
+
+# --- the planner -------------------------------------------------------------------------
+
+
+def test_planner_reads_a_cell_a_town_and_changes_a_radius(room, page):
+    url, _, _ = room
+    page.goto(url + "/")
+    wait_for_app(page, heading="ウェルビーイング・ジオラマ")
+    no_error(page)
+    click_map(page)
+    page.get_by_text("付近の六角形").first.wait_for(timeout=15_000)
+    idle(page)
+    choose(page, "町丁を選ぶ", TOWN)
+    page.get_by_text(TOWN).first.wait_for(timeout=15_000)
+    no_error(page)
+    shot(page, "planner_map")
+    page.goto(url + "/coverage")
+    wait_for_app(page, heading="徒歩圏カバー率")
+    no_error(page)
+    assert page.locator('[data-testid="stDataFrame"]').count() >= 1
+    shot(page, "planner_coverage")
