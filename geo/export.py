@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from . import grid
+from .text import escape_for_csv_cell
 
 
 def cells_frame(kpis: pd.DataFrame, *, decimals: int = 4) -> pd.DataFrame:
@@ -23,10 +24,36 @@ def cells_frame(kpis: pd.DataFrame, *, decimals: int = 4) -> pd.DataFrame:
     return pd.concat([out, values], axis=1)
 
 
+def csv_bytes(frame: pd.DataFrame, *, index: bool = False) -> bytes:
+    """Any table as a download: UTF-8 with BOM (Excel in Japanese reads it), and every text
+    cell formula-safe (a name such as ``=HYPERLINK(...)`` from an uploaded file stays text).
+
+    Parameters
+    ----------
+    frame
+        The table; its column names (and index, with ``index``) are written as they are
+        after the same escaping.
+    index
+        Write the index as the first column.
+
+    Returns
+    -------
+    bytes
+        The CSV file.
+    """
+    out = frame.reset_index() if index else frame.copy()
+    out.columns = [escape_for_csv_cell(str(c)) for c in out.columns]
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = [v if not isinstance(v, str) else escape_for_csv_cell(v)
+                        for v in out[col]]
+    text: str = out.to_csv(index=False)
+    return text.encode("utf-8-sig")
+
+
 def cells_csv(kpis: pd.DataFrame) -> bytes:
     """CSV in UTF-8 with BOM (so Excel in Japanese shows it correctly); one row per cell."""
-    text: str = cells_frame(kpis).to_csv(index=False)
-    return text.encode("utf-8-sig")
+    return csv_bytes(cells_frame(kpis))
 
 
 def cells_geojson(kpis: pd.DataFrame) -> str:

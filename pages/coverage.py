@@ -1,5 +1,7 @@
 """Coverage page for planners: per-kind figures, a per-town table, where uncovered people live."""
 
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
@@ -7,9 +9,9 @@ from geo import deck, export, grid
 from geo.coverage import KIND_BY_KEY, KINDS
 from geo.kpi import available_modes
 from ui import state
-from ui.cache import get_bundle, get_cell_kpis, get_coverage
+from ui.cache import boundary_layer, get_bundle, get_cell_kpis, get_coverage
 from ui.i18n import kind_label, kind_labels, labels, t
-from ui.widgets import attribution, data_notes, fmt_count, legend
+from ui.widgets import attribution, csv_download, data_notes, fmt_count, legend
 
 state.require_app(__file__)
 ss = st.session_state
@@ -69,8 +71,7 @@ if cov.towns is not None:
         "name": t("town"), "population": t("population"), f"covered_{kind}": t("covered"),
         f"uncovered_{kind}": t("uncovered"), f"rate_{kind}": t("rate") + " (%)"})
     st.dataframe(towns, width="stretch", height=320)
-    st.download_button(t("download_towns"), towns.to_csv().encode("utf-8-sig"),
-                       file_name=f"{b.id}_{kind}_towns.csv", mime="text/csv")
+    csv_download(t("download_towns"), towns, file_name=f"{b.id}_{kind}_towns.csv", index=True)
 
 res = st.select_slider(t("resolution"), options=list(grid.RESOLUTIONS), value=9,
                        help=t("res_help"), key="cov_res")
@@ -82,7 +83,7 @@ if b.has_population:
 else:
     st.subheader(t("kpi_dist"))
     values = kpis[f"dist_{kind}"]
-layers = [deck.hex_layer(values), deck.boundary_layer(b.boundary)]
+layers = [deck.hex_layer(values), boundary_layer(b.id)]
 st.pydeck_chart(deck.deck(layers, view=deck.view_of(b.boundary, height_px=480)), key="cov_chart",
                 height=480)
 if len(values):
@@ -91,9 +92,9 @@ if len(values):
 
 cells = kpis[[c for c in kpis.columns if c == "population" or c.endswith(f"_{kind}")]]
 c1, c2 = st.columns(2)
-c1.download_button(t("download_csv"), export.cells_csv(cells),
+c1.download_button(t("download_csv"), partial(export.cells_csv, cells),
                    file_name=f"{b.id}_{kind}_res{res}.csv", mime="text/csv")
-c2.download_button(t("download_geojson"), export.cells_geojson(cells),
+c2.download_button(t("download_geojson"), partial(export.cells_geojson, cells),
                    file_name=f"{b.id}_{kind}_res{res}.geojson", mime="application/geo+json")
 st.caption(t("download_note"))
 attribution(b)

@@ -8,10 +8,10 @@ import streamlit as st
 
 from geo import deck, export, flows
 from ui import state
-from ui.cache import get_bundle
+from ui.cache import boundary_layer, get_bundle
 from ui.flows import get_area_series, get_flow_cells, get_flows
 from ui.i18n import labels, t
-from ui.widgets import attribution, legend, time_chart
+from ui.widgets import attribution, csv_download, legend, time_chart
 
 #: Seconds between months while playing.
 PLAY_SECONDS = 1.5
@@ -86,7 +86,7 @@ else:  # ratios have long tails: colour the middle 96 %, the ends take the end c
     vmin, vmax = float(values.quantile(0.02)), float(values.quantile(0.98))
 height = {7: 4000, 8: 2000, 9: 1000}[res]
 layers = [deck.hex_layer(values, layer_id="flows", extruded=extruded, max_height_m=height,
-                         vmin=vmin, vmax=vmax), deck.boundary_layer(b.boundary)]
+                         vmin=vmin, vmax=vmax), boundary_layer(b.id)]
 view = deck.view_of(b.boundary, pitch=45 if extruded else 0)
 event = st.pydeck_chart(deck.deck(layers, view=view, pick="flows"), key="flows_chart", height=540,
                         on_select="rerun", selection_mode="multi-object")
@@ -156,9 +156,8 @@ else:
         st.caption(t("flows_centre_note", mesh=flows.centre_mesh(fl)))
     table = series.rename(columns={"stay": t("flows_daytime_stay"),
                                    "change_pct": t("flows_change_col")}).round(1)
-    st.download_button(t("flows_download_series"), table.to_csv().encode("utf-8-sig"),
-                       file_name=f"{b.id}_vitality_{kind}.csv", mime="text/csv",
-                       key="flows_dl_series")
+    csv_download(t("flows_download_series"), table, file_name=f"{b.id}_vitality_{kind}.csv",
+                 key="flows_dl_series", index=True)
 
 st.caption(f"{t('attribution')}: {fl.meta.get('attribution', flows.ATTRIBUTION)} "
            f"({fl.meta.get('licence', flows.LICENCE)})")

@@ -5,7 +5,7 @@ import streamlit as st
 from geo import deck, grid
 from geo.coverage import KINDS
 from ui import state
-from ui.cache import get_bundle, get_cell_kpis, get_coverage
+from ui.cache import boundary_layer, get_bundle, get_cell_kpis, get_coverage
 from ui.i18n import kind_labels, labels, t
 from ui.places import picked_cell, place_label
 from ui.widgets import attribution, cell_detail, data_notes, legend, town_detail
@@ -46,7 +46,7 @@ values = kpis[column] * (100 if metric == "rate" else 1)
 reverse = metric == "rate"
 height = {7: 4000, 8: 2000, 9: 1000, 10: 500}[res]
 layers = [deck.hex_layer(values, extruded=extruded, max_height_m=height, reverse=reverse),
-          deck.boundary_layer(b.boundary)]
+          boundary_layer(b.id)]
 for k in show:
     fac = b.facilities[b.facilities["kind"] == (k if k != "bus_stop_frequent" else "bus_stop")]
     if k == "bus_stop_frequent":

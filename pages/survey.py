@@ -11,7 +11,7 @@ from geo.io import decode_bytes
 from geo.store.store import comments_to_frame
 from geo.text import escape_for_markdown
 from ui import state
-from ui.cache import get_bundle
+from ui.cache import boundary_layer, get_bundle
 from ui.i18n import kind_label, labels, lang, t
 from ui.survey import (
     area_names,
@@ -135,7 +135,7 @@ values = vals["mean"]
 layers = (town_choropleth(values, city=b.id, names=names, vmin=vmin, vmax=vmax)
           if level == "town" else
           hex_choropleth(values, city=b.id, level=level, vmin=vmin, vmax=vmax))
-layers.append(deck.boundary_layer(b.boundary))
+layers.append(boundary_layer(b.id))
 if show_voices:
     layers.append(comment_layer(comments, kinds=kinds))
 event = st.pydeck_chart(deck.deck(layers, view=deck.view_of(b.boundary, height_px=520),

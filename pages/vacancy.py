@@ -11,10 +11,10 @@ from geo import deck, export, grid, vacancy
 from geo.errors import InputError
 from geo.samples import SAMPLE_LABEL
 from ui import state
-from ui.cache import get_bundle
+from ui.cache import boundary_layer, get_bundle
 from ui.flows import get_sample_cells, get_sample_total, get_sample_towns
 from ui.i18n import labels, t
-from ui.widgets import attribution, legend
+from ui.widgets import attribution, csv_download, legend
 
 METRICS = ["rate", "estimated", "likely_vacant"]
 
@@ -105,7 +105,7 @@ if metric == "rate":
     shown = shown * 100
 height = {7: 4000, 8: 2000, 9: 1000, 10: 500}[res]
 layers = [deck.hex_layer(shown, layer_id="vacancy", extruded=extruded, max_height_m=height),
-          deck.boundary_layer(b.boundary)]
+          boundary_layer(b.id)]
 st.pydeck_chart(deck.deck(layers, view=deck.view_of(b.boundary, pitch=45 if extruded else 0)),
                 key="vac_chart", height=520)
 if len(shown):
@@ -148,8 +148,8 @@ if towns_out is not None:
     table = _for_download(towns_out).rename(columns={**cols, "name": t("town"),
                                                       "data_label": t("vac_data_label")})
     st.dataframe(table, width="stretch", height=320)
-    st.download_button(t("download_towns"), table.to_csv().encode("utf-8-sig"),
-                       file_name=f"{stem}_towns.csv", mime="text/csv", key="vac_dl_towns")
+    csv_download(t("download_towns"), table, file_name=f"{stem}_towns.csv",
+                 key="vac_dl_towns", index=True)
 
 with st.expander(t("vac_rules_title")):
     st.markdown(t("vac_rules"))

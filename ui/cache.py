@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
@@ -15,6 +17,14 @@ from geo.kpi import CityCoverage, city_coverage, city_distances
 def get_bundle(city: str) -> CityBundle:
     """The loaded bundle (read-only, one object shared by all sessions)."""
     return bundle_mod.load(city)
+
+
+@st.cache_resource(show_spinner=False)
+def boundary_layer(city: str) -> Any:
+    """The city outline layer (simplified once per city; shared, never modified)."""
+    from geo import deck
+
+    return deck.boundary_layer(get_bundle(city).boundary)
 
 
 @st.cache_data(show_spinner=False)

@@ -19,7 +19,7 @@ from geo.errors import DioramaError
 from geo.store import FACTORS, AuditEntry, Comment, IdempotencyConflict, Store, open_store
 from geo.text import escape_for_markdown
 
-from .cache import get_bundle
+from .cache import boundary_layer, get_bundle
 from .i18n import lang, t
 
 #: Resolution at which citizens pin comments: about 0.1 km², so a pin never points to a house.
@@ -140,7 +140,7 @@ def base_layers(city: str) -> tuple[Any, ...]:
     names = ({} if b.towns is None else
              dict(zip(b.towns["town_code"], b.towns["name"], strict=True)))
     labels = [names.get(towns.get(h, ""), "") for h in grid.to_strings(cells)]
-    return (deck.pin_layer(cells, labels=labels), deck.boundary_layer(b.boundary))
+    return (deck.pin_layer(cells, labels=labels), boundary_layer(city))
 
 
 def pin_cells(b: CityBundle) -> np.ndarray:

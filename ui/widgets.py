@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
+from geo import export
 from geo.bundle import CityBundle
 from geo.coverage import KINDS, MAX_DISTANCE_M
 from geo.deck import ramp_color
@@ -89,6 +91,15 @@ def cell_detail(row: pd.Series, kinds: list[Any], *, radii: dict[str, float]) ->
         })
     if rows:
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+
+
+def csv_download(label: str, frame: pd.DataFrame | Callable[[], pd.DataFrame], *,
+                 file_name: str, key: str | None = None, index: bool = False) -> None:
+    """A CSV download button: formula-safe, UTF-8 with BOM, made only when clicked."""
+    def make() -> bytes:
+        return export.csv_bytes(frame() if callable(frame) else frame, index=index)
+
+    st.download_button(label, make, file_name=file_name, mime="text/csv", key=key)
 
 
 def fmt_distance(metres: float) -> str:
