@@ -16,7 +16,7 @@ if str(ROOT) not in sys.path:
 
 import h3  # noqa: E402
 
-from geo.store import FACTOR_KEYS, KINDS, open_store  # noqa: E402
+from geo.participation.store import FACTOR_KEYS, KINDS, open_store  # noqa: E402
 
 TARGET_PER_SECOND = 1_000.0
 CITY = "13101"

@@ -21,8 +21,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from geo import bundle, coverage, grid
-from geo import scenario as sc
+from geo import grid
+from geo.access import coverage
+from geo.access import scenario as sc
+from geo.ingest import bundle
 
 TARGET_MS = 50.0
 

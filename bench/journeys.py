@@ -57,8 +57,8 @@ TARGETS = {"edit": 1.0, "post": 1.0, "open": 3.0, "switch": 1.5, "rerun": 0.3}
 
 def seed(data: Path, n_comments: int) -> str:
     """Seed comments and a workshop; return a group's join token."""
-    from geo.samples_comments import seed_room
-    from geo.store import open_store
+    from geo.participation.store import open_store
+    from geo.samples.comments import seed_room
 
     store = open_store(str(data), rate_limit=None)
     room = seed_room(store, city="maebashi", n_comments=n_comments, seed=1)

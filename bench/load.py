@@ -98,7 +98,7 @@ def report(results: list[dict], data_dir: Path | None) -> None:
     errors = [r for r in results if "error" in r]
     lost = duplicated = None
     if data_dir is not None:
-        from geo.store import open_store
+        from geo.participation.store import open_store
 
         rows = open_store(str(data_dir)).comments_frame(city="maebashi")
         counts = rows["text"].value_counts()

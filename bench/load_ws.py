@@ -160,7 +160,7 @@ async def drive(url: str, n: int, over: float, run_id: str) -> list[dict]:
 
 
 def report(results: list[dict], data_dir: Path, run_id: str) -> None:
-    from geo.store import open_store
+    from geo.participation.store import open_store
 
     page = [r["page_s"] for r in results if "page_s" in r]
     submit = [r["submit_s"] for r in results if "submit_s" in r]

@@ -12,7 +12,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from geo.network import WalkNetwork, snap
+from geo.access.network import WalkNetwork, snap
 
 
 def build_graph(net: WalkNetwork) -> nx.Graph:

@@ -35,18 +35,18 @@ import synth
 from pyproj import Transformer
 from scipy.sparse import csgraph
 
-from geo import bundle as gbundle
-from geo import deck as gdeck
 from geo import grid
-from geo.coverage import cell_kpis, default_radii, facilities_by_kind
-from geo.crs import WGS84
-from geo.kpi import city_coverage, city_distances
-from geo.network import (
+from geo.access.coverage import cell_kpis, default_radii, facilities_by_kind
+from geo.access.kpi import city_coverage, city_distances
+from geo.access.network import (
     WalkNetwork,
     _with_virtual_sources,
     nearest_facility_distance,
     snap,
 )
+from geo.grid.crs import WGS84
+from geo.ingest import bundle as gbundle
+from geo.render import deck as gdeck
 
 SPEED_TARGET = 20.0  # × faster than networkx
 BYTES_TARGET = 40.0  # bytes per cell at most

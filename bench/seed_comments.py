@@ -21,8 +21,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from geo.samples_comments import MIN_COMMENTS, seed_room  # noqa: E402
-from geo.store import open_store  # noqa: E402
+from geo.participation.store import open_store  # noqa: E402
+from geo.samples.comments import MIN_COMMENTS, seed_room  # noqa: E402
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:

@@ -11,11 +11,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import bundle as bundle_mod
-from . import citybuild
-from .coverage import FREQUENT_DEPARTURES, KIND_BY_KEY
-from .errors import DioramaError
-from .kpi import city_coverage
+from geo.access.coverage import FREQUENT_DEPARTURES, KIND_BY_KEY
+from geo.access.kpi import city_coverage
+from geo.build import citybuild
+from geo.errors import DioramaError
+from geo.ingest import bundle as bundle_mod
+from geo.settings import PROJECT_ROOT
 
 
 def _radius(text: str) -> tuple[str, float]:
@@ -82,7 +83,7 @@ def _comments(args: argparse.Namespace) -> int:
     """Comment lifecycle from the command line (for cron jobs and the city's minutes)."""
     import os
 
-    from .store import open_store
+    from geo.participation.store import open_store
 
     with open_store(args.database) as store:
         if args.action == "purge":
@@ -252,7 +253,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.cmd == "comments":
             return _comments(args)
         elif args.cmd == "app":
-            app = Path(__file__).resolve().parent.parent / "app.py"
+            app = PROJECT_ROOT / "app.py"
             return subprocess.call(  # noqa: S603 - our own interpreter and app path
                 [sys.executable, "-m", "streamlit", "run", str(app), *args.streamlit_args]
             )

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from geo.coverage import KINDS
+from geo.access.coverage import KINDS
 from geo.errors import InputError
 from ui import build_city as bc
 from ui import state

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from geo.framework import FRAMEWORK
+from geo.participation.framework import FRAMEWORK
 from geo.text import escape_for_markdown
 from ui import state
 from ui.cache import get_bundle

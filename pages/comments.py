@@ -6,7 +6,7 @@ from functools import partial
 
 import streamlit as st
 
-from geo.store import Comment, CommentPage
+from geo.participation.store import Comment, CommentPage
 from ui import state
 from ui import voices as v
 from ui.cache import get_bundle

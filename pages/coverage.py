@@ -5,9 +5,10 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from geo import deck, export, grid
-from geo.coverage import KIND_BY_KEY, KINDS
-from geo.kpi import available_modes
+from geo import grid
+from geo.access.coverage import KIND_BY_KEY, KINDS
+from geo.access.kpi import available_modes
+from geo.render import deck, export
 from ui import state
 from ui.cache import boundary_layer, get_bundle, get_cell_kpis, get_coverage
 from ui.i18n import kind_label, kind_labels, labels, t

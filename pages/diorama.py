@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from geo import scenario as sc
-from geo.coverage import KIND_BY_KEY, KINDS
+from geo.access import scenario as sc
+from geo.access.coverage import KIND_BY_KEY, KINDS
 from geo.errors import DioramaError
-from geo.store import FACTORS
+from geo.participation.store import FACTORS
 from geo.text import escape_for_markdown
 from ui import diorama as dio
 from ui import state

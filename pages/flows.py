@@ -6,7 +6,8 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from geo import deck, export, flows
+from geo.context import flows
+from geo.render import deck, export
 from ui import state
 from ui.cache import boundary_layer, get_bundle
 from ui.flows import get_area_series, get_flow_cells, get_flows

@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from geo import deck, grid
-from geo.coverage import KINDS
+from geo import grid
+from geo.access.coverage import KINDS
+from geo.render import deck
 from ui import state
 from ui.cache import boundary_layer, get_bundle, get_cell_kpis, get_coverage
 from ui.i18n import kind_labels, labels, t

@@ -3,12 +3,13 @@
 import pandas as pd
 import streamlit as st
 
-from geo import deck, survey
-from geo.coverage import KIND_BY_KEY
+from geo.access.coverage import KIND_BY_KEY
 from geo.errors import DioramaError
-from geo.framework import FRAMEWORK
-from geo.io import decode_bytes
-from geo.store.store import comments_to_frame
+from geo.ingest.io import decode_bytes
+from geo.participation import survey
+from geo.participation.framework import FRAMEWORK
+from geo.participation.store.store import comments_to_frame
+from geo.render import deck
 from geo.text import escape_for_markdown
 from ui import state
 from ui.cache import boundary_layer, get_bundle

@@ -7,9 +7,11 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from geo import deck, export, grid, vacancy
+from geo import grid
+from geo.context import vacancy
 from geo.errors import InputError
-from geo.samples import SAMPLE_LABEL
+from geo.render import deck, export
+from geo.samples.vacancy import SAMPLE_LABEL
 from ui import state
 from ui.cache import boundary_layer, get_bundle
 from ui.flows import get_sample_cells, get_sample_total, get_sample_towns

@@ -9,7 +9,7 @@ import json
 
 import streamlit as st
 
-from geo import scenario as sc
+from geo.access import scenario as sc
 from geo.errors import DioramaError
 from geo.text import escape_for_markdown
 from ui import state

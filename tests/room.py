@@ -24,8 +24,8 @@ from typing import Any
 
 import pytest
 
-from geo.samples_comments import RoomSummary, seed_room
-from geo.store import SQLITE_FILENAME, Store, open_store
+from geo.participation.store import SQLITE_FILENAME, Store, open_store
+from geo.samples.comments import RoomSummary, seed_room
 
 #: The present of every seeded room (comments are dated in the 300 days before it).
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)

@@ -22,7 +22,7 @@ if str(ROOT) not in sys.path:
 
 import h3  # noqa: E402
 
-from geo.store import Store, open_store  # noqa: E402
+from geo.participation.store import Store, open_store  # noqa: E402
 
 PG_ENV = "DIORAMA_TEST_PG_URL"
 PG_SKIP_REASON = (

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo.store import open_store
+from geo.participation.store import open_store
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TOWN = "102012400"  # 粕川町稲里

@@ -10,7 +10,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from util import REPO_DATA
 
-from geo import flows, grid
+from geo import grid
+from geo.context import flows
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 

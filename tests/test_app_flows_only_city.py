@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 from test_app import PAGES, open_page
 from util import REPO_DATA
 
-from geo import citybuild
+from geo.build import citybuild
 from ui.cache import list_cities
 
 RAW = REPO_DATA / "raw" / "maebashi"

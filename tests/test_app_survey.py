@@ -11,9 +11,10 @@ import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo import bundle, survey
-from geo.samples_survey import sample_path
-from geo.store import open_store
+from geo.ingest import bundle
+from geo.participation import survey
+from geo.participation.store import open_store
+from geo.samples.survey import sample_path
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 K = 10

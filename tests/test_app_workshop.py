@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo import scenario as sc
-from geo.store import Workshop, open_store
+from geo.access import scenario as sc
+from geo.participation.store import Workshop, open_store
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TOWN = "102012400"  # 粕川町稲里

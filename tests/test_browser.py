@@ -133,7 +133,7 @@ def test_select_hexagon_post_and_see_it(server, page):
     wait_for_app(page)
     assert page.get_by_text("ブラウザからの投稿です").count() >= 1
     shot(page, "comments_posted")
-    from geo.store import open_store
+    from geo.participation.store import open_store
 
     rows = open_store(str(data)).list_comments(city="maebashi")
     mine = [c for c in rows if c.text == "ブラウザからの投稿です"]
@@ -177,7 +177,7 @@ NO_INJECTION = """() => {
 def test_hostile_strings_stay_inert_in_the_browser(server, page):
     from hostile_strings import HOSTILE
 
-    from geo.store import open_store
+    from geo.participation.store import open_store
 
     url, data = server
     store = open_store(str(data))

@@ -19,10 +19,10 @@ from util import (
     to_lonlat,
 )
 
-from geo import bundle
-from geo.bundle import BundleError, classify_name
+from geo.access.kpi import city_coverage
 from geo.errors import InputError
-from geo.kpi import city_coverage
+from geo.ingest import bundle
+from geo.ingest.bundle import BundleError, classify_name
 
 # --------------------------------------------------------------------------------------------
 # Rebuilding Maebashi from data/raw reproduces the shipped bundle

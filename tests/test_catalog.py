@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from geo.catalog import load_catalog
-from geo.framework import FACTOR_KEYS, FrameworkError
+from geo.participation.catalog import load_catalog
+from geo.participation.framework import FACTOR_KEYS, FrameworkError
 
 CAT = load_catalog()
 

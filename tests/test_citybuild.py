@@ -11,9 +11,11 @@ import pandas as pd
 import pytest
 from util import REPO_DATA
 
-from geo import bundle, citybuild, cli, grid
-from geo.coverage import distance_table, facilities_by_kind
-from geo.kpi import city_coverage
+from geo import cli, grid
+from geo.access.coverage import distance_table, facilities_by_kind
+from geo.access.kpi import city_coverage
+from geo.build import citybuild
+from geo.ingest import bundle
 
 # a copy of ../shared/data/porto_alegre ships with the tests (tests/data/porto_alegre/README.md)
 POA = Path(__file__).resolve().parent / "data" / "porto_alegre"
@@ -253,7 +255,7 @@ def test_the_official_code_02201_builds_from_a_file_holding_2201(tmp_path):
 def test_a_boundary_clips_the_stand_in(tmp_path):
     import geopandas as gpd
 
-    from geo import mesh
+    from geo.grid import mesh
 
     stay = _aomori_stay(tmp_path / "src" / "monthly_mdp_mesh1km_02.csv")
     boundary = tmp_path / "src" / "boundary.geojson"
@@ -297,7 +299,7 @@ def test_monthly_files_of_one_name_in_month_folders_are_all_kept(tmp_path):
 
 
 def test_diorama_build_rebuilds_flows_from_changed_raw_files(tmp_path, monkeypatch, capsys):
-    from geo import flows
+    from geo.context import flows
 
     stay = _aomori_stay(tmp_path / "src" / "monthly_mdp_mesh1km_02.csv")
     citybuild.build_city("aomori", flows=[stay], city_code="02201", data_dir=tmp_path)

@@ -11,9 +11,11 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from geo import bundle, citybuild, grid
+from geo import grid
+from geo.build import citybuild
 from geo.errors import InputError
-from geo.formats import census, gtfs, ksj
+from geo.ingest import bundle
+from geo.ingest.formats import census, gtfs, ksj
 
 LON, LAT = 139.06, 36.39  # central Maebashi
 SQUARE = shapely.box(LON - 0.02, LAT - 0.015, LON + 0.02, LAT + 0.015)
@@ -331,7 +333,7 @@ NOT_DRIVE = {"footway", "path", "steps", "pedestrian", "track", "service", "corr
 def test_a_drive_network_is_built_with_a_warning_in_both_languages(tmp_path):
     import networkx as nx
 
-    from geo.network import highway_classes
+    from geo.access.network import highway_classes
 
     g = nx.read_graphml(UBE_WALK)  # the real Ube walk graph, reduced to what a drive graph has
     g.remove_edges_from([(a, b, k) for a, b, k, d in g.edges(keys=True, data=True)

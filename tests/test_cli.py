@@ -8,7 +8,7 @@ import pytest
 from util import REPO_DATA, make_tiny_city
 
 from geo import cli
-from geo.coverage import KINDS
+from geo.access.coverage import KINDS
 
 
 @pytest.fixture
@@ -164,7 +164,7 @@ def test_build_strict_fails_with_the_located_message(tmp_path, monkeypatch, caps
 def test_comments_purge_export_and_check(tmp_path, capsys):
     from datetime import UTC, datetime, timedelta
 
-    from geo.store import open_store
+    from geo.participation.store import open_store
 
     store = open_store(str(tmp_path))
     old = datetime.now(UTC) - timedelta(days=400)

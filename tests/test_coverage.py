@@ -24,9 +24,10 @@ from util import (
     to_lonlat,
 )
 
-from geo import coverage, grid
-from geo.crs import japan_zone_crs, metric_crs
-from geo.kpi import city_coverage, city_distances
+from geo import grid
+from geo.access import coverage
+from geo.access.kpi import city_coverage, city_distances
+from geo.grid.crs import japan_zone_crs, metric_crs
 
 EMPTY = gpd.GeoDataFrame({"name": [], "kind": []}, geometry=[], crs="EPSG:4326")
 

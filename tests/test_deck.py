@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 from util import load_shipped
 
-from geo import deck, grid
+from geo import grid
+from geo.render import deck
 
 
 @pytest.fixture(scope="module")

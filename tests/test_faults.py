@@ -78,7 +78,7 @@ def _post_through_crashes(page, server, rng, acknowledged, in_flight) -> None:
 def test_kill_9_while_posting_loses_nothing_acknowledged_and_duplicates_nothing(tmp_path):
     from playwright.sync_api import sync_playwright
 
-    from geo.store import open_store
+    from geo.participation.store import open_store
 
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI") == "true":

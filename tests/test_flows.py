@@ -11,8 +11,10 @@ import pytest
 import shapely
 from util import REPO_DATA
 
-from geo import flows, grid, mesh
+from geo import grid
+from geo.context import flows
 from geo.errors import InputError
+from geo.grid import mesh
 
 RAW = REPO_DATA / "raw" / "maebashi"
 STAY_CSV = RAW / "jinryu_mdp_mesh1km_10201_2019-2021.csv"

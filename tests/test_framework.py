@@ -6,9 +6,9 @@ import tomllib
 
 import pytest
 
-import geo.store.models as models
-from geo.coverage import KINDS
-from geo.framework import (
+import geo.participation.store.models as models
+from geo.access.coverage import KINDS
+from geo.participation.framework import (
     DEFAULT_PATH,
     FACTOR_KEYS,
     FACTORS,

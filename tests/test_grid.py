@@ -17,9 +17,10 @@ from util import (
     rect_lonlat,
 )
 
-from geo import coverage, grid
-from geo.coverage import MAX_DISTANCE_M
-from geo.kpi import city_distances
+from geo import grid
+from geo.access import coverage
+from geo.access.coverage import MAX_DISTANCE_M
+from geo.access.kpi import city_distances
 
 #: The four Maebashi towns whose population figure is blank in the 2025 table (file row, code).
 TOWNS_WITHOUT_POPULATION = {

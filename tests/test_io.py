@@ -8,7 +8,7 @@ import pytest
 from util import BASE_X, BASE_Y, point_feature, polygon_feature, rect_lonlat, to_lonlat, to_xy
 
 from geo.errors import InputError, Problem
-from geo.io import (
+from geo.ingest.io import (
     JAPAN_BOUNDS,
     coordinate_problem,
     decode_bytes,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from geo.errors import InputError
-from geo.formats.jis import check_digit, municipality_code
+from geo.ingest.formats.jis import check_digit, municipality_code
 
 
 @pytest.mark.parametrize(("code", "digit"), [

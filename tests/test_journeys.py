@@ -111,7 +111,7 @@ def open_sidebar_if_phone(page) -> None:
 
 def test_citizen_pins_by_map_then_town_posts_and_gets_the_code(room, page):
     url, data, _ = room
-    from geo.store import open_store
+    from geo.participation.store import open_store
 
     store = open_store(str(data))
     page.goto(url + "/comments")
@@ -147,7 +147,7 @@ def test_citizen_pins_by_map_then_town_posts_and_gets_the_code(room, page):
     # stored once, at the town chosen last (not at the earlier map click)
     mine = [c for c in store.list_comments(city="maebashi") if c.text == text]
     assert len(mine) == 1
-    from geo.bundle import load
+    from geo.ingest.bundle import load
 
     towns = load("maebashi").towns
     chosen = towns.loc[towns["name"] == TOWN, "town_code"].iloc[0]
@@ -169,7 +169,7 @@ def test_citizen_pins_by_map_then_town_posts_and_gets_the_code(room, page):
 
 def test_moderator_sees_reasons_and_place_and_acts(room, page):
     url, data, summary = room
-    from geo.store import open_store
+    from geo.participation.store import open_store
 
     page.goto(url + "/moderation")
     wait_for_app(page, heading="モデレーション")

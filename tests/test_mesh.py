@@ -8,7 +8,8 @@ import pytest
 from pyproj import CRS
 from util import REPO_DATA
 
-from geo import grid, mesh
+from geo import grid
+from geo.grid import mesh
 
 ATTRIBUTES = REPO_DATA / "raw" / "maebashi" / "jinryu_attribute_mesh1km_10201.csv"
 

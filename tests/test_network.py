@@ -24,10 +24,10 @@ from util import (
     to_lonlat,
 )
 
-from geo import coverage, network
+from geo.access import coverage, network
+from geo.access.kpi import available_modes, city_distances
+from geo.access.network import MIN_EDGE_M, from_frames, nearest_facility_distance, read_graphml
 from geo.errors import InputError
-from geo.kpi import available_modes, city_distances
-from geo.network import MIN_EDGE_M, from_frames, nearest_facility_distance, read_graphml
 
 #: Facility snap edges get at least MIN_EDGE_M (csgraph would drop a zero weight), so a
 #: facility standing exactly on a node is reported 1 mm farther.

@@ -17,10 +17,11 @@ import pytest
 from room import NOW, Room, build_room, room_fixture
 from store_fixtures import Target
 
-from geo import scenario
-from geo.bundle import load
-from geo.framework import FACTOR_KEYS
-from geo.samples_comments import (
+from geo.access import scenario
+from geo.ingest.bundle import load
+from geo.participation.framework import FACTOR_KEYS
+from geo.participation.store import Workshop, open_store
+from geo.samples.comments import (
     HOSTILE_TEXTS,
     MIN_COMMENTS,
     SPAN_DAYS,
@@ -28,7 +29,6 @@ from geo.samples_comments import (
     RoomSummary,
     seed_room,
 )
-from geo.store import Workshop, open_store
 from geo.text import sanitize_comment, sanitize_nickname
 
 room = room_fixture(n_comments=5000)

@@ -10,8 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from util import BASE_X, BASE_Y, CRS_6677, cell_at, cell_centre_xy, load_shipped, points_gdf
 
-from geo import coverage, grid
-from geo import scenario as sc
+from geo import grid
+from geo.access import coverage
+from geo.access import scenario as sc
 
 EMPTY = gpd.GeoDataFrame({"name": [], "kind": []}, geometry=[], crs="EPSG:4326")
 
@@ -239,7 +240,7 @@ def test_compare_and_factor_scores(maebashi):
 
 
 def test_suggestions_hand(hand):
-    from geo import siting
+    from geo.access import siting
 
     cells, base = hand
     top = siting.suggest(base, "shelter", n=5)
@@ -250,7 +251,7 @@ def test_suggestions_hand(hand):
 
 
 def test_suggestions_add_what_they_promise(maebashi):
-    from geo import siting
+    from geo.access import siting
 
     _, base = maebashi
     top = siting.suggest(base, "bus_stop", n=3)

@@ -27,7 +27,7 @@ from store_fixtures import (
     comment_args,
 )
 
-from geo.store import (
+from geo.participation.store import (
     FACTORS,
     CommentNotFound,
     IdempotencyConflict,
@@ -40,7 +40,7 @@ from geo.store import (
     TokenMismatch,
     open_store,
 )
-from geo.store.migrations import MIGRATIONS
+from geo.participation.store.migrations import MIGRATIONS
 from geo.text import (
     TextEmpty,
     TextTooLong,
@@ -939,7 +939,7 @@ def test_data_version_moves_with_every_public_change(store: Store) -> None:
 def test_migration_3_backfills_parent_cells_and_counts(target: Target) -> None:
     """A database written by the version-2 schema gets its parent cells, +1 counters and
     data versions filled in, so its old comments show on the map and in the list."""
-    from geo.store.backends import apply_migrations
+    from geo.participation.store.backends import apply_migrations
 
     old = target.open()
     cid = post(old, session_id="a").comment_id

@@ -24,7 +24,7 @@ from store_fixtures import (
     wait_for,
 )
 
-from geo.store.migrations import MIGRATIONS
+from geo.participation.store.migrations import MIGRATIONS
 
 WORKERS = 20
 OWN = 10

@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 import pytest
 from store_fixtures import TEST_CELL, Target, comment_args
 
-from geo import scenario as sc
-from geo.store import (
+from geo.access import scenario as sc
+from geo.participation.store import (
     InvalidInput,
     ScenarioNotFound,
     StaleScenario,
@@ -20,7 +20,12 @@ from geo.store import (
     TokenMismatch,
     Workshop,
 )
-from geo.store.workshop import LinkRevoked, NotYourScenario, UnknownLink, WrongFacilitatorKey
+from geo.participation.store.workshop import (
+    LinkRevoked,
+    NotYourScenario,
+    UnknownLink,
+    WrongFacilitatorKey,
+)
 
 CITY = "maebashi"
 CELL = "8a2f5a363a07fff"
@@ -196,8 +201,8 @@ def test_delete_session_removes_scenarios_and_comments_and_is_audited(
 def test_ids_always_pass_the_code_check() -> None:
     """Ids are used as codes elsewhere (a comment's scenario_id): one that starts with '-' or
     '_' was refused, so a comment on about one scenario in 32 failed."""
-    from geo.store import workshop
-    from geo.store.models import validate_code
+    from geo.participation.store import workshop
+    from geo.participation.store.models import validate_code
 
     for _ in range(2000):
         validate_code(workshop._new_id(), name="scenario_id")
@@ -282,8 +287,8 @@ def test_sessions_made_before_derived_links_keep_working(
     """A session stored by the previous version (random join tokens, only hashes kept): its
     links stay valid after the migration; they cannot be shown, and renewing gives a link
     the key holder can show again."""
-    from geo.store import backends, migrations
-    from geo.store.workshop import _hash
+    from geo.participation.store import backends, migrations
+    from geo.participation.store.workshop import _hash
 
     before = tuple(m for m in migrations.MIGRATIONS if m.version < 4)
     monkeypatch.setattr(backends, "MIGRATIONS", before)

@@ -14,10 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from geo import bundle, survey
 from geo.errors import InputError
-from geo.framework import FRAMEWORK, parse_framework
-from geo.samples_survey import generate, sample_path
+from geo.ingest import bundle
+from geo.participation import survey
+from geo.participation.framework import FRAMEWORK, parse_framework
+from geo.samples.survey import generate, sample_path
 
 # --- a tiny framework, towns and areas that can be worked by hand ------------------------------
 

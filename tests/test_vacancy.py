@@ -12,8 +12,10 @@ import pandas as pd
 import pytest
 from util import BASE_X, BASE_Y, REPO_DATA, load_shipped, to_lonlat
 
-from geo import deck, export, samples, vacancy
+from geo.context import vacancy
 from geo.errors import InputError
+from geo.render import deck, export
+from geo.samples import vacancy as samples
 
 DEMO = REPO_DATA / "samples" / "maebashi_buildings_demo.csv"
 

@@ -17,8 +17,9 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS, Transformer
 
-from geo import bundle, grid
-from geo.network import WalkNetwork, from_frames
+from geo import grid
+from geo.access.network import WalkNetwork, from_frames
+from geo.ingest import bundle
 
 #: Folder holding ``raw/`` and the shipped bundles.
 REPO_DATA = Path(__file__).resolve().parent.parent / "data"

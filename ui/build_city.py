@@ -11,8 +11,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from geo import citybuild
-from geo.citybuild import BuildReport, FacilityInput
+from geo.build import citybuild
+from geo.build.citybuild import BuildReport, FacilityInput
 
 from .auth import configured_password
 from .cache import list_cities

@@ -7,10 +7,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from geo import bundle as bundle_mod
-from geo import coverage
-from geo.bundle import CityBundle
-from geo.kpi import CityCoverage, city_coverage, city_distances
+from geo.access import coverage
+from geo.access.kpi import CityCoverage, city_coverage, city_distances
+from geo.ingest import bundle as bundle_mod
+from geo.ingest.bundle import CityBundle
 
 
 @st.cache_resource(show_spinner=False)
@@ -22,7 +22,7 @@ def get_bundle(city: str) -> CityBundle:
 @st.cache_resource(show_spinner=False)
 def boundary_layer(city: str) -> Any:
     """The city outline layer (simplified once per city; shared, never modified)."""
-    from geo import deck
+    from geo.render import deck
 
     return deck.boundary_layer(get_bundle(city).boundary)
 

@@ -15,10 +15,11 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
-from geo import deck, grid
-from geo import scenario as sc
+from geo import grid
+from geo.access import scenario as sc
 from geo.errors import DioramaError
-from geo.store import Scenario
+from geo.participation.store import Scenario
+from geo.render import deck
 
 from . import workshop as wk
 from .i18n import lang, t

@@ -6,8 +6,11 @@ import pandas as pd
 import shapely
 import streamlit as st
 
-from geo import flows, grid, mesh, samples, vacancy
-from geo.flows import Flows
+from geo import grid
+from geo.context import flows, vacancy
+from geo.context.flows import Flows
+from geo.grid import mesh
+from geo.samples import vacancy as samples
 
 from .cache import get_bundle
 

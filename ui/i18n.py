@@ -261,8 +261,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "MLIT's people-flow open data — average daily stay population per 1 km mesh and month — put on H3 hexagons by areal weighting: where people go, when, and where they come from.",
     },
     "flows_none": {
-        "ja": "この市の人流データはありません。人流オープンデータ(1 kmメッシュ別滞在人口のCSV)を data/raw/<市>/ に置き、python -m geo.flows で取り込んでください。",
-        "en": "There is no people-flow data for this city. Put MLIT's people-flow CSVs (stay population per 1 km mesh) in data/raw/<city>/ and import them with python -m geo.flows.",
+        "ja": "この市の人流データはありません。人流オープンデータ(1 kmメッシュ別滞在人口のCSV)を data/raw/<市>/ に置き、python -m geo.context.flows で取り込んでください。",
+        "en": "There is no people-flow data for this city. Put MLIT's people-flow CSVs (stay population per 1 km mesh) in data/raw/<city>/ and import them with python -m geo.context.flows.",
     },
     "flows_metric": {"ja": "表示する値", "en": "Show"},
     "flows_metric_stay": {"ja": "滞在人口 (人)", "en": "Stay population (people)"},
@@ -800,7 +800,7 @@ def kind_label(kind: Any) -> str:
 
 def kind_labels() -> dict[str, str]:
     """Display name of every facility kind, for ``format_func`` (a pure dict lookup)."""
-    from geo.coverage import KINDS
+    from geo.access.coverage import KINDS
 
     return {k.key: kind_label(k) for k in KINDS}
 

@@ -16,8 +16,8 @@ import h3
 import pydeck as pdk
 import streamlit as st
 
-from geo import deck
-from geo.bundle import CityBundle
+from geo.ingest.bundle import CityBundle
+from geo.render import deck
 
 from .i18n import t
 from .voices import PIN_RESOLUTION, cell_towns, town_cells

@@ -12,10 +12,12 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
-from geo import deck, export, grid, survey
-from geo.catalog import Catalog, load_catalog
-from geo.framework import FRAMEWORK
-from geo.samples_survey import sample_path
+from geo import grid
+from geo.participation import survey
+from geo.participation.catalog import Catalog, load_catalog
+from geo.participation.framework import FRAMEWORK
+from geo.render import deck, export
+from geo.samples.survey import sample_path
 
 from .cache import get_bundle, get_cell_kpis, get_coverage
 from .i18n import lang, t

@@ -13,10 +13,18 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from geo import deck, grid
-from geo.bundle import CityBundle
+from geo import grid
 from geo.errors import DioramaError
-from geo.store import FACTORS, AuditEntry, Comment, IdempotencyConflict, Store, open_store
+from geo.ingest.bundle import CityBundle
+from geo.participation.store import (
+    FACTORS,
+    AuditEntry,
+    Comment,
+    IdempotencyConflict,
+    Store,
+    open_store,
+)
+from geo.render import deck
 from geo.text import escape_for_markdown
 
 from .cache import boundary_layer, get_bundle

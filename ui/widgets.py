@@ -9,10 +9,10 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from geo import export
-from geo.bundle import CityBundle
-from geo.coverage import KINDS, MAX_DISTANCE_M
-from geo.deck import ramp_color
+from geo.access.coverage import KINDS, MAX_DISTANCE_M
+from geo.ingest.bundle import CityBundle
+from geo.render import export
+from geo.render.deck import ramp_color
 
 from .i18n import kind_label, lang, t
 

@@ -15,10 +15,13 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
-from geo import deck, grid, minutes, siting
-from geo import scenario as sc
-from geo.coverage import KIND_BY_KEY, KINDS
-from geo.store import Scenario, Session, TokenMismatch, Workshop
+from geo import grid
+from geo.access import scenario as sc
+from geo.access import siting
+from geo.access.coverage import KIND_BY_KEY, KINDS
+from geo.participation import minutes
+from geo.participation.store import Scenario, Session, TokenMismatch, Workshop
+from geo.render import deck
 
 from . import state
 from .cache import get_bundle
@@ -332,7 +335,7 @@ def before_after_table(base: sc.Engine, scen: sc.Engine) -> pd.DataFrame:
 
 def radar(base: sc.Engine, scen: sc.Engine) -> bytes:
     """Radar PNG of the objective factor scores, baseline vs scenario."""
-    from geo.store import FACTORS
+    from geo.participation.store import FACTORS
 
     fk = factor_kinds()
     # Japanese spoke labels need a font with Japanese glyphs; without one, English labels

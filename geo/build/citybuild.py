@@ -1,0 +1,610 @@
+"""Bring your own city: validate open-data files, write a recipe and build a bundle atomically."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+import re
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from geo import grid
+from geo.context import flows as flows_mod
+from geo.errors import InputError, Problem
+from geo.ingest import bundle as bundle_mod
+from geo.ingest.formats import gtfs, ksj, osm
+from geo.ingest.formats.census import H3_NAMES, MESH_NAMES, POPULATION_NAMES
+from geo.ingest.formats.jis import municipality_code, prefecture_of
+from geo.ingest.formats.vector import read_vector
+from geo.ingest.io import JAPAN_BOUNDS, LAT_NAMES, LON_NAMES, columns_found, read_csv
+
+#: A city id: lower-case letters, digits, ``_`` and ``-``; it names folders, so nothing else.
+CITY_ID = re.compile(r"^[a-z][a-z0-9_-]{1,39}$")
+#: Town code / name / households columns recognised in town (町丁) polygon files.
+TOWN_CODE_NAMES: tuple[str, ...] = ("KEY_CODE", "town_code", "code", "町丁コード")
+TOWN_NAME_NAMES: tuple[str, ...] = ("S_NAME", "town_name", "name", "町丁名", "名称")
+HOUSEHOLD_NAMES: tuple[str, ...] = ("世帯数", "households", "世帯総数")
+#: Name columns recognised in facility point files.
+NAME_NAMES: tuple[str, ...] = ("name", "名称", "施設名", "stop_name", "P20_002", "title")
+#: Shapefile sidecar files copied along with a ``.shp``.
+SHAPEFILE_PARTS: tuple[str, ...] = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+#: How each input is named in messages: the command line's options. The add-a-city page
+#: passes its widget labels instead (``labels`` of :func:`build_city`); a hint whose input
+#: has no name there is left out.
+CLI_LABELS: dict[str, str] = {
+    "boundary": "--boundary", "population": "--population", "network": "--network",
+    "flows": "--flows", "prefecture": "--prefecture", "city_code": "--city-code",
+    "force": "--force", "attribution": "--attribution FILE=…", "town_code": "--town-code",
+    "town_name": "--town-name", "population_column": "--population-column",
+}
+
+
+@dataclass
+class FacilityInput:
+    """One facility file and how to read it.
+
+    Parameters
+    ----------
+    path
+        The file.
+    kind
+        Coverage kind of every point (needed for plain points files and H3 count tables).
+    kinds
+        Keep only these kinds (KSJ, GTFS, OSM files hold several).
+    name, departures, id
+        Column names in a points file (the name column is guessed when not given).
+    count
+        Column of counts per H3 cell (e.g. ``schools``), for H3 tables.
+    classify
+        Also classify points by name into schools, parks and community halls.
+    format
+        ``points``, ``ksj``, ``gtfs``, ``osm`` or ``h3_counts``; detected when None.
+    """
+
+    path: Path
+    kind: str | None = None
+    kinds: list[str] | None = None
+    name: str | None = None
+    departures: str | None = None
+    id: str | None = None
+    count: str | None = None
+    classify: bool = False
+    format: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> FacilityInput:
+        """Parse the command-line form ``FILE[:KIND | :key=value,key=value,classify]``.
+
+        Keys are ``kind``, ``kinds`` (joined by ``+``), ``name``, ``departures``, ``id``,
+        ``count``, ``format`` and the flag ``classify``.
+        """
+        path, sep, spec = text.rpartition(":")
+        if not sep or "/" in spec or "\\" in spec or not path:
+            return cls(Path(text))
+        out = cls(Path(path))
+        for part in filter(None, spec.split(",")):
+            key, eq, value = part.partition("=")
+            if not eq:
+                if key == "classify":
+                    out.classify = True
+                else:
+                    out.kind = key
+            elif key == "kinds":
+                out.kinds = value.split("+")
+            elif key in {"kind", "name", "departures", "id", "count", "format"}:
+                setattr(out, key, value)
+            else:
+                raise ValueError(f"unknown facility option {key!r} in {text!r}")
+        return out
+
+
+@dataclass
+class BuildReport:
+    """What a build read, kept, dropped and warned about; saved as ``report.json``."""
+
+    city: str
+    path: Path
+    counts: dict[str, Any]
+    layers: list[dict[str, Any]]
+    dropped: list[dict[str, Any]]
+    warnings: list[str]
+    notes: list[str] = field(default_factory=list)
+    #: When the population is the people-flow stand-in: its description (``ja``, ``en``).
+    stand_in: dict[str, Any] = field(default_factory=dict)
+    #: What was read from the people-flow files (see :func:`geo.bundle.build`), if any.
+    flows: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"city": self.city, "counts": self.counts, "layers": self.layers,
+                "dropped": self.dropped, "warnings": self.warnings, "notes": self.notes,
+                "stand_in": self.stand_in, "flows": self.flows}
+
+    def text(self) -> str:
+        """Plain-text report for the terminal."""
+        lines = [f"built {self.city} → {self.path}"]
+        for layer in self.layers:
+            rows = layer.get("rows")
+            read = (f"{rows:,} rows" if rows is not None
+                    else "not read: kept with the bundle for its attribution")
+            lines.append(f"  {layer['file']}: {layer['what']}, {read}"
+                         + (f" ({layer['attribution']})" if layer.get("attribution") else ""))
+        lines += flows_lines(self.flows, self.stand_in)
+        lines.append(f"  counts: {json.dumps(self.counts, ensure_ascii=False)}")
+        reasons: dict[tuple[str, str], int] = {}
+        for d in self.dropped:
+            key = (str(d["file"]), str(d["reason"]))
+            reasons[key] = reasons.get(key, 0) + 1
+        for (file, reason), n in sorted(reasons.items()):
+            lines.append(f"  dropped {n} from {file}: {reason}")
+        shown = 10
+        lines += [f"  warning: {w}" for w in self.warnings[:shown]]
+        if len(self.warnings) > shown:
+            lines.append(f"  … and {len(self.warnings) - shown} more warnings (see report.json)")
+        lines += [f"  note: {n}" for n in dict.fromkeys(self.notes)]
+        return "\n".join(lines)
+
+
+def flows_lines(flows: Mapping[str, Any], stand_in: Mapping[str, Any]) -> list[str]:
+    """Report lines on what was read from people-flow files (``manifest["flows"]``) and on the
+    population stand-in (``manifest["population_stand_in"]``); none when they are empty."""
+    lines = []
+    if flows:
+        f = flows
+        lines.append(f"  people flows of city {f['city_code']}: {f['stay_rows']:,} stay rows "
+                     f"({f['meshes']} meshes, {f['months']}) and {f['origin_rows']:,} "
+                     f"by-origin rows from {f['files']} file(s) → flows.parquet")
+    if stand_in:
+        lines.append(f"  population stand-in (not residents): {stand_in['en']}")
+        lines.append(f"  人口の代用(住民数ではありません): {stand_in['ja']}")
+    return lines
+
+
+def check_city_id(city: str) -> str:
+    """Return ``city`` if it is a safe folder name, else raise :class:`InputError`."""
+    if not CITY_ID.match(city or ""):
+        raise InputError(Problem(
+            "city name", f"{city!r} is not a valid city id: use 2-40 lower-case letters, digits, "
+            "'_' or '-', starting with a letter (e.g. 'maebashi', 'porto_alegre')"))
+    return city
+
+
+def _first(columns: Sequence[str], names: Sequence[str]) -> str | None:
+    lowered = {str(c).lower(): str(c) for c in columns}
+    for n in names:
+        if n.lower() in lowered:
+            return lowered[n.lower()]
+    return None
+
+
+def _looks_h3(value: object) -> bool:
+    try:
+        grid.to_cells([str(value).strip()])
+    except ValueError:
+        return False
+    return True
+
+
+def _csv_columns(path: Path) -> list[str]:
+    return list(read_csv(path).columns)
+
+
+def population_entry(path: Path, *, format: str | None = None, column: str | None = None,
+                     code: str | None = None, name: str | None = None,
+                     households: str | None = None, as_of: str | None = None,
+                     bounds: tuple[float, float, float, float] | None = None,
+                     names: Mapping[str, str] = CLI_LABELS) -> dict[str, Any]:
+    """Recipe ``[population]`` entry for a population file, detecting its format and columns.
+
+    Town polygons (GeoJSON/GPKG/SHP) → ``towns``; CSV with a mesh code column → ``mesh``; with
+    an H3 id column → ``h3``; with lon/lat → ``points``. ``names`` say how the column options
+    are called in messages (see :data:`CLI_LABELS`).
+    """
+    entry: dict[str, Any] = {"file": path.name}
+    fmt = format
+    if fmt is None:
+        if path.suffix.lower() in {".csv", ".txt"}:
+            df = read_csv(path)
+            cols = list(df.columns)
+            h3col = _first(cols, H3_NAMES)
+            if _first(cols, MESH_NAMES):
+                fmt = "mesh"
+            elif h3col and len(df) and _looks_h3(df[h3col].iat[0]):
+                fmt = "h3"
+            elif _first(cols, LON_NAMES) and _first(cols, LAT_NAMES):
+                fmt = "points"
+            elif h3col:
+                fmt = "h3"
+            else:
+                raise InputError(Problem(path.name, "cannot tell what this table is: expected a "
+                                         "mesh code (KEY_CODE), an H3 id (h3) or lon/lat "
+                                         "columns", 0, None))
+        else:
+            fmt = "towns"
+    entry["format"] = fmt
+    if fmt == "towns":
+        towns = read_vector(path, geometry_types=("Polygon", "MultiPolygon"), bounds=bounds)
+        cols, encoding = list(towns.columns), towns.attrs.get("encoding")
+        found = {
+            "code": code or _first(cols, TOWN_CODE_NAMES),
+            "name": name or _first(cols, TOWN_NAME_NAMES),
+            "population": column or _first(cols, POPULATION_NAMES),
+        }
+        missing = [k for k, v in found.items() if v is None]
+        if missing:
+            en, ja = columns_found([c for c in cols if c != "geometry"], encoding)
+            options = [names[k] for k in ("town_code", "town_name", "population_column")
+                       if names.get(k)]
+            hint = f" (give {' / '.join(options)})" if options else ""
+            raise InputError(Problem(
+                path.name, f"cannot find the town {', '.join(missing)} column(s); {en}{hint}",
+                0, None, f"町丁の{'・'.join(missing)}の列が見つかりません。{ja}"
+                + (f"({' / '.join(options)}で指定できます)" if options else "")))
+        entry |= found
+        hh = households or _first(cols, HOUSEHOLD_NAMES)
+        if hh:
+            entry["households"] = hh
+    else:
+        if column:
+            entry["population"] = column
+        if code:
+            entry["id" if fmt in {"h3", "points"} else "code"] = code
+    if as_of:
+        entry["as_of"] = as_of
+    return entry
+
+
+def facility_entry(f: FacilityInput, *, bounds: tuple[float, float, float, float] | None = None
+                   ) -> dict[str, Any]:
+    """Recipe ``[[facilities]]`` entry for a facility file, detecting its format."""
+    p = f.path
+    fmt = f.format
+    low = p.name.lower()
+    if fmt is None:
+        if low.endswith(".pbf"):
+            fmt = "osm"
+        elif low.endswith(".zip") and _is_gtfs(p):
+            fmt = "gtfs"
+        elif f.count:
+            fmt = "h3_counts"
+        elif low.endswith((".csv", ".txt")):
+            fmt = "points"
+        else:
+            cols = list(read_vector(p, bounds=bounds).columns)
+            fmt = "ksj" if ksj.detect_layer(cols) else "points"
+    entry: dict[str, Any] = {"file": p.name, "format": fmt}
+    if fmt == "points":
+        if f.kind is None:
+            raise InputError(Problem(p.name, "say which kind these points are, e.g. "
+                                             f"{p.name}:medical", None, None))
+        entry["kind"] = f.kind
+        cols = (_csv_columns(p) if low.endswith((".csv", ".txt"))
+                else list(read_vector(p, bounds=bounds).columns))
+        nm = f.name or _first(cols, NAME_NAMES)
+        if nm is None:
+            raise InputError(Problem(p.name, "no name column (name, 名称, 施設名); give one with "
+                                             f"{p.name}:kind={f.kind},name=COLUMN", 0, None))
+        entry["name"] = nm
+    elif f.kind:
+        entry["kind"] = f.kind
+    for key in ("departures", "id", "count"):
+        if getattr(f, key):
+            entry[key] = getattr(f, key)
+    if f.kinds:
+        entry["kinds"] = f.kinds
+    if f.classify:
+        entry["classify"] = True
+    if fmt == "h3_counts" and not (f.kind and f.count):
+        raise InputError(Problem(p.name, "an H3 count table needs kind and count, e.g. "
+                                         f"{p.name}:kind=school,count=schools", None, None))
+    return entry
+
+
+def _is_gtfs(p: Path) -> bool:
+    try:
+        with zipfile.ZipFile(p) as z:
+            return any(Path(n).name == "stops.txt" for n in z.namelist())
+    except zipfile.BadZipFile:
+        return False
+
+
+def _default_source(p: Path, entry: dict[str, Any]) -> dict[str, str]:
+    """Title / licence / attribution known from the file's format."""
+    low = p.name.lower()
+    if low.endswith(".pbf"):
+        return {"title": "OpenStreetMap extract", "licence": osm.LICENCE,
+                "attribution": osm.ATTRIBUTION}
+    if entry.get("format") == "gtfs":
+        return {"title": "GTFS feed", "licence": "",
+                "attribution": gtfs.feed_attribution(p)}
+    code = ksj.detect_layer([f"{low[:3].upper()}_"]) if entry.get("format") == "ksj" else None
+    if code:
+        title, attr = ksj.LAYERS[code]
+        return {"title": f"国土数値情報 {title}", "licence": "国土数値情報利用約款",
+                "attribution": attr}
+    if entry.get("format") == "ksj":
+        return {"title": "国土数値情報", "licence": "国土数値情報利用約款",
+                "attribution": "「国土数値情報」（国土交通省）"}
+    return {}
+
+
+def _copy(src: Path, raw: Path, name: str | None = None) -> None:
+    """Copy ``src`` (with a Shapefile's sidecars) into ``raw``, as ``name`` if given (a path
+    inside ``raw``)."""
+    if src.suffix.lower() == ".shp":
+        for part in SHAPEFILE_PARTS:
+            for cand in (src.with_suffix(part), src.with_suffix(part.upper())):
+                if cand.exists():
+                    shutil.copy2(cand, raw / cand.name)
+        return
+    if not src.exists():
+        raise InputError(Problem(src.name, f"file not found: {src}", None, None,
+                                 f"ファイルが見つかりません: {src}"))
+    target = raw / (name or src.name)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(src, target)
+
+
+def _swap_in(new: Path, target: Path, trash: Path) -> None:
+    """Replace ``target`` by ``new`` with renames (each atomic on one file system); the old
+    folder is moved to ``trash`` (created here, must not exist)."""
+    if target.exists():
+        target.rename(trash)
+    new.rename(target)
+
+
+def build_city(
+    city: str,
+    *,
+    boundary: str | Path | None = None,
+    population: str | Path | None = None,
+    population_format: str | None = None,
+    population_column: str | None = None,
+    town_code: str | None = None,
+    town_name: str | None = None,
+    households: str | None = None,
+    as_of: str | None = None,
+    facilities: Sequence[FacilityInput | str] = (),
+    network: str | Path | None = None,
+    flows: Sequence[str | Path] = (),
+    name_ja: str | None = None,
+    name_en: str | None = None,
+    prefecture: int | None = None,
+    city_code: str | None = None,
+    region: str | None = None,
+    sources: Mapping[str, Mapping[str, str]] | None = None,
+    data_dir: Path | None = None,
+    overwrite: bool = False,
+    progress: bundle_mod.Progress | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> BuildReport:
+    """Build a city bundle from the open-data files a city's staff already have.
+
+    Every input is validated (errors name the file, row and field); the files and a recipe
+    (``city.toml``) are written to ``<data_dir>/raw/<city>/`` so ``diorama build <city>``
+    rebuilds it, and the bundle to ``<data_dir>/<city>/``. Everything is built in a staging
+    folder first and moved into place only when the build succeeds, so a failed build leaves
+    the existing bundles untouched.
+
+    Parameters
+    ----------
+    city
+        City id (see :func:`check_city_id`).
+    boundary
+        City boundary polygons: GeoJSON, GeoPackage or Shapefile (N03, OSM).
+    population
+        Town (町丁) polygons with counts, a census mesh CSV (JIS X 0410 codes), an H3 table or
+        a points table; see :func:`population_entry`.
+    population_format, population_column, town_code, town_name, households, as_of
+        Override the detected format and columns.
+    facilities
+        Facility files (:class:`FacilityInput` or its command-line form).
+    network
+        Walking network: ``.osm.pbf`` or OSMnx GraphML (``.graphml[.gz]``).
+    flows
+        MLIT people-flow CSVs (stay per 1 km mesh, by origin), built into ``flows.parquet``.
+        Without a population file they also stand in for it: the late-night stay population
+        per 1 km mesh, labelled as such in the manifest and the report (not residents), over
+        the meshes' extent unless a boundary is given. Files of the same name (MLIT's monthly
+        files in month folders) are kept apart under their folders.
+    name_ja, name_en, prefecture, city_code
+        City metadata; the prefecture picks the JGD2011 zone (UTM outside Japan). The city
+        code is the JIS municipality code in any written form (``02201``, ``2201``,
+        ``022012``); it is stored as five digits and gives the prefecture when none is given.
+    region
+        ``"japan"`` (default when a prefecture is given) or ``"world"``; decides the
+        plausible coordinate extent used to catch swapped and projected coordinates.
+    sources
+        Per file name: ``title``, ``licence``, ``attribution`` for the manifest (defaults are
+        known for OSM, GTFS, 国土数値情報 and MLIT people flows).
+    data_dir
+        Folder holding ``raw/`` and the bundles.
+    overwrite
+        Replace an existing city of that id.
+    progress
+        Called with (fraction done, step).
+    labels
+        How the inputs are named in messages (keys of :data:`CLI_LABELS`); the command line's
+        options by default, the add-a-city page passes its widget labels.
+
+    Returns
+    -------
+    BuildReport
+        Also saved as ``report.json`` in the bundle.
+    """
+    check_city_id(city)
+    names = dict(labels) if labels is not None else CLI_LABELS
+    data_dir = data_dir or bundle_mod.default_data_dir()
+    target_raw = data_dir / "raw" / city
+    target_bundle = data_dir / city
+    if not overwrite and (target_bundle / "manifest.json").exists():
+        force = f" or replace it ({names['force']})" if names.get("force") else ""
+        force_ja = f"、または置き換えてください({names['force']})" if names.get("force") else ""
+        raise InputError(Problem("city name", f"a city '{city}' already exists; choose another "
+                                              f"name{force}", None, None,
+                                 f"都市「{city}」は既にあります。別の名前を選んでください{force_ja}。"))
+    _check_inputs(boundary=boundary, population=population, network=network, flows=flows,
+                  prefecture=prefecture, names=names)
+    if city_code:
+        city_code = municipality_code(city_code, file=names.get("city_code", "city code"))
+        if prefecture is None:
+            prefecture = prefecture_of(city_code)
+        bundle_mod.check_prefecture(city_code, prefecture, file="inputs",
+                                    names=(names.get("city_code", "city code"),
+                                           names.get("prefecture", "prefecture")))
+    if region is None:
+        region = "japan" if prefecture is not None else "world"
+    bounds = JAPAN_BOUNDS if region == "japan" else None
+    given = dict(sources or {})
+    (data_dir / "raw").mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".build-{city}-", dir=data_dir))
+    try:
+        raw = stage / "raw"
+        raw.mkdir()
+        # a name given in one language stands in for the other (then the id)
+        recipe: dict[str, Any] = {"id": city, "name_ja": name_ja or name_en or city,
+                                  "name_en": name_en or name_ja or city, "region": region}
+        if prefecture is not None:
+            recipe["prefecture"] = int(prefecture)
+        if city_code:
+            recipe["city_code"] = city_code
+        notes: list[str] = []
+        layers: list[dict[str, Any]] = []
+
+        def describe(src: Path, entry: dict[str, Any], what: str) -> None:
+            meta = _default_source(src, entry) | {
+                k: v for k, v in given.get(src.name, {}).items() if v}
+            entry |= {k: meta.get(k, "") for k in ("title", "licence", "attribution")}
+            if not entry["attribution"]:
+                how = f" ({names['attribution']})" if names.get("attribution") else ""
+                notes.append(f"{src.name}: no attribution given; add one{how} so the app can "
+                             "credit the source")
+            layers.append({"file": src.name, "what": what, "attribution": entry["attribution"]})
+
+        if progress:
+            progress(0.0, "checking inputs")
+        if boundary is not None:
+            b = Path(boundary)
+            _copy(b, raw)
+            entry = {"file": b.name}
+            describe(b, entry, "boundary")
+            recipe["boundary"] = entry
+        if population is not None:
+            p = Path(population)
+            _copy(p, raw)
+            entry = population_entry(p, format=population_format, column=population_column,
+                                     code=town_code, name=town_name, households=households,
+                                     as_of=as_of, bounds=bounds, names=names)
+            describe(p, entry, f"population ({entry['format']})")
+            recipe["population"] = entry
+        elif flows:
+            # no population figures: the people-flow stay population stands in (labelled)
+            recipe["population"] = {"format": "flows"}
+        if network is not None:
+            n = Path(network)
+            _copy(n, raw)
+            entry = {"file": n.name}
+            describe(n, entry, "walking network")
+            recipe["network"] = entry
+        fac_entries = []
+        for item in facilities:
+            fi = FacilityInput.parse(item) if isinstance(item, str) else item
+            _copy(fi.path, raw)
+            entry = facility_entry(fi, bounds=bounds)
+            describe(fi.path, entry, f"facilities ({entry['format']})")
+            fac_entries.append(entry)
+        if fac_entries:
+            recipe["facilities"] = fac_entries
+        extra = []
+        for fp, rel in _flow_places([Path(fl) for fl in flows]):
+            _copy(fp, raw, rel)
+            entry = {"file": rel, "title": flows_mod.TITLE, "licence": flows_mod.LICENCE,
+                     "attribution": flows_mod.ATTRIBUTION} | dict(given.get(fp.name, {}))
+            layers.append({"file": rel, "what": _flow_kind(fp.name),
+                           "attribution": entry["attribution"]})
+            extra.append(entry)
+        if extra:
+            recipe["extra_sources"] = extra
+        (raw / "city.toml").write_text(
+            f"# Build recipe written by `diorama build-city {city}`; rebuild with "
+            f"`diorama build {city}`.\n" + tomli_w.dumps(recipe), encoding="utf-8")
+
+        def scaled(done: float, what: str) -> None:
+            if progress:
+                progress(0.05 + 0.9 * done, what)
+
+        out = bundle_mod.build(city, data_dir=data_dir, raw_dir=raw, out_dir=stage / "bundle",
+                               progress=scaled)
+        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+        # the manifest lists sources in the order they were described here
+        for layer, source in zip(layers, manifest["sources"], strict=True):
+            layer["rows"] = source["rows"]
+        stand_in = manifest.get("population_stand_in", {})
+        report = BuildReport(
+            city=city, path=target_bundle, counts=manifest["counts"], layers=layers,
+            dropped=manifest.get("dropped", []), warnings=manifest["warnings"], notes=notes,
+            stand_in={k: stand_in[k] for k in ("ja", "en")} if stand_in else {},
+            flows=manifest.get("flows", {}),
+        )
+        (out / "report.json").write_text(
+            json.dumps(report.as_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        _swap_in(raw, target_raw, stage / "old_raw")
+        _swap_in(out, target_bundle, stage / "old_bundle")
+        if progress:
+            progress(1.0, "done")
+        return report
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def _check_inputs(*, boundary: object, population: object, network: object,
+                  flows: Sequence[object], prefecture: int | None,
+                  names: Mapping[str, str]) -> None:
+    """Refuse input sets that cannot make a city, naming the inputs as the user sees them."""
+    def name(key: str, en: str, ja: str) -> tuple[str, str]:
+        label = names.get(key)
+        return (f"{en} ({label})", f"{ja}({label})") if label else (en, ja)
+
+    pop, net, fl = (name("population", "a population file", "人口のファイル"),
+                    name("network", "a walking network", "歩行ネットワーク"),
+                    name("flows", "people-flow files", "人流データ"))
+    if population is None and network is None and not flows:
+        raise InputError(Problem(
+            "inputs", f"give {pop[0]}, {net[0]} or {fl[0]}: a city needs people or streets "
+            "to measure walking coverage", None, None,
+            f"{pop[1]}、{net[1]}、{fl[1]}のいずれかを指定してください。徒歩圏を測るには人か道が必要です。"))
+    if network is not None and boundary is None and population is None and not flows \
+            and prefecture is None:
+        bd = name("boundary", "a boundary", "行政区域")
+        pref = name("prefecture", "the prefecture code", "都道府県コード")
+        raise InputError(Problem(
+            "inputs", f"a walking network alone does not say which metric coordinate system to "
+            f"measure in: give {bd[0]} or {pref[0]}", None, None,
+            f"歩行ネットワークだけでは距離を測る座標系が決まりません。{bd[1]}か{pref[1]}を指定して"
+            "ください。"))
+
+
+def _flow_places(paths: Sequence[Path]) -> list[tuple[Path, str]]:
+    """Where each people-flow file goes in the raw folder: its name, or, when several files
+    share a name (MLIT's monthly files in month folders), its path below their common folder."""
+    if len({p.name for p in paths}) == len(paths):
+        return [(p, p.name) for p in paths]
+    root = Path(os.path.commonpath([p.resolve().parent for p in paths]))
+    return [(p, p.resolve().relative_to(root).as_posix()) for p in paths]
+
+
+def _flow_kind(name: str) -> str:
+    """What a people-flow file holds, from its name (see :data:`geo.flows.STAY_PATTERNS`)."""
+    if any(fnmatch.fnmatch(name, pat) for pat in flows_mod.STAY_PATTERNS):
+        return "people flows (stay per 1 km mesh)"
+    if any(fnmatch.fnmatch(name, pat) for pat in flows_mod.ORIGIN_PATTERNS):
+        return "people flows (stay by origin)"
+    return "people flows (not a stay or by-origin file)"

@@ -1,0 +1,152 @@
+"""GTFS / GTFS-JP feeds: bus stops with departures a day on a representative weekday."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import date
+from pathlib import Path
+
+import geopandas as gpd
+import gtfs_kit as gk
+import numpy as np
+import pandas as pd
+
+from geo.errors import InputError, Problem
+from geo.grid.crs import WGS84
+from geo.ingest.io import JAPAN_BOUNDS, coordinate_problem, decode_bytes
+
+REQUIRED = ("stops.txt",)
+MAX_PROBLEMS = 20
+
+
+def _table(z: zipfile.ZipFile, name: str, *, file: str) -> pd.DataFrame | None:
+    members = {Path(n).name: n for n in z.namelist()}
+    if name not in members:
+        return None
+    text, _ = decode_bytes(z.read(members[name]), file=f"{file}/{name}")
+    try:
+        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InputError(Problem(f"{file}/{name}", f"not a readable CSV table ({exc})")) from exc
+    df.columns = [c.strip() for c in df.columns]
+    return df
+
+
+def representative_day(feed: gk.Feed) -> str | None:
+    """A Wednesday (else the busiest weekday) inside the feed's service period, ``YYYYMMDD``."""
+    week = gk.get_first_week(feed)
+    if not week:
+        return None
+    for d in week:
+        if date(int(d[:4]), int(d[4:6]), int(d[6:])).weekday() == 2:
+            return str(d)
+    return str(week[0])
+
+
+def feed_attribution(path: str | Path) -> str:
+    """Publisher and agencies named in the feed (``feed_info.txt``, ``agency.txt``)."""
+    p = Path(path)
+    with zipfile.ZipFile(p) as z:
+        names = []
+        for tbl, col in (("feed_info.txt", "feed_publisher_name"), ("agency.txt", "agency_name")):
+            df = _table(z, tbl, file=p.name)
+            if df is not None and col in df.columns:
+                names += [n for n in df[col] if n and n not in names]
+    return ", ".join(names)
+
+
+def read_stops(
+    path: str | Path, *, day: str | None = None,
+    bounds: tuple[float, float, float, float] | None = JAPAN_BOUNDS,
+) -> tuple[gpd.GeoDataFrame, dict[str, object]]:
+    """Bus stops of a GTFS / GTFS-JP zip with the number of departures on one service day.
+
+    Parameters
+    ----------
+    path
+        The feed as a ``.zip`` (text files UTF-8 or CP932).
+    day
+        Service day ``YYYYMMDD``; by default a Wednesday of the feed's first week (services from
+        ``calendar.txt`` and ``calendar_dates.txt``, via gtfs_kit).
+    bounds
+        Plausible lon/lat extent; catches swapped ``stop_lat``/``stop_lon``.
+
+    Returns
+    -------
+    tuple
+        The facility frame (kind ``bus_stop``, ``departures`` = stop events that are not a trip's
+        last stop on ``day``) and facts for the build report (day, trips, stations skipped).
+    """
+    p = Path(path)
+    try:
+        z = zipfile.ZipFile(p)
+    except zipfile.BadZipFile as exc:
+        raise InputError(Problem(p.name, "not a GTFS zip archive")) from exc
+    with z:
+        tables = {n: _table(z, f"{n}.txt", file=p.name) for n in
+                  ("stops", "trips", "stop_times", "calendar", "calendar_dates")}
+    stops = tables["stops"]
+    if stops is None:
+        raise InputError(Problem(p.name, "stops.txt is missing: not a GTFS feed"))
+    sfile = f"{p.name}/stops.txt"
+    if len(stops) == 0:
+        raise InputError(Problem(sfile, "no stops (empty layer)"))
+    for c in ("stop_id", "stop_lat", "stop_lon"):
+        if c not in stops.columns:
+            raise InputError(Problem(sfile, f"column '{c}' is missing", 0, c))
+    dup = stops["stop_id"].duplicated(keep=False)
+    if dup.any():
+        raise InputError([
+            Problem(sfile, f"stop_id {sid} appears more than once", int(i) + 1, "stop_id")
+            for i, sid in zip(np.flatnonzero(dup), stops["stop_id"][dup], strict=True)
+        ][:MAX_PROBLEMS])
+    if "location_type" in stops.columns:
+        is_stop = stops["location_type"].isin(["", "0"])
+    else:
+        is_stop = pd.Series(True, index=stops.index)
+    problems = []
+    lon = pd.to_numeric(stops["stop_lon"], errors="coerce").to_numpy()
+    lat = pd.to_numeric(stops["stop_lat"], errors="coerce").to_numpy()
+    for i in np.flatnonzero(is_stop.to_numpy()):
+        msg = coordinate_problem(lon[i], lat[i], bounds=bounds or (-180, -90, 180, 90))
+        if msg:
+            problems.append(Problem(sfile, msg, int(i) + 1, "stop_lon/stop_lat"))
+    if problems:
+        raise InputError(problems[:MAX_PROBLEMS])
+    facts: dict[str, object] = {"stations_skipped": int((~is_stop).sum())}
+    departures = pd.Series(dtype=float)
+    st, trips = tables["stop_times"], tables["trips"]
+    if st is not None and trips is not None and (tables["calendar"] is not None
+                                                  or tables["calendar_dates"] is not None):
+        cal = tables["calendar"]
+        if cal is not None:
+            for d in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+                      "sunday"):
+                cal[d] = pd.to_numeric(cal[d], errors="coerce").fillna(0).astype(int)
+        feed = gk.Feed(dist_units="km", stops=stops, trips=trips, calendar=cal,
+                       calendar_dates=tables["calendar_dates"],
+                       stop_times=st[["trip_id", "stop_id", "stop_sequence"]])
+        the_day = day or representative_day(feed)
+        if the_day is not None:
+            act = gk.compute_trip_activity(feed, [the_day])
+            active = set(act.loc[act[the_day] == 1, "trip_id"])
+            ev = st[st["trip_id"].isin(active)].copy()
+            ev["seq"] = pd.to_numeric(ev["stop_sequence"], errors="coerce")
+            last = ev.groupby("trip_id")["seq"].transform("max") == ev["seq"]
+            departures = ev[~last].groupby("stop_id").size()
+            facts |= {"service_day": the_day, "trips_that_day": len(active)}
+    keep = is_stop.to_numpy()
+    dep = departures.reindex(stops["stop_id"]).fillna(0).astype(int).to_numpy()
+    has_dep = len(departures) > 0
+    names = stops["stop_name"] if "stop_name" in stops.columns else stops["stop_id"]
+    out = gpd.GeoDataFrame(
+        {
+            "name": names.to_numpy(),
+            "kind": "bus_stop",
+            "departures": pd.array(dep if has_dep else [None] * len(stops), dtype="Int64"),
+            "source_row": np.arange(1, len(stops) + 1),
+        },
+        geometry=gpd.points_from_xy(lon, lat), crs=WGS84,
+    )[keep].reset_index(drop=True)
+    return out, facts

@@ -1,0 +1,113 @@
+"""Vector layers in any format staff download: GeoJSON, GeoPackage, Shapefile (also zipped)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import geopandas as gpd
+import pyogrio
+from pyproj import CRS
+
+from geo.errors import InputError, Problem
+from geo.grid.crs import WGS84
+from geo.ingest.io import JAPAN_BOUNDS, check_bounds, read_geojson
+
+#: File endings read by :func:`read_vector`.
+VECTOR_SUFFIXES: tuple[str, ...] = (".geojson", ".json", ".gpkg", ".shp", ".zip")
+
+#: Whole-world lon/lat bounds, for cities outside Japan (only catches projected coordinates).
+WORLD_BOUNDS = (-180.0, -90.0, 180.0, 90.0)
+
+
+def _is_geojson(p: Path) -> bool:
+    return p.suffix.lower() in {".geojson", ".json"}
+
+
+def _shapefile_encoding(p: Path) -> str | None:
+    """CP932 for a Shapefile without a ``.cpg`` (国土数値情報 ships Shift_JIS DBFs that way)."""
+    if p.suffix.lower() != ".shp":
+        return None
+    if p.with_suffix(".cpg").exists() or p.with_suffix(".CPG").exists():
+        return None
+    return "cp932"
+
+
+def read_vector(
+    path: str | Path,
+    *,
+    geometry_types: Sequence[str] | None = None,
+    bounds: tuple[float, float, float, float] | None = JAPAN_BOUNDS,
+    layer: str | None = None,
+) -> gpd.GeoDataFrame:
+    """Read a vector layer into lon/lat (EPSG:4326), validating it like :func:`geo.io.read_geojson`.
+
+    Parameters
+    ----------
+    path
+        A GeoJSON, GeoPackage (``.gpkg``), Shapefile (``.shp`` beside its ``.dbf``/``.shx``/
+        ``.prj``) or a ``.zip`` holding one Shapefile.
+    geometry_types
+        Allowed geometry types (e.g. ``("Point",)``); multi-part variants of them are allowed
+        too for non-GeoJSON files. None allows any.
+    bounds
+        Plausible lon/lat extent after reprojection (catches swapped axes, a wrong or missing
+        CRS). None skips the check.
+    layer
+        Layer of a multi-layer GeoPackage; the first layer by default.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per feature in file order (row numbers in messages are 1-based).
+
+    Raises
+    ------
+    InputError
+        Naming the file, the feature and the field: unreadable file, empty layer, no CRS with
+        projected coordinates, geometry of the wrong type, coordinates outside ``bounds``.
+    """
+    p = Path(path)
+    if _is_geojson(p):
+        return read_geojson(p, geometry_types=geometry_types, bounds=bounds)
+    if p.suffix.lower() not in VECTOR_SUFFIXES:
+        raise InputError(Problem(p.name, "not a vector format this tool reads; use GeoJSON, "
+                                         "GeoPackage (.gpkg) or a Shapefile (.shp or .zip)"))
+    try:
+        gdf = pyogrio.read_dataframe(p, layer=layer, encoding=_shapefile_encoding(p))
+    except UnicodeDecodeError:
+        gdf = pyogrio.read_dataframe(p, layer=layer)
+    except Exception as exc:  # pyogrio raises several GDAL error classes
+        raise InputError(Problem(p.name, f"not a readable vector file ({exc})")) from exc
+    if len(gdf) == 0:
+        raise InputError(Problem(p.name, "the file holds no features (empty layer)"))
+    if gdf.crs is None:
+        minx, miny, maxx, maxy = gdf.total_bounds
+        if max(abs(minx), abs(maxx)) > 180 or max(abs(miny), abs(maxy)) > 90:
+            raise InputError(Problem(
+                p.name, "the file has no coordinate reference system (.prj missing) and its "
+                "coordinates are not longitude/latitude degrees (they look like metres); "
+                "add the .prj file or export as EPSG:4326 / JGD2011 (EPSG:6668)", None,
+                "geometry"))
+        gdf = gdf.set_crs(WGS84)
+    elif not CRS.from_user_input(gdf.crs).equals(CRS.from_user_input(WGS84),
+                                                 ignore_axis_order=True):
+        gdf = gdf.to_crs(WGS84)
+    problems: list[Problem] = []
+    if geometry_types is not None:
+        allowed = set(geometry_types) | {f"Multi{t}" for t in geometry_types}
+        for i, (g, t) in enumerate(zip(gdf.geometry, gdf.geom_type, strict=True), start=1):
+            if g is None or g.is_empty:
+                problems.append(Problem(p.name, "feature has no geometry", i, "geometry"))
+            elif t not in allowed:
+                problems.append(Problem(
+                    p.name, f"geometry is {t}, expected {' or '.join(geometry_types)}", i,
+                    "geometry"))
+    if problems:
+        raise InputError(problems[:20])
+    if bounds is not None:
+        check_bounds(gdf, file=p.name, bounds=bounds)
+    invalid = ~gdf.geometry.is_valid
+    if invalid.any():
+        gdf.loc[invalid, "geometry"] = gdf.geometry[invalid].make_valid()
+    return gdf.reset_index(drop=True)

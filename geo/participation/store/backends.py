@@ -1,0 +1,404 @@
+"""Database connections for the comment store: SQLite (default) and PostgreSQL (psycopg 3)."""
+
+from __future__ import annotations
+
+import os
+import random
+import sqlite3
+import threading
+import time
+import zlib
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+try:  # POSIX advisory file locks queue writers fairly; elsewhere SQLite's own lock suffices
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+from geo.participation.store.errors import SchemaTooNew
+from geo.participation.store.migrations import MIGRATIONS, Dialect, migration_table_sql
+
+__all__ = ["Backend", "PostgresBackend", "SQLiteBackend", "Tx", "apply_migrations"]
+
+Row = tuple[Any, ...]
+
+_SQLITE_TS_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+class Tx(Protocol):
+    """One open transaction; SQL uses ``?`` placeholders on both databases."""
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """Run one statement."""
+
+    def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """Run a query and return every row."""
+
+    def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        """Run a query and return its first row, or None."""
+
+
+class Backend(Protocol):
+    """A database the store can talk to."""
+
+    dialect: Dialect
+    for_update: str
+
+    def read(self) -> AbstractContextManager[Tx]:
+        """Open a read-only transaction (a consistent snapshot)."""
+
+    def write(self, *, lock: str | None = None) -> AbstractContextManager[Tx]:
+        """Open a write transaction, serialised with ``lock`` (a name) where needed."""
+
+    def integrity_check(self) -> list[str]:
+        """Return problems found in the database file (empty when sound)."""
+
+    def close(self) -> None:
+        """Close the connection."""
+
+
+def _sqlite_param(value: Any) -> Any:
+    """Adapt a Python value for sqlite3 (aware datetimes become sortable UTC text)."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime(_SQLITE_TS_FORMAT)
+    return value
+
+
+class _SQLiteTx:
+    """A transaction on a sqlite3 connection."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self._conn.execute(sql, [_sqlite_param(p) for p in params])
+
+    def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return self._conn.execute(sql, [_sqlite_param(p) for p in params]).fetchall()
+
+    def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        row: Row | None = self._conn.execute(sql, [_sqlite_param(p) for p in params]).fetchone()
+        return row
+
+
+class SQLiteBackend:
+    """One SQLite file in WAL mode; writers take the lock up front (``BEGIN IMMEDIATE``).
+
+    Parameters
+    ----------
+    path
+        The database file; its folder is created when missing.
+    busy_timeout
+        Seconds a writer waits for another process's write to finish.
+    synchronous
+        ``PRAGMA synchronous``: ``"FULL"`` (default, every acknowledged comment survives a
+        power cut) or ``"NORMAL"`` (survives a crash of the app, not of the machine).
+    """
+
+    dialect: Dialect = "sqlite"
+    for_update = ""
+
+    def __init__(
+        self, path: str | Path, *, busy_timeout: float = 10.0, synchronous: str = "FULL"
+    ) -> None:
+        if synchronous.upper() not in ("FULL", "NORMAL", "EXTRA"):
+            raise ValueError(f"synchronous must be FULL, NORMAL or EXTRA, not {synchronous!r}")
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._busy_timeout = busy_timeout
+        self._lock_fd: int | None = None
+        if fcntl is not None:
+            self._lock_fd = os.open(
+                f"{self.path}.lock", os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644
+            )
+        self._conn = sqlite3.connect(
+            self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+        )
+        self._conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+        self._conn.execute("PRAGMA foreign_keys = ON")
+        self._set_wal(busy_timeout)
+        self._conn.execute(f"PRAGMA synchronous = {synchronous.upper()}")
+
+    def _set_wal(self, busy_timeout: float) -> None:
+        """Switch the file to WAL, waiting if another process is switching it too."""
+        deadline = time.monotonic() + busy_timeout
+        while True:
+            try:
+                mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+                continue
+            if mode is not None and str(mode[0]).lower() == "wal":
+                return
+            raise sqlite3.OperationalError(f"could not switch {self.path} to WAL mode: {mode}")
+
+    @contextmanager
+    def read(self) -> Iterator[Tx]:
+        """Open a deferred (read) transaction.
+
+        Yields
+        ------
+        Tx
+            The transaction; it is committed when the block ends.
+        """
+        with self._lock:
+            self._conn.execute("BEGIN")
+            try:
+                yield _SQLiteTx(self._conn)
+            finally:
+                self._conn.execute("COMMIT")
+
+    @contextmanager
+    def write(self, *, lock: str | None = None) -> Iterator[Tx]:
+        """Open a ``BEGIN IMMEDIATE`` transaction (SQLite serialises all writers).
+
+        Parameters
+        ----------
+        lock
+            Ignored: the immediate transaction already excludes every other writer.
+
+        Yields
+        ------
+        Tx
+            The transaction; committed when the block ends, rolled back on an exception.
+        """
+        del lock
+        with self._lock:
+            locked = self._lock_file()
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield _SQLiteTx(self._conn)
+                except BaseException:
+                    self._conn.execute("ROLLBACK")
+                    raise
+                self._conn.execute("COMMIT")
+            finally:
+                if locked and self._lock_fd is not None:
+                    fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+
+    def _lock_file(self) -> bool:
+        """Take the writers' file lock (``<db>.lock``), polling briefly until the busy timeout.
+
+        SQLite's busy handler backs off to 100 ms sleeps under contention; queueing the
+        processes of this app on a file lock first keeps many concurrent writers fast.
+        ``BEGIN IMMEDIATE`` with the busy timeout still guards against any other writer.
+
+        Returns
+        -------
+        bool
+            Whether the lock is held (False without ``fcntl`` or after the timeout).
+        """
+        if self._lock_fd is None:
+            return False
+        deadline = time.monotonic() + self._busy_timeout
+        while True:
+            try:
+                fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    return False
+                time.sleep(random.uniform(0.0002, 0.002))  # noqa: S311 - jitter, not crypto
+
+    def integrity_check(self) -> list[str]:
+        """Run ``PRAGMA integrity_check`` and ``PRAGMA foreign_key_check``.
+
+        Returns
+        -------
+        list of str
+            Problems found; empty when the file is sound.
+        """
+        with self._lock:
+            rows = self._conn.execute("PRAGMA integrity_check").fetchall()
+            problems = [str(r[0]) for r in rows if str(r[0]).lower() != "ok"]
+            fk = self._conn.execute("PRAGMA foreign_key_check").fetchall()
+            problems += [f"foreign key violation: {tuple(r)}" for r in fk]
+        return problems
+
+    def close(self) -> None:
+        """Close the connection (idempotent)."""
+        with self._lock:
+            self._conn.close()
+            if self._lock_fd is not None:
+                os.close(self._lock_fd)
+                self._lock_fd = None
+
+
+class _PostgresTx:
+    """A transaction on a psycopg connection; converts ``?`` placeholders to ``%s``."""
+
+    def __init__(self, cursor: Any) -> None:
+        self._cur = cursor
+
+    @staticmethod
+    def _sql(sql: str) -> str:
+        return sql.replace("%", "%%").replace("?", "%s")
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self._cur.execute(self._sql(sql), list(params))
+
+    def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        self._cur.execute(self._sql(sql), list(params))
+        return [tuple(r) for r in self._cur.fetchall()]
+
+    def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        self._cur.execute(self._sql(sql), list(params))
+        row = self._cur.fetchone()
+        return None if row is None else tuple(row)
+
+
+class PostgresBackend:
+    """One psycopg 3 connection to PostgreSQL, optionally inside its own schema.
+
+    Parameters
+    ----------
+    url
+        A ``postgresql://`` connection URL.
+    schema
+        Schema to create (if missing) and use via ``search_path``; ``None`` keeps the
+        server's default (normally ``public``).
+    connect_timeout
+        Seconds to wait for the server.
+    """
+
+    dialect: Dialect = "postgres"
+    for_update = " FOR UPDATE"
+
+    def __init__(self, url: str, *, schema: str | None = None, connect_timeout: int = 10) -> None:
+        try:
+            import psycopg
+            from psycopg import sql
+        except ImportError as exc:  # pragma: no cover - depends on the installation
+            raise ImportError(
+                "PostgreSQL support needs psycopg 3: pip install 'psycopg[binary]>=3.2'"
+            ) from exc
+
+        self._lock = threading.RLock()
+        self.schema = schema
+        self._conn = psycopg.connect(url, autocommit=True, connect_timeout=connect_timeout)
+        if schema is not None:
+            ident = sql.Identifier(schema)
+            with self._conn.transaction():
+                self._conn.execute(
+                    "SELECT pg_advisory_xact_lock(%s)", [_lock_id("create-schema:" + schema)]
+                )
+                self._conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(ident))
+            self._conn.execute(sql.SQL("SET search_path TO {}").format(ident))
+        self._conn.execute("SET TIME ZONE 'UTC'")
+
+    @contextmanager
+    def read(self) -> Iterator[Tx]:
+        """Open a read-only ``REPEATABLE READ`` transaction (one consistent snapshot).
+
+        Yields
+        ------
+        Tx
+            The transaction.
+        """
+        with self._lock, self._conn.transaction(), self._conn.cursor() as cur:
+            cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            yield _PostgresTx(cur)
+
+    @contextmanager
+    def write(self, *, lock: str | None = None) -> Iterator[Tx]:
+        """Open a ``READ COMMITTED`` transaction, first taking an advisory lock if named.
+
+        Parameters
+        ----------
+        lock
+            Name of a transaction-level advisory lock that serialises writers doing the
+            same kind of change (for example one browser session's posts).
+
+        Yields
+        ------
+        Tx
+            The transaction; committed when the block ends, rolled back on an exception.
+        """
+        with self._lock, self._conn.transaction(), self._conn.cursor() as cur:
+            if lock is not None:
+                cur.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_id(lock)])
+            yield _PostgresTx(cur)
+
+    def integrity_check(self) -> list[str]:
+        """Check that the server answers and the tables can be read.
+
+        Returns
+        -------
+        list of str
+            Problems found; empty when sound.
+        """
+        with self.read() as tx:
+            row = tx.fetchone("SELECT 1 FROM comments LIMIT 1")
+            del row
+            one = tx.fetchone("SELECT 1")
+        return [] if one == (1,) else [f"unexpected answer {one!r} to SELECT 1"]
+
+    def close(self) -> None:
+        """Close the connection (idempotent)."""
+        with self._lock:
+            self._conn.close()
+
+
+def _lock_id(name: str) -> int:
+    """Map a lock name to a signed 64-bit advisory-lock key (stable across processes)."""
+    value = zlib.crc32(name.encode()) | (zlib.adler32(name.encode()) << 32)
+    return value - (1 << 64) if value >= (1 << 63) else value
+
+
+def apply_migrations(backend: Backend, *, now: datetime | None = None) -> list[int]:
+    """Bring the schema up to date; each pending step runs in its own transaction.
+
+    Safe to call from many processes at once and on every start: applied steps are
+    recorded in ``schema_migrations`` and skipped.
+
+    Parameters
+    ----------
+    backend
+        The database.
+    now
+        Time recorded as ``applied_at`` (default: now).
+
+    Returns
+    -------
+    list of int
+        Versions applied by this call (empty when the schema was already current).
+
+    Raises
+    ------
+    SchemaTooNew
+        If the database has a step this code does not know (the app is older than the
+        database).
+    """
+    applied_now: list[int] = []
+    known = {m.version for m in MIGRATIONS}
+    for migration in MIGRATIONS:
+        with backend.write(lock="diorama-schema-migrations") as tx:
+            tx.execute(migration_table_sql(backend.dialect))
+            applied = {int(r[0]) for r in tx.fetchall("SELECT version FROM schema_migrations")}
+            unknown = sorted(applied - known)
+            if unknown:
+                raise SchemaTooNew(
+                    "データベースがこのアプリより新しい版で更新されています。アプリを更新してください。",
+                    f"The database has schema version(s) {unknown} that this app does not know; "
+                    "upgrade the app.",
+                )
+            if migration.version in applied:
+                continue
+            for statement in migration.statements(backend.dialect):
+                tx.execute(statement)
+            if migration.backfill is not None:
+                migration.backfill(tx)
+            tx.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                [migration.version, migration.name, now or datetime.now(UTC)],
+            )
+            applied_now.append(migration.version)
+    return applied_now

@@ -1,0 +1,316 @@
+"""Versioned schema migrations of the comment store, for SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+import h3
+
+if TYPE_CHECKING:
+    from geo.participation.store.backends import Tx
+
+__all__ = ["MIGRATIONS", "Dialect", "Migration", "migration_table_sql"]
+
+Dialect = Literal["sqlite", "postgres"]
+
+# Column types that differ between the two databases; everything else is shared SQL.
+_TYPES: dict[Dialect, dict[str, str]] = {
+    "sqlite": {
+        "pk": "INTEGER PRIMARY KEY AUTOINCREMENT",
+        "ref": "INTEGER",
+        "ts": "TEXT",
+        "bool": "INTEGER",
+        "true": "1",
+    },
+    "postgres": {
+        "pk": "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+        "ref": "BIGINT",
+        "ts": "TIMESTAMPTZ",
+        "bool": "BOOLEAN",
+        "true": "TRUE",
+    },
+}
+
+_AUDIT_ACTIONS = "'hide', 'restore', 'delete', 'auto_hide', 'delete_by_token', 'purge'"
+
+_V1_SHARED = [
+    """CREATE TABLE comments (
+        id {pk},
+        idempotency_key TEXT NOT NULL UNIQUE,
+        session_hash TEXT NOT NULL,
+        city TEXT NOT NULL,
+        cell TEXT NOT NULL,
+        resolution INTEGER NOT NULL CHECK (resolution BETWEEN 0 AND 10),
+        town_code TEXT,
+        factor TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('good', 'concern', 'idea')),
+        body TEXT NOT NULL,
+        nickname TEXT,
+        created_at {ts} NOT NULL,
+        parent_id {ref} REFERENCES comments (id) ON DELETE CASCADE,
+        status TEXT NOT NULL DEFAULT 'visible'
+            CHECK (status IN ('visible', 'hidden_auto', 'hidden', 'deleted')),
+        edit_token_hash TEXT NOT NULL,
+        consent {bool} NOT NULL CHECK (consent = {true}),
+        scenario_id TEXT,
+        reports_acknowledged INTEGER NOT NULL DEFAULT 0
+    )""",
+    "CREATE INDEX comments_city_status_created ON comments (city, status, created_at)",
+    "CREATE INDEX comments_session_created ON comments (session_hash, created_at)",
+    "CREATE INDEX comments_parent ON comments (parent_id)",
+    "CREATE INDEX comments_created ON comments (created_at)",
+    """CREATE TABLE plus_ones (
+        comment_id {ref} NOT NULL REFERENCES comments (id) ON DELETE CASCADE,
+        session_hash TEXT NOT NULL,
+        created_at {ts} NOT NULL,
+        PRIMARY KEY (comment_id, session_hash)
+    )""",
+    """CREATE TABLE reports (
+        id {pk},
+        comment_id {ref} NOT NULL REFERENCES comments (id) ON DELETE CASCADE,
+        session_hash TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        created_at {ts} NOT NULL,
+        UNIQUE (comment_id, session_hash)
+    )""",
+    # No foreign key on comment_id: audit rows outlive the comments they are about.
+    """CREATE TABLE moderation_audit (
+        id {pk},
+        created_at {ts} NOT NULL,
+        comment_id {ref},
+        action TEXT NOT NULL CHECK (action IN ("""
+    + _AUDIT_ACTIONS
+    + """)),
+        actor TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        detail TEXT
+    )""",
+    "CREATE INDEX moderation_audit_comment ON moderation_audit (comment_id)",
+]
+
+_V1_APPEND_ONLY: dict[Dialect, list[str]] = {
+    "sqlite": [
+        """CREATE TRIGGER moderation_audit_no_update BEFORE UPDATE ON moderation_audit
+        BEGIN SELECT RAISE(ABORT, 'moderation_audit is append-only'); END""",
+        """CREATE TRIGGER moderation_audit_no_delete BEFORE DELETE ON moderation_audit
+        BEGIN SELECT RAISE(ABORT, 'moderation_audit is append-only'); END""",
+    ],
+    "postgres": [
+        """CREATE FUNCTION moderation_audit_append_only() RETURNS trigger
+        LANGUAGE plpgsql AS $$
+        BEGIN
+            RAISE EXCEPTION 'moderation_audit is append-only'
+                USING ERRCODE = 'insufficient_privilege';
+        END
+        $$""",
+        """CREATE TRIGGER moderation_audit_no_change
+        BEFORE UPDATE OR DELETE ON moderation_audit
+        FOR EACH ROW EXECUTE FUNCTION moderation_audit_append_only()""",
+        """CREATE TRIGGER moderation_audit_no_truncate
+        BEFORE TRUNCATE ON moderation_audit
+        FOR EACH STATEMENT EXECUTE FUNCTION moderation_audit_append_only()""",
+    ],
+}
+
+
+# Workshop sessions, their groups and the groups' scenarios (geo.scenario modifications as
+# JSON). Tokens are stored as SHA-256 only. ``version`` is the optimistic-concurrency counter:
+# a write names the version it read and is refused when another write came first.
+_V2_SHARED = [
+    """CREATE TABLE workshop_sessions (
+        id TEXT PRIMARY KEY,
+        city TEXT NOT NULL,
+        title TEXT NOT NULL,
+        agenda TEXT NOT NULL,
+        facilitator_token_hash TEXT NOT NULL UNIQUE,
+        created_at {ts} NOT NULL
+    )""",
+    """CREATE TABLE workshop_groups (
+        id TEXT PRIMARY KEY,
+        session_id TEXT NOT NULL REFERENCES workshop_sessions (id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        UNIQUE (session_id, position)
+    )""",
+    """CREATE TABLE scenarios (
+        id TEXT PRIMARY KEY,
+        session_id TEXT NOT NULL REFERENCES workshop_sessions (id) ON DELETE CASCADE,
+        group_id TEXT NOT NULL REFERENCES workshop_groups (id) ON DELETE CASCADE,
+        city TEXT NOT NULL,
+        name TEXT NOT NULL,
+        mode TEXT NOT NULL CHECK (mode IN ('line', 'network')),
+        modifications TEXT NOT NULL,
+        version INTEGER NOT NULL CHECK (version >= 1),
+        created_at {ts} NOT NULL,
+        updated_at {ts} NOT NULL
+    )""",
+    "CREATE INDEX workshop_groups_session ON workshop_groups (session_id)",
+    "CREATE INDEX scenarios_session ON scenarios (session_id)",
+    "CREATE INDEX scenarios_group ON scenarios (group_id)",
+    "CREATE INDEX comments_scenario ON comments (scenario_id)",
+]
+
+
+# Answers in SQL (issue: the store answers in SQL and hands the UI typed records): each
+# comment keeps its parent cells at the map's resolutions 7-9 (a cell already coarser is its
+# own "parent", as the map summary has always treated it), a +1 counter kept in the same
+# transaction as the +1, the indexes the list and the map summary use, and a per-city data
+# version bumped by every write so that pages can cache what they read.
+SUMMARY_RESOLUTIONS: tuple[int, ...] = (7, 8, 9)
+"""Resolutions at which each comment's parent cell is stored (``cell7``, ``cell8``, ``cell9``)."""
+
+_V3_SHARED = [
+    *(f"ALTER TABLE comments ADD COLUMN cell{r} TEXT" for r in SUMMARY_RESOLUTIONS),
+    "ALTER TABLE comments ADD COLUMN plus_count INTEGER NOT NULL DEFAULT 0",
+    "CREATE INDEX comments_city_top ON comments (city, status, parent_id, created_at)",
+    *(f"CREATE INDEX comments_city_cell{r} ON comments (city, cell{r})"
+      for r in SUMMARY_RESOLUTIONS),
+    """CREATE TABLE data_versions (
+        city TEXT PRIMARY KEY,
+        version {ref} NOT NULL
+    )""",
+]
+
+
+def parent_cells(cell: str) -> tuple[str, ...]:
+    """The cell's parents at :data:`SUMMARY_RESOLUTIONS` (itself where it is coarser).
+
+    Parameters
+    ----------
+    cell
+        A valid H3 cell id.
+
+    Returns
+    -------
+    tuple of str
+        One cell id per summary resolution, in order.
+    """
+    own = h3.get_resolution(cell)
+    return tuple(cell if own <= r else str(h3.cell_to_parent(cell, r))
+                 for r in SUMMARY_RESOLUTIONS)
+
+
+def _v3_backfill(tx: Tx) -> None:
+    """Fill the parent cells, +1 counters and data versions of comments stored before v3."""
+    rows = tx.fetchall("SELECT id, cell FROM comments")
+    sets = ", ".join(f"cell{r} = ?" for r in SUMMARY_RESOLUTIONS)
+    for cid, cell in rows:
+        tx.execute(f"UPDATE comments SET {sets} WHERE id = ?",  # noqa: S608 - constant columns
+                   [*parent_cells(str(cell)), cid])
+    tx.execute("UPDATE comments SET plus_count = "
+               "(SELECT COUNT(*) FROM plus_ones p WHERE p.comment_id = comments.id)")
+    tx.execute("INSERT INTO data_versions (city, version) "
+               "SELECT city, COUNT(*) FROM comments GROUP BY city")
+
+
+# Join links the facilitator can show again (issue "Every journey holds in a real room"): a
+# group's token is derived from the facilitator key and its link generation, so only the
+# generation is stored next to the token's hash (NULL for groups made before: their random
+# tokens stay valid until renewed). Renewing a link moves the old hash to
+# workshop_retired_links, so the old link is refused with "this link was replaced" rather
+# than "not a valid link".
+_V4_SHARED = [
+    "ALTER TABLE workshop_groups ADD COLUMN link_generation INTEGER",
+    """CREATE TABLE workshop_retired_links (
+        token_hash TEXT PRIMARY KEY,
+        group_id TEXT NOT NULL REFERENCES workshop_groups (id) ON DELETE CASCADE,
+        retired_at {ts} NOT NULL
+    )""",
+    "CREATE INDEX workshop_retired_links_group ON workshop_retired_links (group_id)",
+]
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One numbered step of the schema.
+
+    Parameters
+    ----------
+    version
+        Position of the step; steps are applied in increasing order, each once.
+    name
+        Short description, recorded in ``schema_migrations``.
+    shared
+        Statements for both databases, with ``{pk} {ref} {ts} {bool} {true}`` placeholders
+        for the column types that differ.
+    specific
+        Extra statements per dialect (triggers and functions).
+    backfill
+        Optional Python step run after the statements, in the same transaction (for data
+        that SQL alone cannot compute, such as H3 parent cells).
+    """
+
+    version: int
+    name: str
+    shared: tuple[str, ...]
+    specific: tuple[tuple[Dialect, tuple[str, ...]], ...] = ()
+    backfill: Callable[[Tx], None] | None = None
+
+    def statements(self, dialect: Dialect) -> list[str]:
+        """Return this step's SQL statements for one database.
+
+        Parameters
+        ----------
+        dialect
+            ``"sqlite"`` or ``"postgres"``.
+
+        Returns
+        -------
+        list of str
+            Statements to run in order, inside one transaction.
+        """
+        types = _TYPES[dialect]
+        out = [s.format(**types) for s in self.shared]
+        for d, extra in self.specific:
+            if d == dialect:
+                out.extend(extra)
+        return out
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        version=1,
+        name="comments, plus-ones, reports and append-only moderation audit",
+        shared=tuple(_V1_SHARED),
+        specific=tuple((d, tuple(s)) for d, s in _V1_APPEND_ONLY.items()),
+    ),
+    Migration(
+        version=2,
+        name="workshop sessions, groups and scenarios",
+        shared=tuple(_V2_SHARED),
+    ),
+    Migration(
+        version=3,
+        name="parent cells, +1 counter, list/summary indexes and data versions",
+        shared=tuple(_V3_SHARED),
+        backfill=_v3_backfill,
+    ),
+    Migration(
+        version=4,
+        name="workshop join links derived from the facilitator key; retired links",
+        shared=tuple(_V4_SHARED),
+    ),
+)
+"""Every schema step, oldest first."""
+
+
+def migration_table_sql(dialect: Dialect) -> str:
+    """Return the statement that creates the ``schema_migrations`` bookkeeping table.
+
+    Parameters
+    ----------
+    dialect
+        ``"sqlite"`` or ``"postgres"``.
+
+    Returns
+    -------
+    str
+        A ``CREATE TABLE IF NOT EXISTS`` statement.
+    """
+    return (
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at {ts} NOT NULL)"
+    ).format(**_TYPES[dialect])

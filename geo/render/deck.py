@@ -1,0 +1,298 @@
+"""pydeck layers built from frames: compact payloads, escaped tooltip text, offline by default."""
+
+from __future__ import annotations
+
+import copy
+import html
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pydeck as pdk
+from pydeck.bindings.json_tools import default_serialize
+
+from geo import grid
+
+#: Low and high colour of the sequential ramp (light yellow → deep blue), RGB.
+RAMP_LOW = (255, 237, 160)
+RAMP_HIGH = (8, 48, 107)
+#: Colour of each facility kind on the map (RGB), by kind key.
+KIND_COLORS: dict[str, tuple[int, int, int]] = {
+    "station": (228, 26, 28),
+    "bus_stop": (255, 127, 0),
+    "bus_stop_frequent": (166, 86, 40),
+    "medical": (231, 41, 138),
+    "welfare": (152, 78, 163),
+    "commercial": (247, 129, 191),
+    "nursery": (255, 217, 47),
+    "elementary_school": (77, 175, 74),
+    "junior_high_school": (27, 158, 119),
+    "high_school": (102, 166, 30),
+    "school": (161, 217, 155),
+    "park": (0, 128, 0),
+    "community_hall": (55, 126, 184),
+    "shelter": (128, 128, 128),
+}
+
+
+class CompactDeck(pdk.Deck):  # type: ignore[misc]
+    """A Deck whose JSON has no indentation (pydeck indents by 2, doubling the bytes per cell)."""
+
+    def to_json(self) -> str:
+        """Serialise without whitespace; this string is what Streamlit sends on every rerun."""
+        return json.dumps(self, sort_keys=True, default=default_serialize,
+                          separators=(",", ":"), ensure_ascii=False)
+
+
+def tooltip_text(value: object) -> str:
+    """Make data text inert in a deck tooltip: HTML-escaped and without ``{}`` placeholders."""
+    s = html.escape(str(value), quote=True)
+    return s.replace("{", "&#123;").replace("}", "&#125;")
+
+
+def hex_records(values: pd.Series, *, decimals: int = 0) -> list[dict[str, Any]]:
+    """Rows ``{"h": cell id, "v": value}`` for an H3HexagonLayer; NaN cells are left out.
+
+    Values are rounded to ``decimals`` (integers when 0) so each cell costs about 33 bytes.
+    """
+    v = values.replace([np.inf, -np.inf], np.nan).dropna()
+    ids = grid.to_strings(v.index.to_numpy())
+    rounded = np.round(v.to_numpy(dtype=float), decimals)
+    if decimals == 0:
+        return [{"h": h, "v": int(x)} for h, x in zip(ids, rounded, strict=True)]
+    return [{"h": h, "v": float(x)} for h, x in zip(ids, rounded, strict=True)]
+
+
+def ramp_expression(vmin: float, vmax: float, *, reverse: bool = False) -> str:
+    """deck.gl expression colouring ``v`` linearly from :data:`RAMP_LOW` to :data:`RAMP_HIGH`."""
+    span = (vmax - vmin) or 1.0
+    lo, hi = (RAMP_HIGH, RAMP_LOW) if reverse else (RAMP_LOW, RAMP_HIGH)
+    parts = [f"{a}+({b - a})*(v-({vmin}))/{span}" for a, b in zip(lo, hi, strict=True)]
+    return "[" + ",".join(parts) + ",200]"
+
+
+def ramp_color(value: float, vmin: float, vmax: float, *, reverse: bool = False) -> tuple[int, ...]:
+    """The colour :func:`ramp_expression` gives ``value`` (for legends)."""
+    t = 0.0 if vmax == vmin else min(max((value - vmin) / (vmax - vmin), 0.0), 1.0)
+    lo, hi = (RAMP_HIGH, RAMP_LOW) if reverse else (RAMP_LOW, RAMP_HIGH)
+    return tuple(round(a + (b - a) * t) for a, b in zip(lo, hi, strict=True))
+
+
+def hex_layer(
+    values: pd.Series,
+    *,
+    layer_id: str = "kpi",
+    decimals: int = 0,
+    extruded: bool = False,
+    max_height_m: float = 1500.0,
+    reverse: bool = False,
+    vmin: float | None = None,
+    vmax: float | None = None,
+) -> pdk.Layer:
+    """H3HexagonLayer of a per-cell KPI (uint64 index), compact and pickable (click → cell id).
+
+    With ``extruded`` the highest value stands ``max_height_m`` tall (the "diorama" view).
+    """
+    recs = hex_records(values, decimals=decimals)
+    vals = [r["v"] for r in recs]
+    lo = float(vmin) if vmin is not None else float(min(vals)) if vals else 0.0
+    hi = float(vmax) if vmax is not None else float(max(vals)) if vals else 1.0
+    return pdk.Layer(
+        "H3HexagonLayer",
+        id=layer_id,
+        data=recs,
+        get_hexagon="h",
+        get_fill_color=ramp_expression(lo, hi, reverse=reverse),
+        get_elevation=f"(v-({lo}))*{max_height_m / ((hi - lo) or 1.0)}",
+        extruded=extruded,
+        stroked=False,
+        filled=True,
+        pickable=True,
+        auto_highlight=True,
+        opacity=0.75,
+    )
+
+
+def pin_layer(cells: np.ndarray, *, layer_id: str = "pin",
+              labels: Sequence[str] | None = None) -> pdk.Layer:
+    """Faint, pickable hexagons a citizen can click to choose where a comment goes.
+
+    ``labels`` (e.g. the town each cell lies in) become the tooltip text ``v``, escaped.
+    """
+    names = [""] * len(cells) if labels is None else [tooltip_text(x) for x in labels]
+    return pdk.Layer(
+        "H3HexagonLayer",
+        id=layer_id,
+        data=[{"h": h, "v": v} for h, v in zip(grid.to_strings(cells), names, strict=True)],
+        get_hexagon="h",
+        get_fill_color=[160, 160, 160, 40],
+        get_line_color=[120, 120, 120, 90],
+        line_width_min_pixels=0.5,
+        stroked=True,
+        filled=True,
+        pickable=True,
+        auto_highlight=True,
+        highlight_color=[255, 200, 0, 160],
+    )
+
+
+def count_layer(
+    counts: pd.Series, *, layer_id: str, color: tuple[int, int, int], max_height_m: float = 0.0
+) -> pdk.Layer:
+    """H3HexagonLayer of counts (e.g. comments per cell) in one colour, more opaque with more."""
+    recs = hex_records(counts)
+    top = max((r["v"] for r in recs), default=1)
+    return pdk.Layer(
+        "H3HexagonLayer",
+        id=layer_id,
+        data=recs,
+        get_hexagon="h",
+        get_fill_color=f"[{color[0]},{color[1]},{color[2]},90+165*v/{top}]",
+        get_elevation=f"v*{max_height_m / top}",
+        extruded=max_height_m > 0,
+        stroked=True,
+        get_line_color=[255, 255, 255],
+        line_width_min_pixels=1,
+        pickable=True,
+        auto_highlight=True,
+    )
+
+
+def facility_layer(facilities: gpd.GeoDataFrame, *, kind: str, label: str) -> pdk.Layer:
+    """Points of one facility kind; tooltip text (name, kind) escaped."""
+    recs = [
+        {"p": [round(float(x), 5), round(float(y), 5)], "h": tooltip_text(n),
+         "v": tooltip_text(label)}
+        for x, y, n in zip(facilities.geometry.x, facilities.geometry.y, facilities["name"],
+                           strict=True)
+    ]
+    return pdk.Layer(
+        "ScatterplotLayer",
+        id=f"fac_{kind}",
+        data=recs,
+        get_position="p",
+        get_fill_color=[*KIND_COLORS.get(kind, (60, 60, 60)), 230],
+        get_line_color=[255, 255, 255],
+        stroked=True,
+        line_width_min_pixels=1,
+        radius_min_pixels=4,
+        radius_max_pixels=10,
+        get_radius=40,
+        pickable=True,
+    )
+
+
+def boundary_layer(boundary: gpd.GeoDataFrame, *, tolerance: float = 0.0003) -> pdk.Layer:
+    """Outline of the city (simplified to about 30 m) as a GeoJsonLayer."""
+    simple = boundary.geometry.simplify(tolerance)
+    return pdk.Layer(
+        "GeoJsonLayer",
+        id="boundary",
+        data=json.loads(gpd.GeoDataFrame(geometry=simple, crs=boundary.crs).to_json()),
+        stroked=True,
+        filled=False,
+        get_line_color=[60, 60, 60, 220],
+        line_width_min_pixels=2,
+        pickable=False,
+    )
+
+
+def view_of(
+    boundary: gpd.GeoDataFrame, *, pitch: float = 0.0, height_px: int = 560
+) -> pdk.ViewState:
+    """Initial view centred on the boundary, zoomed so it fits a map ``height_px`` tall."""
+    minx, miny, maxx, maxy = boundary.total_bounds
+    # degrees of latitude span a little more on screen than longitude at Japan's latitudes
+    span = max(maxx - minx, (maxy - miny) * 1.25)
+    zoom = float(np.clip(np.log2(360 / max(span, 1e-6) * height_px / 600), 8, 16))
+    return pdk.ViewState(longitude=(minx + maxx) / 2, latitude=(miny + maxy) / 2, zoom=zoom,
+                         pitch=pitch, bearing=0)
+
+
+def deck(layers: Sequence[pdk.Layer], *, view: pdk.ViewState, basemap: bool = False,
+         pick: str | tuple[str, ...] | None = None,
+         tooltip: str = "{h}\n{v}") -> CompactDeck:
+    """A Deck that renders with no network; ``basemap=True`` adds OSM raster tiles when online.
+
+    Parameters
+    ----------
+    layers
+        The layers, bottom first. They are not modified (cached layers may be shared by
+        every session); where ``pick`` changes one, a copy is used.
+    view
+        The initial view.
+    basemap
+        Add OpenStreetMap raster tiles under the layers.
+    pick
+        Id(s) of the layer(s) a click selects; every other layer is drawn unpickable. With
+        three or more pickable layers, deck.gl in Chromium drops the first click (seen on
+        the diorama: pin grid + coverage difference + facilities), so a map people click
+        on has one pickable layer (two at most), and it carries the tooltip text.
+    tooltip
+        deck.gl tooltip template over the pickable layer's record keys.
+
+    Returns
+    -------
+    CompactDeck
+        With no map style: nothing is fetched from the internet unless ``basemap``.
+    """
+    all_layers = list(layers)
+    if pick is not None:
+        ids = {pick} if isinstance(pick, str) else set(pick)
+        all_layers = [_with_pickable(layer, layer.id in ids) for layer in all_layers]
+    if basemap:
+        all_layers.insert(0, pdk.Layer(
+            "TileLayer", id="basemap", data="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+            min_zoom=0, max_zoom=19, tile_size=256, opacity=0.6,
+        ))
+    # pydeck's default map style is a sentinel that Streamlit reads as "no base map"; passing
+    # map_style=None instead makes Streamlit load a CARTO style from the internet on every map
+    return CompactDeck(
+        layers=all_layers,
+        initial_view_state=view,
+        map_provider=None,
+        tooltip={"text": tooltip},
+        # a click is a selection, never a zoom: with double-click zoom on, deck.gl holds
+        # every click back to see whether a second one follows
+        views=[pdk.View("MapView", controller={"doubleClickZoom": False})],
+    )
+
+
+def _with_pickable(layer: pdk.Layer, pickable: bool) -> pdk.Layer:
+    """The layer itself when it already has this pickability, else a shallow copy that has."""
+    if bool(getattr(layer, "pickable", False)) == pickable:
+        return layer
+    twin = copy.copy(layer)
+    twin.pickable = pickable
+    if not pickable:
+        twin.auto_highlight = False
+    return twin
+
+
+def selection_layer(cell: str | None, *, layer_id: str = "chosen") -> pdk.Layer:
+    """The chosen cell, outlined and filled in the highlight colour (not pickable).
+
+    Drawn on top of the map so the place a comment or a facility will go is visible before
+    anything is saved, whichever way (map click or town list) it was chosen.
+    """
+    data = [] if cell is None else [{"h": cell}]
+    return pdk.Layer(
+        "H3HexagonLayer",
+        id=layer_id,
+        data=data,
+        get_hexagon="h",
+        get_fill_color=[255, 200, 0, 170],
+        get_line_color=[20, 20, 20, 255],
+        line_width_min_pixels=3,
+        stroked=True,
+        filled=True,
+        pickable=False,
+    )
+
+
+def bytes_per_cell(d: pdk.Deck, n_cells: int) -> float:
+    """Bytes of the deck's JSON per hexagon cell (what Streamlit sends on each rerun)."""
+    return len(d.to_json().encode("utf-8")) / max(n_cells, 1)
