@@ -109,7 +109,7 @@ def facilitator_key(page) -> str:
     codes.first.wait_for(timeout=10_000)
     key = codes.first.inner_text().strip()
     page.get_by_text("ファシリテーター用キーを表示").click()  # fold it again
-    page.wait_for_timeout(500)
+    codes.first.wait_for(state="hidden", timeout=10_000)  # under load folding takes a while
     return key
 
 
