@@ -1,6 +1,5 @@
 """Coverage page for planners: per-kind figures, a per-town table, where uncovered people live."""
 
-from functools import partial
 
 import pandas as pd
 import streamlit as st
@@ -8,11 +7,11 @@ import streamlit as st
 from geo import grid
 from geo.access.coverage import KIND_BY_KEY, KINDS
 from geo.access.kpi import available_modes
-from geo.render import deck, export
+from geo.render import deck
 from ui import state
 from ui.cache import boundary_layer, get_bundle, get_cell_kpis, get_coverage
 from ui.i18n import kind_label, kind_labels, labels, t
-from ui.widgets import attribution, csv_download, data_notes, fmt_count, legend
+from ui.widgets import attribution, cells_downloads, csv_download, data_notes, fmt_count, legend
 
 state.require_app(__file__)
 ss = st.session_state
@@ -92,10 +91,6 @@ if len(values):
            float(values.min()), float(values.max()))
 
 cells = kpis[[c for c in kpis.columns if c == "population" or c.endswith(f"_{kind}")]]
-c1, c2 = st.columns(2)
-c1.download_button(t("download_csv"), partial(export.cells_csv, cells),
-                   file_name=f"{b.id}_{kind}_res{res}.csv", mime="text/csv")
-c2.download_button(t("download_geojson"), partial(export.cells_geojson, cells),
-                   file_name=f"{b.id}_{kind}_res{res}.geojson", mime="application/geo+json")
+cells_downloads(cells, stem=f"{b.id}_{kind}_res{res}", key="cov_dl")
 st.caption(t("download_note"))
 attribution(b)

@@ -1,18 +1,18 @@
 """Visitor flows: stay population on H3 by month (with play), change vs 2019, day/night, origins."""
 
 import time
-from functools import partial
 
 import pandas as pd
 import streamlit as st
 
 from geo.context import flows
-from geo.render import deck, export
+from geo.render import deck
+from ui import flows_view as ui_flows
 from ui import state
 from ui.cache import boundary_layer, get_bundle
-from ui.flows import get_area_series, get_flow_cells, get_flows
+from ui.flows import get_flow_cells, get_flows
 from ui.i18n import labels, t
-from ui.widgets import attribution, csv_download, legend, time_chart
+from ui.widgets import attribution, cells_downloads, legend
 
 #: Seconds between months while playing.
 PLAY_SECONDS = 1.5
@@ -98,67 +98,12 @@ elif metric == "ratio":
     st.caption(t("flows_ratio_note"))
 st.caption(t("flows_method"))
 
-c7, c8 = st.columns(2)
-stem = f"{b.id}_flows_{month}_{flows.DAYFLAGS[dayflag]}_{flows.TIMEZONES[timezone]}_res{res}"
-c7.download_button(t("download_csv"), partial(export.cells_csv, cells), file_name=f"{stem}.csv",
-                   mime="text/csv", key="flows_dl_csv")
-c8.download_button(t("download_geojson"), partial(export.cells_geojson, cells),
-                   file_name=f"{stem}.geojson", mime="application/geo+json",
-                   key="flows_dl_geojson")
+cells_downloads(cells, stem=f"{b.id}_flows_{month}_{flows.DAYFLAGS[dayflag]}_"
+                f"{flows.TIMEZONES[timezone]}_res{res}", key="flows_dl")
 
 
-def _dated(frame: pd.DataFrame | pd.Series) -> pd.DataFrame | pd.Series:
-    """Month keys → first day of the month, so charts get a time axis."""
-    out = frame.copy()
-    out.index = pd.to_datetime([f"{m}-01" for m in out.index])
-    return out
-
-
-# --- where visitors come from ----------------------------------------------------------
-st.subheader(t("flows_origin_title"))
-origins = flows.origin_table(fl, dayflag=dayflag, timezone=timezone)
-if origins.empty:
-    st.info(t("flows_no_origins"))
-else:
-    shown = origins.rename(columns={v: t(f"origin_{v}") for v in flows.ORIGINS.values()})
-    time_chart(_dated(shown), y_label=t("flows_people"), area=True,
-               description=t("flows_origin_title"), key="flows_origin_chart")
-    visitors = origins.drop(columns="same_city").sum(axis=1)
-    share = 100 * visitors / origins.sum(axis=1)
-    st.caption(t("flows_origin_note", month=month,
-                 share=f"{share.get(month, float('nan')):.1f}"))
-
-# --- central-area vitality -------------------------------------------------------------
-st.subheader(t("flows_vitality_title"))
-kinds = ["centre", "towns", "cells"] if b.towns is not None else ["centre", "cells"]
-kind = st.radio(t("flows_area"), kinds, format_func=labels(kinds, prefix="flows_area_").__getitem__,
-                key="flows_area", horizontal=True)
-members: tuple[str, ...] = ()
-if kind == "towns" and b.towns is not None:
-    towns = b.towns.sort_values("town_code")
-    names = dict(zip(towns["town_code"], towns["name"], strict=True))
-    members = tuple(sorted(st.multiselect(t("flows_towns_pick"), list(names),
-                                          format_func=names.__getitem__, key="flows_towns")))
-elif kind == "cells":
-    picked = (event.selection.get("objects", {}) or {}).get("flows", []) if event else []
-    members = tuple(sorted({str(o["h"]) for o in picked}))
-    st.caption(t("flows_cells_hint", n=len(members)))
-if kind != "centre" and not members:
-    st.info(t("flows_area_empty"))
-else:
-    series = get_area_series(b.id, kind, members, dayflag)
-    time_chart(_dated(series[["stay"]].rename(columns={"stay": t("flows_daytime_stay")})),
-               y_label=t("flows_people"), description=t("flows_vitality_title"),
-               key="flows_vitality_chart")
-    last = series.index[-1]
-    st.caption(t("flows_vitality_note", day=day_labels[dayflag], month=last,
-                 change=f"{series['change_pct'].iloc[-1]:+.1f}"))
-    if kind == "centre":
-        st.caption(t("flows_centre_note", mesh=flows.centre_mesh(fl)))
-    table = series.rename(columns={"stay": t("flows_daytime_stay"),
-                                   "change_pct": t("flows_change_col")}).round(1)
-    csv_download(t("flows_download_series"), table, file_name=f"{b.id}_vitality_{kind}.csv",
-                 key="flows_dl_series", index=True)
+ui_flows.origins_block(fl, dayflag=dayflag, timezone=timezone, month=month)
+ui_flows.vitality_block(b, fl, dayflag=dayflag, selection=event.selection if event else None)
 
 st.caption(f"{t('attribution')}: {fl.meta.get('attribution', flows.ATTRIBUTION)} "
            f"({fl.meta.get('licence', flows.LICENCE)})")

@@ -1,18 +1,15 @@
 """Vacancy estimates per H3 cell and town from building records (sample data unless uploaded)."""
 
-import tempfile
-from functools import partial
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from geo import grid
 from geo.context import vacancy
-from geo.errors import InputError
-from geo.render import deck, export
+from geo.render import deck
 from geo.samples.vacancy import SAMPLE_LABEL
 from ui import state
+from ui import vacancy_view as vv
 from ui.cache import boundary_layer, get_bundle
 from ui.flows import get_sample_cells, get_sample_total, get_sample_towns
 from ui.i18n import labels, t
@@ -57,49 +54,13 @@ if source == "sample":
     towns_out = get_sample_towns(b.id, target, k)
     total = get_sample_total(b.id, target, k)
 else:
-    st.caption(t("vac_upload_help"))
-    up = st.file_uploader(t("vac_upload"), type=["csv", "txt"], key="vac_file")
-    if up is None:
-        st.info(t("vac_upload_wait"))
+    got = vv.uploaded(b, target=target, k=k, res=res)
+    if got is None:
         attribution(b)
         st.stop()
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / (Path(up.name).name or "buildings.csv")
-        path.write_bytes(up.getvalue())
-        try:
-            records = vacancy.read_buildings(path)
-        except InputError as exc:
-            st.error(t("vac_upload_errors"))
-            st.code("\n".join(str(p) for p in exc.problems[:50]), language=None, wrap_lines=True)
-            attribution(b)
-            st.stop()
-    if b.towns is not None:
-        records = vacancy.assign_towns(records, b.towns)
-    try:
-        est = vacancy.estimate(records, target_rate=target)
-    except ValueError as exc:
-        st.error(str(exc))
-        attribution(b)
-        st.stop()
-    cells = vacancy.by_cell(est, resolution=res, k=k)
-    names = b.towns.set_index("town_code")["name"] if b.towns is not None else None
-    towns_out = vacancy.by_town(est, k=k, names=names) if est["town_code"].notna().any() \
-        else None
-    total = vacancy.city_total(est, k=k)
+    cells, towns_out, total = got
 
-# --- city figures ----------------------------------------------------------------------
-m = st.columns(4)
-if bool(total["suppressed"]):
-    st.warning(t("vac_total_suppressed", k=k))
-else:
-    m[0].metric(t("vac_buildings"), f"{total['buildings']:,.0f}")
-    m[1].metric(t("vac_dwellings"), f"{total['dwellings']:,.0f}")
-    m[2].metric(t("vac_metric_estimated"), f"{total['estimated']:,.0f}",
-                help=t("vac_band", low=f"{total['low']:,.0f}", high=f"{total['high']:,.0f}"))
-    m[3].metric(t("vac_metric_rate"), f"{100 * total['rate']:.1f} %",
-                help=t("vac_band", low=f"{100 * total['rate_low']:.1f} %",
-                       high=f"{100 * total['rate_high']:.1f} %"))
-    st.caption(t("vac_likely_note", n=f"{total['likely_vacant']:,.0f}"))
+vv.city_metrics(total, k=k)
 
 # --- map -------------------------------------------------------------------------------
 shown = cells.loc[~cells["suppressed"], metric].dropna()
@@ -117,38 +78,13 @@ st.caption(t("vac_suppressed_note", k=k, n=n_sup, total=len(cells)))
 if label:
     st.caption(label)
 
-cols = {"buildings": t("vac_buildings"), "dwellings": t("vac_dwellings"),
-        "likely_vacant": t("vac_metric_likely_vacant"), "estimated": t("vac_metric_estimated"),
-        "low": t("vac_low"), "high": t("vac_high"), "rate": t("vac_rate_pct"),
-        "rate_low": t("vac_rate_low"), "rate_high": t("vac_rate_high"),
-        "suppressed": t("vac_suppressed")}
-
-
-def _for_download(frame: pd.DataFrame) -> pd.DataFrame:
-    """Figures with rates in %, labelled as sample data when they are."""
-    out = frame.copy()
-    for c in ("rate", "rate_low", "rate_high"):
-        out[c] = (out[c] * 100).round(2)
-    for c in ("estimated", "low", "high"):
-        out[c] = out[c].round(1)
-    if label:
-        out["data_label"] = label
-    return out
-
-
 stem = f"{b.id}_vacancy{'_sample' if label else ''}"
-d1, d2 = st.columns(2)
-d1.download_button(t("download_csv"), partial(export.cells_csv, _for_download(cells)),
-                   file_name=f"{stem}_res{res}.csv", mime="text/csv", key="vac_dl_csv")
-d2.download_button(t("download_geojson"), partial(export.cells_geojson, _for_download(cells)),
-                   file_name=f"{stem}_res{res}.geojson", mime="application/geo+json",
-                   key="vac_dl_geojson")
+vv.downloads(cells, stem=stem, res=res, label=label)
 
 # --- towns -----------------------------------------------------------------------------
 if towns_out is not None:
     st.subheader(t("by_town"))
-    table = _for_download(towns_out).rename(columns={**cols, "name": t("town"),
-                                                      "data_label": t("vac_data_label")})
+    table = vv.town_table(towns_out, label)
     st.dataframe(table, width="stretch", height=320)
     csv_download(t("download_towns"), table, file_name=f"{stem}_towns.csv",
                  key="vac_dl_towns", index=True)

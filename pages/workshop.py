@@ -5,13 +5,12 @@ facilitator's key opens the session, with the same join links and QR codes, afte
 (the browser remembers it, unless told not to) and on any other machine (by typing it).
 """
 
-import json
 
 import streamlit as st
 
-from geo.access import scenario as sc
 from geo.errors import DioramaError
 from geo.text import escape_for_markdown
+from ui import facilitator as fac
 from ui import state
 from ui import workshop as wk
 from ui.cache import get_bundle
@@ -96,55 +95,8 @@ if session.agenda:
 if done := ss.pop("ws_renewed", None):
     st.success(t("ws_renewed", group=escape_for_markdown(done)))
 
-groups = ws.groups(session.id)
-links = wk.group_links(ws, key)  # computed again from the key: the same links every time
-cols = st.columns(max(len(groups), 1))
-for col, g in zip(cols, groups, strict=False):
-    with col, st.container(border=True):
-        st.markdown(f"**{escape_for_markdown(g.name)}**")
-        link = links.get(g.id)
-        if link:
-            st.caption(t("ws_join_link"))
-            st.code(link, language=None, wrap_lines=True)
-            st.image(wk.qr_png(link), width=160, alt=t("ws_qr_alt", group=g.name))
-        else:
-            st.caption(t("ws_link_legacy"))
-        if ss.get("ws_renew_ask") == g.id:
-            st.warning(t("ws_renew_confirm", group=escape_for_markdown(g.name)))
-            yes, no = st.columns(2)
-            if yes.button(t("ws_renew_yes"), key=f"ws_renew_yes_{g.id}", type="primary"):
-                ws.renew_link(facilitator_token=key, group_id=g.id)
-                ss.pop("ws_renew_ask", None)
-                ss["ws_renewed"] = g.name
-                st.rerun()
-            if no.button(t("ws_renew_no"), key=f"ws_renew_no_{g.id}"):
-                ss.pop("ws_renew_ask", None)
-                st.rerun()
-        elif st.button(t("ws_renew"), key=f"ws_renew_{g.id}"):
-            ss["ws_renew_ask"] = g.id
-            st.rerun()
-        for s in ws.scenarios(group_id=g.id):
-            base = wk.baseline(s.city, s.mode)
-            eng = base.with_modifications(sc.loads(s.modifications))
-            st.markdown(f"*{escape_for_markdown(s.name)}* · v{s.version} · "
-                        f"{t('dio_mods')}: {len(eng.mods)}")
-            table = wk.before_after_table(base, eng)
-            st.dataframe(table[table["Δ " + t("dio_covered")].fillna(0) != 0],
-                         hide_index=True, key=f"ws_fig_{s.id}")
-
-st.subheader(t("ws_export"))
-if st.button(t("ws_export_make"), key="ws_export_btn"):
-    ss["ws_export"] = wk.session_exports(ws, session.id)
-if exp := ss.get("ws_export"):
-    html, geojson = exp
-    e1, e2 = st.columns(2)
-    e1.download_button(t("ws_export_html"), html, file_name=f"workshop_{session.id}.html",
-                       mime="text/html", key="ws_dl_html")
-    e2.download_button(t("ws_export_geojson"), geojson,
-                       file_name=f"workshop_{session.id}_modifications.geojson",
-                       mime="application/geo+json", key="ws_dl_geojson")
-    st.caption(t("ws_export_size", kb=len(html) / 1024,
-                 n=len(json.loads(geojson)["features"])))
+fac.group_cards(ws, session, key)
+fac.exports_block(ws, session)
 
 st.subheader(t("ws_this_device"))
 st.checkbox(t("ws_remember"), help=t("ws_remember_help"),

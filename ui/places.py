@@ -46,6 +46,13 @@ def picked_cell(selection: Mapping[str, Any] | None, layer_id: str = PICK_LAYER)
     return None
 
 
+def picked_cells(selection: Mapping[str, Any] | None, layer_id: str) -> set[str]:
+    """Every valid H3 cell picked on ``layer_id`` (a multi-object selection)."""
+    objects = ((selection or {}).get("objects") or {}).get(layer_id) or []
+    return {o["h"] for o in objects
+            if isinstance(o, Mapping) and isinstance(o.get("h"), str) and h3.is_valid_cell(o["h"])}
+
+
 def town_names(b: CityBundle) -> dict[str, str]:
     """Town code → name, in the bundle's order (an empty dict when the city has no towns)."""
     if b.towns is None:
@@ -153,5 +160,6 @@ def cell_in_words(b: CityBundle, cell: str | None) -> str:
     return place_label(b, cell) if cell else "—"
 
 
-__all__ = ["PICK_LAYER", "PlacePicker", "cell_in_words", "picked_cell", "place_label",
+__all__ = ["PICK_LAYER", "PlacePicker", "cell_in_words", "picked_cell", "picked_cells",
+           "place_label",
            "town_names", "town_of"]

@@ -102,6 +102,16 @@ def csv_download(label: str, frame: pd.DataFrame | Callable[[], pd.DataFrame], *
     st.download_button(label, make, file_name=file_name, mime="text/csv", key=key)
 
 
+def cells_downloads(cells: pd.DataFrame, *, stem: str, key: str) -> None:
+    """Per-cell figures as CSV and as GeoJSON hexagons (made when clicked)."""
+    c1, c2 = st.columns(2)
+    c1.download_button(t("download_csv"), lambda: export.cells_csv(cells),
+                       file_name=f"{stem}.csv", mime="text/csv", key=f"{key}_csv")
+    c2.download_button(t("download_geojson"), lambda: export.cells_geojson(cells),
+                       file_name=f"{stem}.geojson", mime="application/geo+json",
+                       key=f"{key}_geojson")
+
+
 def fmt_distance(metres: float) -> str:
     """A walking distance as people say it: metres to the nearest 10 m, or km."""
     if metres < 1000:

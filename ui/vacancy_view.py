@@ -1,0 +1,90 @@
+"""The vacancy page's parts: an uploaded file's estimate, the city figures, downloads."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from geo.context import vacancy
+from geo.errors import InputError
+from geo.ingest.bundle import CityBundle
+
+from .i18n import t
+from .widgets import cells_downloads
+
+
+def uploaded(b: CityBundle, *, target: float | None, k: int,
+             res: int) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.Series] | None:
+    """Cells, towns and city total from an uploaded building file, or None (the page says
+    why: nothing uploaded yet, or the file's problems with file/row/field)."""
+    st.caption(t("vac_upload_help"))
+    up = st.file_uploader(t("vac_upload"), type=["csv", "txt"], key="vac_file")
+    if up is None:
+        st.info(t("vac_upload_wait"))
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / (Path(up.name).name or "buildings.csv")
+        path.write_bytes(up.getvalue())
+        try:
+            records = vacancy.read_buildings(path)
+        except InputError as exc:
+            st.error(t("vac_upload_errors"))
+            st.code("\n".join(str(p) for p in exc.problems[:50]), language=None, wrap_lines=True)
+            return None
+    if b.towns is not None:
+        records = vacancy.assign_towns(records, b.towns)
+    try:
+        est = vacancy.estimate(records, target_rate=target)
+    except ValueError as exc:
+        st.error(str(exc))
+        return None
+    names = b.towns.set_index("town_code")["name"] if b.towns is not None else None
+    towns = vacancy.by_town(est, k=k, names=names) if est["town_code"].notna().any() else None
+    return vacancy.by_cell(est, resolution=res, k=k), towns, vacancy.city_total(est, k=k)
+
+
+def city_metrics(total: pd.Series, *, k: int) -> None:
+    """Buildings, dwellings, estimated vacant dwellings and the rate, with their bands."""
+    m = st.columns(4)
+    if bool(total["suppressed"]):
+        st.warning(t("vac_total_suppressed", k=k))
+        return
+    m[0].metric(t("vac_buildings"), f"{total['buildings']:,.0f}")
+    m[1].metric(t("vac_dwellings"), f"{total['dwellings']:,.0f}")
+    m[2].metric(t("vac_metric_estimated"), f"{total['estimated']:,.0f}",
+                help=t("vac_band", low=f"{total['low']:,.0f}", high=f"{total['high']:,.0f}"))
+    m[3].metric(t("vac_metric_rate"), f"{100 * total['rate']:.1f} %",
+                help=t("vac_band", low=f"{100 * total['rate_low']:.1f} %",
+                       high=f"{100 * total['rate_high']:.1f} %"))
+    st.caption(t("vac_likely_note", n=f"{total['likely_vacant']:,.0f}"))
+
+
+def for_download(frame: pd.DataFrame, label: str) -> pd.DataFrame:
+    """Figures with rates in %, labelled as sample data when they are."""
+    out = frame.copy()
+    for c in ("rate", "rate_low", "rate_high"):
+        out[c] = (out[c] * 100).round(2)
+    for c in ("estimated", "low", "high"):
+        out[c] = out[c].round(1)
+    if label:
+        out["data_label"] = label
+    return out
+
+
+def town_table(towns: pd.DataFrame, label: str) -> pd.DataFrame:
+    """The towns' figures with the column names people read."""
+    cols = {"buildings": t("vac_buildings"), "dwellings": t("vac_dwellings"),
+            "likely_vacant": t("vac_metric_likely_vacant"),
+            "estimated": t("vac_metric_estimated"), "low": t("vac_low"), "high": t("vac_high"),
+            "rate": t("vac_rate_pct"), "rate_low": t("vac_rate_low"),
+            "rate_high": t("vac_rate_high"), "suppressed": t("vac_suppressed"),
+            "name": t("town"), "data_label": t("vac_data_label")}
+    return for_download(towns, label).rename(columns=cols)
+
+
+def downloads(cells: pd.DataFrame, *, stem: str, res: int, label: str) -> None:
+    """Per-cell figures as CSV and GeoJSON."""
+    cells_downloads(for_download(cells, label), stem=f"{stem}_res{res}", key="vac_dl")
