@@ -85,7 +85,7 @@ if metric == "stay":
     vmin, vmax = float(values.min()), float(values.max())
 else:  # ratios have long tails: colour the middle 96 %, the ends take the end colours
     vmin, vmax = float(values.quantile(0.02)), float(values.quantile(0.98))
-height = {7: 4000, 8: 2000, 9: 1000}[res]
+height = deck.extrusion_height(res)
 layers = [deck.hex_layer(values, layer_id="flows", extruded=extruded, max_height_m=height,
                          vmin=vmin, vmax=vmax), boundary_layer(b.id)]
 view = deck.view_of(b.boundary, pitch=45 if extruded else 0)

@@ -8,7 +8,7 @@ from geo.render import deck
 from ui import state
 from ui.cache import boundary_layer, get_bundle, get_cell_kpis, get_coverage
 from ui.i18n import kind_labels, labels, t
-from ui.places import picked_cell, place_label
+from ui.places import picked_cell, place_label, town_select
 from ui.widgets import attribution, cell_detail, data_notes, legend, town_detail
 
 state.require_app(__file__)
@@ -45,7 +45,7 @@ kpis = get_cell_kpis(b.id, ss[state.MODE], state.radii_key(), ss[state.FREQUENT]
 column = "population" if metric == "population" else f"{metric}_{kind}"
 values = kpis[column] * (100 if metric == "rate" else 1)
 reverse = metric == "rate"
-height = {7: 4000, 8: 2000, 9: 1000, 10: 500}[res]
+height = deck.extrusion_height(res)
 layers = [deck.hex_layer(values, extruded=extruded, max_height_m=height, reverse=reverse),
           boundary_layer(b.id)]
 for k in show:
@@ -72,10 +72,7 @@ if picked:
     cell_detail(kpis.loc[grid.to_cells([picked])[0]], present,
                 radii=dict(state.radii_key()))
 if b.towns is not None:
-    towns = b.towns.sort_values("town_code")
-    town_names = dict(zip(towns["town_code"], towns["name"], strict=True))
-    code = st.selectbox(t("town_pick"), list(town_names), index=None, placeholder=t("choose"),
-                        format_func=town_names.__getitem__, key="map_town")
+    code = town_select(b, key="map_town")
     if code is not None:
         cov = get_coverage(b.id, ss[state.MODE], state.radii_key(), ss[state.FREQUENT])
         if cov.towns is not None:

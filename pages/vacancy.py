@@ -66,7 +66,7 @@ vv.city_metrics(total, k=k)
 shown = cells.loc[~cells["suppressed"], metric].dropna()
 if metric == "rate":
     shown = shown * 100
-height = {7: 4000, 8: 2000, 9: 1000, 10: 500}[res]
+height = deck.extrusion_height(res)
 layers = [deck.hex_layer(shown, layer_id="vacancy", extruded=extruded, max_height_m=height),
           boundary_layer(b.id)]
 st.pydeck_chart(deck.deck(layers, view=deck.view_of(b.boundary, pitch=45 if extruded else 0)),

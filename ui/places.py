@@ -78,6 +78,22 @@ def place_label(b: CityBundle, cell: str) -> str:
     return t("place_in_city", area=size)
 
 
+def town_select(b: CityBundle, *, key: str, label: str | None = None,
+                options: list[str] | None = None, **kwargs: Any) -> str | None:
+    """The one town list: searchable, names in the bundle's order, nothing chosen at first.
+
+    ``options`` narrows the towns (default: every town of the bundle); ``kwargs`` go to
+    ``st.selectbox`` (e.g. ``on_change``). Returns the chosen town code, or None.
+    """
+    names = town_names(b)
+    choices = [c for c in names if options is None or c in options]
+    if not choices:
+        return None
+    code = st.selectbox(label or t("town_pick"), choices, index=None, placeholder=t("choose"),
+                        format_func=names.__getitem__, key=key, **kwargs)
+    return code if isinstance(code, str) else None
+
+
 class PlacePicker:
     """Session state of one page's place choice (keys prefixed by ``key``).
 
@@ -141,13 +157,8 @@ class PlacePicker:
     def town_select(self, b: CityBundle, *, label: str | None = None) -> None:
         """The non-map path: a searchable list of the city's towns."""
         towns = town_cells(b)
-        names = town_names(b)
-        options = [c for c in names if c in towns]
-        if not options:
-            return
-        st.selectbox(label or t("town_pick"), options, index=None, placeholder=t("choose"),
-                     format_func=names.__getitem__, key=f"{self.key}_town",
-                     on_change=self._on_town, args=(towns,))
+        town_select(b, key=f"{self.key}_town", label=label, options=list(towns),
+                    on_change=self._on_town, args=(towns,))
 
     def caption(self, b: CityBundle) -> str:
         """The chosen place in words (or the hint to choose one)."""
@@ -160,6 +171,14 @@ def cell_in_words(b: CityBundle, cell: str | None) -> str:
     return place_label(b, cell) if cell else "—"
 
 
-__all__ = ["PICK_LAYER", "PlacePicker", "cell_in_words", "picked_cell", "picked_cells",
-           "place_label",
-           "town_names", "town_of"]
+__all__ = [
+    "PICK_LAYER",
+    "PlacePicker",
+    "cell_in_words",
+    "picked_cell",
+    "picked_cells",
+    "place_label",
+    "town_names",
+    "town_of",
+    "town_select",
+]
