@@ -16,7 +16,7 @@ from geo.access.kpi import city_coverage
 from geo.build import citybuild
 from geo.errors import DioramaError
 from geo.ingest import bundle as bundle_mod
-from geo.settings import PROJECT_ROOT
+from geo.settings import PROJECT_ROOT, settings
 
 
 def _radius(text: str) -> tuple[str, float]:
@@ -81,13 +81,11 @@ def _print_table(payload: dict[str, Any]) -> None:
 
 def _comments(args: argparse.Namespace) -> int:
     """Comment lifecycle from the command line (for cron jobs and the city's minutes)."""
-    import os
-
     from geo.participation.store import open_store
 
     with open_store(args.database) as store:
         if args.action == "purge":
-            days = args.days or int(os.environ.get("DIORAMA_RETENTION_DAYS", "365"))
+            days = args.days or settings().retention_days
             n = store.purge_expired(retention_days=days, actor="cli")
             print(f"purged {n} comments older than {days} days")
         elif args.action == "check":

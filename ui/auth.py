@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-import os
+from collections.abc import Mapping
 
 import streamlit as st
+
+from geo.settings import settings
 
 
 def configured_password() -> str | None:
     """The moderators' password from st.secrets or DIORAMA_MODERATOR_PASSWORD, if any."""
+    secrets: Mapping[str, object] | None
     try:
-        secret = st.secrets.get("moderator_password")
+        secrets = {"moderator_password": st.secrets.get("moderator_password")}
     except FileNotFoundError:
-        secret = None
-    return secret or os.environ.get("DIORAMA_MODERATOR_PASSWORD")
+        secrets = None
+    return settings(secrets=secrets).moderator_password
 
 
 def has_identity_provider() -> bool:

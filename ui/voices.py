@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import sqlite3
 import uuid
 from datetime import timedelta, timezone
@@ -25,6 +24,7 @@ from geo.participation.store import (
     open_store,
 )
 from geo.render import deck
+from geo.settings import settings
 from geo.text import escape_for_markdown
 
 from .cache import boundary_layer, get_bundle
@@ -32,8 +32,6 @@ from .i18n import lang, t
 
 #: Resolution at which citizens pin comments: about 0.1 km², so a pin never points to a house.
 PIN_RESOLUTION = 9
-#: Days a comment is kept before the purge removes it (``DIORAMA_RETENTION_DAYS`` overrides).
-DEFAULT_RETENTION_DAYS = 365
 #: Dates are shown in Japan time, whatever the server's clock says.
 JST = timezone(timedelta(hours=9), "JST")
 KIND_COLORS = {"good": (26, 152, 80), "concern": (215, 48, 39), "idea": (69, 117, 180)}
@@ -43,12 +41,12 @@ KIND_ICONS = {"good": ":material/thumb_up:", "concern": ":material/warning:",
 
 def retention_days() -> int:
     """How long comments are kept, in days."""
-    return int(os.environ.get("DIORAMA_RETENTION_DAYS", DEFAULT_RETENTION_DAYS))
+    return settings().retention_days
 
 
 def store_location() -> str:
     """Where the store lives: ``DIORAMA_DATABASE_URL``, else the SQLite data directory."""
-    return os.environ.get("DIORAMA_DATABASE_URL") or os.environ.get("DIORAMA_DATA_DIR", "var")
+    return settings().store_location
 
 
 @st.cache_resource(show_spinner=False)

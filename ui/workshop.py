@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
 import time
 from typing import Any
@@ -22,6 +21,7 @@ from geo.access.coverage import KIND_BY_KEY, KINDS
 from geo.participation import minutes
 from geo.participation.store import Scenario, Session, TokenMismatch, Workshop
 from geo.render import deck
+from geo.settings import settings
 
 from . import state
 from .cache import get_bundle
@@ -31,8 +31,6 @@ from .voices import base_layers, error_text, get_store
 GROUP = "wd_group"  # the joined group: token, ids, names (this browser session only)
 FACILITATOR = "wd_fac"  # the facilitator's token (this browser session only)
 ENGINE = "wd_engine"  # {"id", "version", "engine"} of the scenario being edited
-#: Base of the join links (the app cannot know its public address behind a proxy).
-PUBLIC_URL_ENV = "DIORAMA_PUBLIC_URL"
 #: Query parameter of a join link (``/workshop?join=TOKEN``), kept in the URL while joined.
 JOIN_PARAM = "join"
 #: Cookie in which a browser remembers the facilitator key (see :func:`keep_on_device`).
@@ -61,7 +59,7 @@ def join_url(token: str) -> str:
     """The join link of a group: under ``DIORAMA_PUBLIC_URL`` when set, else under the address
     the facilitator is using (so a laptop opened by its LAN address gives links that the
     participants' phones can open)."""
-    base = os.environ.get(PUBLIC_URL_ENV, "")
+    base = settings().public_url or ""
     if not base:
         try:
             here = urlsplit(st.context.url or "")

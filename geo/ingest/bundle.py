@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import tomllib
 from collections.abc import Callable
@@ -29,7 +28,7 @@ from geo.ingest.formats import Dropped, census, gtfs, ksj, osm
 from geo.ingest.formats.jis import municipality_code
 from geo.ingest.formats.vector import WORLD_BOUNDS, read_vector
 from geo.ingest.io import JAPAN_BOUNDS, missing_column, parse_count, read_points_csv
-from geo.settings import SHIPPED_DATA
+from geo.settings import settings
 
 #: A progress callback: fraction done (0..1) and what is being done.
 Progress = Callable[[float, str], None]
@@ -108,8 +107,7 @@ CLASSIFY_RULES: tuple[tuple[str, str], ...] = (
 
 def default_data_dir() -> Path:
     """Folder holding ``raw/`` and the built bundles (``DIORAMA_BUNDLE_DIR`` overrides)."""
-    env = os.environ.get("DIORAMA_BUNDLE_DIR")
-    return Path(env) if env else SHIPPED_DATA
+    return settings().bundle_dir
 
 
 def classify_name(name: str) -> str | None:

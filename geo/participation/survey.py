@@ -5,7 +5,6 @@ from __future__ import annotations
 import difflib
 import io
 import math
-import os
 import re
 import tomllib
 import unicodedata
@@ -25,7 +24,7 @@ from geo import grid
 from geo.errors import InputError, Problem
 from geo.ingest.io import decode_bytes, parse_count
 from geo.participation.framework import FRAMEWORK, Framework
-from geo.settings import FRAMEWORK_DIR
+from geo.settings import FRAMEWORK_DIR, SURVEY_MIN_N_DEFAULT, SURVEY_MIN_N_ENV, settings
 
 __all__ = [
     "AGE_BANDS",
@@ -78,9 +77,9 @@ ALL = "*"
 AGE_BANDS: tuple[str, ...] = ("18-29", "30-39", "40-49", "50-59", "60-69", "70+")
 SEXES: tuple[str, ...] = ("male", "female", "other")
 #: Minimum number of respondents behind any published figure, unless configured higher.
-K_DEFAULT = 10
+K_DEFAULT = SURVEY_MIN_N_DEFAULT
 #: Environment variable raising (never lowering below 5) the minimum group size.
-K_ENV = "DIORAMA_SURVEY_MIN_N"
+K_ENV = SURVEY_MIN_N_ENV
 #: Label carried by every output made from generated answers.
 SAMPLE_LABEL = "サンプルデータ / sample data"
 #: Answers that mean "no answer".
@@ -96,11 +95,7 @@ _KANJI = "〇一二三四五六七八九"
 
 def min_k() -> int:
     """The configured minimum group size: ``DIORAMA_SURVEY_MIN_N`` (at least 5), else 10."""
-    raw = os.environ.get(K_ENV, "")
-    try:
-        return max(5, int(raw)) if raw.strip() else K_DEFAULT
-    except ValueError:
-        return K_DEFAULT
+    return settings().survey_min_n
 
 
 def _norm(value: object) -> str:

@@ -65,6 +65,7 @@ from geo.participation.framework import FACTORS
 from geo.participation.store import Store, Workshop
 from geo.participation.store.errors import RateLimited
 from geo.participation.store.models import KINDS, Kind, ModerationAction, Status, utc
+from geo.settings import DEFAULT_RETENTION_DAYS
 
 __all__ = [
     "HOSTILE_TEXTS",
@@ -86,7 +87,7 @@ SPAN_DAYS = 300
 #: Fewest comments :func:`seed_room` makes (every notable kind needs a few).
 MIN_COMMENTS = 80
 #: Age (days) beyond which the seeded purge removes comments, as the app's default retention.
-RETENTION_DAYS = 365
+RETENTION_DAYS = DEFAULT_RETENTION_DAYS
 
 _JST = timezone(timedelta(hours=9), "JST")
 _DAY = 86_400.0

@@ -50,6 +50,7 @@ from geo.participation.store.models import (
     validate_factor,
     validate_kind,
 )
+from geo.settings import DATA_DIR_ENV, DATABASE_URL_ENV, DEFAULT_DATA_DIR, settings
 from geo.text import sanitize_comment, sanitize_line, sanitize_nickname
 
 if TYPE_CHECKING:  # pandas is imported when first needed: posting does not need it
@@ -64,15 +65,6 @@ __all__ = [
     "comments_to_frame",
     "open_store",
 ]
-
-DATA_DIR_ENV: Final = "DIORAMA_DATA_DIR"
-"""Environment variable naming the folder of the SQLite file."""
-
-DATABASE_URL_ENV: Final = "DIORAMA_DATABASE_URL"
-"""Environment variable holding a ``postgresql://`` URL; when set, PostgreSQL is used."""
-
-DEFAULT_DATA_DIR: Final = "./var"
-"""Folder of the SQLite file when neither a path nor ``DIORAMA_DATA_DIR`` is given."""
 
 SQLITE_FILENAME: Final = "comments.sqlite3"
 """Name of the SQLite file inside the data folder."""
@@ -1589,14 +1581,13 @@ def open_store(
     """
     target: str | None = None if url_or_path is None else os.fspath(url_or_path)
     if target is None:
-        target = os.environ.get(DATABASE_URL_ENV) or None
+        target = settings().database_url
     backend: Backend
     if target is not None and target.startswith(("postgresql://", "postgres://")):
         backend = PostgresBackend(target, schema=schema)
     else:
         if target is None:
-            folder = data_dir if data_dir is not None else os.environ.get(DATA_DIR_ENV)
-            path = Path(folder or DEFAULT_DATA_DIR) / SQLITE_FILENAME
+            path = Path(data_dir if data_dir is not None else settings().data_dir) / SQLITE_FILENAME
         else:
             if target.startswith("sqlite:///"):
                 target = target[len("sqlite:///") :]
