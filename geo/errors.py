@@ -4,9 +4,38 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+#: Most problems an :class:`InputError` shows in :meth:`InputError.text` (all stay in
+#: :attr:`InputError.problems`).
+MAX_SHOWN_PROBLEMS = 50
+
 
 class DioramaError(Exception):
-    """Base class of every error this project raises on purpose."""
+    """Base class of every error this project raises on purpose: what a user may be shown.
+
+    Every error carries the same message in Japanese and in English; the UI shows
+    :meth:`text` in the session's language; ``str()`` (logs, the command line) shows both,
+    English first (as a :class:`Problem` does).
+
+    Parameters
+    ----------
+    message_ja
+        What is wrong and what to do about it, in Japanese, fit to show to a citizen or clerk.
+    message_en
+        The same in English.
+    """
+
+    def __init__(self, message_ja: str, message_en: str) -> None:
+        super().__init__(message_ja, message_en)
+        self.message_ja = message_ja
+        self.message_en = message_en
+
+    def text(self, lang: str = "ja") -> str:
+        """The message in ``lang`` (``"ja"`` or ``"en"``; English where no Japanese exists)."""
+        return self.message_ja if lang == "ja" and self.message_ja else self.message_en
+
+    def __str__(self) -> str:
+        ja, en = self.message_ja, self.message_en
+        return f"{en} / {ja}" if ja and ja != en else en
 
 
 @dataclass(frozen=True)
@@ -24,8 +53,8 @@ class Problem:
     column
         Column or property name, or None.
     message_ja
-        The same in Japanese ("" where only the English text exists yet); shown after the
-        English one.
+        The same in Japanese ("" where only the English text exists yet: the Japanese UI then
+        shows the English message after the Japanese file, row and column).
     """
 
     file: str
@@ -55,11 +84,13 @@ class Problem:
             where += f", column '{self.column}'"
         return where
 
+    def message_in(self, lang: str) -> str:
+        """The message alone in ``lang`` (English where no Japanese text exists)."""
+        return self.message_ja if lang == "ja" and self.message_ja else self.message
+
     def text(self, lang: str = "en") -> str:
-        """The problem in one language (English where no Japanese text exists)."""
-        if lang == "ja" and self.message_ja:
-            return f"{self.where('ja')}: {self.message_ja}"
-        return f"{self.where()}: {self.message}"
+        """The problem in one language: where (always in ``lang``), then the message."""
+        return f"{self.where(lang)}: {self.message_in(lang)}"
 
     def __str__(self) -> str:
         out = self.text("en")
@@ -67,21 +98,29 @@ class Problem:
 
 
 class InputError(DioramaError):
-    """An input file cannot be used; carries every problem found, each with file, row, column."""
+    """An input file cannot be used; carries every problem found, each with file, row, column.
+
+    :attr:`message_ja` and :attr:`message_en` hold every problem, one a line, with its file,
+    row and column in the words of that language; ``str()`` keeps the English line of each
+    problem followed by its Japanese message.
+    """
 
     def __init__(self, problems: list[Problem] | Problem) -> None:
         self.problems = [problems] if isinstance(problems, Problem) else list(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
+        super().__init__("\n".join(p.text("ja") for p in self.problems),
+                         "\n".join(p.text("en") for p in self.problems))
 
-    @property
-    def message_ja(self) -> str:
-        """Every problem in Japanese (English where no Japanese text exists), one a line."""
-        return "\n".join(p.text("ja") for p in self.problems)
+    def text(self, lang: str = "ja", limit: int | None = MAX_SHOWN_PROBLEMS) -> str:
+        """The first ``limit`` problems in ``lang``, one a line, and how many more there are."""
+        shown = self.problems if limit is None else self.problems[:limit]
+        lines = [p.text(lang) for p in shown]
+        more = len(self.problems) - len(shown)
+        if more:
+            lines.append(f"…ほか{more}件" if lang == "ja" else f"… and {more} more")
+        return "\n".join(lines)
 
-    @property
-    def message_en(self) -> str:
-        """Every problem in English, one a line."""
-        return "\n".join(p.text("en") for p in self.problems)
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
 
 
 class BundleError(DioramaError):

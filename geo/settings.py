@@ -94,11 +94,6 @@ _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 class SettingsError(DioramaError, ValueError):
     """A ``DIORAMA_*`` variable holds a value that cannot be used."""
 
-    def __init__(self, message_ja: str, message_en: str) -> None:
-        self.message_ja = message_ja
-        self.message_en = message_en
-        super().__init__(f"{message_ja} / {message_en}")
-
 
 @dataclass(frozen=True)
 class Settings:

@@ -53,20 +53,7 @@ _CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class TextError(DioramaError, ValueError):
-    """A piece of free text cannot be accepted; the message is bilingual (Japanese / English).
-
-    Parameters
-    ----------
-    message_ja
-        What is wrong, in Japanese, for the citizen.
-    message_en
-        The same in English.
-    """
-
-    def __init__(self, message_ja: str, message_en: str) -> None:
-        self.message_ja = message_ja
-        self.message_en = message_en
-        super().__init__(f"{message_ja} / {message_en}")
+    """A piece of free text cannot be accepted (``message_ja`` is for the citizen)."""
 
 
 class TextTooLong(TextError):

@@ -8,6 +8,7 @@ from ui import build_city as bc
 from ui import state
 from ui.cache import get_bundle
 from ui.i18n import kind_labels, t
+from ui.voices import error_text
 from ui.widgets import attribution
 
 state.require_app(__file__)
@@ -57,8 +58,7 @@ if bc.allowed():
         except (InputError, ValueError) as exc:
             bar.empty()
             st.error(t("bc_failed"))
-            problems = getattr(exc, "problems", None) or [exc]
-            st.code("\n".join(str(p) for p in problems[:50]), language=None, wrap_lines=True)
+            st.code(error_text(exc), language=None, wrap_lines=True)
         else:
             ss[bc.REPORT_KEY] = report.as_dict()
             st.rerun()

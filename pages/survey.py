@@ -32,7 +32,7 @@ from ui.survey import (
     stats,
     town_choropleth,
 )
-from ui.voices import cell_towns, factor_labels, get_store, kind_labels, show_comment
+from ui.voices import cell_towns, error_text, factor_labels, get_store, kind_labels, show_comment
 from ui.widgets import attribution, chart, legend
 
 state.require_app(__file__)
@@ -81,7 +81,7 @@ if data is None:
 try:
     imp = get_import(b.id, data, file, mapping)
 except DioramaError as exc:
-    st.error(t("sv_unreadable", why=escape_for_markdown(str(exc))))
+    st.error(t("sv_unreadable", why=escape_for_markdown(error_text(exc))))
     footer()
     st.stop()
 if is_sample:
@@ -89,7 +89,8 @@ if is_sample:
 if imp.problems:
     with st.expander(t("sv_problems", n=len(imp.problems), skipped=imp.skipped)):
         st.dataframe(pd.DataFrame([{t("sv_row"): p.row, t("sv_column"): p.column,
-                                    t("sv_message"): p.message} for p in imp.problems]),
+                                    t("sv_message"): p.message_in(lang())}
+                                   for p in imp.problems]),
                      hide_index=True, width="stretch")
 if imp.responses.empty:
     st.info(t("sv_no_rows"))
@@ -324,11 +325,12 @@ with st.expander(t("sv_agg")):
         try:
             agg = survey.import_aggregate(agg_up.getvalue(), file=agg_up.name)
         except DioramaError as exc:
-            st.error(t("sv_unreadable", why=escape_for_markdown(str(exc))))
+            st.error(t("sv_unreadable", why=escape_for_markdown(error_text(exc))))
         else:
             if agg.problems:
                 st.dataframe(pd.DataFrame([{t("sv_row"): p.row, t("sv_column"): p.column,
-                                            t("sv_message"): p.message} for p in agg.problems]),
+                                            t("sv_message"): p.message_in(lang())}
+                                           for p in agg.problems]),
                              hide_index=True, width="stretch")
             pub = survey.published_aggregate(agg.frame, k=k)
             munis = sorted(pub["municipality"].unique())

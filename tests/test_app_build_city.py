@@ -78,7 +78,7 @@ def test_an_unsafe_city_id_is_refused(tmp_path, monkeypatch):
     at = _open()
     at.text_input(key="bc_city").input("../maebashi")
     at.button[0].click().run()
-    assert "not a valid city id" in at.code[0].value
+    assert "都市IDに使えません" in at.code[0].value  # the session's language (Japanese)
     list_cities.clear()
 
 

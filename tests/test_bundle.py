@@ -233,7 +233,7 @@ def test_unreadable_population_names_file_row_and_column(tmp_path):
     make_tiny_city(tmp_path, populations=("1,200", "abc", 5))
     with pytest.raises(InputError) as exc:
         bundle.build("tiny", data_dir=tmp_path)
-    assert str(exc.value) == (
+    assert exc.value.message_en == (
         "towns.geojson, row 2, column '総人口': expected a head count, got 'abc'")
 
 
@@ -243,7 +243,9 @@ def test_duplicate_town_code_is_named(tmp_path):
         bundle.build("tiny", data_dir=tmp_path)
     (p,) = exc.value.problems
     assert (p.file, p.row, p.column) == ("towns.geojson", 3, "KEY_CODE")
-    assert p.message == "town code T1 appears more than once (rows [1, 3])"
+    assert p.message == ("town code T1 appears more than once (rows [1, 3]); "
+                         "each must be listed once")
+    assert p.message_ja == "町丁コード T1 が複数回あります(1・3行目)。1回だけにしてください。"
 
 
 def test_missing_population_column_lists_the_columns(tmp_path):

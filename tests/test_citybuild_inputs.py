@@ -57,7 +57,9 @@ def _build(city, *facilities, **kw):
 
 
 def _messages(exc: pytest.ExceptionInfo) -> list[str]:
-    return [str(p) for p in exc.value.problems]
+    """Each problem's English line (every one of these also has a Japanese message)."""
+    assert all(p.message_ja for p in exc.value.problems)
+    return [p.text("en") for p in exc.value.problems]
 
 
 # ---- wrong CRS ---------------------------------------------------------------------------
@@ -174,8 +176,8 @@ def test_duplicate_gtfs_stop_ids(city):
     f = _gtfs(city["src"] / "feed.zip", stops=[("s1", "A", LAT, LON), ("s1", "B", LAT, LON)])
     with pytest.raises(InputError) as exc:
         _build(city, str(f))
-    assert _messages(exc)[0] == \
-        "feed.zip/stops.txt, row 1, column 'stop_id': stop_id s1 appears more than once"
+    assert _messages(exc)[0] == ("feed.zip/stops.txt, row 2, column 'stop_id': stop_id s1 appears "
+                                 "more than once (rows [1, 2]); each must be listed once")
 
 
 def test_duplicate_facility_ids(city):
@@ -184,7 +186,8 @@ def test_duplicate_facility_ids(city):
     with pytest.raises(InputError) as exc:
         _build(city, f"{f}:kind=medical,id=id")
     assert _messages(exc) == [
-        "clinics.geojson, row 2, column 'id': id 7 appears more than once (rows [1, 2])"]
+        "clinics.geojson, row 2, column 'id': id 7 appears more than once (rows [1, 2]); "
+        "each must be listed once"]
 
 
 # ---- empty layers and malformed files ----------------------------------------------------
@@ -204,7 +207,8 @@ def test_empty_population_table(city):
 
 def test_gtfs_without_stops_is_empty(city):
     f = _gtfs(city["src"] / "feed.zip", stops=[])
-    with pytest.raises(InputError, match=r"feed.zip/stops.txt: no stops \(empty layer\)"):
+    with pytest.raises(InputError,
+                       match=r"feed.zip/stops.txt: the file holds no stops \(empty layer\)"):
         _build(city, str(f))
 
 

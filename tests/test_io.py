@@ -109,7 +109,7 @@ def test_every_bad_feature_is_reported_with_its_row(tmp_path):
     path.write_text(json.dumps(_collection(feats)), encoding="utf-8")
     with pytest.raises(InputError) as exc:
         read_geojson(path, geometry_types=("Polygon", "MultiPolygon"))
-    assert [str(p) for p in exc.value.problems] == [
+    assert [p.text("en") for p in exc.value.problems] == [
         "towns.geojson, row 2, column 'geometry': feature has no geometry",
         "towns.geojson, row 3, column 'geometry': geometry is Point, expected Polygon or "
         "MultiPolygon",
@@ -360,7 +360,8 @@ def test_parse_count_accepts_japanese_notation(text, expected):
 def test_parse_count_rejects_non_counts_naming_row_and_column(text, problem):
     with pytest.raises(InputError) as exc:
         parse_count(text, file="towns.csv", row=3, column="総人口")
-    assert str(exc.value) == f"towns.csv, row 3, column '総人口': {problem}"
+    assert exc.value.message_en == f"towns.csv, row 3, column '総人口': {problem}"
+    assert exc.value.message_ja.startswith("towns.csv 3行目 列「総人口」: 人数")
 
 
 @pytest.mark.parametrize("text", ["…", "...", "NaN", "−"])

@@ -13,6 +13,7 @@ from geo.errors import InputError
 from geo.ingest.bundle import CityBundle
 
 from .i18n import t
+from .voices import error_text
 from .widgets import cells_downloads
 
 
@@ -32,14 +33,14 @@ def uploaded(b: CityBundle, *, target: float | None, k: int,
             records = vacancy.read_buildings(path)
         except InputError as exc:
             st.error(t("vac_upload_errors"))
-            st.code("\n".join(str(p) for p in exc.problems[:50]), language=None, wrap_lines=True)
+            st.code(error_text(exc), language=None, wrap_lines=True)
             return None
     if b.towns is not None:
         records = vacancy.assign_towns(records, b.towns)
     try:
         est = vacancy.estimate(records, target_rate=target)
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(error_text(exc))
         return None
     names = b.towns.set_index("town_code")["name"] if b.towns is not None else None
     towns = vacancy.by_town(est, k=k, names=names) if est["town_code"].notna().any() else None

@@ -189,9 +189,10 @@ def show_comment(c: Comment, *, factors: dict[str, str]) -> None:
     st.markdown(escape_for_markdown(c.text))
 
 
-def error_text(exc: Exception) -> str:
-    """An error's message in the session's language (the store's errors carry both)."""
-    return str(getattr(exc, f"message_{lang()}", None) or exc)
+def error_text(exc: BaseException) -> str:
+    """An error's message in the session's language: every :class:`DioramaError` carries
+    both (an :class:`~geo.errors.InputError` gives its problems with file, row and column)."""
+    return exc.text(lang()) if isinstance(exc, DioramaError) else str(exc)
 
 
 # --- the comments page's parts (view code kept out of the page) ----------------------------

@@ -42,12 +42,10 @@ MAX_MODIFICATIONS = 200
 
 
 class ScenarioError(DioramaError, ValueError):
-    """A modification cannot be applied; carries a Japanese and an English message."""
+    """A modification cannot be applied; ``str()`` is the English message alone."""
 
-    def __init__(self, message_ja: str, message_en: str) -> None:
-        self.message_ja = message_ja
-        self.message_en = message_en
-        super().__init__(message_en)
+    def __str__(self) -> str:
+        return self.message_en
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,14 @@ from geo.ingest.formats import gtfs, ksj, osm
 from geo.ingest.formats.census import H3_NAMES, MESH_NAMES, POPULATION_NAMES
 from geo.ingest.formats.jis import municipality_code, prefecture_of
 from geo.ingest.formats.vector import read_vector
-from geo.ingest.io import JAPAN_BOUNDS, LAT_NAMES, LON_NAMES, columns_found, read_csv
+from geo.ingest.io import (
+    JAPAN_BOUNDS,
+    LAT_NAMES,
+    LON_NAMES,
+    columns_found,
+    match_column,
+    read_csv,
+)
 
 #: A city id: lower-case letters, digits, ``_`` and ``-``; it names folders, so nothing else.
 CITY_ID = re.compile(r"^[a-z][a-z0-9_-]{1,39}$")
@@ -173,16 +180,10 @@ def check_city_id(city: str) -> str:
     if not CITY_ID.match(city or ""):
         raise InputError(Problem(
             "city name", f"{city!r} is not a valid city id: use 2-40 lower-case letters, digits, "
-            "'_' or '-', starting with a letter (e.g. 'maebashi', 'porto_alegre')"))
+            "'_' or '-', starting with a letter (e.g. 'maebashi', 'porto_alegre')", None, None,
+            f"「{city}」は都市IDに使えません。英小文字で始まる2〜40文字の英小文字・数字・'_'・'-'"
+            "にしてください(例: maebashi、porto_alegre)。"))
     return city
-
-
-def _first(columns: Sequence[str], names: Sequence[str]) -> str | None:
-    lowered = {str(c).lower(): str(c) for c in columns}
-    for n in names:
-        if n.lower() in lowered:
-            return lowered[n.lower()]
-    return None
 
 
 def _looks_h3(value: object) -> bool:
@@ -214,19 +215,21 @@ def population_entry(path: Path, *, format: str | None = None, column: str | Non
         if path.suffix.lower() in {".csv", ".txt"}:
             df = read_csv(path)
             cols = list(df.columns)
-            h3col = _first(cols, H3_NAMES)
-            if _first(cols, MESH_NAMES):
+            h3col = match_column(cols, H3_NAMES)
+            if match_column(cols, MESH_NAMES):
                 fmt = "mesh"
             elif h3col and len(df) and _looks_h3(df[h3col].iat[0]):
                 fmt = "h3"
-            elif _first(cols, LON_NAMES) and _first(cols, LAT_NAMES):
+            elif match_column(cols, LON_NAMES) and match_column(cols, LAT_NAMES):
                 fmt = "points"
             elif h3col:
                 fmt = "h3"
             else:
                 raise InputError(Problem(path.name, "cannot tell what this table is: expected a "
                                          "mesh code (KEY_CODE), an H3 id (h3) or lon/lat "
-                                         "columns", 0, None))
+                                         "columns", 0, None,
+                                         "何の表か分かりません。メッシュコード(KEY_CODE)、"
+                                         "H3のID(h3)、経度・緯度のいずれかの列が必要です。"))
         else:
             fmt = "towns"
     entry["format"] = fmt
@@ -234,9 +237,9 @@ def population_entry(path: Path, *, format: str | None = None, column: str | Non
         towns = read_vector(path, geometry_types=("Polygon", "MultiPolygon"), bounds=bounds)
         cols, encoding = list(towns.columns), towns.attrs.get("encoding")
         found = {
-            "code": code or _first(cols, TOWN_CODE_NAMES),
-            "name": name or _first(cols, TOWN_NAME_NAMES),
-            "population": column or _first(cols, POPULATION_NAMES),
+            "code": code or match_column(cols, TOWN_CODE_NAMES),
+            "name": name or match_column(cols, TOWN_NAME_NAMES),
+            "population": column or match_column(cols, POPULATION_NAMES),
         }
         missing = [k for k, v in found.items() if v is None]
         if missing:
@@ -249,7 +252,7 @@ def population_entry(path: Path, *, format: str | None = None, column: str | Non
                 0, None, f"町丁の{'・'.join(missing)}の列が見つかりません。{ja}"
                 + (f"({' / '.join(options)}で指定できます)" if options else "")))
         entry |= found
-        hh = households or _first(cols, HOUSEHOLD_NAMES)
+        hh = households or match_column(cols, HOUSEHOLD_NAMES)
         if hh:
             entry["households"] = hh
     else:
@@ -284,14 +287,17 @@ def facility_entry(f: FacilityInput, *, bounds: tuple[float, float, float, float
     if fmt == "points":
         if f.kind is None:
             raise InputError(Problem(p.name, "say which kind these points are, e.g. "
-                                             f"{p.name}:medical", None, None))
+                                             f"{p.name}:medical", None, None,
+                                 f"これらの地点の種類を指定してください(例: {p.name}:medical)。"))
         entry["kind"] = f.kind
         cols = (_csv_columns(p) if low.endswith((".csv", ".txt"))
                 else list(read_vector(p, bounds=bounds).columns))
-        nm = f.name or _first(cols, NAME_NAMES)
+        nm = f.name or match_column(cols, NAME_NAMES)
         if nm is None:
             raise InputError(Problem(p.name, "no name column (name, 名称, 施設名); give one with "
-                                             f"{p.name}:kind={f.kind},name=COLUMN", 0, None))
+                                             f"{p.name}:kind={f.kind},name=COLUMN", 0, None,
+                                 "名称の列(name、名称、施設名)がありません。"
+                                 f"{p.name}:kind={f.kind},name=列名 で指定してください。"))
         entry["name"] = nm
     elif f.kind:
         entry["kind"] = f.kind
@@ -304,7 +310,9 @@ def facility_entry(f: FacilityInput, *, bounds: tuple[float, float, float, float
         entry["classify"] = True
     if fmt == "h3_counts" and not (f.kind and f.count):
         raise InputError(Problem(p.name, "an H3 count table needs kind and count, e.g. "
-                                         f"{p.name}:kind=school,count=schools", None, None))
+                                         f"{p.name}:kind=school,count=schools", None, None,
+                                 "H3の件数表には種類と件数の列が必要です"
+                                 f"(例: {p.name}:kind=school,count=schools)。"))
     return entry
 
 

@@ -27,7 +27,13 @@ from geo.grid.crs import WGS84, metric_crs
 from geo.ingest.formats import Dropped, census, gtfs, ksj, osm
 from geo.ingest.formats.jis import municipality_code
 from geo.ingest.formats.vector import WORLD_BOUNDS, read_vector
-from geo.ingest.io import JAPAN_BOUNDS, missing_column, parse_count, read_points_csv
+from geo.ingest.io import (
+    JAPAN_BOUNDS,
+    duplicate,
+    missing_column,
+    parse_count,
+    read_points_csv,
+)
 from geo.settings import settings
 
 #: A progress callback: fraction done (0..1) and what is being done.
@@ -159,7 +165,7 @@ def _sha256(path: Path) -> str:
 def _source(entry: dict[str, Any], raw: Path, rows: int | None) -> dict[str, Any]:
     f = raw / entry["file"]
     if not f.exists():
-        raise InputError(Problem(entry["file"], f"file not found in {raw}"))
+        raise InputError(_not_found(entry["file"], raw))
     return {
         "file": entry["file"],
         "title": entry.get("title", ""),
@@ -170,10 +176,16 @@ def _source(entry: dict[str, Any], raw: Path, rows: int | None) -> dict[str, Any
     }
 
 
+def _not_found(file: str, raw: Path) -> Problem:
+    return Problem(file, f"file not found in {raw}", None, None,
+                   f"{raw} にファイルがありません。")
+
+
 def _require(entry: dict[str, Any], keys: list[str], *, file: str) -> None:
     missing = [k for k in keys if k not in entry]
     if missing:
-        raise InputError(Problem(file, f"recipe lacks {', '.join(missing)}"))
+        raise InputError(Problem(file, f"recipe lacks {', '.join(missing)}", None, None,
+                                 f"作成手順に {', '.join(missing)} がありません。"))
 
 
 def _require_columns(gdf: pd.DataFrame, columns: list[str], *, file: str) -> None:
@@ -208,10 +220,7 @@ def _read_towns(entry: dict[str, Any], raw: Path, warnings: list[str], *,
     codes = towns[entry["code"]].astype(str)
     for code in codes[codes.duplicated()].unique():
         rows = [int(i) + 1 for i in np.flatnonzero(codes.to_numpy() == code)]
-        problems.append(
-            Problem(f.name, f"town code {code} appears more than once (rows {rows})",
-                    rows[1], entry["code"])
-        )
+        problems.append(duplicate(f.name, "town code", "町丁コード", code, rows, entry["code"]))
     if problems:
         raise InputError(problems)
     out = gpd.GeoDataFrame(
@@ -261,11 +270,9 @@ def _read_points_entry(entry: dict[str, Any], f: Path,
         dup = ids[ids.duplicated(keep=False)]
         if len(dup):
             raise InputError([
-                Problem(f.name, f"id {v} appears more than once (rows "
-                        f"{[int(j) + 1 for j in np.flatnonzero(ids.to_numpy() == v)]})",
-                        int(i) + 1, entry["id"])
-                for i, v in zip(np.flatnonzero(ids.duplicated().to_numpy()),
-                                ids[ids.duplicated()], strict=True)
+                duplicate(f.name, "id", "ID", v,
+                          [int(j) + 1 for j in np.flatnonzero(ids.to_numpy() == v)], entry["id"])
+                for v in ids[ids.duplicated()].unique()
             ][:20])
     return gpd.GeoDataFrame(
         {
@@ -300,14 +307,17 @@ def _facility_entry(entry: dict[str, Any], f: Path,
                                          id_column=entry.get("id"))
     else:
         raise InputError(Problem("city.toml", f"unknown facility format {fmt!r}; expected one "
-                                              f"of {', '.join(FACILITY_FORMATS)}"))
+                                              f"of {', '.join(FACILITY_FORMATS)}", None, None,
+                                 f"施設の形式 {fmt!r} は使えません。"
+                                 f"{', '.join(FACILITY_FORMATS)} のいずれかにしてください。"))
     if "kinds" in entry:
         wanted = set(entry["kinds"])
         facts["not_selected"] = int((~fac["kind"].isin(wanted)).sum())
         fac = fac[fac["kind"].isin(wanted)]
     if fmt != "points" and len(fac) == 0:
         raise InputError(Problem(f.name, "no facilities of a known kind in this file (empty "
-                                         "layer)"))
+                                         "layer)", None, None,
+                                 "このファイルには既知の種類の施設がありません(空のレイヤ)。"))
     return fac.assign(source=f.name), facts
 
 
@@ -331,7 +341,8 @@ def _read_facilities(
         _require(entry, ["file"], file="city.toml [[facilities]]")
         for k in [entry.get("kind")] if entry.get("kind") else []:
             if k not in KIND_BY_KEY:
-                raise InputError(Problem("city.toml", f"unknown facility kind {k!r}"))
+                raise InputError(Problem("city.toml", f"unknown facility kind {k!r}", None,
+                                         None, f"施設の種類 {k!r} は使えません。"))
         f = raw / entry["file"]
         fac, ffacts = _facility_entry(entry, f, bounds, dropped)
         if facts is not None:
@@ -344,7 +355,10 @@ def _read_facilities(
             raise InputError(Problem(
                 f.name, f"all {len(fac)} points lie outside the city (nearest "
                 f"{outside.min() / 1000:.1f} km away): wrong file, wrong CRS or swapped "
-                "coordinates?", None, "geometry"))
+                "coordinates?", None, "geometry",
+                f"{len(fac)}地点すべてが市の外にあります(最も近いもので"
+                f"{outside.min() / 1000:.1f} km)。ファイル、座標参照系、緯度経度の順を確かめて"
+                "ください。"))
         for i in np.flatnonzero(~keep):
             msg = f"{names[i]} lies {outside[i] / 1000:.1f} km outside the city; dropped"
             warnings.append(str(Problem(f.name, msg, int(rows[i]), "geometry")))
@@ -374,7 +388,7 @@ def _check_files(recipe: dict[str, Any], raw: Path) -> None:
     entries = [recipe.get(k) for k in ("boundary", "towns", "population", "network")]
     entries += recipe.get("facilities", []) + recipe.get("extra_sources", [])
     missing = [
-        Problem(e["file"], f"file not found in {raw}")
+        _not_found(e["file"], raw)
         for e in entries
         if e is not None and "file" in e and not (raw / e["file"]).exists()
     ]
@@ -386,16 +400,22 @@ def read_recipe(raw: Path) -> dict[str, Any]:
     """Read and check a city's build recipe (``city.toml``)."""
     f = raw / "city.toml"
     if not f.exists():
-        raise BundleError(f"no build recipe at {f}; see data/raw/maebashi/city.toml for one")
+        raise BundleError(
+            f"作成手順 {f} がありません。data/raw/maebashi/city.toml を例にしてください。",
+            f"no build recipe at {f}; see data/raw/maebashi/city.toml for one")
     try:
         recipe = tomllib.loads(f.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(Problem(f.name, f"not valid TOML ({exc})")) from exc
+        raise InputError(Problem(f.name, f"not valid TOML ({exc})", None, None,
+                                 f"TOMLとして読めません({exc})。")) from exc
     _require(recipe, ["id", "name_ja", "name_en"], file=f.name)
     if not {"towns", "population", "network"} & set(recipe):
-        raise InputError(Problem(f.name, "a city needs [towns] or [population], or [network]"))
+        raise InputError(Problem(f.name, "a city needs [towns] or [population], or [network]",
+                                 None, None,
+                                 "[towns]、[population]、[network] のいずれかが必要です。"))
     if "towns" in recipe and "population" in recipe:
-        raise InputError(Problem(f.name, "give either [towns] or [population], not both"))
+        raise InputError(Problem(f.name, "give either [towns] or [population], not both", None,
+                                 None, "[towns] と [population] はどちらか一方にしてください。"))
     if recipe.get("city_code") is not None:
         recipe["city_code"] = municipality_code(recipe["city_code"], file=f.name,
                                                 column="city_code")
@@ -455,7 +475,9 @@ def _read_population(
                                          id_column=entry.get("id"), bounds=bounds)
     else:
         raise InputError(Problem("city.toml", f"unknown population format {fmt!r}; expected "
-                                              f"one of {', '.join(POPULATION_FORMATS)}"))
+                                              f"one of {', '.join(POPULATION_FORMATS)}", None,
+                                 None, f"人口の形式 {fmt!r} は使えません。"
+                                 f"{', '.join(POPULATION_FORMATS)} のいずれかにしてください。"))
     if fmt != "towns":
         for i in map(int, np.flatnonzero(zones["population"].isna().to_numpy())):
             warnings.append(str(Problem(f.name, f"{zones['town_code'].iat[i]} has no population "
@@ -469,7 +491,8 @@ def _read_population(
         if not keep.any():
             raise InputError(Problem(f.name, "every row lies outside the city boundary: wrong "
                                              "file, wrong CRS or swapped coordinates?",
-                                     None, "geometry"))
+                                     None, "geometry", "すべての行が市の境界の外にあります。"
+                                     "ファイル、座標参照系、緯度経度の順を確かめてください。"))
         for i in np.flatnonzero(~keep).tolist():
             code = zones["town_code"].iat[i]
             pop = zones["population"].iat[i]
@@ -651,7 +674,8 @@ def build(city: str, *, data_dir: Path | None = None, out_dir: Path | None = Non
             boundary_geom = shapely.MultiPoint(np.column_stack([net.lon, net.lat])).convex_hull
             boundary_label = "extent of the walking network (not the city boundary)"
     if boundary_geom is None or crs is None:
-        raise InputError(Problem("city.toml", "a city needs a [boundary] or a [network]"))
+        raise InputError(Problem("city.toml", "a city needs a [boundary] or a [network]", None,
+                                 None, "[boundary] か [network] が必要です。"))
     if bounds is WORLD_BOUNDS:
         bounds = _around(boundary_geom)
 
@@ -781,10 +805,16 @@ def load(city: str, *, data_dir: Path | None = None) -> CityBundle:
     d = (data_dir or default_data_dir()) / city
     mf = d / "manifest.json"
     if not mf.exists():
-        raise BundleError(f"no bundle for '{city}' in {d.parent}; run: diorama build {city}")
+        raise BundleError(
+            f"{d.parent} に「{city}」のデータがありません。"
+            f"diorama build {city} で作成してください。",
+            f"no bundle for '{city}' in {d.parent}; run: diorama build {city}")
     manifest = json.loads(mf.read_text(encoding="utf-8"))
     if manifest.get("format_version") != FORMAT_VERSION:
         raise BundleError(
+            f"「{city}」のデータは形式 {manifest.get('format_version')} ですが、"
+            f"このバージョンは形式 {FORMAT_VERSION} を読みます。"
+            f"diorama build {city} で作り直してください。",
             f"bundle '{city}' has format {manifest.get('format_version')}, this version reads "
             f"{FORMAT_VERSION}; rebuild it with: diorama build {city}"
         )

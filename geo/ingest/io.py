@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -154,9 +155,8 @@ def read_csv(path: str | Path) -> pd.DataFrame:
     try:
         df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputError(Problem(p.name, f"not a readable CSV table ({exc}; read as {encoding})",
-                                 None, None, f"CSVの表として読めません({exc}、{encoding}として"
-                                 "読み込み)")) from exc
+        raise InputError(unreadable(p.name, "CSV table", "CSVの表",
+                                    f"{exc}; read as {encoding}")) from exc
     df.columns = [str(c).strip() for c in df.columns]
     df.attrs["encoding"] = encoding
     return df
@@ -172,7 +172,7 @@ def parse_count(value: Any, *, file: str, row: int | None, column: str) -> int |
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     if isinstance(value, bool):
-        raise InputError(Problem(file, f"expected a head count, got {value!r}", row, column))
+        raise InputError(_not_a_count(value, file=file, row=row, column=column))
     if isinstance(value, int):
         number: float = value
     else:
@@ -183,23 +183,29 @@ def parse_count(value: Any, *, file: str, row: int | None, column: str) -> int |
         try:
             number = float(s)
         except ValueError:
-            raise InputError(
-                Problem(file, f"expected a head count, got {value!r}", row, column)
-            ) from None
+            raise InputError(_not_a_count(value, file=file, row=row, column=column)) from None
     if not math.isfinite(number) or number < 0 or number != int(number):
-        raise InputError(
-            Problem(file, f"a head count must be a whole number ≥ 0, got {value!r}", row, column)
-        )
+        raise InputError(Problem(
+            file, f"a head count must be a whole number ≥ 0, got {value!r}", row, column,
+            f"人数は0以上の整数で書いてください(「{value}」)。"))
     return int(number)
 
 
-def _json_error_message(text: str, exc: json.JSONDecodeError) -> str:
+def _not_a_count(value: object, *, file: str, row: int | None, column: str) -> Problem:
+    return Problem(file, f"expected a head count, got {value!r}", row, column,
+                   f"人数が入るところに「{value}」とあります。数字で書いてください。")
+
+
+def _json_problem(file: str, text: str, exc: json.JSONDecodeError) -> Problem:
     if exc.pos >= len(text.rstrip()) - 1 or exc.msg.startswith("Unterminated string"):
-        return (
-            f"the file ends early (truncated at line {exc.lineno}, column {exc.colno}); "
-            "download or export it again"
-        )
-    return f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        return Problem(
+            file, f"the file ends early (truncated at line {exc.lineno}, column {exc.colno}); "
+            "download or export it again", None, None,
+            f"ファイルが途中で切れています({exc.lineno}行目 {exc.colno}文字目)。"
+            "もう一度ダウンロードするか書き出してください。")
+    return Problem(file, f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}",
+                   None, None, f"JSONとして読めません({exc.lineno}行目 {exc.colno}文字目: "
+                   f"{exc.msg})。")
 
 
 def _declared_crs(obj: dict[str, Any], *, file: str) -> CRS | None:
@@ -210,7 +216,10 @@ def _declared_crs(obj: dict[str, Any], *, file: str) -> CRS | None:
         name = member["properties"]["name"]
         return CRS.from_user_input(name)
     except Exception as exc:
-        raise InputError(Problem(file, f"unknown coordinate reference system {member!r}")) from exc
+        raise InputError(Problem(
+            file, f"unknown coordinate reference system {member!r}", None, None,
+            f"座標参照系(CRS) {member!r} が分かりません。WGS84 / JGD2011 の経度・緯度"
+            "(EPSG:4326 / 6668)で書き出してください。")) from exc
 
 
 def read_geojson(
@@ -248,14 +257,16 @@ def read_geojson(
     try:
         obj = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InputError(Problem(p.name, _json_error_message(text, exc))) from exc
+        raise InputError(_json_problem(p.name, text, exc)) from exc
     if not isinstance(obj, dict) or obj.get("type") != "FeatureCollection":
-        raise InputError(Problem(p.name, "expected a GeoJSON FeatureCollection"))
+        raise InputError(Problem(p.name, "expected a GeoJSON FeatureCollection", None, None,
+                                 "GeoJSONのFeatureCollectionではありません。"))
     features = obj.get("features")
     if not isinstance(features, list):
-        raise InputError(Problem(p.name, "the FeatureCollection has no 'features' list"))
+        raise InputError(Problem(p.name, "the FeatureCollection has no 'features' list", None,
+                                 None, "FeatureCollectionに地物の一覧(features)がありません。"))
     if not features:
-        raise InputError(Problem(p.name, "the file holds no features (empty layer)"))
+        raise InputError(empty_layer(p.name))
     crs = _declared_crs(obj, file=p.name) or CRS.from_user_input(WGS84)
     problems: list[Problem] = []
     geoms: list[Any] = []
@@ -263,23 +274,17 @@ def read_geojson(
     for i, feat in enumerate(features, start=1):
         geom = feat.get("geometry") if isinstance(feat, dict) else None
         if not geom:
-            problems.append(Problem(p.name, "feature has no geometry", i, "geometry"))
+            problems.append(no_geometry(p.name, i))
             geoms.append(None)
             props.append({})
             continue
         if geometry_types is not None and geom.get("type") not in geometry_types:
-            problems.append(
-                Problem(
-                    p.name,
-                    f"geometry is {geom.get('type')}, expected {' or '.join(geometry_types)}",
-                    i,
-                    "geometry",
-                )
-            )
+            problems.append(wrong_geometry(p.name, i, geom.get("type"), geometry_types))
         try:
             geoms.append(shape(geom))
         except Exception as exc:
-            problems.append(Problem(p.name, f"broken geometry ({exc})", i, "geometry"))
+            problems.append(Problem(p.name, f"broken geometry ({exc})", i, "geometry",
+                                    f"形状が壊れています({exc})。"))
             geoms.append(None)
         props.append(feat.get("properties") or {})
     if problems:
@@ -300,25 +305,76 @@ def _inside(x: float, y: float, bounds: tuple[float, float, float, float]) -> bo
     return bounds[0] <= x <= bounds[2] and bounds[1] <= y <= bounds[3]
 
 
+def empty_layer(file: str, what: str = "features", what_ja: str = "地物") -> Problem:
+    """The problem "the file holds no features (empty layer)"."""
+    return Problem(file, f"the file holds no {what} (empty layer)", None, None,
+                   f"{what_ja}が1つもありません(空のレイヤ)。")
+
+
+def unreadable(file: str, what: str, what_ja: str, exc: object) -> Problem:
+    """The problem "not a readable <what> (<why>)", e.g. a broken zip or GeoPackage."""
+    return Problem(file, f"not a readable {what} ({exc})", None, None,
+                   f"{what_ja}として読めません({exc})。")
+
+
+def no_geometry(file: str, row: int) -> Problem:
+    """The problem "feature has no geometry" of the ``row``-th feature."""
+    return Problem(file, "feature has no geometry", row, "geometry",
+                   "形状(geometry)がありません。")
+
+
+def wrong_geometry(file: str, row: int, got: object, expected: Sequence[str]) -> Problem:
+    """The problem "geometry is <got>, expected <expected>" of the ``row``-th feature."""
+    return Problem(file, f"geometry is {got}, expected {' or '.join(expected)}", row, "geometry",
+                   f"形状が{got}です。{'か'.join(expected)}にしてください。")
+
+
+def duplicate(file: str, what: str, what_ja: str, value: object, rows: Sequence[int],
+              column: str | None) -> Problem:
+    """The problem "<what> <value> appears more than once (rows …)", at its second row."""
+    return Problem(file, f"{what} {value} appears more than once (rows {list(rows)}); "
+                   "each must be listed once", rows[1] if len(rows) > 1 else None, column,
+                   f"{what_ja} {value} が複数回あります({'・'.join(map(str, rows))}行目)。"
+                   "1回だけにしてください。")
+
+
+def _coordinate_messages(
+    lon: float, lat: float, bounds: tuple[float, float, float, float]
+) -> tuple[str, str] | None:
+    """Why a lon/lat pair is implausible, in English and Japanese, or None when it is fine."""
+    if not (math.isfinite(lon) and math.isfinite(lat)):
+        return "coordinates are missing or not numbers", "座標がないか、数値ではありません。"
+    if _inside(lon, lat, bounds):
+        return None
+    if _inside(lat, lon, bounds):
+        return (f"latitude and longitude look swapped (lon={lon}, lat={lat}); "
+                "put longitude (経度) first",
+                f"緯度と経度が入れ替わっているようです(経度={lon}、緯度={lat})。経度を先に"
+                "書いてください。")
+    if abs(lon) > 180 or abs(lat) > 90:
+        return (f"coordinates ({lon}, {lat}) are not longitude/latitude degrees; they look "
+                "projected (e.g. plane rectangular metres): export as WGS84 / JGD2011 lon/lat",
+                f"座標({lon}, {lat})が経度・緯度(度)ではありません。平面直角座標(メートル)など"
+                "投影された座標のようです。WGS84 / JGD2011 の経度・緯度で書き出してください。")
+    return (f"point ({lon}, {lat}) lies outside the expected area {bounds}",
+            f"地点({lon}, {lat})が想定した範囲 {bounds} の外にあります。")
+
+
 def coordinate_problem(
     lon: float, lat: float, *, bounds: tuple[float, float, float, float]
 ) -> str | None:
     """Explain why a lon/lat pair is implausible for the area, or None when it is fine."""
-    if not (math.isfinite(lon) and math.isfinite(lat)):
-        return "coordinates are missing or not numbers"
-    if _inside(lon, lat, bounds):
-        return None
-    if _inside(lat, lon, bounds):
-        return (
-            f"latitude and longitude look swapped (lon={lon}, lat={lat}); "
-            "put longitude (経度) first"
-        )
-    if abs(lon) > 180 or abs(lat) > 90:
-        return (
-            f"coordinates ({lon}, {lat}) are not longitude/latitude degrees; "
-            "they look projected (e.g. plane rectangular metres): export as WGS84 / JGD2011 lon/lat"
-        )
-    return f"point ({lon}, {lat}) lies outside the expected area {bounds}"
+    messages = _coordinate_messages(lon, lat, bounds)
+    return None if messages is None else messages[0]
+
+
+def point_problem(
+    lon: float, lat: float, *, bounds: tuple[float, float, float, float], file: str,
+    row: int | None, column: str | None,
+) -> Problem | None:
+    """:func:`coordinate_problem` as a located :class:`Problem` in English and Japanese."""
+    messages = _coordinate_messages(lon, lat, bounds)
+    return None if messages is None else Problem(file, messages[0], row, column, messages[1])
 
 
 def check_bounds(
@@ -329,9 +385,9 @@ def check_bounds(
     b = gdf.geometry.bounds
     for i, (minx, miny, maxx, maxy) in enumerate(b.itertuples(index=False), start=1):
         for x, y in ((minx, miny), (maxx, maxy)):
-            msg = coordinate_problem(x, y, bounds=bounds)
-            if msg:
-                problems.append(Problem(file, msg, i, "geometry"))
+            problem = point_problem(x, y, bounds=bounds, file=file, row=i, column="geometry")
+            if problem:
+                problems.append(problem)
                 break
     if problems:
         raise InputError(problems)
@@ -360,17 +416,39 @@ def missing_column(file: str, column: str, columns: Iterable[object], *,
                    f"列「{column}」がありません。{ja}")
 
 
+def column_key(name: object) -> str:
+    """How column names are compared: NFKC (full-width letters and digits become ASCII), no
+    spaces, lower case; so ``ＫＥＹ＿ＣＯＤＥ``, ``key_code`` and ``Key Code`` are one name."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(name))).lower()
+
+
+def match_column(columns: Iterable[object], names: Iterable[str]) -> str | None:
+    """The column named by the first of ``names`` that is present (compared by
+    :func:`column_key`; the first of equal columns wins), or None.
+
+    The one column finder: readers, the city builder, the survey and the vacancy importer
+    all look columns up with it (or with :func:`find_column`, which raises instead).
+    """
+    by_key: dict[str, str] = {}
+    for c in columns:
+        by_key.setdefault(column_key(c), str(c))
+    for n in names:
+        found = by_key.get(column_key(n))
+        if found is not None:
+            return found
+    return None
+
+
 def find_column(
     columns: Iterable[str], names: Sequence[str], *, file: str, what: str,
     encoding: str | None = None,
 ) -> str:
-    """Return the first column whose lower-cased name is in ``names``, or raise naming them,
-    the columns found and ``encoding`` (how the file was decoded)."""
+    """Return the column :func:`match_column` finds, or raise naming ``names``, the columns
+    found and ``encoding`` (how the file was decoded)."""
     columns = list(columns)
-    lowered = {c.lower(): c for c in columns}
-    for n in names:
-        if n.lower() in lowered:
-            return lowered[n.lower()]
+    found = match_column(columns, names)
+    if found is not None:
+        return found
     en, ja = columns_found(columns, encoding)
     raise InputError(Problem(
         file, f"no {what} column; expected one of: {', '.join(names)}; {en}", 0, None,
@@ -409,16 +487,17 @@ def read_points_csv(
             x = float(unicodedata.normalize("NFKC", lo).strip())
             y = float(unicodedata.normalize("NFKC", la).strip())
         except ValueError:
-            problems.append(
-                Problem(p.name, f"not a number: {lo!r}, {la!r}", i, f"{lon_col}/{lat_col}")
-            )
+            problems.append(Problem(p.name, f"not a number: {lo!r}, {la!r}", i,
+                                    f"{lon_col}/{lat_col}",
+                                    f"数値ではありません: 「{lo}」「{la}」"))
             lons.append(math.nan)
             lats.append(math.nan)
             continue
         if bounds is not None:
-            msg = coordinate_problem(x, y, bounds=bounds)
-            if msg:
-                problems.append(Problem(p.name, msg, i, f"{lon_col}/{lat_col}"))
+            problem = point_problem(x, y, bounds=bounds, file=p.name, row=i,
+                                    column=f"{lon_col}/{lat_col}")
+            if problem:
+                problems.append(problem)
         lons.append(x)
         lats.append(y)
     if problems:

@@ -6,10 +6,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import geopandas as gpd
-import h3ronpy
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from geo import grid
 from geo.errors import InputError, Problem
@@ -19,12 +17,15 @@ from geo.ingest.io import (
     JAPAN_BOUNDS,
     LAT_NAMES,
     LON_NAMES,
+    duplicate,
     find_column,
     missing_column,
     parse_count,
     read_csv,
     read_points_csv,
 )
+
+_WHAT_JA = {"town code": "町丁コード", "H3 cell": "H3セル", "mesh code": "メッシュコード"}
 
 #: Column names accepted for an H3 cell id.
 H3_NAMES: tuple[str, ...] = ("h3", "h3_index", "h3index", "hex", "hex_id", "cell", "id")
@@ -76,14 +77,14 @@ def _duplicates(values: pd.Series, *, file: str, column: str, what: str,
     problems = []
     for code in pd.unique(v[dup])[:MAX_PROBLEMS]:
         rows = [int(i) + first_row for i in np.flatnonzero(v == code)]
-        problems.append(Problem(file, f"{what} {code} appears more than once (rows {rows}); "
-                                      "each must be listed once", rows[1], column))
+        problems.append(duplicate(file, what, _WHAT_JA.get(what, what), code, rows, column))
     raise InputError(problems)
 
 
 def _nonempty(df: pd.DataFrame, *, file: str) -> None:
     if len(df) == 0:
-        raise InputError(Problem(file, "the table has a header but no rows (empty layer)"))
+        raise InputError(Problem(file, "the table has a header but no rows (empty layer)",
+                                 None, None, "見出し行だけで、データの行がありません(空の表)。"))
 
 
 def _zones(codes: Sequence[str], names: Sequence[str], population: list[int | None],
@@ -101,15 +102,14 @@ def _zones(codes: Sequence[str], names: Sequence[str], population: list[int | No
 
 def _parse_cells(values: pd.Series, *, file: str, column: str) -> np.ndarray:
     strs = [str(s).strip() for s in values]
-    parsed = pa.array(h3ronpy.cells_parse(pa.array(strs), set_failing_to_invalid=True))
-    valid = parsed.is_valid().to_numpy(zero_copy_only=False)
+    cells, valid = grid.parse_cells(strs, decimal=True)
     if not valid.all():
         raise InputError([
-            Problem(file, f"not an H3 cell id: {strs[i]!r}", int(i) + 1, column)
+            Problem(file, f"not an H3 cell id: {strs[i]!r}", int(i) + 1, column,
+                    f"H3セルIDではありません: 「{strs[i]}」")
             for i in np.flatnonzero(~valid)[:MAX_PROBLEMS]
         ])
-    out: np.ndarray = parsed.to_numpy(zero_copy_only=False).astype(np.uint64)
-    return out
+    return cells
 
 
 def read_h3_table(path: str | Path, *, population: str | None = None,
@@ -140,7 +140,9 @@ def read_h3_table(path: str | Path, *, population: str | None = None,
         first = int(res[0])
         i = int(np.flatnonzero(res != first)[0])
         raise InputError(Problem(p.name, f"cells mix H3 resolutions ({first} and {res[i]}); "
-                                         "use one resolution per file", i + 1, idc))
+                                         "use one resolution per file", i + 1, idc,
+                                 f"H3の解像度が混在しています({first}と{res[i]})。1つのファイルは"
+                                 "1つの解像度にしてください。"))
     _duplicates(pd.Series(grid.to_strings(cells)), file=p.name, column=idc, what="H3 cell")
     pop = _counts(df, popc, file=p.name)
     hexes = [str(h) for h in grid.to_strings(cells)]
@@ -168,11 +170,7 @@ def h3_pieces(zones: gpd.GeoDataFrame, *, resolution: int = grid.BASE_RESOLUTION
     if r >= resolution:
         return pd.DataFrame({"zone": codes, "cell": grid.parents(cells, resolution),
                              "value": values})
-    paired = pa.record_batch(h3ronpy.change_resolution_paired(cells, resolution))
-    before = paired.column(0).to_numpy(zero_copy_only=False).astype(np.uint64)
-    after = paired.column(1).to_numpy(zero_copy_only=False).astype(np.uint64)
-    pos = pd.Series(np.arange(len(cells)), index=cells)
-    idx = pos.loc[before].to_numpy()
+    idx, after = grid.children(cells, resolution)
     n_children = np.bincount(idx, minlength=len(cells))
     return pd.DataFrame({"zone": codes[idx], "cell": after,
                          "value": values[idx] / n_children[idx]})
@@ -218,7 +216,9 @@ def read_mesh_csv(path: str | Path, *, population: str | None = None,
         raise InputError(problems[:MAX_PROBLEMS])
     if len({len(c) for c in codes}) > 1:
         raise InputError(Problem(p.name, "codes mix mesh sizes (1 km / 500 m / 250 m); use one "
-                                         "size per file", None, codec))
+                                         "size per file", None, codec,
+                                 "メッシュの大きさ(1km・500m・250m)が混在しています。1つのファイルは"
+                                 "1つの大きさにしてください。"))
     _duplicates(pd.Series(codes), file=p.name, column=codec, what="mesh code", first_row=first)
     pop = _counts(df, popc, file=p.name, first_row=first)
     return mesh_zones(codes, pop)

@@ -14,7 +14,15 @@ import pandas as pd
 
 from geo.errors import InputError, Problem
 from geo.grid.crs import WGS84
-from geo.ingest.io import JAPAN_BOUNDS, coordinate_problem, decode_bytes
+from geo.ingest.io import (
+    JAPAN_BOUNDS,
+    decode_bytes,
+    duplicate,
+    empty_layer,
+    missing_column,
+    point_problem,
+    unreadable,
+)
 
 REQUIRED = ("stops.txt",)
 MAX_PROBLEMS = 20
@@ -28,7 +36,7 @@ def _table(z: zipfile.ZipFile, name: str, *, file: str) -> pd.DataFrame | None:
     try:
         df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputError(Problem(f"{file}/{name}", f"not a readable CSV table ({exc})")) from exc
+        raise InputError(unreadable(f"{file}/{name}", "CSV table", "CSVの表", exc)) from exc
     df.columns = [c.strip() for c in df.columns]
     return df
 
@@ -82,25 +90,26 @@ def read_stops(
     try:
         z = zipfile.ZipFile(p)
     except zipfile.BadZipFile as exc:
-        raise InputError(Problem(p.name, "not a GTFS zip archive")) from exc
+        raise InputError(Problem(p.name, "not a GTFS zip archive", None, None,
+                                 "GTFSのzipファイルではありません。")) from exc
     with z:
         tables = {n: _table(z, f"{n}.txt", file=p.name) for n in
                   ("stops", "trips", "stop_times", "calendar", "calendar_dates")}
     stops = tables["stops"]
     if stops is None:
-        raise InputError(Problem(p.name, "stops.txt is missing: not a GTFS feed"))
+        raise InputError(Problem(p.name, "stops.txt is missing: not a GTFS feed", None, None,
+                                 "stops.txt がありません。GTFSのデータではないようです。"))
     sfile = f"{p.name}/stops.txt"
     if len(stops) == 0:
-        raise InputError(Problem(sfile, "no stops (empty layer)"))
+        raise InputError(empty_layer(sfile, "stops", "停留所"))
     for c in ("stop_id", "stop_lat", "stop_lon"):
         if c not in stops.columns:
-            raise InputError(Problem(sfile, f"column '{c}' is missing", 0, c))
+            raise InputError(missing_column(sfile, c, stops.columns))
     dup = stops["stop_id"].duplicated(keep=False)
     if dup.any():
-        raise InputError([
-            Problem(sfile, f"stop_id {sid} appears more than once", int(i) + 1, "stop_id")
-            for i, sid in zip(np.flatnonzero(dup), stops["stop_id"][dup], strict=True)
-        ][:MAX_PROBLEMS])
+        rows = pd.Series(np.flatnonzero(dup) + 1).groupby(stops["stop_id"][dup].to_numpy())
+        raise InputError([duplicate(sfile, "stop_id", "停留所ID", sid, list(r), "stop_id")
+                          for sid, r in rows][:MAX_PROBLEMS])
     if "location_type" in stops.columns:
         is_stop = stops["location_type"].isin(["", "0"])
     else:
@@ -109,9 +118,10 @@ def read_stops(
     lon = pd.to_numeric(stops["stop_lon"], errors="coerce").to_numpy()
     lat = pd.to_numeric(stops["stop_lat"], errors="coerce").to_numpy()
     for i in np.flatnonzero(is_stop.to_numpy()):
-        msg = coordinate_problem(lon[i], lat[i], bounds=bounds or (-180, -90, 180, 90))
-        if msg:
-            problems.append(Problem(sfile, msg, int(i) + 1, "stop_lon/stop_lat"))
+        problem = point_problem(lon[i], lat[i], bounds=bounds or (-180, -90, 180, 90),
+                                file=sfile, row=int(i) + 1, column="stop_lon/stop_lat")
+        if problem:
+            problems.append(problem)
     if problems:
         raise InputError(problems[:MAX_PROBLEMS])
     facts: dict[str, object] = {"stations_skipped": int((~is_stop).sum())}

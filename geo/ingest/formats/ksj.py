@@ -15,7 +15,7 @@ from geo.errors import InputError, Problem
 from geo.grid.crs import WGS84
 from geo.ingest.formats import Dropped
 from geo.ingest.formats.vector import read_vector
-from geo.ingest.io import JAPAN_BOUNDS
+from geo.ingest.io import JAPAN_BOUNDS, match_column
 
 #: Layer code → (title, attribution) for the manifest (出典 as the KSJ terms ask).
 LAYERS: dict[str, tuple[str, str]] = {
@@ -49,12 +49,27 @@ def detect_layer(columns: list[str]) -> str | None:
     return None
 
 
+#: Japanese for the attributes :func:`_col` looks for, for its messages.
+_WHAT_JA = {
+    "name (P04_002)": "名称(P04_002)",
+    "institution type (P04_001)": "医療機関の種別(P04_001)",
+    "school name (P29_004)": "学校名(P29_004)",
+    "school type (P29_003)": "学校の種別(P29_003)",
+    "facility name": "施設名",
+    "park name": "公園名",
+    "bus stop name (P11_001)": "バス停名(P11_001)",
+    "station name (N02_005; use the Station file, not RailroadSection)":
+        "駅名(N02_005。RailroadSection ではなく Station のファイルを使ってください)",
+}
+
+
 def _col(gdf: pd.DataFrame, names: tuple[str, ...], *, file: str, what: str) -> str:
-    for n in names:
-        if n in gdf.columns:
-            return n
+    found = match_column(gdf.columns, names)
+    if found is not None:
+        return found
     raise InputError(Problem(file, f"no {what} attribute; expected one of: {', '.join(names)}",
-                             0, names[0]))
+                             0, names[0], f"{_WHAT_JA.get(what, what)}の属性がありません。"
+                             f"使える属性名: {', '.join(names)}"))
 
 
 def _code(v: object) -> str:
@@ -145,7 +160,9 @@ def read_facilities(
     if code not in READERS:
         raise InputError(Problem(
             p.name, "not a 国土数値情報 facility layer this tool knows (attributes like "
-                    f"P04_001; known: {', '.join(LAYERS)})", 0, None))
+                    f"P04_001; known: {', '.join(LAYERS)})", 0, None,
+            "この道具が知っている国土数値情報の施設レイヤではありません(P04_001 のような属性が"
+            f"必要です。対応: {', '.join(LAYERS)})。"))
     kinds, name_col, reasons = READERS[code](gdf, p.name)
     names = gdf[name_col].astype(str).to_numpy()
     keep = np.array([k is not None for k in kinds])

@@ -14,6 +14,7 @@ from pyproj import CRS
 from geo.access.network import WalkNetwork, check_walkable, from_frames
 from geo.errors import InputError, Problem
 from geo.grid.crs import WGS84
+from geo.ingest.io import unreadable
 
 ATTRIBUTION = "© OpenStreetMap contributors"
 LICENCE = "ODbL 1.0"
@@ -45,11 +46,12 @@ def _osm(path: Path) -> Any:
     from pyrosm import OSM
 
     if not path.exists() or path.stat().st_size == 0:
-        raise InputError(Problem(path.name, "the file is missing or empty"))
+        raise InputError(Problem(path.name, "the file is missing or empty", None, None,
+                                 "ファイルがないか、空です。"))
     try:
         return OSM(str(path))
     except Exception as exc:
-        raise InputError(Problem(path.name, f"not a readable .osm.pbf file ({exc})")) from exc
+        raise InputError(unreadable(path.name, ".osm.pbf file", ".osm.pbf ファイル", exc)) from exc
 
 
 def read_walk_network(path: str | Path, *, crs: CRS,
@@ -73,9 +75,11 @@ def read_walk_network(path: str | Path, *, crs: CRS,
         try:
             nodes, edges = osm.get_network(network_type="walking", nodes=True)
         except Exception as exc:
-            raise InputError(Problem(p.name, f"cannot read the street network ({exc})")) from exc
+            raise InputError(Problem(p.name, f"cannot read the street network ({exc})", None,
+                                     None, f"道路網を読めません({exc})。")) from exc
     if nodes is None or edges is None or len(edges) == 0:
-        raise InputError(Problem(p.name, "no walkable ways in the extract (empty layer)"))
+        raise InputError(Problem(p.name, "no walkable ways in the extract (empty layer)", None,
+                                 None, "歩ける道が1本もありません(空のレイヤ)。"))
     pos = pd.Series(np.arange(len(nodes)), index=nodes["id"].to_numpy())
     ok = edges["u"].isin(pos.index) & edges["v"].isin(pos.index)
     highway = edges["highway"] if "highway" in edges.columns else [None] * len(edges)

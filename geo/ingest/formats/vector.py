@@ -11,7 +11,15 @@ from pyproj import CRS
 
 from geo.errors import InputError, Problem
 from geo.grid.crs import WGS84
-from geo.ingest.io import JAPAN_BOUNDS, check_bounds, read_geojson
+from geo.ingest.io import (
+    JAPAN_BOUNDS,
+    check_bounds,
+    empty_layer,
+    no_geometry,
+    read_geojson,
+    unreadable,
+    wrong_geometry,
+)
 
 #: File endings read by :func:`read_vector`.
 VECTOR_SUFFIXES: tuple[str, ...] = (".geojson", ".json", ".gpkg", ".shp", ".zip")
@@ -72,15 +80,17 @@ def read_vector(
         return read_geojson(p, geometry_types=geometry_types, bounds=bounds)
     if p.suffix.lower() not in VECTOR_SUFFIXES:
         raise InputError(Problem(p.name, "not a vector format this tool reads; use GeoJSON, "
-                                         "GeoPackage (.gpkg) or a Shapefile (.shp or .zip)"))
+                                         "GeoPackage (.gpkg) or a Shapefile (.shp or .zip)",
+                                 None, None, "読めない形式です。GeoJSON、GeoPackage(.gpkg)、"
+                                 "シェープファイル(.shp か .zip)にしてください。"))
     try:
         gdf = pyogrio.read_dataframe(p, layer=layer, encoding=_shapefile_encoding(p))
     except UnicodeDecodeError:
         gdf = pyogrio.read_dataframe(p, layer=layer)
     except Exception as exc:  # pyogrio raises several GDAL error classes
-        raise InputError(Problem(p.name, f"not a readable vector file ({exc})")) from exc
+        raise InputError(unreadable(p.name, "vector file", "地図データ", exc)) from exc
     if len(gdf) == 0:
-        raise InputError(Problem(p.name, "the file holds no features (empty layer)"))
+        raise InputError(empty_layer(p.name))
     if gdf.crs is None:
         minx, miny, maxx, maxy = gdf.total_bounds
         if max(abs(minx), abs(maxx)) > 180 or max(abs(miny), abs(maxy)) > 90:
@@ -88,7 +98,9 @@ def read_vector(
                 p.name, "the file has no coordinate reference system (.prj missing) and its "
                 "coordinates are not longitude/latitude degrees (they look like metres); "
                 "add the .prj file or export as EPSG:4326 / JGD2011 (EPSG:6668)", None,
-                "geometry"))
+                "geometry", "座標参照系がなく(.prj がありません)、座標が経度・緯度(度)ではなく"
+                "メートルのようです。.prj ファイルを添えるか、EPSG:4326 / JGD2011(EPSG:6668)で"
+                "書き出してください。"))
         gdf = gdf.set_crs(WGS84)
     elif not CRS.from_user_input(gdf.crs).equals(CRS.from_user_input(WGS84),
                                                  ignore_axis_order=True):
@@ -98,11 +110,9 @@ def read_vector(
         allowed = set(geometry_types) | {f"Multi{t}" for t in geometry_types}
         for i, (g, t) in enumerate(zip(gdf.geometry, gdf.geom_type, strict=True), start=1):
             if g is None or g.is_empty:
-                problems.append(Problem(p.name, "feature has no geometry", i, "geometry"))
+                problems.append(no_geometry(p.name, i))
             elif t not in allowed:
-                problems.append(Problem(
-                    p.name, f"geometry is {t}, expected {' or '.join(geometry_types)}", i,
-                    "geometry"))
+                problems.append(wrong_geometry(p.name, i, t, geometry_types))
     if problems:
         raise InputError(problems[:20])
     if bounds is not None:

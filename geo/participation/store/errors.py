@@ -18,20 +18,7 @@ __all__ = [
 
 
 class StoreError(DioramaError):
-    """Base class of the comment store's errors.
-
-    Parameters
-    ----------
-    message_ja
-        What happened, in Japanese, fit to show to a citizen.
-    message_en
-        The same in English.
-    """
-
-    def __init__(self, message_ja: str, message_en: str) -> None:
-        self.message_ja = message_ja
-        self.message_en = message_en
-        super().__init__(f"{message_ja} / {message_en}")
+    """Base class of the comment store's errors (``message_ja`` fit to show to a citizen)."""
 
 
 class InvalidInput(StoreError, ValueError):
