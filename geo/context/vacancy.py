@@ -14,7 +14,7 @@ from scipy.special import expit, logit
 from geo import grid
 from geo.errors import InputError, Problem
 from geo.grid.crs import WGS84
-from geo.ingest.io import JAPAN_BOUNDS, coordinate_problem, parse_count, read_csv
+from geo.ingest.io import JAPAN_BOUNDS, coordinate_problem, match_column, parse_count, read_csv
 
 # The method follows the practice the seed documents describe. A building whose water has not
 # been used for 12 months or more is *likely vacant* (さいたま市: a meter without a contract for a
@@ -296,13 +296,11 @@ def assign_towns(records: pd.DataFrame, towns: gpd.GeoDataFrame) -> pd.DataFrame
 
 
 def _resolve_columns(columns: list[str], *, file: str) -> dict[str, str]:
-    lowered = {c.lower(): c for c in columns}
     found = {}
     for name, aliases in ALIASES.items():
-        for a in aliases:
-            if a.lower() in lowered:
-                found[name] = lowered[a.lower()]
-                break
+        col = match_column(columns, aliases)
+        if col is not None:
+            found[name] = col
     problems = []
     if "building_id" not in found:
         problems.append(Problem(file, "no building id column; expected one of: "

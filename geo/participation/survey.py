@@ -8,7 +8,7 @@ import math
 import re
 import tomllib
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -22,7 +22,7 @@ from scipy import stats as sstats
 
 from geo import grid
 from geo.errors import InputError, Problem
-from geo.ingest.io import decode_bytes, parse_count
+from geo.ingest.io import decode_bytes, match_column, parse_count
 from geo.participation.framework import FRAMEWORK, Framework
 from geo.settings import FRAMEWORK_DIR, SURVEY_MIN_N_DEFAULT, SURVEY_MIN_N_ENV, settings
 
@@ -267,13 +267,6 @@ def _read_table(source: bytes | str | Path, file: str | None) -> tuple[pd.DataFr
     return df, name, encoding
 
 
-def _find(headers: Mapping[str, str], names: Iterable[str]) -> str | None:
-    for n in names:
-        if n in headers:
-            return headers[n]
-    return None
-
-
 def _answers(
     raw: pd.Series, *, low: int, high: int, file: str, column: str, problems: list[Problem]
 ) -> npt.NDArray[np.float64]:
@@ -332,13 +325,12 @@ def import_survey(
     """
     m = mapping or load_mapping()
     df, name, encoding = _read_table(source, file)
-    headers = {_norm(c): c for c in df.columns}
     problems: list[Problem] = []
     out = pd.DataFrame(index=df.index)
 
     found: dict[str, str | None] = {}
     for fld in ("respondent", *REQUIRED):
-        found[fld] = _find(headers, m.columns.get(fld, (fld,)))
+        found[fld] = match_column(df.columns, m.columns.get(fld, (fld,)))
         if found[fld] is None and fld in REQUIRED:
             problems.append(Problem(
                 name, f"missing column for {fld}; expected one of: "
@@ -393,7 +385,7 @@ def import_survey(
     # answers
     for item in framework.items:
         names = (_norm(item.id), _norm(item.code), *m.items.get(item.id, ()))
-        col = _find(headers, names)
+        col = match_column(df.columns, names)
         if col is None:
             problems.append(Problem(name, f"missing column for question {item.code} "
                                     f"({item.id}: {item.ja})", 0, item.code))
@@ -404,7 +396,7 @@ def import_survey(
                                 problems=problems)
     for h in framework.headlines:
         names = (_norm(h.key), _norm(h.code), *m.columns.get(h.key, ()))
-        col = _find(headers, names)
+        col = match_column(df.columns, names)
         if col is None:
             problems.append(Problem(name, f"missing column for {h.ja} ({h.key}, {h.code})",
                                     0, h.key))
@@ -489,11 +481,10 @@ def import_aggregate(
     """
     m = mapping or load_mapping()
     df, name, encoding = _read_table(source, file)
-    headers = {_norm(c): c for c in df.columns}
     problems: list[Problem] = []
     cols: dict[str, str] = {}
     for fld, names in _AGG_COLUMNS.items():
-        col = _find(headers, (_norm(n) for n in names))
+        col = match_column(df.columns, names)
         if col is None:
             problems.append(Problem(name, f"missing column for {fld}; expected one of: "
                                     f"{', '.join(names)}", 0, fld))
@@ -503,7 +494,7 @@ def import_aggregate(
     for key in framework.measures:
         names = (_norm(key), _norm(framework.label(key, lang="ja")),
                  _norm(framework.label(key, lang="en")))
-        col = _find(headers, names)
+        col = match_column(df.columns, names)
         if col is not None:
             measures[key] = col
     if not measures:
