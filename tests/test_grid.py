@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+import shapely.affinity
 from util import (
     BASE_X,
     BASE_Y,
@@ -236,3 +237,123 @@ def test_areal_weights_clip_allocates_only_inside_the_boundary():
     assert w["weight"].sum() == pytest.approx(1.0)
     s = grid.spread(pd.Series({"A": 500.0}), w)
     assert s["value"].sum() == pytest.approx(500.0)
+
+
+# --------------------------------------------------------------------------------------------
+# The H3 boundary: hand-worked cells (bits of the 64-bit index) and the string edge functions
+# --------------------------------------------------------------------------------------------
+
+# 8a2e74a1124ffff: hex digit 1 is 8 (bit 59 = mode 1, a cell), digit 2 is "a" (resolution 10),
+# then the base cell and the resolution 1..10 digits; digits 11..15 are unused (7 = 0b111), so
+# the last 15 bits are set (the "ffff" tail plus the low bit of "4").
+CELL10 = "8a2e74a1124ffff"
+#: Its parent at res 9: resolution nibble 9, digit 10 (bits 15-17, value 1) set to 7: "4f" → "7f".
+CELL9 = "892e74a1127ffff"
+#: At res 7: digits 8, 9 and 10 (bits 15-23) become 7, so the last six hex digits are "f".
+CELL7 = "872e74a11ffffff"
+#: The centre child of CELL9 at res 10: digit 10 = 0 clears bits 15-17: "7f" → "47".
+CENTRE10 = "8a2e74a11247fff"
+
+
+def test_hand_worked_resolution_and_parents():
+    cells = grid.to_cells([CELL10, CELL9, CELL7])
+    assert grid.resolution_of(cells).tolist() == [10, 9, 7]
+    assert grid.resolution_of(CELL10) == 10 and grid.resolution_of(int(cells[1])) == 9
+    assert list(grid.to_strings(grid.parents(cells[:1], 9))) == [CELL9]
+    assert list(grid.to_strings(grid.parents(cells[:1], 7))) == [CELL7]
+    # mixed resolutions need no mask: cells already as coarse are kept
+    assert list(grid.to_strings(grid.parents(cells, 9))) == [CELL9, CELL9, CELL7]
+    assert grid.parent_string(CELL10, 9) == CELL9
+    assert grid.parent_string(CELL7, 9) == CELL7  # a pin never gets finer
+    assert grid.center_child(CELL9, 10) == CENTRE10
+    assert grid.at_resolution(CELL9, 10) == CENTRE10
+    assert grid.at_resolution(CELL10, 7) == CELL7
+    assert grid.at_resolution(CELL10, 10) == CELL10
+    with pytest.raises(ValueError, match=r"0\.\.15"):
+        grid.parents(cells, 16)
+
+
+def test_bit_arithmetic_matches_h3_everywhere_including_pentagons():
+    rng = np.random.default_rng(7)
+    lat, lon = rng.uniform(-80, 80, 300), rng.uniform(-180, 180, 300)
+    cells = [h3.latlng_to_cell(a, b, int(r)) for a, b, r in zip(lat, lon, rng.integers(0, 16, 300))]
+    cells += [p for r in (0, 5, 10, 15) for p in h3.get_pentagons(r)]  # pentagons, every res
+    arr = grid.to_cells(cells)
+    assert list(grid.to_strings(arr)) == cells
+    assert grid.resolution_of(arr).tolist() == [h3.get_resolution(c) for c in cells]
+    for r in (0, 3, 7, 9):
+        want = [h3.cell_to_parent(c, r) if h3.get_resolution(c) > r else c for c in cells]
+        assert list(grid.to_strings(grid.parents(arr, r))) == want
+
+
+def test_is_cell_and_the_string_conversions():
+    assert grid.is_cell(CELL10) and grid.is_cell(CELL10.upper())
+    for bad in ("not-a-cell", "", " " + CELL10, "0x" + CELL10, CELL10[:-1], "8a2e74a1124fff_f",
+                str(int(CELL10, 16)), None, int(CELL10, 16)):
+        assert not grid.is_cell(bad), bad
+    assert grid.cell_of_string(CELL10) == int(CELL10, 16) == 622314003831783423
+    assert grid.cell_of_string(CELL10.upper()) == int(CELL10, 16)
+    assert grid.string_of_cell(np.uint64(622314003831783423)) == CELL10
+    with pytest.raises(ValueError, match="not an H3 cell id: 'nope'"):
+        grid.cell_of_string("nope")
+    with pytest.raises(ValueError, match="not an H3 cell"):
+        grid.string_of_cell(12345)
+    assert grid.to_strings(np.array([0], dtype=np.uint64)).tolist() == ["0"]  # no cell: plain hex
+
+
+def test_parse_cells_marks_invalid_ids_and_reads_decimal_ids_only_when_asked():
+    cells, ok = grid.parse_cells([CELL10, "zzz", CELL9])
+    assert ok.tolist() == [True, False, True]
+    assert cells.tolist() == [int(CELL10, 16), 0, int(CELL9, 16)]
+    decimal = str(int(CELL10, 16))  # "622314003831783423", as a database BIGINT column
+    assert grid.parse_cells([decimal])[1].tolist() == [False]
+    cells, ok = grid.parse_cells([decimal, CELL9, "1" * 21], decimal=True)
+    assert ok.tolist() == [True, True, False]
+    assert grid.to_strings(cells[:2]).tolist() == [CELL10, CELL9]
+    # a value holding a line break is one bad id, not two good ones
+    assert grid.parse_cells([f"{CELL10}\n{CELL9}"])[1].tolist() == [False]
+
+
+def test_children_disks_rings_and_distances():
+    kids = grid.children_strings(CELL9, 10)
+    assert len(kids) == 7 and CENTRE10 in kids and kids == sorted(kids)
+    assert {grid.parent_string(k, 9) for k in kids} == {CELL9}
+    owner, cells = grid.children(grid.to_cells([CELL7, CELL9]), 9)
+    assert owner.tolist() == [0] * 49 + [1]  # 7 × 7 grandchildren; a res-9 cell is its own
+    assert set(grid.to_strings(grid.parents(cells, 7))) == {CELL7}
+    assert grid.to_strings(cells[-1:]).tolist() == [CELL9]
+    disk = grid.grid_disk(CELL10, 1)
+    assert len(disk) == 7 and CELL10 in disk
+    assert sorted(grid.grid_distance(CELL10, c) for c in disk) == [0] + [1] * 6
+    ring = grid.grid_ring(CELL10, 2)
+    assert len(ring) == 12 and not set(ring) & set(disk)
+    assert {grid.grid_distance(CELL10, c) for c in ring} == {2}
+    assert set(grid.grid_disk(CELL10, 2)) == set(disk) | set(ring)
+
+
+def test_area_and_outline_of_one_cell():
+    # A res-10 hexagon is 0.015 km² on average; near Maebashi (36.3° N) it is 0.01366 km².
+    assert grid.area_km2(CELL10) == pytest.approx(0.013659, rel=1e-3)
+    ring = grid.boundary(CELL10)
+    assert len(ring) == 6
+    lon, lat = grid.centroids(grid.to_cells([CELL10]))
+    assert all(139.0 < x < 139.1 and 36.2 < y < 36.4 for x, y in ring)  # (lon, lat) order
+    assert shapely.Polygon(ring).contains(shapely.Point(lon[0], lat[0]))
+
+
+def test_cover_lists_each_overlapping_cell_once():
+    c = grid.to_cells([CELL10])
+    lon, lat = grid.centroids(c)
+    x, y = float(lon[0]), float(lat[0])
+    tiny = shapely.box(x - 1e-5, y - 1e-5, x + 1e-5, y + 1e-5)  # ~2 m, inside one cell
+    assert grid.cover(tiny, 10).tolist() == c.tolist()
+    # two parts inside one cell: h3-py lists the cell once per part; cover once in all
+    two = shapely.MultiPolygon([tiny, shapely.affinity.translate(tiny, 3e-5, 0)])
+    assert grid.cover(two, 10).tolist() == c.tolist()
+    # a collection counts its polygons only; a line alone covers nothing
+    line = shapely.LineString([(x, y), (x + 0.01, y)])
+    assert grid.cover(shapely.GeometryCollection([tiny, line]), 10).tolist() == c.tolist()
+    assert len(grid.cover(line, 10)) == 0
+    # a polygon straddling cells: every cell it overlaps, sorted, none twice
+    big = grid.cover(shapely.box(x - 0.003, y - 0.003, x + 0.003, y + 0.003), 10)
+    assert len(big) > 7 and big.tolist() == sorted(set(big.tolist()))

@@ -1,18 +1,32 @@
-"""H3 grid: the one conversion boundary (uint64 inside, hex strings outside), areal weighting."""
+"""H3 grid: the one H3 boundary (uint64 inside, hex strings only at the edges), areal weighting.
+
+Only :mod:`geo.grid` imports an H3 library, and it uses one: h3-py. Arrays of cells are
+``uint64`` everywhere inside the project; hex strings (``8a2e74a1124ffff``) exist only where a
+cell leaves for pydeck, a download or the store, or arrives from a click, a file or the store:
+:func:`to_strings` / :func:`to_cells` for arrays, and the single-cell functions at the end
+(:func:`is_cell`, :func:`cell_of_string`, :func:`parent_string` …) for one string at a time.
+
+Index arithmetic that needs no geometry (resolution, parent, hex text) works on the bits of
+the 64-bit index, vectorised with numpy: bit 63 reserved (0), bits 59-62 the mode (1 = cell),
+bits 52-55 the resolution, bits 45-51 the base cell, then one 3-bit digit per resolution
+1..15 with unused digits set to 7 (https://h3geo.org/docs/library/index/cell). Everything
+geometric goes through h3-py one cell at a time. ``bench/bench_h3.py`` measures both against
+h3ronpy (the vectorised library this module used before) on the app's real sizes.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from itertools import chain
+from typing import Any, overload
 
 import geopandas as gpd
-import h3ronpy
+import h3
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-import pyarrow as pa
 import shapely
-from h3ronpy import ContainmentMode
-from h3ronpy import vector as h3v
+from h3.api import basic_int as h3i
 from pyproj import CRS
 
 from geo.grid.crs import WGS84
@@ -22,16 +36,30 @@ __all__ = [
     "MIN_OVERLAP_M2",
     "RESOLUTIONS",
     "Cells",
+    "area_km2",
     "areal_weights",
     "as_cells",
+    "at_resolution",
+    "boundary",
+    "cell_of_string",
+    "center_child",
     "centroids",
+    "children",
+    "children_strings",
     "cover",
+    "grid_disk",
+    "grid_distance",
+    "grid_ring",
+    "is_cell",
+    "parent_string",
     "parents",
+    "parse_cells",
     "points_to_cells",
     "polygons",
     "resolution_of",
     "rollup",
     "spread",
+    "string_of_cell",
     "to_cells",
     "to_strings",
 ]
@@ -47,10 +75,38 @@ Cells = npt.NDArray[np.uint64]
 #: is treated as outside it (a sliver from boundaries drawn from different sources).
 MIN_OVERLAP_M2 = 1.0
 
+_RES_SHIFT = np.uint64(52)
+_RES_MASK = np.uint64(0xF) << _RES_SHIFT
+_MODE_SHIFT = np.uint64(59)
+_HEX_DIGITS = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+_NIBBLE_SHIFTS = np.arange(14, -1, -1, dtype=np.uint64) * np.uint64(4)
+_HEX_ID = re.compile(r"[0-9A-Fa-f]{1,16}")
+_HEX_IDS = re.compile(r"(?:[0-9A-Fa-f]{1,16}\n)*[0-9A-Fa-f]{1,16}")
+_DECIMAL_ID = re.compile(r"[0-9]{17,20}")
 
-def _np(arr: Any) -> npt.NDArray[Any]:
-    out: npt.NDArray[Any] = pa.array(arr).to_numpy(zero_copy_only=False)
-    return out
+
+def _check_resolution(resolution: int) -> int:
+    r = int(resolution)
+    if not 0 <= r <= 15:
+        raise ValueError(f"H3 resolution must be 0..15, not {resolution!r}")
+    return r
+
+
+def _int_of(text: str, *, decimal: bool = False) -> int | None:
+    """The cell of a hex id (1-16 hex digits, either case), or of a decimal integer id when
+    ``decimal``; None when the text is no valid H3 cell."""
+    if _HEX_ID.fullmatch(text):
+        value = int(text, 16)
+    elif decimal and _DECIMAL_ID.fullmatch(text):
+        value = int(text)
+        if value >= 1 << 64:
+            return None
+    else:
+        return None
+    return value if h3i.is_valid_cell(value) else None
+
+
+# --- arrays of cells (uint64) --------------------------------------------------------------
 
 
 def as_cells(cells: Any) -> Cells:
@@ -63,40 +119,107 @@ def as_cells(cells: Any) -> Cells:
 
 def to_strings(cells: Any) -> npt.NDArray[np.str_]:
     """Hex string ids (e.g. ``8a2e74a1124ffff``) of uint64 cells, for pydeck and exports."""
-    arr = as_cells(cells)
+    arr = as_cells(cells).ravel()
     if len(arr) == 0:
         return np.array([], dtype=str)
-    return _np(h3ronpy.cells_to_string(arr)).astype(str)
+    if bool(((arr >> _MODE_SHIFT) == 1).all()):
+        # A cell index lies in [2**59, 2**60): always 15 hex digits, the first one 8..f.
+        nibbles = (arr[:, None] >> _NIBBLE_SHIFTS) & np.uint64(0xF)
+        text = np.ascontiguousarray(_HEX_DIGITS[nibbles]).view("S15").ravel()
+        out: npt.NDArray[np.str_] = text.astype("U15")
+        return out
+    return np.array([format(int(c), "x") for c in arr], dtype=str)
+
+
+def parse_cells(values: Any, *, decimal: bool = False) -> tuple[Cells, npt.NDArray[np.bool_]]:
+    """Parse cell ids where any may be invalid: the cells (0 where invalid) and a validity mask.
+
+    Parameters
+    ----------
+    values
+        Hex ids (1-16 hex digits, either case; no spaces, no ``0x``).
+    decimal
+        Also accept decimal integer ids (17-20 digits), as databases export H3 ``BIGINT``
+        columns. Hex ids have at most 16 characters, so the two never clash.
+    """
+    strs = [str(v) for v in values]
+    if not strs:
+        return np.array([], dtype=np.uint64), np.array([], dtype=bool)
+    joined = "\n".join(strs)
+    if joined.count("\n") == len(strs) - 1 and _HEX_IDS.fullmatch(joined):
+        ints = [int(s, 16) for s in strs]  # the usual case: one regex pass checked them all
+    else:
+        ints = [_int_of(s, decimal=decimal) or 0 for s in strs]
+    cells = np.fromiter(ints, dtype=np.uint64, count=len(ints))
+    valid = np.fromiter(map(h3i.is_valid_cell, ints), dtype=bool, count=len(ints))
+    cells[~valid] = 0
+    return cells, valid
 
 
 def to_cells(strings: Any) -> Cells:
     """Parse hex string ids into uint64 cells; raises ValueError naming an invalid id."""
     strs = [str(s) for s in strings]
-    if not strs:
-        return np.array([], dtype=np.uint64)
-    parsed = pa.array(h3ronpy.cells_parse(pa.array(strs), set_failing_to_invalid=True))
-    valid = parsed.is_valid().to_numpy(zero_copy_only=False)
+    cells, valid = parse_cells(strs)
     if not valid.all():
         raise ValueError(f"not an H3 cell id: {strs[int(np.argmin(valid))]!r}")
-    out: Cells = parsed.to_numpy(zero_copy_only=False).astype(np.uint64)
+    return cells
+
+
+@overload
+def resolution_of(cells: str | int | np.integer[Any]) -> int: ...
+@overload
+def resolution_of(
+    cells: npt.NDArray[Any] | pd.Index | pd.Series | list[Any] | tuple[Any, ...],
+) -> npt.NDArray[np.uint8]: ...
+def resolution_of(cells: Any) -> int | npt.NDArray[np.uint8]:
+    """H3 resolution of each cell; of one cell (hex string or int), an int."""
+    if isinstance(cells, str):
+        return int(h3i.get_resolution(cell_of_string(cells)))
+    if isinstance(cells, int | np.integer):
+        return int(h3i.get_resolution(int(cells)))
+    arr = as_cells(cells)
+    out: npt.NDArray[np.uint8] = ((arr & _RES_MASK) >> _RES_SHIFT).astype(np.uint8)
     return out
 
 
-def resolution_of(cells: Any) -> npt.NDArray[np.uint8]:
-    """H3 resolution of each cell."""
-    return _np(h3ronpy.cells_resolution(as_cells(cells))).astype(np.uint8)
-
-
 def parents(cells: Any, resolution: int) -> Cells:
-    """Parent (ancestor) cell of each cell at a coarser ``resolution``."""
-    return _np(h3ronpy.change_resolution(as_cells(cells), resolution)).astype(np.uint64)
+    """Ancestor of each cell at a coarser ``resolution``; a cell already at ``resolution`` or
+    coarser is returned as it is (so mixed resolutions need no mask)."""
+    r = _check_resolution(resolution)
+    arr = as_cells(cells)
+    unused = (np.uint64(1) << np.uint64(3 * (15 - r))) - np.uint64(1)  # digits r+1..15 = 7
+    parent = (arr & ~_RES_MASK) | (np.uint64(r) << _RES_SHIFT) | unused
+    out: Cells = np.where(((arr & _RES_MASK) >> _RES_SHIFT) > r, parent, arr).astype(np.uint64)
+    return out
+
+
+def children(cells: Any, resolution: int) -> tuple[npt.NDArray[np.intp], Cells]:
+    """Every descendant at a finer ``resolution`` of each cell.
+
+    Returns
+    -------
+    tuple
+        The position in ``cells`` of each child's parent, and the children (uint64), grouped
+        by parent in input order.
+    """
+    r = _check_resolution(resolution)
+    arr = as_cells(cells)
+    kids = [h3i.cell_to_children(c, r) for c in arr.tolist()]
+    owner = np.repeat(np.arange(len(kids), dtype=np.intp), [len(k) for k in kids])
+    return owner, np.fromiter(chain.from_iterable(kids), dtype=np.uint64, count=len(owner))
 
 
 def points_to_cells(lon: Any, lat: Any, resolution: int) -> Cells:
-    """Cell containing each lon/lat point."""
-    lat_a = np.asarray(lat, dtype=float)
-    lon_a = np.asarray(lon, dtype=float)
-    return _np(h3v.coordinates_to_cells(lat_a, lon_a, resolution)).astype(np.uint64)
+    """Cell containing each lon/lat point (ValueError for a missing or impossible coordinate)."""
+    r = _check_resolution(resolution)
+    lat_a = np.asarray(lat, dtype=float).ravel()
+    lon_a = np.asarray(lon, dtype=float).ravel()
+    if len(lat_a) != len(lon_a):
+        raise ValueError(f"{len(lon_a)} longitudes but {len(lat_a)} latitudes")
+    to_cell = h3i.latlng_to_cell
+    return np.fromiter((to_cell(y, x, r) for y, x in zip(lat_a.tolist(), lon_a.tolist(),
+                                                          strict=True)),
+                       dtype=np.uint64, count=len(lat_a))
 
 
 def centroids(cells: Any) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
@@ -104,25 +227,38 @@ def centroids(cells: Any) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float
     arr = as_cells(cells)
     if len(arr) == 0:
         return np.array([]), np.array([])
-    batch = pa.record_batch(h3v.cells_to_coordinates(arr))
-    return (
-        batch.column("lng").to_numpy(),
-        batch.column("lat").to_numpy(),
-    )
+    latlng = np.array([h3i.cell_to_latlng(c) for c in arr.tolist()], dtype=float)
+    return latlng[:, 1].copy(), latlng[:, 0].copy()
 
 
 def polygons(cells: Any) -> gpd.GeoSeries:
-    """Hexagon polygon of each cell, in EPSG:4326."""
+    """Hexagon (or pentagon) polygon of each cell, in EPSG:4326."""
     arr = as_cells(cells)
-    wkb = _np(h3v.cells_to_wkb_polygons(arr)) if len(arr) else np.array([], dtype=object)
-    return gpd.GeoSeries(shapely.from_wkb(wkb), crs=WGS84)
+    if len(arr) == 0:
+        return gpd.GeoSeries([], crs=WGS84)
+    to_boundary = h3i.cell_to_boundary
+    rings = [(*b, b[0]) for b in map(to_boundary, arr.tolist())]  # closed, (lat, lng)
+    sizes = np.fromiter(map(len, rings), dtype=np.int64, count=len(rings))
+    latlng = np.fromiter(chain.from_iterable(chain.from_iterable(rings)), dtype=float,
+                         count=2 * int(sizes.sum())).reshape(-1, 2)
+    ring_offsets = np.concatenate([[0], np.cumsum(sizes)])
+    geoms = shapely.from_ragged_array(shapely.GeometryType.POLYGON, latlng[:, ::-1].copy(),
+                                      (ring_offsets, np.arange(len(rings) + 1)))
+    return gpd.GeoSeries(geoms, crs=WGS84)
 
 
 def cover(geometry: shapely.Geometry, resolution: int) -> Cells:
-    """Every cell that touches ``geometry`` (lon/lat), so areal weighting loses no area."""
-    return _np(
-        h3v.geometry_to_cells(geometry, resolution, containment_mode=ContainmentMode.Covers)
-    ).astype(np.uint64)
+    """Every cell that overlaps ``geometry`` (lon/lat polygons), sorted and once each, so
+    areal weighting loses no area; the polygonal parts of a collection count, lines and points
+    do not. (h3-py lists a cell once per part of a multipolygon that it overlaps.)"""
+    r = _check_resolution(resolution)
+    parts = [g for g in shapely.get_parts(shapely.get_parts(geometry))
+             if g.geom_type == "Polygon" and not g.is_empty]
+    if not parts:
+        return np.array([], dtype=np.uint64)
+    shape = h3.geo_to_h3shape(parts[0] if len(parts) == 1 else shapely.MultiPolygon(parts))
+    return np.unique(np.array(h3i.h3shape_to_cells_experimental(shape, r, contain="overlap"),
+                              dtype=np.uint64))
 
 
 def areal_weights(
@@ -222,3 +358,83 @@ def rollup(values: pd.Series, resolution: int, *, how: str = "sum") -> pd.Series
     out.index = out.index.astype(np.uint64)
     out.index.name = values.index.name
     return out
+
+
+# --- one cell as a hex string: the edges (clicks, the store, deck records) ------------------
+
+
+def is_cell(value: object) -> bool:
+    """Whether ``value`` is the hex string id of a valid H3 cell (1-16 hex digits)."""
+    return isinstance(value, str) and _int_of(value) is not None
+
+
+def cell_of_string(cell: str) -> int:
+    """The cell (an int that fits uint64) of a hex string id; ValueError if it is none."""
+    c = _int_of(cell) if isinstance(cell, str) else None
+    if c is None:
+        raise ValueError(f"not an H3 cell id: {str(cell)[:32]!r}")
+    return c
+
+
+def string_of_cell(cell: int | np.integer[Any]) -> str:
+    """The canonical hex string id (lower case, 15 digits) of a cell."""
+    c = int(cell)
+    if not h3i.is_valid_cell(c):
+        raise ValueError(f"not an H3 cell: {c}")
+    return format(c, "x")
+
+
+def parent_string(cell: str, resolution: int) -> str:
+    """The ancestor at ``resolution`` of a cell, or the cell itself when it is already that
+    coarse or coarser (a pin never gets finer)."""
+    c, r = cell_of_string(cell), _check_resolution(resolution)
+    return format(h3i.cell_to_parent(c, r) if h3i.get_resolution(c) > r else c, "x")
+
+
+def center_child(cell: str, resolution: int) -> str:
+    """The centre descendant at a finer-or-equal ``resolution``."""
+    return format(h3i.cell_to_center_child(cell_of_string(cell), _check_resolution(resolution)),
+                  "x")
+
+
+def at_resolution(cell: str, resolution: int) -> str:
+    """The cell moved to ``resolution``: its ancestor if finer, its centre child if coarser."""
+    c, r = cell_of_string(cell), _check_resolution(resolution)
+    own = h3i.get_resolution(c)
+    if own > r:
+        c = h3i.cell_to_parent(c, r)
+    elif own < r:
+        c = h3i.cell_to_center_child(c, r)
+    return format(c, "x")
+
+
+def children_strings(cell: str, resolution: int) -> list[str]:
+    """Every descendant at a finer-or-equal ``resolution``, sorted."""
+    kids = h3i.cell_to_children(cell_of_string(cell), _check_resolution(resolution))
+    return [format(k, "x") for k in sorted(kids)]
+
+
+def area_km2(cell: str) -> float:
+    """Area of the cell's hexagon on the sphere, in km²."""
+    return float(h3i.cell_area(cell_of_string(cell), unit="km^2"))
+
+
+def grid_disk(cell: str, k: int) -> list[str]:
+    """The cells within ``k`` steps of ``cell`` (itself included), sorted."""
+    return [format(c, "x") for c in sorted(h3i.grid_disk(cell_of_string(cell), int(k)))]
+
+
+def grid_ring(cell: str, k: int) -> list[str]:
+    """The cells exactly ``k`` steps from ``cell``, sorted."""
+    return [format(c, "x") for c in sorted(h3i.grid_ring(cell_of_string(cell), int(k)))]
+
+
+def grid_distance(a: str, b: str) -> int:
+    """Steps between two cells of one resolution (H3 raises when the grid cannot tell, e.g.
+    across a pentagon or too far apart)."""
+    return int(h3i.grid_distance(cell_of_string(a), cell_of_string(b)))
+
+
+def boundary(cell: str) -> list[tuple[float, float]]:
+    """The cell's outline as (lon, lat) vertices, not closed."""
+    return [(lng, lat) for lat, lng in h3i.cell_to_boundary(cell_of_string(cell))]
