@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-import h3
 import pydeck as pdk
 import streamlit as st
 
+from geo import grid
 from geo.ingest.bundle import CityBundle
 from geo.render import deck
 
@@ -42,7 +42,7 @@ def picked_cell(selection: Mapping[str, Any] | None, layer_id: str = PICK_LAYER)
     for obj in objects:
         if isinstance(obj, Mapping) and isinstance(obj.get("h"), str):
             cell = obj["h"]
-            return cell if h3.is_valid_cell(cell) else None
+            return cell if grid.is_cell(cell) else None
     return None
 
 
@@ -50,7 +50,7 @@ def picked_cells(selection: Mapping[str, Any] | None, layer_id: str) -> set[str]
     """Every valid H3 cell picked on ``layer_id`` (a multi-object selection)."""
     objects = ((selection or {}).get("objects") or {}).get(layer_id) or []
     return {o["h"] for o in objects
-            if isinstance(o, Mapping) and isinstance(o.get("h"), str) and h3.is_valid_cell(o["h"])}
+            if isinstance(o, Mapping) and grid.is_cell(o.get("h"))}
 
 
 def town_names(b: CityBundle) -> dict[str, str]:
@@ -62,15 +62,13 @@ def town_names(b: CityBundle) -> dict[str, str]:
 
 def town_of(b: CityBundle, cell: str) -> str | None:
     """Name of the town most of the cell's people live in (the pin cell's town), or None."""
-    res = h3.get_resolution(cell)
-    pin = str(h3.cell_to_parent(cell, PIN_RESOLUTION)) if res > PIN_RESOLUTION else cell
-    code = cell_towns(b).get(pin)
+    code = cell_towns(b).get(grid.parent_string(cell, PIN_RESOLUTION))
     return town_names(b).get(code) if code else None
 
 
 def place_label(b: CityBundle, cell: str) -> str:
     """A place in words: the town and the size of the hexagon, never a bare H3 id."""
-    area = h3.cell_area(cell, unit="km^2")
+    area = grid.area_km2(cell)
     size = f"{area:.2f}" if area < 1 else f"{area:.1f}"
     town = town_of(b, cell)
     if town:

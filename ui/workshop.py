@@ -9,7 +9,6 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
-import h3
 import pandas as pd
 import pydeck as pdk
 import streamlit as st
@@ -265,10 +264,7 @@ def apply_and_save(s: Scenario, mod: sc.Modification) -> tuple[Scenario, sc.Chan
 
 def target_cell(h: str) -> str:
     """The res-10 cell where a facility goes for a clicked cell (centre child if coarser)."""
-    res = h3.get_resolution(h)
-    if res < 10:
-        return str(h3.cell_to_center_child(h, 10))
-    return str(h3.cell_to_parent(h, 10)) if res > 10 else h
+    return grid.at_resolution(h, 10)
 
 
 def diff_layer(base: sc.Engine, scen: sc.Engine, kind: str) -> pdk.Layer:

@@ -52,7 +52,6 @@ from datetime import UTC, datetime, timedelta, timezone
 from types import MappingProxyType
 
 import geopandas as gpd
-import h3
 import numpy as np
 import numpy.typing as npt
 from scipy.spatial import cKDTree
@@ -637,8 +636,8 @@ def _fill(text: str, slots: Mapping[str, str]) -> str:
 
 def _place(city: _City, cell: str | None, town: str | None) -> dict[str, str]:
     """Slot values of a pin: the names of the nearest facilities and of the town."""
-    if cell is not None and h3.get_resolution(cell) > PIN_RESOLUTION:
-        cell = str(h3.cell_to_parent(cell, PIN_RESOLUTION))
+    if cell is not None:
+        cell = grid.parent_string(cell, PIN_RESOLUTION)
     return {**city.cell_names.get(cell or "", _DEFAULT_NAMES),
             "town": city.town_names.get(town or "", "この地区")}
 
@@ -772,7 +771,7 @@ def _plan_scenarios(city: _City, rng: np.random.Generator) -> list[_ScenarioPlan
             for op in rng.permutation(["move", "remove", "radius"])[:int(rng.integers(1, 4))]:
                 if op == "move":
                     i = int(picks[0])
-                    ring = sorted(h3.grid_ring(str(stop_cells[i]), int(rng.integers(2, 5))))
+                    ring = grid.grid_ring(str(stop_cells[i]), int(rng.integers(2, 5)))
                     mods.append(scenario.move("bus_stop", stop_ids[i],
                                               ring[int(rng.integers(len(ring)))]))
                 elif op == "remove":
@@ -863,7 +862,7 @@ def _plan(city: _City, *, n: int, seed: int, now: float, with_workshop: bool,
         cell = plan.cells[int(rng.integers(len(plan.cells)))]
         kind, text = _SCENARIO_REMARKS[int(rng.integers(len(_SCENARIO_REMARKS)))]
         slots = {**_place(city, cell, city.cell_town.get(
-            str(h3.cell_to_parent(cell, PIN_RESOLUTION)))),
+            grid.parent_string(cell, PIN_RESOLUTION))),
             "who": _WHO[int(rng.integers(len(_WHO)))], "when": _WHEN[int(rng.integers(len(_WHEN)))]}
         during = rng.random() < 0.6
         at = (workshop_at + rng.uniform(70 * 60, 180 * 60) if during
@@ -991,11 +990,11 @@ def _write_posts(store: Store, city: _City, plan: _Plan, scenario_ids: Sequence[
               "text": posts[i].text, "nickname": posts[i].nickname,
               "town_code": posts[i].town, "created_at": _when(posts[i].at),
               "plus_ones": int(plus_of[i])} for i in batch], city=city.id)
-        if len(got) != len(batch):
+        if not all(r.created for r in got):
             raise already()
-        for i, cid in zip(batch, got, strict=True):
-            ids[i] = cid
-            plus[cid] = int(plus_of[i])
+        for i, r in zip(batch, got, strict=True):
+            ids[i] = r.comment_id
+            plus[r.comment_id] = int(plus_of[i])
         batch.clear()
 
     for i in sorted(range(len(posts)), key=lambda k: (posts[k].at, k)):
