@@ -188,9 +188,8 @@ def comment_layer(comments: pd.DataFrame, *, kinds: dict[str, str]) -> pdk.Layer
     top = comments[comments["parent_id"].isna()] if "parent_id" in comments else comments
     recs: list[dict[str, Any]] = []
     if len(top):
-        cells = grid.to_cells(top["cell"].astype(str).tolist())
-        res9 = np.where(grid.resolution_of(cells) > 9, grid.parents(cells, 9), cells)
-        frame = pd.DataFrame({"cell": res9, "kind": top["kind"].to_numpy()})
+        cells = grid.to_cells(top["cell"].astype(str).tolist())  # the store's strings, once
+        frame = pd.DataFrame({"cell": grid.parents(cells, 9), "kind": top["kind"].to_numpy()})
         counts = pd.crosstab(frame["cell"], frame["kind"]).reindex(
             columns=list(KIND_COLORS), fill_value=0)
         lon, lat = grid.centroids(counts.index.to_numpy(dtype=np.uint64))

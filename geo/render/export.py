@@ -59,7 +59,8 @@ def cells_csv(kpis: pd.DataFrame) -> bytes:
 def cells_geojson(kpis: pd.DataFrame) -> str:
     """GeoJSON FeatureCollection of hexagon polygons (EPSG:4326) with the KPIs as properties."""
     frame = cells_frame(kpis)
-    gdf = gpd.GeoDataFrame(frame, geometry=grid.polygons(frame["h3_cell"]).to_numpy(),
+    hexes = grid.polygons(grid.as_cells(kpis.index.to_numpy()))  # not re-parsed from h3_cell
+    gdf = gpd.GeoDataFrame(frame, geometry=hexes.to_numpy(),
                            crs="EPSG:4326")
     return json.dumps(json.loads(gdf.to_json(na="null", drop_id=True)), ensure_ascii=False,
                       separators=(",", ":"))
