@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up (first time) and run every test: unit, AppTest, PostgreSQL and real-browser tests,
-# then bandit. PostgreSQL, Chromium and axe-core are installed here when missing (Debian's
+# then bandit. PostgreSQL, Chromium, nginx and axe-core are installed here when missing (Debian's
 # packages and the npm registry; no browser downloads); under CI=true they are required.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +15,12 @@ if ! command -v chromium >/dev/null 2>&1; then
       apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk >/dev/null; } \
     || { [ "$ci" = true ] && { echo "chromium could not be installed" >&2; exit 1; }; \
          echo "note: chromium not installed; browser tests will be skipped" >&2; }
+fi
+if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+  echo "installing Debian's nginx for the cluster test (tests/test_cluster.py)" >&2
+  bash scripts/cluster.sh install \
+    || { [ "$ci" = true ] && { echo "nginx could not be installed" >&2; exit 1; }; \
+         echo "note: nginx not installed; tests/test_cluster.py will be skipped" >&2; }
 fi
 if [ ! -f var/node/node_modules/axe-core/axe.min.js ]; then
   if command -v npm >/dev/null 2>&1; then
