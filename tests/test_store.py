@@ -38,6 +38,7 @@ from geo.participation.store import (
     SchemaTooNew,
     Store,
     TokenMismatch,
+    Workshop,
     open_store,
 )
 from geo.participation.store.migrations import MIGRATIONS
@@ -64,6 +65,13 @@ def post(store: Store, **overrides: Any) -> Any:
     return store.post_comment(**comment_args(**overrides))
 
 
+def scenario(store: Store, name: str = "plan", city: str = CITY) -> str:
+    """Id of a new workshop scenario of ``city`` (a comment's scenario must exist)."""
+    ws = Workshop(store)
+    made = ws.create_session(city=city, title="t", groups=["A"])
+    return ws.create_scenario(group_token=next(iter(made.group_tokens.values())), name=name).id
+
+
 def count(target: Target, sql: str, params: tuple[Any, ...] = ()) -> int:
     return int(target.raw(sql, params)[0][0])
 
@@ -77,12 +85,13 @@ def csv_rows(data: bytes, delimiter: str = ",") -> list[dict[str, str]]:
 
 
 def test_post_and_list_round_trip(store: Store, target: Target) -> None:
+    plan = scenario(store)
     result = post(
         store,
         text="  駅前の歩道が\t狭い\r\n\r\n\r\n\r\n\r\nベビーカーが通れない  ",
         nickname=" さくら ",
         town_code="131010001",
-        scenario_id="plan-a",
+        scenario_id=plan,
         now=T0,
     )
     assert result.created and result.status == "visible"
@@ -96,7 +105,7 @@ def test_post_and_list_round_trip(store: Store, target: Target) -> None:
     assert row["cell"] == TEST_CELL and row["resolution"] == 10
     assert row["factor"] == "mobility" and row["factor_ja"] == "移動・交通"
     assert row["kind"] == "concern" and row["town_code"] == "131010001"
-    assert row["scenario_id"] == "plan-a" and row["status"] == "visible"
+    assert row["scenario_id"] == plan and row["status"] == "visible"
     assert row["created_at"] == pd.Timestamp(T0)
     assert str(frame["created_at"].dt.tz) == "UTC"
     assert pd.isna(row["parent_id"]) and row["plus_ones"] == 0 and row["replies"] == 0
@@ -898,13 +907,14 @@ def test_comment_page_pages_and_filters_in_sql(store: Store) -> None:
 
 
 def test_scenario_and_cell_filters(store: Store) -> None:
-    a = post(store, scenario_id="plan-a", session_id="a").comment_id
-    post(store, scenario_id="plan-b", session_id="b")
+    plan_a, plan_b = scenario(store, "A"), scenario(store, "B")
+    a = post(store, scenario_id=plan_a, session_id="a").comment_id
+    post(store, scenario_id=plan_b, session_id="b")
     post(store, session_id="c")
-    assert [c.id for c in store.list_comments(city=CITY, scenario_id="plan-a")] == [a]
+    assert [c.id for c in store.list_comments(city=CITY, scenario_id=plan_a)] == [a]
     parent9 = h3.cell_to_parent(TEST_CELL, 9)
     assert len(store.list_comments(city=CITY, cells=[parent9])) == 3
-    assert store.comment_page(city=CITY, cells=[parent9], scenario_id="plan-a").total == 1
+    assert store.comment_page(city=CITY, cells=[parent9], scenario_id=plan_a).total == 1
 
 
 def test_data_version_moves_with_every_public_change(store: Store) -> None:

@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from geo.participation.store.backends import Tx
+from geo.participation.store.base import as_datetime, audit, wipe
 from geo.participation.store.errors import InvalidInput, StoreError, TokenMismatch
 from geo.participation.store.models import utc, validate_code
 from geo.participation.store.store import Store
@@ -203,9 +204,7 @@ def _check_token(token: object, error: type[TokenMismatch] = TokenMismatch) -> s
 
 
 def _ts(value: Any) -> datetime:
-    from geo.participation.store.store import _as_datetime
-
-    return _as_datetime(value)
+    return as_datetime(value)
 
 
 class Workshop:
@@ -402,27 +401,30 @@ class Workshop:
         session = self.facilitator_session(facilitator_token)
         moment = utc(now)
         with self._backend.write() as tx:
+            # lock the scenarios first: a comment being posted on one (which holds it with
+            # FOR KEY SHARE on PostgreSQL) is committed before its comments are listed here
             ids = [str(r[0]) for r in tx.fetchall(
-                "SELECT id FROM scenarios WHERE session_id = ?", [session.id])]
+                "SELECT id FROM scenarios WHERE session_id = ? ORDER BY id"  # noqa: S608 - constant SQL fragments; values are bound
+                + self._backend.for_update, [session.id])]
             wiped = 0
             for sid in ids:
                 for (cid,) in tx.fetchall(
                         "SELECT id FROM comments WHERE scenario_id = ? AND status <> 'deleted'",
                         [sid]):
-                    Store._wipe(tx, int(cid))
-                    Store._audit(tx, moment=moment, comment_id=int(cid), action="delete",
-                                 actor="facilitator", reason="workshop session deleted",
-                                 detail=f"scenario {sid}")
+                    wipe(tx, int(cid))
+                    audit(tx, moment=moment, comment_id=int(cid), action="delete",
+                          actor="facilitator", reason="workshop session deleted",
+                          detail=f"scenario {sid}")
                     wiped += 1
             tx.execute("DELETE FROM scenarios WHERE session_id = ?", [session.id])
             tx.execute("DELETE FROM workshop_retired_links WHERE group_id IN "
                        "(SELECT id FROM workshop_groups WHERE session_id = ?)", [session.id])
             tx.execute("DELETE FROM workshop_groups WHERE session_id = ?", [session.id])
             tx.execute("DELETE FROM workshop_sessions WHERE id = ?", [session.id])
-            Store._audit(tx, moment=moment, comment_id=None, action="delete",
-                         actor="facilitator", reason="workshop session deleted",
-                         detail=json.dumps({"session": session.id, "scenarios": len(ids),
-                                            "comments": wiped}))
+            audit(tx, moment=moment, comment_id=None, action="delete",
+                  actor="facilitator", reason="workshop session deleted",
+                  detail=json.dumps({"session": session.id, "scenarios": len(ids),
+                                     "comments": wiped}))
         return len(ids)
 
     # -- scenarios -------------------------------------------------------------------

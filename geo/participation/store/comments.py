@@ -1,0 +1,549 @@
+"""Posting and reactions: a comment, an import of many, a reply, a +1."""
+
+from __future__ import annotations
+
+import hmac
+import operator
+import secrets
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+import h3
+
+from geo.participation.store.backends import Tx
+from geo.participation.store.base import (
+    StoreBase,
+    as_datetime,
+    bump,
+    check_id,
+    check_key,
+    positive,
+    session_hash,
+    sha256,
+)
+from geo.participation.store.errors import (
+    CommentNotFound,
+    IdempotencyConflict,
+    InvalidAction,
+    InvalidInput,
+    RateLimited,
+)
+from geo.participation.store.migrations import parent_cells
+from geo.participation.store.models import (
+    Kind,
+    PostResult,
+    Status,
+    utc,
+    validate_cell,
+    validate_code,
+    validate_factor,
+    validate_kind,
+)
+from geo.text import sanitize_comment, sanitize_nickname
+
+__all__ = ["MAX_IMPORTED_PLUS_ONES", "CommentsMixin"]
+
+MAX_IMPORTED_PLUS_ONES: Final = 10_000
+"""Most +1s one imported comment may bring (each is a row of ``plus_ones``)."""
+
+_INSERT = (
+    "INSERT INTO comments (idempotency_key, session_hash, city, cell, resolution, town_code, "
+    "factor, kind, body, nickname, created_at, parent_id, status, edit_token_hash, consent, "
+    "scenario_id, cell7, cell8, cell9, plus_count) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'visible', ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"
+)
+_CHUNK = 500  # ids per IN (...) lookup
+_IMPORT_REQUIRED = ("idempotency_key", "session_id", "cell", "factor", "kind", "text")
+
+
+@dataclass(frozen=True)
+class _Draft:
+    """A validated comment, ready to be inserted."""
+
+    key: str
+    session: str
+    city: str
+    cell: str
+    town: str | None
+    factor: str
+    kind: str
+    body: str
+    nickname: str | None
+    moment: datetime
+    parent: int | None
+    scenario: str | None
+
+    def values(self, token_hash: str, *, plus_ones: int = 0) -> list[Any]:
+        """The parameters of :data:`_INSERT`."""
+        return [self.key, self.session, self.city, self.cell, h3.get_resolution(self.cell),
+                self.town, self.factor, self.kind, self.body, self.nickname, self.moment,
+                self.parent, token_hash, True, self.scenario, *parent_cells(self.cell),
+                plus_ones]
+
+
+def _draft(*, key: object, session_id: object, cell: object, factor: object, kind: object,
+           text: Any, nickname: Any, town_code: object, city: str, parent_id: object,
+           scenario_id: object, now: datetime | None, factors: Collection[str]) -> _Draft:
+    """Validate one comment as :meth:`CommentsMixin.post_comment` documents."""
+    return _Draft(
+        key=check_key(key),
+        session=session_hash(session_id),
+        city=city,
+        cell=validate_cell(cell),
+        town=None if town_code is None else validate_code(town_code, name="town_code"),
+        factor=validate_factor(factor, allowed=factors),
+        kind=validate_kind(kind),
+        body=sanitize_comment(text),
+        nickname=sanitize_nickname(nickname),
+        moment=utc(now),
+        parent=None if parent_id is None else check_id(parent_id),
+        scenario=None if scenario_id is None else validate_code(scenario_id, name="scenario_id"),
+    )
+
+
+def _check_consent(consent: object) -> None:
+    """Refuse a comment whose poster did not agree to the terms of publication."""
+    if consent is not True:
+        raise InvalidInput(
+            "投稿の公開に同意していただく必要があります。",
+            "The poster must consent to publication (consent=True).",
+        )
+
+
+def _existing(tx: Tx, key: str, session: str) -> PostResult | None:
+    """The stored comment of an idempotency key, if any (another session's: a conflict)."""
+    row = tx.fetchone(
+        "SELECT id, session_hash, status FROM comments WHERE idempotency_key = ?", [key]
+    )
+    if row is None:
+        return None
+    if not hmac.compare_digest(str(row[1]), session):
+        raise IdempotencyConflict()
+    status: Status = row[2]
+    return PostResult(comment_id=int(row[0]), created=False, edit_token=None, status=status)
+
+
+def _stored_after_conflict(tx: Tx, draft: _Draft) -> PostResult:
+    """The row that won an insert race on ``draft``'s key (a retry, or a conflict)."""
+    existing = _existing(tx, draft.key, draft.session)
+    if existing is None:  # pragma: no cover - the conflicting row must exist
+        raise IdempotencyConflict()
+    return existing
+
+
+def _check_parent(tx: Tx, parent: int, city: str) -> str | None:
+    """Check that a reply's parent exists, is visible and belongs to the same city; return
+    the parent's scenario id (a reply is about what its parent is about)."""
+    row = tx.fetchone("SELECT city, status, scenario_id FROM comments WHERE id = ?", [parent])
+    if row is None:
+        raise CommentNotFound(parent)
+    if row[0] != city:
+        raise InvalidInput(
+            "返信先のコメントは別の市区町村のものです。",
+            f"Comment {parent} belongs to another city than {city!r}.",
+        )
+    if row[1] != "visible":
+        raise InvalidAction(
+            "このコメントには返信できません（非表示または削除済み）。",
+            f"Comment {parent} is {row[1]}; only visible comments can be replied to.",
+        )
+    return None if row[2] is None else str(row[2])
+
+
+def _check_scenarios(tx: Tx, scenarios: Collection[str], city: str, *, lock: str = "") -> None:
+    """Check that every scenario id names a workshop scenario of ``city``.
+
+    In a write transaction on PostgreSQL pass ``lock=" FOR KEY SHARE"``: the rows then cannot
+    be deleted (:meth:`Workshop.delete_session`) until the comment is committed.
+    """
+    wanted = sorted(scenarios)
+    found: dict[str, str] = {}
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start:start + _CHUNK]
+        rows = tx.fetchall(
+            f"SELECT id, city FROM scenarios WHERE id IN ({', '.join('?' * len(chunk))})"  # noqa: S608 - placeholders only; values are bound
+            + lock, chunk)
+        found.update((str(r[0]), str(r[1])) for r in rows)
+    for sid in wanted:
+        if sid not in found:
+            raise InvalidInput(
+                "このシナリオは見つかりません（削除されたか、存在しません）。",
+                f"No workshop scenario {sid!r} (deleted, or never made).",
+            )
+        if found[sid] != city:
+            raise InvalidInput(
+                "このシナリオは別の市区町村のものです。",
+                f"Scenario {sid!r} belongs to another city than {city!r}.",
+            )
+
+
+def _plus_count(value: object) -> int:
+    """Check an imported comment's number of +1s (0 … :data:`MAX_IMPORTED_PLUS_ONES`)."""
+    try:
+        n = operator.index(value)  # type: ignore[arg-type]
+    except TypeError:
+        n = -1
+    if isinstance(value, bool) or not 0 <= n <= MAX_IMPORTED_PLUS_ONES:
+        raise InvalidInput(
+            "+1の数が正しくありません。",
+            f"plus_ones must be a whole number 0-{MAX_IMPORTED_PLUS_ONES}, not {value!r}",
+        )
+    return n
+
+
+class CommentsMixin(StoreBase):
+    """Posting and reactions: :meth:`post_comment`, :meth:`import_comments`, :meth:`reply`,
+    :meth:`plus_one`."""
+
+    @property
+    def _key_share(self) -> str:
+        """Row lock that keeps a scenario from being deleted under a comment (PostgreSQL)."""
+        return " FOR KEY SHARE" if self._backend.dialect == "postgres" else ""
+
+    def post_comment(
+        self, *, idempotency_key: str, session_id: str, cell: str, factor: str, kind: Kind,
+        text: str, nickname: str | None = None, town_code: str | None = None, city: str,
+        consent: bool, parent_id: int | None = None, scenario_id: str | None = None,
+        now: datetime | None = None,
+    ) -> PostResult:
+        """Store a comment once, however often the same submission is retried.
+
+        Parameters
+        ----------
+        idempotency_key
+            Unique id of this submission chosen by the client (e.g. a UUID made when the
+            form is shown): 1-128 characters of ``A-Z a-z 0-9 . _ : -``. A retry with the
+            same key, from any process, returns the stored comment.
+        session_id
+            The browser session; used (hashed) for the rate limit. Never an IP address.
+        cell
+            H3 cell id of resolution 10 or coarser. Coordinates are refused.
+        factor, kind
+            Well-Being factor key (see ``FACTORS``); ``"good"``, ``"concern"`` or ``"idea"``.
+        text
+            The comment; cleaned by :func:`geo.text.sanitize_comment` (at most 1,000
+            characters after cleaning, never truncated).
+        nickname
+            Optional nickname of at most 40 characters.
+        town_code
+            Optional code of the town (町丁目) the cell lies in.
+        city
+            City id.
+        consent
+            The poster agreed to the terms of publication; must be True.
+        parent_id
+            Comment this one replies to (visible, same city).
+        scenario_id
+            Optional workshop scenario the comment is about: it must exist and belong to
+            ``city`` (checked in the writing transaction). A reply may keep its parent's.
+        now
+            Time of posting (aware; default now).
+
+        Returns
+        -------
+        PostResult
+            The comment id; the plain edit token only when this call created it.
+
+        Raises
+        ------
+        InvalidInput
+            For any invalid parameter (``InvalidCell`` for the location), an unknown scenario
+            or one of another city.
+        geo.text.TextError
+            If the text or nickname is empty or too long.
+        RateLimited
+            If this session already posted ``rate_limit`` comments in the window (a retry of
+            a stored key is never limited).
+        IdempotencyConflict
+            If another session already used this key.
+        """
+        draft = _draft(key=idempotency_key, session_id=session_id, cell=cell, factor=factor,
+                       kind=kind, text=text, nickname=nickname, town_code=town_code,
+                       city=validate_code(city, name="city"), parent_id=parent_id,
+                       scenario_id=scenario_id, now=now, factors=self.factors)
+        _check_consent(consent)
+        token = secrets.token_urlsafe(24)
+        with self._backend.write(lock="post:" + draft.session) as tx:
+            existing = _existing(tx, draft.key, draft.session)
+            if existing is not None:
+                return existing
+            self._check_rate(tx, draft.session, draft.moment)
+            inherited = None if draft.parent is None else _check_parent(tx, draft.parent,
+                                                                         draft.city)
+            if draft.scenario is not None and draft.scenario != inherited:
+                _check_scenarios(tx, [draft.scenario], draft.city, lock=self._key_share)
+            row = tx.fetchone(_INSERT, draft.values(sha256(token)))
+            if row is None:  # another session inserted this key concurrently
+                return _stored_after_conflict(tx, draft)
+            bump(tx, draft.city)
+        return PostResult(comment_id=int(row[0]), created=True, edit_token=token, status="visible")
+
+    def import_comments(
+        self, items: Iterable[Mapping[str, Any]], *, city: str, batch: int = 2000
+    ) -> list[PostResult]:
+        """Store many top-level comments at once (an import, or sample data), validated as
+        :meth:`post_comment` validates them, in transactions of ``batch`` rows.
+
+        Each item holds ``idempotency_key, session_id, cell, factor, kind, text`` and may
+        hold ``nickname, town_code, scenario_id, created_at`` (aware datetime) and
+        ``plus_ones`` (that many +1s from distinct anonymous sessions, at most
+        :data:`MAX_IMPORTED_PLUS_ONES`). Consent is taken as given: import only what was
+        posted with the same terms. No rate limit applies.
+
+        Every item is checked — its fields, its scenario, and its key against the stored
+        comments and the other items — before anything is written, so a bad item anywhere
+        stores nothing. An item whose key the same session already stored is not stored
+        again: its outcome is the stored comment, as for a retried :meth:`post_comment`.
+
+        Parameters
+        ----------
+        items
+            The comments.
+        city
+            City id of every comment.
+        batch
+            Rows per write transaction.
+
+        Returns
+        -------
+        list of PostResult
+            One outcome per item, in order: ``created`` is False for a key already stored
+            (or given twice by the same session). ``edit_token`` is always None: imported
+            comments cannot be deleted by their poster.
+
+        Raises
+        ------
+        InvalidInput, geo.text.TextError
+            As for :meth:`post_comment` (the error carries a note naming the item).
+        IdempotencyConflict
+            If a key is stored, or given in the items, by another session. Nothing is
+            written; only a conflicting key stored by a concurrent writer after the check
+            interrupts an import between two batches (the earlier batches stay stored).
+        """
+        city_id = validate_code(city, name="city")
+        size = positive(batch, name="batch", most=1_000_000)
+        drafts, plus = self._import_drafts(items, city_id)
+        out, todo, twins = self._import_plan(drafts, city_id)
+        for start in range(0, len(todo), size):
+            chunk = todo[start:start + size]
+            with self._backend.write() as tx:
+                scenarios = {s for i in chunk if (s := drafts[i].scenario) is not None}
+                _check_scenarios(tx, scenarios, city_id, lock=self._key_share)
+                for i in chunk:
+                    out[i] = _import_one(tx, drafts[i], plus[i])
+                bump(tx, city_id)
+        for i, first in twins.items():
+            stored = out[first]
+            assert stored is not None
+            out[i] = PostResult(comment_id=stored.comment_id, created=False, edit_token=None,
+                                status=stored.status)
+        return [r for r in out if r is not None]
+
+    def _import_drafts(self, items: Iterable[Mapping[str, Any]],
+                       city: str) -> tuple[list[_Draft], list[int]]:
+        """Validate every item of an import (nothing is written)."""
+        drafts: list[_Draft] = []
+        plus: list[int] = []
+        for i, item in enumerate(items):
+            try:
+                missing = [name for name in _IMPORT_REQUIRED if name not in item]
+                if missing:
+                    raise InvalidInput(f"項目がありません: {', '.join(missing)}",
+                                       f"missing field(s): {', '.join(missing)}")
+                drafts.append(_draft(
+                    key=item["idempotency_key"], session_id=item["session_id"],
+                    cell=item["cell"], factor=item["factor"], kind=item["kind"],
+                    text=item["text"], nickname=item.get("nickname"),
+                    town_code=item.get("town_code"), city=city, parent_id=None,
+                    scenario_id=item.get("scenario_id"), now=item.get("created_at"),
+                    factors=self.factors))
+                plus.append(_plus_count(item.get("plus_ones", 0)))
+            except Exception as exc:
+                exc.add_note(f"import item {i} (0-based)")
+                raise
+        return drafts, plus
+
+    def _import_plan(
+        self, drafts: Sequence[_Draft], city: str
+    ) -> tuple[list[PostResult | None], list[int], dict[int, int]]:
+        """Check an import's keys and scenarios against the database and each other.
+
+        Returns the outcomes known already (keys this session stored), the positions to
+        insert, and each repeated item's first position.
+        """
+        out: list[PostResult | None] = [None] * len(drafts)
+        stored: dict[str, tuple[int, str, Status]] = {}
+        keys = sorted({d.key for d in drafts})
+        with self._backend.read() as tx:
+            for start in range(0, len(keys), _CHUNK):
+                chunk = keys[start:start + _CHUNK]
+                for key, cid, session, status in tx.fetchall(
+                        "SELECT idempotency_key, id, session_hash, status FROM comments "  # noqa: S608 - placeholders only; values are bound
+                        f"WHERE idempotency_key IN ({', '.join('?' * len(chunk))})", chunk):
+                    stored[str(key)] = (int(cid), str(session), status)
+            _check_scenarios(tx, {d.scenario for d in drafts if d.scenario is not None}, city)
+        todo: list[int] = []
+        first: dict[str, int] = {}
+        twins: dict[int, int] = {}
+        for i, d in enumerate(drafts):
+            owner = stored[d.key][1] if d.key in stored else (
+                drafts[first[d.key]].session if d.key in first else d.session)
+            if not hmac.compare_digest(owner, d.session):
+                raise IdempotencyConflict()
+            if d.key in stored:
+                cid, _, status = stored[d.key]
+                out[i] = PostResult(comment_id=cid, created=False, edit_token=None, status=status)
+            elif d.key in first:
+                twins[i] = first[d.key]
+            else:
+                first[d.key] = i
+                todo.append(i)
+        return out, todo, twins
+
+    def reply(
+        self,
+        *,
+        parent_id: int,
+        idempotency_key: str,
+        session_id: str,
+        text: str,
+        consent: bool,
+        kind: Kind | None = None,
+        nickname: str | None = None,
+        now: datetime | None = None,
+    ) -> PostResult:
+        """Reply to a visible comment; the reply inherits its city, cell, town, factor and
+        scenario.
+
+        Parameters
+        ----------
+        parent_id
+            The comment replied to.
+        idempotency_key, session_id, text, consent, nickname, now
+            As for :meth:`post_comment`.
+        kind
+            Kind of the reply (default: the parent's kind).
+
+        Returns
+        -------
+        PostResult
+            As for :meth:`post_comment`.
+
+        Raises
+        ------
+        CommentNotFound
+            If the parent does not exist.
+        InvalidAction
+            If the parent is hidden or deleted.
+        """
+        parent = check_id(parent_id)
+        with self._backend.read() as tx:
+            row = tx.fetchone(
+                "SELECT city, cell, town_code, factor, kind, scenario_id FROM comments "
+                "WHERE id = ?",
+                [parent],
+            )
+        if row is None:
+            raise CommentNotFound(parent)
+        return self.post_comment(
+            idempotency_key=idempotency_key,
+            session_id=session_id,
+            cell=row[1],
+            factor=row[3],
+            kind=row[4] if kind is None else kind,
+            text=text,
+            nickname=nickname,
+            town_code=row[2],
+            city=row[0],
+            consent=consent,
+            parent_id=parent,
+            scenario_id=row[5],
+            now=now,
+        )
+
+    def _check_rate(self, tx: Tx, session: str, moment: datetime) -> None:
+        """Raise RateLimited when the session used up its comments of the window."""
+        if self.rate_limit is None:
+            return
+        rows = tx.fetchall(
+            "SELECT created_at FROM comments WHERE session_hash = ? AND created_at > ? "
+            "AND created_at <= ? ORDER BY created_at LIMIT ?",
+            [session, moment - self.rate_window, moment, self.rate_limit],
+        )
+        if len(rows) >= self.rate_limit:
+            oldest = as_datetime(rows[0][0])
+            retry_after = (oldest + self.rate_window - moment).total_seconds()
+            raise RateLimited(
+                limit=self.rate_limit,
+                window_seconds=self.rate_window.total_seconds(),
+                retry_after=max(retry_after, 0.0),
+            )
+
+    # -- reactions -------------------------------------------------------------------
+
+    def plus_one(self, *, comment_id: int, session_id: str, now: datetime | None = None) -> int:
+        """Add this session's +1 ("me too") to a visible comment; a second +1 is ignored.
+
+        Parameters
+        ----------
+        comment_id
+            The comment.
+        session_id
+            The browser session (one +1 per session and comment).
+        now
+            Time of the +1 (aware; default now).
+
+        Returns
+        -------
+        int
+            The comment's number of +1s after this call.
+
+        Raises
+        ------
+        CommentNotFound
+            If the comment does not exist.
+        InvalidAction
+            If it is not visible.
+        """
+        cid = check_id(comment_id)
+        session = session_hash(session_id)
+        moment = utc(now)
+        with self._backend.write() as tx:
+            row = tx.fetchone("SELECT status, city FROM comments WHERE id = ?", [cid])
+            if row is None:
+                raise CommentNotFound(cid)
+            if row[0] != "visible":
+                raise InvalidAction(
+                    "このコメントには+1できません。",
+                    f"Comment {cid} is {row[0]}; only visible comments take +1s.",
+                )
+            added = tx.fetchone(
+                "INSERT INTO plus_ones (comment_id, session_hash, created_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (comment_id, session_hash) DO NOTHING RETURNING comment_id",
+                [cid, session, moment],
+            )
+            if added is not None:
+                tx.execute("UPDATE comments SET plus_count = plus_count + 1 WHERE id = ?", [cid])
+                bump(tx, str(row[1]))
+            count = tx.fetchone("SELECT plus_count FROM comments WHERE id = ?", [cid])
+        return int(count[0]) if count else 0
+
+
+
+def _import_one(tx: Tx, draft: _Draft, plus_ones: int) -> PostResult:
+    """Insert one imported comment with its +1s (or return the row a concurrent writer
+    stored under its key)."""
+    row = tx.fetchone(_INSERT, draft.values(sha256(secrets.token_urlsafe(24)),
+                                            plus_ones=plus_ones))
+    if row is None:
+        return _stored_after_conflict(tx, draft)
+    cid = int(row[0])
+    for k in range(plus_ones):
+        tx.execute(
+            "INSERT INTO plus_ones (comment_id, session_hash, created_at) VALUES (?, ?, ?)",
+            [cid, sha256(f"import-plus:{cid}:{k}"), draft.moment],
+        )
+    return PostResult(comment_id=cid, created=True, edit_token=None, status="visible")

@@ -1,0 +1,381 @@
+"""Reports, moderation, deletion, the moderation queue, the audit and the retention purge."""
+
+from __future__ import annotations
+
+import hmac
+from datetime import datetime, timedelta
+from typing import Any
+
+from geo.participation.store.backends import Tx
+from geo.participation.store.base import (
+    POSTER,
+    RECORD_COLUMNS,
+    SYSTEM,
+    StoreBase,
+    as_datetime,
+    audit,
+    bump,
+    check_id,
+    positive,
+    record,
+    session_hash,
+    sha256,
+    wipe,
+)
+from geo.participation.store.errors import (
+    CommentNotFound,
+    InvalidAction,
+    InvalidInput,
+    TokenMismatch,
+)
+from geo.participation.store.models import (
+    AuditEntry,
+    ModerationAction,
+    QueueItem,
+    ReportResult,
+    Status,
+    utc,
+    validate_code,
+)
+from geo.text import sanitize_line
+
+__all__ = ["ModerationMixin"]
+
+# restore and hide acknowledge the reports received so far (see ModerationMixin.moderate)
+_ACKNOWLEDGE = (
+    "UPDATE comments SET status = ?, reports_acknowledged = "
+    "(SELECT COUNT(*) FROM reports WHERE comment_id = ?) WHERE id = ?"
+)
+
+
+def _apply(tx: Tx, cid: int, action: ModerationAction) -> Status:
+    """Change a comment's status for a moderation action; return the new status."""
+    if action == "delete":
+        wipe(tx, cid)
+        return "deleted"
+    new: Status = "hidden" if action == "hide" else "visible"
+    tx.execute(_ACKNOWLEDGE, [new, cid, cid])
+    return new
+
+
+class ModerationMixin(StoreBase):
+    """Reports and moderation: :meth:`report`, :meth:`moderate`, :meth:`delete_by_token`,
+    :meth:`moderation_queue`, :meth:`audit_log`, :meth:`purge_expired`."""
+
+    def report(
+        self, *, comment_id: int, session_id: str, reason: str, now: datetime | None = None
+    ) -> ReportResult:
+        """Report a comment as inappropriate; once per session.
+
+        When ``report_threshold`` distinct sessions have reported a visible comment (since a
+        moderator last restored it), it becomes ``hidden_auto`` and an audit row is written.
+
+        Parameters
+        ----------
+        comment_id
+            The comment.
+        session_id
+            The reporting browser session.
+        reason
+            Why (at most 200 characters; may be empty).
+        now
+            Time of the report (aware; default now).
+
+        Returns
+        -------
+        ReportResult
+            Whether this report was new, the number of reporting sessions, and whether the
+            comment is hidden now.
+
+        Raises
+        ------
+        CommentNotFound
+            If the comment does not exist.
+        InvalidAction
+            If it was deleted.
+        """
+        cid = check_id(comment_id)
+        session = session_hash(session_id)
+        why = sanitize_line(
+            reason, max_length=200, field_ja="通報の理由", field_en="A reason", allow_empty=True
+        )
+        moment = utc(now)
+        with self._backend.write() as tx:
+            row = tx.fetchone(
+                "SELECT status, reports_acknowledged, city FROM comments WHERE id = ?"  # noqa: S608 - constant SQL fragments; values are bound
+                + self._backend.for_update,
+                [cid],
+            )
+            if row is None:
+                raise CommentNotFound(cid)
+            status, acknowledged = str(row[0]), int(row[1])
+            if status == "deleted":
+                raise InvalidAction("このコメントは削除済みです。", f"Comment {cid} was deleted.")
+            inserted = tx.fetchone(
+                "INSERT INTO reports (comment_id, session_hash, reason, created_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (comment_id, session_hash) DO NOTHING "
+                "RETURNING id",
+                [cid, session, why, moment],
+            )
+            counted = tx.fetchone("SELECT COUNT(*) FROM reports WHERE comment_id = ?", [cid])
+            reports = int(counted[0]) if counted else 0
+            hidden = status in ("hidden", "hidden_auto")
+            if status == "visible" and reports - acknowledged >= self.report_threshold:
+                tx.execute("UPDATE comments SET status = 'hidden_auto' WHERE id = ?", [cid])
+                bump(tx, str(row[2]))
+                audit(tx, moment=moment, comment_id=cid, action="auto_hide", actor=SYSTEM,
+                      reason=f"reported by {reports - acknowledged} sessions "
+                      f"(threshold {self.report_threshold})",
+                      detail="visible -> hidden_auto")
+                hidden = True
+        return ReportResult(recorded=inserted is not None, reports=reports, hidden=hidden)
+
+    def moderate(
+        self,
+        *,
+        comment_id: int,
+        action: ModerationAction,
+        moderator: str,
+        reason: str,
+        now: datetime | None = None,
+    ) -> Status:
+        """Hide, restore or delete a comment; writes exactly one audit row.
+
+        ``restore`` and ``hide`` also acknowledge the reports received so far (the comment
+        leaves the moderation queue and they no longer count towards the automatic hide);
+        restoring a visible comment dismisses its reports.
+        ``delete`` wipes the text and nickname for good.
+
+        Parameters
+        ----------
+        comment_id
+            The comment.
+        action
+            ``"hide"``, ``"restore"`` or ``"delete"``.
+        moderator
+            Who acts (name or staff id; at most 100 characters).
+        reason
+            Why (required, at most 500 characters).
+        now
+            Time of the action (aware; default now).
+
+        Returns
+        -------
+        Status
+            The comment's new status.
+
+        Raises
+        ------
+        CommentNotFound
+            If the comment does not exist.
+        InvalidAction
+            If it was already deleted.
+        InvalidInput
+            For an unknown action.
+        """
+        cid = check_id(comment_id)
+        if action not in ("hide", "restore", "delete"):
+            raise InvalidInput(
+                "操作が正しくありません。",
+                f"Unknown moderation action {action!r}; expected hide, restore or delete.",
+            )
+        who = sanitize_line(moderator, max_length=100, field_ja="担当者名", field_en="A moderator")
+        why = sanitize_line(reason, max_length=500, field_ja="理由", field_en="A reason")
+        moment = utc(now)
+        with self._backend.write() as tx:
+            row = tx.fetchone(
+                "SELECT status, city FROM comments WHERE id = ?"  # noqa: S608 - constant fragments
+                + self._backend.for_update,
+                [cid],
+            )
+            if row is None:
+                raise CommentNotFound(cid)
+            old = str(row[0])
+            bump(tx, str(row[1]))
+            if old == "deleted":
+                raise InvalidAction(
+                    "削除済みのコメントは操作できません。", f"Comment {cid} was already deleted."
+                )
+            new = _apply(tx, cid, action)
+            audit(tx, moment=moment, comment_id=cid, action=action, actor=who, reason=why,
+                  detail=f"{old} -> {new}")
+        return new
+
+    def delete_by_token(self, *, comment_id: int, token: str, now: datetime | None = None) -> bool:
+        """Delete one's own comment with the edit token received when posting.
+
+        Parameters
+        ----------
+        comment_id
+            The comment.
+        token
+            The plain edit token; compared in constant time with the stored SHA-256.
+        now
+            Time of the deletion (aware; default now).
+
+        Returns
+        -------
+        bool
+            True when deleted now, False when it was already deleted.
+
+        Raises
+        ------
+        CommentNotFound
+            If the comment does not exist.
+        TokenMismatch
+            If the token is wrong.
+        """
+        cid = check_id(comment_id)
+        if not isinstance(token, str):
+            raise TokenMismatch()
+        given = sha256(token)
+        moment = utc(now)
+        with self._backend.write() as tx:
+            row = tx.fetchone(
+                "SELECT edit_token_hash, status, city FROM comments WHERE id = ?"  # noqa: S608 - constant SQL fragments; values are bound
+                + self._backend.for_update,
+                [cid],
+            )
+            if row is None:
+                raise CommentNotFound(cid)
+            if not hmac.compare_digest(str(row[0]), given):
+                raise TokenMismatch()
+            if row[1] == "deleted":
+                return False
+            wipe(tx, cid)
+            bump(tx, str(row[2]))
+            audit(tx, moment=moment, comment_id=cid, action="delete_by_token", actor=POSTER,
+                  reason="deleted by the poster with the edit token",
+                  detail=f"{row[1]} -> deleted")
+        return True
+
+    def moderation_queue(self, *, city: str | None = None) -> list[QueueItem]:
+        """List comments needing a moderator: auto-hidden, or with unacknowledged reports.
+
+        Parameters
+        ----------
+        city
+            Only this city (default: all).
+
+        Returns
+        -------
+        list of QueueItem
+            Each comment with its report counts and the reporters' reasons; auto-hidden
+            first, then by pending reports, then by id.
+        """
+        params: list[Any] = []
+        city_filter = ""
+        if city is not None:
+            city_filter = " AND c.city = ?"
+            params.append(validate_code(city, name="city"))
+        sql = (
+            f"SELECT {RECORD_COLUMNS}, "  # noqa: S608 - constant SQL fragments; values are bound
+            "(SELECT COUNT(*) FROM comments r WHERE r.parent_id = c.id), "
+            "(SELECT COUNT(*) FROM reports x WHERE x.comment_id = c.id), "
+            "c.reports_acknowledged "
+            "FROM comments c WHERE c.status <> 'deleted' AND (c.status = 'hidden_auto' OR "
+            "(SELECT COUNT(*) FROM reports x WHERE x.comment_id = c.id) > c.reports_acknowledged)"
+            f"{city_filter} ORDER BY c.id"
+        )
+        with self._backend.read() as tx:
+            rows = tx.fetchall(sql, params)
+            reasons: dict[int, list[str]] = {}
+            if rows:
+                for cid, why in tx.fetchall(
+                    "SELECT x.comment_id, x.reason FROM reports x JOIN comments c "  # noqa: S608 - constant SQL fragments; values are bound
+                    f"ON c.id = x.comment_id WHERE c.status <> 'deleted'{city_filter} "
+                    "ORDER BY x.id",
+                    params,
+                ):
+                    reasons.setdefault(int(cid), []).append(str(why) or "-")
+        items = []
+        for row in rows:
+            comment = record(row[:-2])
+            reports, acknowledged = int(row[-2]), int(row[-1])
+            items.append(QueueItem(comment=comment, reports=reports,
+                                   pending_reports=max(reports - acknowledged, 0),
+                                   reasons=tuple(reasons.get(comment.id, ()))))
+        items.sort(key=lambda q: (q.comment.status != "hidden_auto", -q.pending_reports,
+                                  q.comment.id))
+        return items
+
+    def audit_log(self, *, comment_id: int | None = None,
+                  limit: int | None = None) -> list[AuditEntry]:
+        """Read the moderation audit (oldest first).
+
+        Parameters
+        ----------
+        comment_id
+            Only rows about this comment (default: all, including purge runs).
+        limit
+            Only the newest ``limit`` rows (still oldest first).
+
+        Returns
+        -------
+        list of AuditEntry
+            The rows.
+        """
+        sql = (
+            "SELECT id, created_at, comment_id, action, actor, reason, detail FROM moderation_audit"
+        )
+        params: list[Any] = []
+        if comment_id is not None:
+            sql += " WHERE comment_id = ?"
+            params.append(check_id(comment_id))
+        if limit is not None:
+            sql += " ORDER BY id DESC LIMIT ?"
+            params.append(positive(limit, name="limit"))
+        else:
+            sql += " ORDER BY id"
+        with self._backend.read() as tx:
+            rows = tx.fetchall(sql, params)
+        entries = [
+            AuditEntry(id=int(r[0]), created_at=as_datetime(r[1]),
+                       comment_id=None if r[2] is None else int(r[2]), action=str(r[3]),
+                       actor=str(r[4]), reason=str(r[5]),
+                       detail=None if r[6] is None else str(r[6]))
+            for r in rows
+        ]
+        return sorted(entries, key=lambda e: e.id) if limit is not None else entries
+
+    # -- retention -------------------------------------------------------------------
+
+    def purge_expired(
+        self, *, retention_days: float, now: datetime | None = None, actor: str = SYSTEM
+    ) -> int:
+        """Delete comments older than the retention period, with their +1s, reports and replies.
+
+        Writes one audit row per run (also when nothing was purged). Audit rows themselves
+        are kept.
+
+        Parameters
+        ----------
+        retention_days
+            Comments created more than this many days before ``now`` are deleted.
+        now
+            Reference time (aware; default now).
+        actor
+            Who runs the purge (recorded in the audit).
+
+        Returns
+        -------
+        int
+            Number of comment rows deleted (replies removed with their parent included).
+        """
+        if isinstance(retention_days, bool) or not retention_days > 0:
+            raise InvalidInput(
+                "保存期間が正しくありません。", "retention_days must be a positive number"
+            )
+        moment = utc(now)
+        cutoff = moment - timedelta(days=retention_days)
+        who = sanitize_line(actor, max_length=100, field_ja="実行者", field_en="An actor")
+        with self._backend.write() as tx:
+            before = tx.fetchone("SELECT COUNT(*) FROM comments")
+            tx.execute("DELETE FROM comments WHERE created_at < ?", [cutoff])
+            tx.execute("UPDATE data_versions SET version = version + 1")
+            after = tx.fetchone("SELECT COUNT(*) FROM comments")
+            purged = (int(before[0]) if before else 0) - (int(after[0]) if after else 0)
+            audit(tx, moment=moment, comment_id=None, action="purge", actor=who,
+                  reason=f"retention {retention_days:g} days",
+                  detail=f"{purged} comments created before {cutoff.isoformat()} deleted")
+        return purged

@@ -1,0 +1,583 @@
+"""Reading the store: comment lists and pages, the map summary, similar comments nearby, the
+data version, frames and exports — every answer filtered and counted in SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import h3
+
+from geo.participation.store.backends import Tx
+from geo.participation.store.base import (
+    RECORD_COLUMNS,
+    SQLITE_TS_FORMAT,
+    StoreBase,
+    positive,
+    record,
+)
+from geo.participation.store.errors import InvalidInput
+from geo.participation.store.migrations import SUMMARY_RESOLUTIONS
+from geo.participation.store.models import (
+    CellCount,
+    Comment,
+    CommentPage,
+    Kind,
+    factor_by_key,
+    utc,
+    validate_cell,
+    validate_code,
+    validate_factor,
+    validate_kind,
+)
+
+if TYPE_CHECKING:  # pandas is imported when first needed: posting does not need it
+    import pandas as pd
+
+__all__ = ["QueriesMixin", "comments_to_frame"]
+
+_FRAME_COLUMNS = (
+    "id",
+    "parent_id",
+    "created_at",
+    "city",
+    "cell",
+    "resolution",
+    "town_code",
+    "factor",
+    "kind",
+    "text",
+    "nickname",
+    "status",
+    "scenario_id",
+    "plus_ones",
+    "replies",
+)
+_DOMINANCE_ORDER: tuple[Kind, ...] = ("concern", "idea", "good")
+
+
+class QueriesMixin(StoreBase):
+    """Reading: :meth:`list_comments`, :meth:`comment_page`, :meth:`comments_frame`,
+    :meth:`cell_summary`, :meth:`similar_nearby`, :meth:`data_version` and the exports."""
+
+    def data_version(self, *, city: str) -> int:
+        """A number that changes whenever anything the public sees of a city may change.
+
+        Every post, +1, report that hides, moderation, deletion and purge bumps it in the
+        same transaction, so a page may cache what it read under ``(city, version)``.
+
+        Parameters
+        ----------
+        city
+            City id.
+
+        Returns
+        -------
+        int
+            The city's version (0 before its first comment).
+        """
+        with self._backend.read() as tx:
+            row = tx.fetchone("SELECT version FROM data_versions WHERE city = ?",
+                              [validate_code(city, name="city")])
+        return int(row[0]) if row else 0
+
+    def _where(
+        self,
+        *,
+        city: str,
+        factor: str | None = None,
+        kind: Kind | None = None,
+        town_code: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        include_hidden: bool = False,
+        scenario_id: str | None = None,
+        top_level: bool = False,
+        cells: Iterable[str] | None = None,
+    ) -> tuple[list[str], list[Any], set[str] | None]:
+        """SQL conditions and parameters of a comment filter (see :meth:`list_comments`).
+
+        The third value is the set of wanted cells that SQL could not express (a resolution
+        without a parent column); the caller filters those in Python.
+        """
+        where = ["c.city = ?"]
+        params: list[Any] = [validate_code(city, name="city")]
+        if not include_hidden:
+            where.append("c.status = 'visible'")
+            where.append(
+                "(c.parent_id IS NULL OR EXISTS (SELECT 1 FROM comments q "
+                "WHERE q.id = c.parent_id AND q.status = 'visible'))"
+            )
+        if top_level:
+            where.append("c.parent_id IS NULL")
+        if factor is not None:
+            where.append("c.factor = ?")
+            params.append(validate_factor(factor, allowed=self.factors))
+        if kind is not None:
+            where.append("c.kind = ?")
+            params.append(validate_kind(kind))
+        if town_code is not None:
+            where.append("c.town_code = ?")
+            params.append(validate_code(town_code, name="town_code"))
+        if scenario_id is not None:
+            where.append("c.scenario_id = ?")
+            params.append(validate_code(scenario_id, name="scenario_id"))
+        if since is not None:
+            where.append("c.created_at >= ?")
+            params.append(utc(since))
+        if until is not None:
+            where.append("c.created_at < ?")
+            params.append(utc(until))
+        if cells is None:
+            return where, params, None
+        condition, values, rest = _cell_filter(cells)
+        where.append(condition)
+        return where, [*params, *values], rest
+
+    def _fetch(self, tx: Tx, where: list[str], params: list[Any], *, order: str,
+               include_hidden: bool, limit: int | None = None,
+               offset: int = 0) -> list[Comment]:
+        """Comments matching ``where`` as records."""
+        replies_filter = "" if include_hidden else " AND r.status = 'visible'"
+        sql = (
+            f"SELECT {RECORD_COLUMNS}, "  # noqa: S608 - constant SQL fragments; values are bound
+            f"(SELECT COUNT(*) FROM comments r WHERE r.parent_id = c.id{replies_filter}) "
+            f"FROM comments c WHERE {' AND '.join(where)} ORDER BY {order}"
+        )
+        args = list(params)
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            args += [limit, offset]
+        return [record(r) for r in tx.fetchall(sql, args)]
+
+    def list_comments(
+        self,
+        *,
+        city: str,
+        factor: str | None = None,
+        kind: Kind | None = None,
+        town_code: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        include_hidden: bool = False,
+        cells: Iterable[str] | None = None,
+        scenario_id: str | None = None,
+        top_level: bool = False,
+    ) -> list[Comment]:
+        """List a city's comments, oldest first, as typed records.
+
+        Without ``include_hidden`` only visible comments are returned, and replies only
+        when the comment they answer is visible too. Filtering happens in SQL.
+
+        Parameters
+        ----------
+        city
+            City id.
+        factor, kind, town_code, scenario_id
+            Optional filters.
+        since, until
+            Optional aware datetimes: ``since <= created_at < until``.
+        include_hidden
+            Also return hidden, auto-hidden and deleted comments (moderators only).
+        cells
+            Only comments whose cell is one of these H3 cells or lies inside one of them.
+        top_level
+            Only comments that are not replies.
+
+        Returns
+        -------
+        list of Comment
+            Missing values are ``None`` (never NaN); ``replies`` counts visible direct
+            replies unless ``include_hidden``.
+        """
+        where, params, rest = self._where(
+            city=city, factor=factor, kind=kind, town_code=town_code, since=since,
+            until=until, include_hidden=include_hidden, scenario_id=scenario_id,
+            top_level=top_level, cells=cells)
+        with self._backend.read() as tx:
+            out = self._fetch(tx, where, params, order="c.created_at, c.id",
+                              include_hidden=include_hidden)
+        if rest is not None and cells is not None:
+            wanted = {validate_cell(c, max_resolution=15) for c in cells}
+            out = [c for c, ok in zip(out, _inside([c.cell for c in out], wanted),
+                                      strict=True) if ok]
+        return out
+
+    def comment_page(
+        self,
+        *,
+        city: str,
+        factor: str | None = None,
+        kind: Kind | None = None,
+        town_code: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        scenario_id: str | None = None,
+        cells: Iterable[str] | None = None,
+        offset: int = 0,
+        limit: int = 20,
+    ) -> CommentPage:
+        """One page of a city's visible top-level comments, newest first, with their replies.
+
+        Paging, filtering and counting happen in SQL, so the cost of a page does not grow
+        with the number of comments the city holds.
+
+        Parameters
+        ----------
+        city, factor, kind, town_code, since, until, scenario_id, cells
+            As for :meth:`list_comments`.
+        offset
+            Comments to skip (a multiple of ``limit`` for page ``offset // limit + 1``).
+        limit
+            Comments per page (1-200).
+
+        Returns
+        -------
+        CommentPage
+            The page's comments, the number matching in all, and their visible replies.
+        """
+        limit = positive(limit, name="limit", most=200)
+        if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+            raise InvalidInput("ページの位置が正しくありません。", "offset must be an int >= 0")
+        where, params, rest = self._where(
+            city=city, factor=factor, kind=kind, town_code=town_code, since=since,
+            until=until, scenario_id=scenario_id, top_level=True, cells=cells)
+        if rest is not None:  # a coarse cell filter: filter in Python, then page
+            everything = self.list_comments(
+                city=city, factor=factor, kind=kind, town_code=town_code, since=since,
+                until=until, scenario_id=scenario_id, top_level=True, cells=cells)[::-1]
+            items = everything[offset:offset + limit]
+            total = len(everything)
+            with self._backend.read() as tx:
+                replies = self._replies(tx, [c.id for c in items])
+            return CommentPage(items=tuple(items), total=total, replies=replies,
+                               offset=offset, limit=limit)
+        with self._backend.read() as tx:
+            counted = tx.fetchone(
+                f"SELECT COUNT(*) FROM comments c WHERE {' AND '.join(where)}",  # noqa: S608 - constant SQL fragments; values are bound
+                params)
+            items = self._fetch(tx, where, params, order="c.created_at DESC, c.id DESC",
+                                include_hidden=False, limit=limit, offset=offset)
+            replies = self._replies(tx, [c.id for c in items])
+        return CommentPage(items=tuple(items), total=int(counted[0]) if counted else 0,
+                           replies=replies, offset=offset, limit=limit)
+
+    def _replies(self, tx: Tx, parents: Sequence[int]) -> dict[int, tuple[Comment, ...]]:
+        """Visible direct replies of ``parents``, oldest first."""
+        if not parents:
+            return {}
+        marks = ", ".join("?" * len(parents))
+        found = self._fetch(tx, [f"c.parent_id IN ({marks})", "c.status = 'visible'"],
+                            list(parents), order="c.created_at, c.id", include_hidden=False)
+        out: dict[int, list[Comment]] = {}
+        for c in found:
+            out.setdefault(int(c.parent_id or 0), []).append(c)
+        return {k: tuple(v) for k, v in out.items()}
+
+    def comments_frame(self, **filters: Any) -> pd.DataFrame:
+        """:meth:`list_comments` as a frame, for exports and analysis (not for page code).
+
+        Parameters
+        ----------
+        **filters
+            The keyword arguments of :meth:`list_comments`.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``id, parent_id, created_at (UTC), city, cell, resolution, town_code,
+            factor, factor_ja, kind, text, nickname, status, scenario_id, plus_ones,
+            replies``.
+        """
+        return comments_to_frame(self.list_comments(**filters))
+
+    def cell_summary(
+        self,
+        *,
+        city: str,
+        factor: str | None = None,
+        resolution: int = 10,
+        include_replies: bool = False,
+    ) -> list[CellCount]:
+        """Count visible comments per H3 cell, for the map (a GROUP BY in SQL).
+
+        Parameters
+        ----------
+        city
+            City id.
+        factor
+            Only this Well-Being factor.
+        resolution
+            Cells finer than this are coarsened to their parent at this resolution (cells
+            already coarser are kept as they are).
+        include_replies
+            Count replies too (default: only top-level comments).
+
+        Returns
+        -------
+        list of CellCount
+            Most-commented cells first (then by cell id). Ties for the dominant kind go to
+            concern, then idea, then good.
+        """
+        if isinstance(resolution, bool) or not isinstance(resolution, int):
+            raise InvalidInput("解像度が正しくありません。", "resolution must be an int 0-15")
+        if not 0 <= resolution <= 15:
+            raise InvalidInput("解像度が正しくありません。", "resolution must be 0-15")
+        where, params, _ = self._where(city=city, factor=factor, top_level=not include_replies)
+        column = f"c.cell{resolution}" if resolution in SUMMARY_RESOLUTIONS else "c.cell"
+        sql = (
+            f"SELECT {column}, c.kind, COUNT(*), SUM(c.plus_count) "  # noqa: S608 - constant SQL fragments; values are bound
+            f"FROM comments c WHERE {' AND '.join(where)} GROUP BY {column}, c.kind"
+        )
+        with self._backend.read() as tx:
+            rows = tx.fetchall(sql, params)
+        counts: dict[str, dict[str, int]] = {}
+        for cell, kind, n, plus in rows:
+            own = str(cell)
+            if resolution not in SUMMARY_RESOLUTIONS and h3.get_resolution(own) > resolution:
+                own = str(h3.cell_to_parent(own, resolution))
+            slot = counts.setdefault(own, {"good": 0, "concern": 0, "idea": 0, "plus": 0})
+            slot[str(kind)] += int(n)
+            slot["plus"] += int(plus or 0)
+        out = [
+            CellCount(cell=cell, count=v["good"] + v["concern"] + v["idea"], good=v["good"],
+                      concern=v["concern"], idea=v["idea"], plus_ones=v["plus"],
+                      dominant_kind=max(_DOMINANCE_ORDER, key=lambda k, v=v: v[k]))  # type: ignore[misc]
+            for cell, v in counts.items()
+        ]
+        return sorted(out, key=lambda c: (-c.count, c.cell))
+
+    def similar_nearby(
+        self, *, city: str, cell: str, factor: str, k: int = 2, limit: int = 20
+    ) -> list[Comment]:
+        """Find visible top-level comments on the same factor within ``k`` cells.
+
+        Shown before posting, so that a citizen can +1 an existing comment instead of
+        writing the same thing again.
+
+        Parameters
+        ----------
+        city
+            City id.
+        cell
+            The H3 cell about to be commented on.
+        factor
+            Its Well-Being factor.
+        k
+            Grid distance (``h3.grid_disk``) at ``cell``'s resolution.
+        limit
+            Most comments returned.
+
+        Returns
+        -------
+        list of Comment
+            Nearest first (grid steps at ``cell``'s resolution), then most +1s, then newest.
+        """
+        origin = validate_cell(cell)
+        if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k <= 10:
+            raise InvalidInput("範囲が正しくありません。", "k must be an int between 0 and 10")
+        limit = positive(limit, name="limit", most=200)
+        resolution = h3.get_resolution(origin)
+        disk = set(h3.grid_disk(origin, k))
+        where, params, _ = self._where(city=city, factor=factor, top_level=True)
+        # candidates in SQL: the disk in a parent column, plus comments coarser than it
+        probe = min(max(resolution, SUMMARY_RESOLUTIONS[0]), SUMMARY_RESOLUTIONS[-1])
+        if resolution >= probe:
+            keys = {d if resolution == probe else str(h3.cell_to_parent(d, probe)) for d in disk}
+        else:
+            keys = {str(x) for d in disk for x in h3.cell_to_children(d, probe)}
+        where.append(f"(c.cell{probe} IN ({', '.join('?' * len(keys))}) OR c.resolution < ?)")
+        params = [*params, *sorted(keys), resolution]
+        with self._backend.read() as tx:
+            candidates = self._fetch(tx, where, params, order="c.id", include_hidden=False)
+        near = []
+        for c in candidates:
+            mapped = _to_resolution(c.cell, resolution)
+            if mapped in disk:
+                near.append((int(h3.grid_distance(origin, mapped)), c))
+        near.sort(key=lambda dc: (dc[0], -dc[1].plus_ones, -dc[1].created_at.timestamp()))
+        return [c for _, c in near[:limit]]
+
+
+    # -- exports ---------------------------------------------------------------------
+
+    def export_csv(self, *, city: str) -> bytes:
+        """Export a city's visible comments as CSV (UTF-8 with BOM, formula-safe).
+
+        Parameters
+        ----------
+        city
+            City id.
+
+        Returns
+        -------
+        bytes
+            The CSV file; see :func:`geo.store.export.comments_to_csv`.
+        """
+        from geo.participation.store.export import comments_to_csv
+
+        return comments_to_csv(self.comments_frame(city=city))
+
+    def export_geojson(self, *, city: str) -> dict[str, Any]:
+        """Export a city's visible comments as GeoJSON H3-cell polygons (never points).
+
+        Parameters
+        ----------
+        city
+            City id.
+
+        Returns
+        -------
+        dict
+            A FeatureCollection; see :func:`geo.store.export.comments_to_geojson`.
+        """
+        from geo.participation.store.export import comments_to_geojson
+
+        return comments_to_geojson(self.comments_frame(city=city))
+
+    def export_decidim(
+        self,
+        *,
+        city: str,
+        locale: str = "ja",
+        category_ids: Mapping[str, int] | None = None,
+        scope_ids: Mapping[str, int] | None = None,
+        include_replies: bool = False,
+    ) -> bytes:
+        """Export a city's visible comments for Decidim's proposal import.
+
+        Parameters
+        ----------
+        city
+            City id.
+        locale
+            The Decidim organisation's default locale (column suffix).
+        category_ids
+            Decidim category id per factor key.
+        scope_ids
+            Decidim scope id per town code or city id.
+        include_replies
+            Also export replies (default: top-level comments only).
+
+        Returns
+        -------
+        bytes
+            ``;``-separated CSV with columns ``title/<locale>, body/<locale>, category/id,
+            scope/id``; see :func:`geo.store.export.comments_to_decidim_csv`.
+        """
+        from geo.participation.store.export import comments_to_decidim_csv
+
+        comments = self.comments_frame(city=city, top_level=not include_replies)
+        return comments_to_decidim_csv(
+            comments, locale=locale, category_ids=category_ids, scope_ids=scope_ids
+        )
+
+
+
+def comments_to_frame(records: Sequence[Comment]) -> pd.DataFrame:
+    """Comment records as a frame (for exports and area statistics, not for page code).
+
+    Parameters
+    ----------
+    records
+        Comments from :meth:`Store.list_comments`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``id, parent_id, created_at (UTC), city, cell, resolution, town_code,
+        factor, factor_ja, kind, text, nickname, status, scenario_id, plus_ones, replies``.
+    """
+    import pandas as pd
+
+    if not records:
+        return _with_factor_names(_empty_frame(_FRAME_COLUMNS))
+    frame = pd.DataFrame([[getattr(c, name) for name in _FRAME_COLUMNS] for c in records],
+                         columns=list(_FRAME_COLUMNS))
+    return _with_factor_names(_typed(frame))
+
+
+def _cell_filter(cells: Iterable[str]) -> tuple[str, list[str], set[str] | None]:
+    """SQL condition and parameters of "the comment's cell is, or lies inside, one of
+    ``cells``", and the cells coarser than any parent column (filtered in Python, see
+    :func:`_inside`; None when there are none)."""
+    wanted = {validate_cell(c, max_resolution=15) for c in cells}
+    by_res: dict[int, list[str]] = {}
+    for cell in wanted:
+        by_res.setdefault(h3.get_resolution(cell), []).append(cell)
+    ors = []
+    params: list[str] = []
+    for r, group in sorted(by_res.items()):
+        if r < SUMMARY_RESOLUTIONS[0]:
+            continue
+        column = f"c.cell{r}" if r in SUMMARY_RESOLUTIONS else "c.cell"
+        ors.append(f"{column} IN ({', '.join('?' * len(group))})")
+        params.extend(sorted(group))
+    coarse = {c for r, g in by_res.items() if r < SUMMARY_RESOLUTIONS[0] for c in g}
+    if coarse:
+        ors.append("1 = 1")  # filtered in Python (see _inside)
+    return "(" + (" OR ".join(ors) or "1 = 0") + ")", params, coarse or None
+
+
+def _inside(cells: Iterable[str], wanted: Iterable[str]) -> list[bool]:
+    """Whether each cell equals, or lies inside, one of ``wanted``."""
+    wanted_set = {validate_cell(c, max_resolution=15) for c in wanted}
+    resolutions = sorted({h3.get_resolution(c) for c in wanted_set})
+    out = []
+    for cell in cells:
+        own = h3.get_resolution(cell)
+        out.append(
+            any(
+                (cell if r == own else str(h3.cell_to_parent(cell, r))) in wanted_set
+                for r in resolutions
+                if r <= own
+            )
+        )
+    return out
+
+
+
+def _to_resolution(cell: str, resolution: int) -> str:
+    """Bring a cell to ``resolution``: its parent when finer, its centre child when coarser."""
+    own = h3.get_resolution(cell)
+    if own > resolution:
+        return str(h3.cell_to_parent(cell, resolution))
+    if own < resolution:
+        return str(h3.cell_to_center_child(cell, resolution))
+    return cell
+
+
+def _empty_frame(columns: Sequence[str]) -> pd.DataFrame:
+    """A typed empty comments frame."""
+    import pandas as pd
+
+    return _typed(pd.DataFrame({c: [] for c in columns}))
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """Give the comment columns stable dtypes on both databases."""
+    import pandas as pd
+
+    if "created_at" in frame:
+        column = frame["created_at"]
+        if len(column) and isinstance(column.iloc[0], str):  # SQLite: our fixed text format
+            frame["created_at"] = pd.to_datetime(column, format=SQLITE_TS_FORMAT, utc=True)
+        else:
+            frame["created_at"] = pd.to_datetime(column, utc=True)
+    for col in ("id", "resolution", "plus_ones", "replies", "reports", "pending_reports"):
+        if col in frame:
+            frame[col] = frame[col].astype("int64")
+    if "parent_id" in frame:
+        frame["parent_id"] = frame["parent_id"].astype("Int64")
+    return frame
+
+
+def _with_factor_names(frame: pd.DataFrame) -> pd.DataFrame:
+    """Insert ``factor_ja`` (Japanese factor name) after ``factor``."""
+    frame.insert(
+        int(frame.columns.get_loc("factor")) + 1,
+        "factor_ja",
+        [(f.ja if (f := factor_by_key(k)) else k) for k in frame["factor"]],
+    )
+    return frame
