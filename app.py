@@ -2,11 +2,13 @@
 
 import streamlit as st
 
+from geo.settings import configure_logging
 from ui import state
 from ui.i18n import t
 from ui.voices import DB_ERRORS, db_unavailable
 
 st.set_page_config(page_title="Well-Being Diorama", page_icon=":material/hexagon:", layout="wide")
+configure_logging()  # the library's log, at DIORAMA_LOG_LEVEL (INFO by default)
 state.init()
 state.sidebar()
 

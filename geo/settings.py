@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from geo.errors import DioramaError
 
@@ -44,6 +45,7 @@ __all__ = [
     "SURVEY_MIN_N_FLOOR",
     "Settings",
     "SettingsError",
+    "configure_logging",
     "reload",
     "settings",
 ]
@@ -117,7 +119,8 @@ class Settings:
         ``DIORAMA_SURVEY_MIN_N``: smallest group of survey answers shown (default 10, at
         least 5; a value that is not a number is ignored).
     log_level
-        ``DIORAMA_LOG_LEVEL``: level of the app's log (default ``INFO``).
+        ``DIORAMA_LOG_LEVEL``: level of the library's log, or None for the caller's default
+        (``INFO`` in the app, ``WARNING`` on the command line, which prints its own report).
     """
 
     data_dir: Path = DEFAULT_DATA_DIR
@@ -127,17 +130,12 @@ class Settings:
     public_url: str | None = None
     bundle_dir: Path = SHIPPED_DATA
     survey_min_n: int = SURVEY_MIN_N_DEFAULT
-    log_level: str = DEFAULT_LOG_LEVEL
+    log_level: str | None = None
 
     @property
     def store_location(self) -> str:
         """Where the comment store lives: the database URL, else the SQLite data folder."""
         return self.database_url or str(self.data_dir)
-
-    @property
-    def log_level_number(self) -> int:
-        """:attr:`log_level` as a :mod:`logging` level number."""
-        return logging.getLevelName(self.log_level)  # type: ignore[no-any-return]
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str],
@@ -192,9 +190,9 @@ def _survey_min_n(raw: str | None) -> int:
         return SURVEY_MIN_N_DEFAULT
 
 
-def _log_level(raw: str | None) -> str:
+def _log_level(raw: str | None) -> str | None:
     if raw is None:
-        return DEFAULT_LOG_LEVEL
+        return None
     level = raw.upper()
     if level not in _LOG_LEVELS:
         names = ", ".join(_LOG_LEVELS)
@@ -225,6 +223,40 @@ def _parsed(values: tuple[str | None, ...], moderator_secret: str | None) -> Set
                if value is not None}
     secrets = {"moderator_password": moderator_secret} if moderator_secret else None
     return Settings.from_environ(environ, secrets)
+
+
+#: How the app's and the command line's log lines look.
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+_HANDLER_NAME = "diorama"
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is at the time (tests and tools replace it)."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
+
+
+def configure_logging(default: str = DEFAULT_LOG_LEVEL) -> None:
+    """Send the library's log (the ``geo`` loggers) to standard error at ``DIORAMA_LOG_LEVEL``,
+    else at ``default``. Called once by the app and the command line, never on import;
+    calling it again only changes the level.
+
+    The library logs ids, counts and file names at INFO and above; citizens' text, nicknames
+    and cell ids appear at DEBUG at most.
+    """
+    log = logging.getLogger("geo")
+    log.setLevel(settings().log_level or default)
+    if not any(h.get_name() == _HANDLER_NAME for h in log.handlers):
+        handler = _StderrHandler()
+        handler.set_name(_HANDLER_NAME)
+        handler.setFormatter(logging.Formatter(LOG_FORMAT))
+        log.addHandler(handler)
 
 
 def reload() -> None:

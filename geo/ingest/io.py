@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import math
 import re
 import unicodedata
@@ -18,6 +19,8 @@ from shapely.geometry import shape
 
 from geo.errors import InputError, Problem
 from geo.grid.crs import WGS84
+
+logger = logging.getLogger(__name__)
 
 #: Encodings tried in order: Japanese municipal files are UTF-8 or CP932 (Shift_JIS with
 #: Windows extensions), older ones EUC-JP. Nothing else is guessed (a detector left to itself
@@ -133,7 +136,9 @@ def decode_bytes(data: bytes, *, file: str) -> tuple[str, str]:
 def read_text(path: str | Path) -> tuple[str, str]:
     """Read a text file with :func:`decode_bytes`; returns (text, encoding)."""
     p = Path(path)
-    return decode_bytes(p.read_bytes(), file=p.name)
+    text, encoding = decode_bytes(p.read_bytes(), file=p.name)
+    logger.info("read %s (%s)", p.name, encoding)
+    return text, encoding
 
 
 def read_csv(path: str | Path) -> pd.DataFrame:

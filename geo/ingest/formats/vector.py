@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -20,6 +21,8 @@ from geo.ingest.io import (
     unreadable,
     wrong_geometry,
 )
+
+logger = logging.getLogger(__name__)
 
 #: File endings read by :func:`read_vector`.
 VECTOR_SUFFIXES: tuple[str, ...] = (".geojson", ".json", ".gpkg", ".shp", ".zip")
@@ -89,6 +92,7 @@ def read_vector(
         gdf = pyogrio.read_dataframe(p, layer=layer)
     except Exception as exc:  # pyogrio raises several GDAL error classes
         raise InputError(unreadable(p.name, "vector file", "地図データ", exc)) from exc
+    logger.info("read %s (%d features)", p.name, len(gdf))
     if len(gdf) == 0:
         raise InputError(empty_layer(p.name))
     if gdf.crs is None:

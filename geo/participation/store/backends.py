@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 import sqlite3
@@ -21,6 +22,8 @@ except ImportError:  # pragma: no cover - Windows
 
 from geo.participation.store.errors import SchemaTooNew
 from geo.participation.store.migrations import MIGRATIONS, Dialect, migration_table_sql
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["Backend", "PostgresBackend", "SQLiteBackend", "Tx", "apply_migrations"]
 
@@ -401,4 +404,6 @@ def apply_migrations(backend: Backend, *, now: datetime | None = None) -> list[i
                 [migration.version, migration.name, now or datetime.now(UTC)],
             )
             applied_now.append(migration.version)
+        logger.info("schema migration %d (%s) applied to the %s store", migration.version,
+                    migration.name, backend.dialect)
     return applied_now

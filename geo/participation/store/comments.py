@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import logging
 import operator
 import secrets
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -42,6 +43,8 @@ from geo.participation.store.models import (
     validate_kind,
 )
 from geo.text import sanitize_comment, sanitize_nickname
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["MAX_IMPORTED_PLUS_ONES", "CommentsMixin"]
 
@@ -279,6 +282,9 @@ class CommentsMixin(StoreBase):
             if row is None:  # another session inserted this key concurrently
                 return _stored_after_conflict(tx, draft)
             bump(tx, draft.city)
+        # ids only: the text, nickname and cell never go into the log above DEBUG
+        logger.info("comment %d posted in %s (%s%s)", int(row[0]), draft.city, draft.kind,
+                    ", reply" if draft.parent is not None else "")
         return PostResult(comment_id=int(row[0]), created=True, edit_token=token, status="visible")
 
     def import_comments(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import logging
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -38,6 +39,8 @@ from geo.participation.store.models import (
     validate_code,
 )
 from geo.text import sanitize_line
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["ModerationMixin"]
 
@@ -199,6 +202,7 @@ class ModerationMixin(StoreBase):
             new = _apply(tx, cid, action)
             audit(tx, moment=moment, comment_id=cid, action=action, actor=who, reason=why,
                   detail=f"{old} -> {new}")
+        logger.info("comment %d moderated: %s (%s -> %s)", cid, action, old, new)
         return new
 
     def delete_by_token(self, *, comment_id: int, token: str, now: datetime | None = None) -> bool:
@@ -247,6 +251,7 @@ class ModerationMixin(StoreBase):
             audit(tx, moment=moment, comment_id=cid, action="delete_by_token", actor=POSTER,
                   reason="deleted by the poster with the edit token",
                   detail=f"{row[1]} -> deleted")
+        logger.info("comment %d deleted by its poster", cid)
         return True
 
     def moderation_queue(self, *, city: str | None = None) -> list[QueueItem]:
@@ -378,4 +383,5 @@ class ModerationMixin(StoreBase):
             audit(tx, moment=moment, comment_id=None, action="purge", actor=who,
                   reason=f"retention {retention_days:g} days",
                   detail=f"{purged} comments created before {cutoff.isoformat()} deleted")
+        logger.info("purge: %d comments older than %g days deleted", purged, retention_days)
         return purged
