@@ -36,7 +36,7 @@ from pyproj import Transformer
 from scipy.sparse import csgraph
 
 from geo import grid
-from geo.access.coverage import cell_kpis, default_radii, facilities_by_kind
+from geo.access.coverage import cell_kpis, facilities_by_kind
 from geo.access.kpi import city_coverage, city_distances
 from geo.access.network import (
     WalkNetwork,
@@ -46,6 +46,7 @@ from geo.access.network import (
 )
 from geo.grid.crs import WGS84
 from geo.ingest import bundle as gbundle
+from geo.kinds import default_radii
 from geo.render import deck as gdeck
 
 SPEED_TARGET = 20.0  # × faster than networkx

@@ -11,11 +11,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from geo.access.coverage import FREQUENT_DEPARTURES, KIND_BY_KEY
 from geo.access.kpi import city_coverage
 from geo.build import citybuild
 from geo.errors import DioramaError
 from geo.ingest import bundle as bundle_mod
+from geo.kinds import FREQUENT_DEPARTURES, KIND_BY_KEY
 from geo.settings import PROJECT_ROOT, settings
 
 

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from geo.access.coverage import KINDS
 from geo.errors import InputError
+from geo.kinds import KINDS
 from ui import build_city as bc
 from ui import state
 from ui.cache import get_bundle

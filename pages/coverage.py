@@ -5,8 +5,8 @@ import pandas as pd
 import streamlit as st
 
 from geo import grid
-from geo.access.coverage import KIND_BY_KEY, KINDS
 from geo.access.kpi import available_modes
+from geo.kinds import KIND_BY_KEY, KINDS
 from geo.render import deck
 from ui import state
 from ui.cache import boundary_layer, get_bundle, get_cell_kpis, get_coverage

@@ -3,8 +3,8 @@
 import streamlit as st
 
 from geo.access import scenario as sc
-from geo.access.coverage import KIND_BY_KEY, KINDS
 from geo.errors import DioramaError
+from geo.kinds import KIND_BY_KEY, KINDS
 from geo.participation.store import FACTORS
 from geo.text import escape_for_markdown
 from ui import diorama as dio

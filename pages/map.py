@@ -3,7 +3,7 @@
 import streamlit as st
 
 from geo import grid
-from geo.access.coverage import KINDS
+from geo.kinds import KINDS
 from geo.render import deck
 from ui import state
 from ui.cache import boundary_layer, get_bundle, get_cell_kpis, get_coverage

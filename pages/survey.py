@@ -3,9 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from geo.access.coverage import KIND_BY_KEY
 from geo.errors import DioramaError
 from geo.ingest.io import decode_bytes
+from geo.kinds import KIND_BY_KEY
 from geo.participation import survey
 from geo.participation.framework import FRAMEWORK
 from geo.participation.store.store import comments_to_frame

@@ -8,7 +8,7 @@ import pytest
 from util import REPO_DATA, make_tiny_city
 
 from geo import cli
-from geo.access.coverage import KINDS
+from geo.kinds import KINDS
 
 
 @pytest.fixture

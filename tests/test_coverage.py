@@ -24,7 +24,7 @@ from util import (
     to_lonlat,
 )
 
-from geo import grid
+from geo import grid, kinds
 from geo.access import coverage
 from geo.access.kpi import city_coverage, city_distances
 from geo.grid.crs import japan_zone_crs, metric_crs
@@ -266,7 +266,7 @@ def test_rate_is_exactly_100_percent_beyond_the_largest_distance(maebashi, maeba
     largest = float(d[kind].max())
     assert np.isfinite(largest)
     assert largest > 3000  # farther than the default search radius: needs the 50 km table
-    radii = coverage.default_radii() | {kind: largest + 1.0}
+    radii = kinds.default_radii() | {kind: largest + 1.0}
     s = coverage.summary(d[[kind]], maebashi.population, radii=radii)
     assert s.loc[kind, "rate"] == 1.0
     assert s.loc[kind, "uncovered"] == 0.0
@@ -399,7 +399,7 @@ def test_frequent_bus_stops_are_derived_from_departures():
     fac = points_gdf([(BASE_X, BASE_Y)] * 4, kind="bus_stop")
     fac["departures"] = pd.array([29, 30, None, 31], dtype="Int64")
     k = coverage.facilities_by_kind(fac)
-    assert set(k) == {kind.key for kind in coverage.KINDS}
+    assert set(k) == {kind.key for kind in kinds.KINDS}
     assert len(k["bus_stop"]) == 4
     assert k["bus_stop_frequent"]["departures"].tolist() == [30, 31]
     assert (k["bus_stop_frequent"]["kind"] == "bus_stop_frequent").all()
@@ -408,7 +408,7 @@ def test_frequent_bus_stops_are_derived_from_departures():
 
 
 def test_default_radii_are_the_official_values():
-    r = coverage.default_radii()
+    r = kinds.default_radii()
     assert r["station"] == 800
     assert r["bus_stop"] == 300
     assert r["shelter"] == 500

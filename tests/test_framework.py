@@ -7,7 +7,7 @@ import tomllib
 import pytest
 
 import geo.participation.store.models as models
-from geo.access.coverage import KINDS
+from geo.kinds import KINDS
 from geo.participation.framework import (
     DEFAULT_PATH,
     FACTOR_KEYS,

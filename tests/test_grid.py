@@ -23,8 +23,8 @@ from util import (
 
 from geo import grid
 from geo.access import coverage
-from geo.access.coverage import MAX_DISTANCE_M
 from geo.access.kpi import city_distances
+from geo.kinds import MAX_DISTANCE_M, default_radii
 
 #: The four Maebashi towns whose population figure is blank in the 2025 table (file row, code).
 TOWNS_WITHOUT_POPULATION = {
@@ -102,7 +102,7 @@ def test_towns_without_population_are_absent_and_reported(maebashi):
 
 def test_cell_kpis_res8_equals_manual_aggregation_of_res10(maebashi):
     d = city_distances(maebashi)
-    radii = coverage.default_radii()
+    radii = default_radii()
     kinds = ["bus_stop", "elementary_school", "shelter", "station"]
     k8 = coverage.cell_kpis(d, maebashi.population, radii=radii, resolution=8, kinds=kinds)
     # The most populated res-8 cell, and a hand aggregation of its res-10 children.
@@ -128,7 +128,7 @@ def test_cell_kpis_res8_equals_manual_aggregation_of_res10(maebashi):
 
 def test_cell_kpis_population_and_uncovered_add_up_to_city_totals(maebashi):
     d = city_distances(maebashi)
-    radii = coverage.default_radii()
+    radii = default_radii()
     s = coverage.summary(d, maebashi.population, radii=radii)
     for res in (10, 7):
         k = coverage.cell_kpis(d, maebashi.population, radii=radii, resolution=res,

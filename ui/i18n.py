@@ -800,7 +800,7 @@ def kind_label(kind: Any) -> str:
 
 def kind_labels() -> dict[str, str]:
     """Display name of every facility kind, for ``format_func`` (a pure dict lookup)."""
-    from geo.access.coverage import KINDS
+    from geo.kinds import KINDS
 
     return {k.key: kind_label(k) for k in KINDS}
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from geo.access.coverage import FREQUENT_DEPARTURES, default_radii
+from geo.kinds import FREQUENT_DEPARTURES, default_radii
 
 from .cache import get_bundle, list_cities
 from .i18n import LANGS, t

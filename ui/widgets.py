@@ -9,8 +9,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from geo.access.coverage import KINDS, MAX_DISTANCE_M
 from geo.ingest.bundle import CityBundle
+from geo.kinds import KINDS, MAX_DISTANCE_M
 from geo.render import export
 from geo.render.deck import ramp_color
 

@@ -16,7 +16,7 @@ import streamlit as st
 from geo import grid
 from geo.access import scenario as sc
 from geo.access import siting
-from geo.access.coverage import KIND_BY_KEY, KINDS
+from geo.kinds import KIND_BY_KEY, KINDS
 from geo.participation import minutes
 from geo.participation.store import Scenario, Session, TokenMismatch, Workshop
 from geo.render import deck

@@ -8,17 +8,14 @@ from dataclasses import dataclass
 import pandas as pd
 
 from geo.access.coverage import (
-    FREQUENT_DEPARTURES,
-    KIND_BY_KEY,
-    MAX_DISTANCE_M,
     Mode,
     by_zone,
-    default_radii,
     distance_table,
     facilities_by_kind,
     summary,
 )
 from geo.ingest.bundle import CityBundle
+from geo.kinds import FREQUENT_DEPARTURES, KIND_BY_KEY, MAX_DISTANCE_M, default_radii
 
 
 @dataclass(frozen=True)

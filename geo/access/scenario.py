@@ -19,18 +19,11 @@ from scipy.sparse import csgraph
 from scipy.spatial import cKDTree
 
 from geo import grid
-from geo.access.coverage import (
-    FREQUENT_DEPARTURES,
-    KIND_BY_KEY,
-    KINDS,
-    MAX_DISTANCE_M,
-    Mode,
-    default_radii,
-    facilities_by_kind,
-)
+from geo.access.coverage import Mode, facilities_by_kind
 from geo.access.network import WalkNetwork, _with_virtual_sources, snap
 from geo.errors import DioramaError
 from geo.grid.crs import WGS84
+from geo.kinds import FREQUENT_DEPARTURES, KIND_BY_KEY, KINDS, MAX_DISTANCE_M, default_radii
 
 Op = Literal["add", "move", "remove", "radius"]
 OPS: tuple[Op, ...] = ("add", "move", "remove", "radius")

@@ -19,7 +19,6 @@ import shapely
 from pyproj import CRS
 
 from geo import grid
-from geo.access.coverage import KIND_BY_KEY
 from geo.access.network import WalkNetwork, from_frames, read_graphml
 from geo.context import flows as flows_mod
 from geo.errors import BundleError, InputError, Problem
@@ -34,6 +33,7 @@ from geo.ingest.io import (
     parse_count,
     read_points_csv,
 )
+from geo.kinds import KIND_BY_KEY
 from geo.settings import settings
 
 #: A progress callback: fraction done (0..1) and what is being done.

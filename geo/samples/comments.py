@@ -58,8 +58,8 @@ from scipy.spatial import cKDTree
 
 from geo import grid
 from geo.access import scenario
-from geo.access.coverage import KIND_BY_KEY
 from geo.ingest.bundle import load
+from geo.kinds import KIND_BY_KEY
 from geo.participation.framework import FACTORS
 from geo.participation.store import Store, Workshop
 from geo.participation.store.errors import RateLimited
