@@ -12,7 +12,8 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from geo.access.network import WalkNetwork, snap
+from geo.access.network import snap
+from geo.ingest.walkgraph import WalkNetwork
 
 
 def build_graph(net: WalkNetwork) -> nx.Graph:

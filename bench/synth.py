@@ -14,8 +14,8 @@ from scipy import sparse
 from scipy.sparse import csgraph
 from scipy.spatial import cKDTree
 
-from geo.access.network import MIN_EDGE_M, WalkNetwork
 from geo.grid.crs import WGS84
+from geo.ingest.walkgraph import MIN_EDGE_M, WalkNetwork
 
 #: Border nodes of adjacent tiles closer than this (metres) are joined by a straight edge.
 JOIN_RADIUS_M = 200.0

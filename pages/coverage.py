@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from geo import grid
-from geo.access.kpi import available_modes
+from geo.access import available_modes
 from geo.kinds import KIND_BY_KEY, KINDS
 from geo.render import deck
 from ui import state

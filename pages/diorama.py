@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from geo.access import scenario as sc
+from geo import access as sc
 from geo.errors import DioramaError
 from geo.kinds import KIND_BY_KEY, KINDS
 from geo.participation.store import FACTORS

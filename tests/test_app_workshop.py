@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo.access import scenario as sc
+from geo import access as sc
 from geo.participation.store import Workshop, open_store
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")

@@ -12,7 +12,7 @@ import pytest
 from util import REPO_DATA
 
 from geo import cli, grid
-from geo.access.coverage import distance_table, facilities_by_kind
+from geo.access import distance_table, facilities_by_kind
 from geo.access.kpi import city_coverage
 from geo.build import citybuild
 from geo.ingest import bundle

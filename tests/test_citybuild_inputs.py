@@ -337,7 +337,7 @@ NOT_DRIVE = {"footway", "path", "steps", "pedestrian", "track", "service", "corr
 def test_a_drive_network_is_built_with_a_warning_in_both_languages(tmp_path):
     import networkx as nx
 
-    from geo.access.network import highway_classes
+    from geo.ingest.walkgraph import highway_classes
 
     g = nx.read_graphml(UBE_WALK)  # the real Ube walk graph, reduced to what a drive graph has
     g.remove_edges_from([(a, b, k) for a, b, k, d in g.edges(keys=True, data=True)

@@ -27,6 +27,7 @@ from util import (
 from geo import grid, kinds
 from geo.access import coverage
 from geo.access.kpi import city_coverage, city_distances
+from geo.access.scenario import Engine, facilities_by_kind
 from geo.grid.crs import japan_zone_crs, metric_crs
 
 EMPTY = gpd.GeoDataFrame({"name": [], "kind": []}, geometry=[], crs="EPSG:4326")
@@ -35,6 +36,12 @@ EMPTY = gpd.GeoDataFrame({"name": [], "kind": []}, geometry=[], crs="EPSG:4326")
 @pytest.fixture(scope="module")
 def maebashi():
     return load_shipped("maebashi")
+
+
+@pytest.fixture(scope="module")
+def maebashi_engine(maebashi):
+    """The coverage engine's baseline of Maebashi (straight line), reused across radii."""
+    return Engine.from_bundle(maebashi)
 
 
 @pytest.fixture(scope="module")
@@ -240,17 +247,17 @@ def test_maebashi_rate_never_decreases_as_radius_grows(maebashi_sweep, kind):
     assert rates[0] >= 0.0 and rates[-1] <= 1.0
 
 
-def test_city_coverage_agrees_with_the_sweep(maebashi, maebashi_line, maebashi_sweep):
+def test_city_coverage_agrees_with_the_sweep(maebashi, maebashi_engine, maebashi_sweep):
     # The public entry point with one radius overridden gives the same figure as the sweep.
-    cov = city_coverage(maebashi, radii={"bus_stop": 500}, distances=maebashi_line)
+    cov = city_coverage(maebashi, radii={"bus_stop": 500}, baseline=maebashi_engine)
     assert cov.radii["bus_stop"] == 500
     assert cov.radii["shelter"] == 500  # the official default, untouched
     assert cov.summary.loc["bus_stop", "rate"] == maebashi_sweep[500].loc["bus_stop", "rate"]
     assert cov.summary.loc["bus_stop", "rate"] > maebashi_sweep[300].loc["bus_stop", "rate"]
 
 
-def test_maebashi_default_rates_are_plausible(maebashi, maebashi_line):
-    s = city_coverage(maebashi, distances=maebashi_line).summary
+def test_maebashi_default_rates_are_plausible(maebashi, maebashi_engine):
+    s = city_coverage(maebashi, baseline=maebashi_engine).summary
     assert s.loc["bus_stop", "population"] == pytest.approx(MAEBASHI_POPULATION, abs=1e-3)
     # Bus stops at 300 m reach about a third of Maebashi; shelters at 500 m about half.
     assert 0.25 < s.loc["bus_stop", "rate"] < 0.40
@@ -276,9 +283,9 @@ def test_rate_is_exactly_100_percent_beyond_the_largest_distance(maebashi, maeba
     assert below.loc[kind, "cells_covered_share"] < 1.0
 
 
-def test_city_coverage_refuses_radii_beyond_the_search_distance(maebashi, maebashi_line):
+def test_city_coverage_refuses_radii_beyond_the_search_distance(maebashi, maebashi_engine):
     with pytest.raises(ValueError, match="3000"):
-        city_coverage(maebashi, radii={"park": 3500}, distances=maebashi_line)
+        city_coverage(maebashi, radii={"park": 3500}, baseline=maebashi_engine)
 
 
 # --------------------------------------------------------------------------------------------
@@ -322,8 +329,8 @@ def test_property_coverage_grows_with_radius(origins, facilities, weights, radii
 # --------------------------------------------------------------------------------------------
 
 
-def test_maebashi_stations_are_no_data_never_zero(maebashi, maebashi_line):
-    s = city_coverage(maebashi, distances=maebashi_line).summary
+def test_maebashi_stations_are_no_data_never_zero(maebashi, maebashi_engine, maebashi_line):
+    s = city_coverage(maebashi, baseline=maebashi_engine).summary
     no_data = {"station", "medical", "welfare", "commercial", "nursery", "school"}
     assert set(s.index[s["status"] == "no_data"]) == no_data
     for kind in no_data:
@@ -362,8 +369,8 @@ def test_summary_of_an_empty_grid_is_no_data():
 # --------------------------------------------------------------------------------------------
 
 
-def test_maebashi_towns_covered_plus_uncovered_is_population(maebashi, maebashi_line):
-    cov = city_coverage(maebashi, distances=maebashi_line)
+def test_maebashi_towns_covered_plus_uncovered_is_population(maebashi, maebashi_engine):
+    cov = city_coverage(maebashi, baseline=maebashi_engine)
     t = cov.towns
     assert len(t) == 275
     with_pop = t[t["population"].notna()]
@@ -398,12 +405,12 @@ def test_maebashi_towns_covered_plus_uncovered_is_population(maebashi, maebashi_
 def test_frequent_bus_stops_are_derived_from_departures():
     fac = points_gdf([(BASE_X, BASE_Y)] * 4, kind="bus_stop")
     fac["departures"] = pd.array([29, 30, None, 31], dtype="Int64")
-    k = coverage.facilities_by_kind(fac)
+    k = facilities_by_kind(fac)
     assert set(k) == {kind.key for kind in kinds.KINDS}
     assert len(k["bus_stop"]) == 4
     assert k["bus_stop_frequent"]["departures"].tolist() == [30, 31]
     assert (k["bus_stop_frequent"]["kind"] == "bus_stop_frequent").all()
-    assert len(coverage.facilities_by_kind(fac, frequent_departures=10)["bus_stop_frequent"]) == 3
+    assert len(facilities_by_kind(fac, frequent_departures=10)["bus_stop_frequent"]) == 3
     assert len(k["station"]) == 0
 
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from geo.access.scenario import ScenarioError
+from geo.access import ScenarioError
 from geo.errors import MAX_SHOWN_PROBLEMS, BundleError, DioramaError, InputError, Problem
 from geo.ingest.io import (
     JAPAN_BOUNDS,

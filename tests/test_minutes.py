@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pandas as pd
 from util import load_shipped
 
+from geo import access as sc
 from geo import grid
-from geo.access import scenario as sc
 from geo.participation import minutes
 
 PAYLOAD = '<script>alert("x")</script><img src=x onerror=alert(1)>'

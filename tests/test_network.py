@@ -26,8 +26,9 @@ from util import (
 
 from geo.access import coverage, network
 from geo.access.kpi import available_modes, city_distances
-from geo.access.network import MIN_EDGE_M, from_frames, nearest_facility_distance, read_graphml
+from geo.access.network import nearest_facility_distance
 from geo.errors import InputError
+from geo.ingest.walkgraph import MIN_EDGE_M, from_frames, read_graphml
 
 #: Facility snap edges get at least MIN_EDGE_M (csgraph would drop a zero weight), so a
 #: facility standing exactly on a node is reported 1 mm farther.

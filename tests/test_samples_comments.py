@@ -17,7 +17,7 @@ import pytest
 from room import NOW, Room, build_room, room_fixture
 from store_fixtures import Target
 
-from geo.access import scenario
+from geo import access as scenario
 from geo.ingest.bundle import load
 from geo.participation.framework import FACTOR_KEYS
 from geo.participation.store import Workshop, open_store

@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from util import BASE_X, BASE_Y, CRS_6677, cell_at, cell_centre_xy, load_shipped, points_gdf
 
+from geo import access as sc
 from geo import grid
 from geo.access import coverage
-from geo.access import scenario as sc
 
 EMPTY = gpd.GeoDataFrame({"name": [], "kind": []}, geometry=[], crs="EPSG:4326")
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import pytest
 from store_fixtures import TEST_CELL, Target, comment_args
 
-from geo.access import scenario as sc
+from geo import access as sc
 from geo.participation.store import (
     InvalidInput,
     ScenarioNotFound,

@@ -18,8 +18,8 @@ import pandas as pd
 from pyproj import CRS, Transformer
 
 from geo import grid
-from geo.access.network import WalkNetwork, from_frames
 from geo.ingest import bundle
+from geo.ingest.walkgraph import WalkNetwork, from_frames
 
 #: Folder holding ``raw/`` and the shipped bundles.
 REPO_DATA = Path(__file__).resolve().parent.parent / "data"

@@ -7,8 +7,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from geo.access import coverage
-from geo.access.kpi import CityCoverage, city_coverage, city_distances
+from geo.access import CityCoverage, Engine, cell_kpis, city_coverage
 from geo.ingest import bundle as bundle_mod
 from geo.ingest.bundle import CityBundle
 
@@ -33,11 +32,18 @@ def list_cities() -> list[str]:
     return bundle_mod.list_cities()
 
 
+@st.cache_resource(show_spinner=False, max_entries=8)
+def get_baseline(city: str, mode: str, frequent: int) -> Engine:
+    """The city's coverage engine without modifications (one search per setting; shared by
+    every session and never modified: other radii and scenarios work on copies)."""
+    return Engine.from_bundle(get_bundle(city), mode=mode,  # type: ignore[arg-type]
+                              frequent_departures=frequent)
+
+
 @st.cache_data(show_spinner=False, max_entries=16)
 def get_distances(city: str, mode: str, frequent: int) -> pd.DataFrame:
-    """Distance table of a city (independent of radii)."""
-    return city_distances(get_bundle(city), mode=mode,  # type: ignore[arg-type]
-                          frequent_departures=frequent)
+    """Distance table of a city (independent of radii): the baseline engine's."""
+    return get_baseline(city, mode, frequent).distances()
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -46,7 +52,7 @@ def get_coverage(city: str, mode: str, radii: tuple[tuple[str, float], ...],
     """City coverage for one setting (radii as a sorted tuple so it hashes)."""
     return city_coverage(get_bundle(city), mode=mode,  # type: ignore[arg-type]
                          radii=dict(radii), frequent_departures=frequent,
-                         distances=get_distances(city, mode, frequent))
+                         baseline=get_baseline(city, mode, frequent))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -54,5 +60,5 @@ def get_cell_kpis(city: str, mode: str, radii: tuple[tuple[str, float], ...], fr
                   resolution: int) -> pd.DataFrame:
     """Per-cell KPIs of every kind at a resolution."""
     b = get_bundle(city)
-    return coverage.cell_kpis(get_distances(city, mode, frequent), b.population,
-                              radii=dict(radii), resolution=resolution)
+    return cell_kpis(get_distances(city, mode, frequent), b.population, radii=dict(radii),
+                     resolution=resolution)

@@ -15,8 +15,8 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
+from geo import access as sc
 from geo import grid
-from geo.access import scenario as sc
 from geo.errors import DioramaError
 from geo.participation.store import Scenario
 from geo.render import deck

@@ -7,7 +7,7 @@ from typing import Any
 
 import streamlit as st
 
-from geo.access import scenario as sc
+from geo import access as sc
 from geo.participation.store import Session, Workshop
 from geo.text import escape_for_markdown
 

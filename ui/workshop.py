@@ -13,8 +13,8 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
+from geo import access as sc
 from geo import grid
-from geo.access import scenario as sc
 from geo.access import siting
 from geo.kinds import KIND_BY_KEY, KINDS
 from geo.participation import minutes

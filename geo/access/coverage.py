@@ -1,53 +1,21 @@
-"""Walking-coverage KPIs: a distance table per cell and kind, then coverage from it."""
+"""Coverage of plain tables: a distance table per cell and kind (computed by the one engine,
+:class:`geo.access.scenario.Engine`), the city figures of such a table (by the engine's rule,
+:func:`geo.access.scenario.figures_table`), and its breakdown by town and by coarser cell.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Literal
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from pyproj import CRS, Transformer
-from scipy.spatial import cKDTree
+from pyproj import CRS
 
 from geo import grid
-from geo.access.network import WalkNetwork, nearest_facility_distance
-from geo.grid.crs import WGS84
-from geo.kinds import FREQUENT_DEPARTURES, KINDS, MAX_DISTANCE_M
-
-Mode = Literal["line", "network"]
-
-def facilities_by_kind(
-    facilities: gpd.GeoDataFrame, *, frequent_departures: int = FREQUENT_DEPARTURES
-) -> dict[str, gpd.GeoDataFrame]:
-    """Split a bundle's facility table into kinds, deriving frequent bus stops.
-
-    Parameters
-    ----------
-    facilities
-        Columns ``kind`` and ``geometry`` (points, EPSG:4326); bus stops may carry ``departures``.
-    frequent_departures
-        A bus stop with at least this many departures a day is also a ``bus_stop_frequent``.
-
-    Returns
-    -------
-    dict
-        Every key of :data:`KINDS`, each mapped to its (possibly empty) facilities.
-    """
-    out = {k.key: facilities[facilities["kind"] == k.key] for k in KINDS}
-    if "departures" in facilities.columns:
-        bus = out["bus_stop"]
-        dep = pd.to_numeric(bus["departures"], errors="coerce")
-        out["bus_stop_frequent"] = bus[dep >= frequent_departures].assign(
-            kind="bus_stop_frequent"
-        )
-    return out
-
-
-def _xy(lon: np.ndarray, lat: np.ndarray, crs: CRS) -> tuple[np.ndarray, np.ndarray]:
-    x, y = Transformer.from_crs(WGS84, crs, always_xy=True).transform(lon, lat)
-    return np.asarray(x, float), np.asarray(y, float)
+from geo.access.scenario import Engine, Mode, figures_table
+from geo.ingest.walkgraph import WalkNetwork
+from geo.kinds import MAX_DISTANCE_M
 
 
 def distance_table(
@@ -59,14 +27,16 @@ def distance_table(
     network: WalkNetwork | None = None,
     max_distance: float = MAX_DISTANCE_M,
 ) -> pd.DataFrame:
-    """Distance in metres from each cell's centre to the nearest facility of each kind.
+    """Distance in metres from each cell's centre to the nearest facility of each kind: the
+    distances of the engine's baseline on these facilities.
 
     Parameters
     ----------
     cells
         H3 cells (uint64) whose centres are the population points.
     facilities
-        Facilities per kind (points in EPSG:4326), e.g. from :func:`facilities_by_kind`.
+        Facilities per kind (points in EPSG:4326), e.g. from
+        :func:`geo.access.scenario.facilities_by_kind`.
     metric_crs
         CRS in which straight lines are measured (JGD2011 plane rectangular zone).
     mode
@@ -80,36 +50,13 @@ def distance_table(
     Returns
     -------
     pandas.DataFrame
-        Indexed by cell, one float column per kind. A kind without any facility is all NaN
-        ("no data"); ``inf`` means farther than ``max_distance`` or unreachable.
+        Indexed by cell, one float column per kind of ``facilities``. A kind without any
+        facility is all NaN ("no data"); ``inf`` means farther than ``max_distance`` or
+        unreachable.
     """
-    cells = grid.as_cells(cells)
-    lon, lat = grid.centroids(cells)
-    ox, oy = _xy(lon, lat, metric_crs)
-    fac_xy: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for key, f in facilities.items():
-        fac_xy[key] = _xy(f.geometry.x.to_numpy(), f.geometry.y.to_numpy(), metric_crs)
-    if mode == "network":
-        if network is None:
-            raise ValueError("network mode needs a walking network; this city has none")
-        table = nearest_facility_distance(
-            network, origins_xy=(ox, oy), facilities_xy=fac_xy, limit=max_distance
-        )
-        table.index = pd.Index(cells, name="cell")
-    elif mode == "line":
-        table = pd.DataFrame(index=pd.Index(cells, name="cell"))
-        pts = np.column_stack([ox, oy])
-        for key, (fx, fy) in fac_xy.items():
-            if len(fx) == 0:
-                continue
-            d, _ = cKDTree(np.column_stack([fx, fy])).query(pts, distance_upper_bound=max_distance)
-            table[key] = d
-    else:
-        raise ValueError(f"unknown mode {mode!r}; use 'line' or 'network'")
-    for key, f in facilities.items():
-        if len(f) == 0:
-            table[key] = np.nan
-    return table[[k for k in facilities]]
+    eng = Engine.baseline(cells, facilities, metric_crs=metric_crs, mode=mode, network=network,
+                          max_distance=max_distance)
+    return eng.distances()[list(facilities)]
 
 
 def covered(distances: pd.DataFrame, radii: Mapping[str, float]) -> pd.DataFrame:
@@ -128,14 +75,15 @@ def summary(
     radii: Mapping[str, float],
     facility_counts: Mapping[str, int] | None = None,
 ) -> pd.DataFrame:
-    """City totals per kind: population, covered, uncovered and coverage rate.
+    """City totals per kind of a distance table, by the engine's rule
+    (:func:`geo.access.scenario.figures_table`).
 
     Parameters
     ----------
     distances
         Output of :func:`distance_table`.
     population
-        People per cell (same index), or None for a city without population data.
+        People per cell (indexed by cell), or None for a city without population data.
     radii
         Walking radius (metres) of each kind.
     facility_counts
@@ -146,33 +94,14 @@ def summary(
     pandas.DataFrame
         Indexed by kind: ``status`` ("ok", "no_data" for a kind without facilities,
         "no_population"), ``facilities``, ``radius_m``, ``population``, ``covered``,
-        ``uncovered``, ``rate`` (0..1, NaN unless status is "ok"), ``cells_covered_share``.
+        ``uncovered``, ``rate`` (0..1, NaN unless status is "ok"), ``cells_covered`` and
+        ``cells_covered_share``.
     """
-    cov = covered(distances, radii)
-    rows = []
-    for key in distances.columns:
-        has_data = distances[key].notna().all() and len(distances) > 0
-        row: dict[str, object] = {
-            "kind": key,
-            "facilities": (facility_counts or {}).get(key, np.nan),
-            "radius_m": float(radii[key]),
-        }
-        if not has_data:
-            row.update(status="no_data", population=np.nan, covered=np.nan,
-                       uncovered=np.nan, rate=np.nan, cells_covered_share=np.nan)
-        elif population is None:
-            row.update(status="no_population", population=np.nan, covered=np.nan,
-                       uncovered=np.nan, rate=np.nan,
-                       cells_covered_share=float(cov[key].mean()))
-        else:
-            pop = population.reindex(distances.index).fillna(0.0)
-            total = float(pop.sum())
-            c = float((pop * cov[key]).sum())
-            row.update(status="ok", population=total, covered=c, uncovered=total - c,
-                       rate=c / total if total > 0 else np.nan,
-                       cells_covered_share=float(cov[key].mean()))
-        rows.append(row)
-    return pd.DataFrame(rows).set_index("kind")
+    pop = None
+    if population is not None:
+        pop = population.reindex(distances.index).fillna(0.0).to_numpy(dtype=float)
+    return figures_table({k: distances[k].to_numpy(dtype=float) for k in distances.columns},
+                         pop, radii=radii, facilities=facility_counts)
 
 
 def by_zone(

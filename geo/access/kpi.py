@@ -1,4 +1,9 @@
-"""City coverage results from a bundle: the distance table once, then KPIs for any radii."""
+"""City coverage from a bundle: the engine's baseline (no modifications), read for any radii.
+
+The coverage pages, the command line and the survey show exactly what a workshop scenario
+starts from: :func:`city_coverage` is :meth:`Engine.figures <geo.access.scenario.Engine.figures>`
+of the baseline, and :func:`city_distances` its distance table.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +12,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from geo.access.coverage import (
-    Mode,
-    by_zone,
-    distance_table,
-    facilities_by_kind,
-    summary,
-)
+from geo.access.coverage import by_zone
+from geo.access.scenario import Engine, Mode
 from geo.ingest.bundle import CityBundle
-from geo.kinds import FREQUENT_DEPARTURES, KIND_BY_KEY, MAX_DISTANCE_M, default_radii
+from geo.kinds import FREQUENT_DEPARTURES, KIND_BY_KEY, MAX_DISTANCE_M
 
 
 @dataclass(frozen=True)
@@ -41,12 +41,9 @@ def city_distances(
     frequent_departures: int = FREQUENT_DEPARTURES,
     max_distance: float = MAX_DISTANCE_M,
 ) -> pd.DataFrame:
-    """Distance table (cells × kinds, metres) of a bundle; independent of the radii."""
-    fac = facilities_by_kind(bundle.facilities, frequent_departures=frequent_departures)
-    return distance_table(
-        bundle.cells, fac, metric_crs=bundle.crs, mode=mode, network=bundle.network,
-        max_distance=max_distance,
-    )
+    """Distance table (cells × kinds, metres) of a bundle's baseline; independent of the radii."""
+    return Engine.from_bundle(bundle, mode=mode, frequent_departures=frequent_departures,
+                              max_distance=max_distance).distances()
 
 
 def city_coverage(
@@ -55,9 +52,9 @@ def city_coverage(
     mode: Mode = "line",
     radii: Mapping[str, float] | None = None,
     frequent_departures: int = FREQUENT_DEPARTURES,
-    distances: pd.DataFrame | None = None,
+    baseline: Engine | None = None,
 ) -> CityCoverage:
-    """Coverage of every kind for a city.
+    """Coverage of every kind for a city: the baseline engine's figures at these radii.
 
     Parameters
     ----------
@@ -69,22 +66,36 @@ def city_coverage(
         Radius per kind in metres; missing kinds take the official defaults.
     frequent_departures
         Departures a day from which a bus stop is frequent.
-    distances
-        A precomputed :func:`city_distances` table to reuse (it does not depend on radii).
+    baseline
+        The bundle's :meth:`Engine.from_bundle <geo.access.scenario.Engine.from_bundle>` for
+        ``mode`` and ``frequent_departures``, to reuse (its search does not depend on radii);
+        built here when not given.
+
+    Raises
+    ------
+    ValueError
+        For a radius beyond the search distance, or a baseline of another mode or with
+        modifications.
     """
-    r = default_radii() | dict(radii or {})
-    if max(r.values()) > MAX_DISTANCE_M:
-        raise ValueError(f"radii above {MAX_DISTANCE_M:.0f} m are not supported")
-    d = distances if distances is not None else city_distances(
+    base = baseline if baseline is not None else Engine.from_bundle(
         bundle, mode=mode, frequent_departures=frequent_departures)
-    fac = facilities_by_kind(bundle.facilities, frequent_departures=frequent_departures)
-    counts = {k: len(v) for k, v in fac.items()}
-    s = summary(d, bundle.population, radii=r, facility_counts=counts)
+    if base.mode != mode or base.mods:
+        raise ValueError(f"the baseline must be the {mode} engine without modifications, not "
+                         f"a {base.mode} one with {len(base.mods)}")
+    eng = base.with_radii(radii or {})
+    s = eng.figures()
     s.insert(0, "factor", [KIND_BY_KEY[k].factor for k in s.index])
-    towns = None
-    if bundle.pieces is not None and bundle.towns is not None:
-        z = by_zone(d, bundle.pieces.rename(columns={"town_code": "zone"}), radii=r)
-        t = bundle.towns.drop(columns="geometry").set_index("town_code")
-        towns = t[["name"]].join(z, how="left")
-        towns["population"] = t["population"].astype("Float64")
-    return CityCoverage(mode=mode, radii=r, distances=d, summary=s, towns=towns)
+    d = eng.distances()
+    return CityCoverage(mode=mode, radii=dict(eng.radii), distances=d, summary=s,
+                        towns=_towns(bundle, d, eng.radii))
+
+
+def _towns(bundle: CityBundle, d: pd.DataFrame, radii: Mapping[str, float]) -> pd.DataFrame | None:
+    """Coverage per town (None for a city without town population pieces)."""
+    if bundle.pieces is None or bundle.towns is None:
+        return None
+    z = by_zone(d, bundle.pieces.rename(columns={"town_code": "zone"}), radii=radii)
+    t = bundle.towns.drop(columns="geometry").set_index("town_code")
+    towns = t[["name"]].join(z, how="left")
+    towns["population"] = t["population"].astype("Float64")
+    return towns

@@ -1,163 +1,125 @@
-"""Workshop scenarios: modifications of the baseline facilities and incremental coverage."""
+"""The one coverage engine: each cell's distance to the nearest facility of every kind, and the
+city figures from it, for the baseline (no modifications: what the coverage pages, the command
+line and the survey show) and for workshop scenarios (the baseline with modifications, updated
+incrementally edit by edit).
+
+Cells are H3 ``uint64`` throughout; a modification's cell id (a string) becomes a cell through
+:mod:`geo.grid` when it is applied.
+"""
 
 from __future__ import annotations
 
-import json
 import math
-import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import geopandas as gpd
-import h3
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from pyproj import CRS, Transformer
-from scipy.sparse import csgraph
+from pyproj import CRS
 from scipy.spatial import cKDTree
 
 from geo import grid
-from geo.access.coverage import Mode, facilities_by_kind
-from geo.access.network import WalkNetwork, _with_virtual_sources, snap
-from geo.errors import DioramaError
-from geo.grid.crs import WGS84
-from geo.kinds import FREQUENT_DEPARTURES, KIND_BY_KEY, KINDS, MAX_DISTANCE_M, default_radii
+from geo.access.modification import Modification, ScenarioError, cell_centre
+from geo.access.network import nearest_source, origin_distance, snap
+from geo.grid.crs import WGS84, to_metric
+from geo.ingest.walkgraph import WalkNetwork
+from geo.kinds import FREQUENT_DEPARTURES, KIND_BY_KEY, MAX_DISTANCE_M, default_radii
 
-Op = Literal["add", "move", "remove", "radius"]
-OPS: tuple[Op, ...] = ("add", "move", "remove", "radius")
+Mode = Literal["line", "network"]
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
-#: Most modifications one scenario may hold (a workshop edit list, not a city plan).
-MAX_MODIFICATIONS = 200
+#: Columns of :func:`figures_table` (and so of :meth:`Engine.figures`), after the kind index.
+FIGURE_COLUMNS = ("status", "facilities", "radius_m", "population", "covered", "uncovered",
+                  "rate", "cells_covered", "cells_covered_share")
 
 
-class ScenarioError(DioramaError, ValueError):
-    """A modification cannot be applied; ``str()`` is the English message alone."""
+def facilities_by_kind(
+    facilities: gpd.GeoDataFrame, *, frequent_departures: int = FREQUENT_DEPARTURES
+) -> dict[str, gpd.GeoDataFrame]:
+    """Split a bundle's facility table into kinds, deriving frequent bus stops.
 
-    def __str__(self) -> str:
-        return self.message_en
-
-
-@dataclass(frozen=True)
-class Modification:
-    """One edit of the baseline, after Conveyal's scenario model.
-
-    Attributes
+    Parameters
     ----------
-    op
-        ``"add"``, ``"move"`` or ``"remove"`` a facility, or set a kind's walking ``"radius"``.
-    kind
-        Facility kind key (see :data:`geo.coverage.KINDS`).
-    facility
-        Id of the facility moved or removed, or the id given to an added one.
-    cell
-        H3 cell where a facility is added or moved to; the facility stands at the cell centre
-        (a planning object, so its location is stored).
-    radius_m
-        New walking radius (``"radius"`` only).
-    name
-        Optional label of an added facility.
+    facilities
+        Columns ``kind`` and ``geometry`` (points, EPSG:4326); bus stops may carry ``departures``.
+    frequent_departures
+        A bus stop with at least this many departures a day is also a ``bus_stop_frequent``.
+
+    Returns
+    -------
+    dict
+        Every key of :data:`geo.kinds.KINDS`, each mapped to its (possibly empty) facilities.
     """
-
-    op: Op
-    kind: str
-    facility: str | None = None
-    cell: str | None = None
-    radius_m: float | None = None
-    name: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain dict for JSON storage (empty fields left out)."""
-        d: dict[str, Any] = {"op": self.op, "kind": self.kind}
-        for k in ("facility", "cell", "radius_m"):
-            if getattr(self, k) is not None:
-                d[k] = getattr(self, k)
-        if self.name:
-            d["name"] = self.name
-        return d
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> Modification:
-        """Read and check a stored modification.
-
-        Raises
-        ------
-        ScenarioError
-            If the operation, kind, cell or radius is invalid.
-        """
-        op = d.get("op")
-        kind = d.get("kind")
-        if op not in OPS:
-            raise ScenarioError(f"不明な操作です: {op!r}", f"unknown modification {op!r}")
-        if kind not in KIND_BY_KEY:
-            raise ScenarioError(f"不明な施設の種類です: {kind!r}", f"unknown kind {kind!r}")
-        fac = d.get("facility")
-        cell = d.get("cell")
-        radius = d.get("radius_m")
-        if op in ("add", "move", "remove") and not (isinstance(fac, str) and 0 < len(fac) <= 64):
-            raise ScenarioError("施設IDがありません。", f"{op} needs a facility id")
-        if op in ("add", "move") and (not isinstance(cell, str) or not h3.is_valid_cell(cell)):
-            raise ScenarioError("場所(H3セル)が正しくありません。",
-                                f"{op} needs a valid H3 cell, not {cell!r}")
-        if op == "radius":
-            if not isinstance(radius, int | float) or isinstance(radius, bool) or not (
-                0 < float(radius) <= MAX_DISTANCE_M
-            ):
-                raise ScenarioError(
-                    f"徒歩圏の半径は0より大きく{MAX_DISTANCE_M:.0f} m以下にしてください。",
-                    f"a radius must be in (0, {MAX_DISTANCE_M:.0f}] metres, not {radius!r}")
-            radius = float(radius)
-        name = d.get("name", "")
-        return cls(op=op, kind=kind, facility=fac if op != "radius" else None,
-                   cell=cell if op in ("add", "move") else None,
-                   radius_m=radius if op == "radius" else None,
-                   name=str(name)[:80] if op == "add" else "")
+    out = {key: facilities[facilities["kind"] == key] for key in KIND_BY_KEY}
+    if "departures" in facilities.columns:
+        bus = out["bus_stop"]
+        dep = pd.to_numeric(bus["departures"], errors="coerce")
+        out["bus_stop_frequent"] = bus[dep >= frequent_departures].assign(
+            kind="bus_stop_frequent"
+        )
+    return out
 
 
-def new_facility_id() -> str:
-    """A fresh id for an added facility (unique within any scenario in practice)."""
-    return "new-" + secrets.token_hex(4)
+def figures_table(
+    distances: Mapping[str, FloatArray],
+    population: FloatArray | None,
+    *,
+    radii: Mapping[str, float],
+    facilities: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
+    """City figures per kind from each cell's distance: the one rule behind every coverage figure.
+
+    Parameters
+    ----------
+    distances
+        Per kind, the distance (metres) of every cell to its nearest facility; NaN where the
+        kind has no facility at all, ``inf`` beyond the search distance.
+    population
+        People per cell (same order; 0 where none), or None for a city without population data.
+    radii
+        Walking radius of each kind (metres).
+    facilities
+        Number of facilities per kind (NaN where not given).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by kind, :data:`FIGURE_COLUMNS`: ``status`` ("ok"; "no_data" for a kind without
+        facilities or a city without cells, whose figures are NaN, never 0; "no_population"),
+        ``facilities``, ``radius_m``, ``population``, ``covered`` and ``uncovered`` (people),
+        ``rate`` (0..1), ``cells_covered`` and ``cells_covered_share``.
+    """
+    total = math.nan if population is None else float(population.sum())
+    nan = math.nan
+    rows = []
+    for key, d in distances.items():
+        cov = within(d, radii[key])
+        has_data = len(d) > 0 and not bool(np.isnan(d).any())
+        n_cov = int(cov.sum())
+        row: dict[str, Any] = {
+            "kind": key, "status": "ok", "facilities": (facilities or {}).get(key, nan),
+            "radius_m": float(radii[key]), "population": nan, "covered": nan,
+            "uncovered": nan, "rate": nan, "cells_covered": n_cov,
+            "cells_covered_share": n_cov / len(d) if has_data else nan}
+        if not has_data:
+            row["status"] = "no_data"
+        elif population is None:
+            row["status"] = "no_population"
+        else:
+            c = float(population[cov].sum())
+            row.update(population=total, covered=c, uncovered=total - c,
+                       rate=c / total if total > 0 else nan)
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["kind", *FIGURE_COLUMNS]).set_index("kind")
 
 
-def add(kind: str, cell: str, *, facility: str | None = None, name: str = "") -> Modification:
-    """Modification adding a facility of ``kind`` at the centre of ``cell``."""
-    return Modification.from_dict({"op": "add", "kind": kind, "cell": cell, "name": name,
-                                   "facility": facility or new_facility_id()})
-
-
-def move(kind: str, facility: str, cell: str) -> Modification:
-    """Modification moving a facility to the centre of ``cell``."""
-    return Modification.from_dict({"op": "move", "kind": kind, "facility": facility,
-                                   "cell": cell})
-
-
-def remove(kind: str, facility: str) -> Modification:
-    """Modification removing a facility."""
-    return Modification.from_dict({"op": "remove", "kind": kind, "facility": facility})
-
-
-def set_radius(kind: str, radius_m: float) -> Modification:
-    """Modification changing a kind's walking radius."""
-    return Modification.from_dict({"op": "radius", "kind": kind, "radius_m": radius_m})
-
-
-def dumps(mods: Sequence[Modification]) -> str:
-    """Modifications as compact JSON (what the store keeps)."""
-    return json.dumps([m.to_dict() for m in mods], ensure_ascii=False, separators=(",", ":"))
-
-
-def loads(text: str) -> list[Modification]:
-    """Modifications from :func:`dumps` output (each one checked)."""
-    data = json.loads(text or "[]")
-    if not isinstance(data, list):
-        raise ScenarioError("修正の一覧が正しくありません。", "modifications must be a list")
-    if len(data) > MAX_MODIFICATIONS:
-        raise ScenarioError(f"1つのシナリオの修正は{MAX_MODIFICATIONS}件までです。",
-                            f"a scenario holds at most {MAX_MODIFICATIONS} modifications")
-    return [Modification.from_dict(d) for d in data]
+def within(distance: FloatArray, radius: float) -> npt.NDArray[np.bool_]:
+    """Whether each cell lies within ``radius`` (inclusive; a NaN distance, no facility, never)."""
+    return np.asarray(distance <= radius)
 
 
 @dataclass
@@ -175,6 +137,20 @@ class _KindState:
     dist: FloatArray  # per cell, metres; inf beyond the search distance
     near: IntArray  # per cell (line) or per node (network): slot of the nearest, -1 none
     node_dist: FloatArray | None = None  # network mode: per node
+
+    @classmethod
+    def of(cls, key: str, f: gpd.GeoDataFrame | None, crs: CRS, n_cells: int) -> _KindState:
+        """The existing facilities of kind ``key`` (ids ``<kind>:<row label>``), not searched."""
+        if f is None:
+            f = gpd.GeoDataFrame({"name": []}, geometry=[], crs=WGS84)
+        lon = f.geometry.x.to_numpy(dtype=float)
+        lat = f.geometry.y.to_numpy(dtype=float)
+        x, y = to_metric(lon, lat, crs)
+        n = len(f)
+        names = f["name"].astype(str).tolist() if "name" in f.columns else [""] * n
+        return cls(ids=[f"{key}:{i}" for i in f.index], names=names, lon=lon, lat=lat, x=x,
+                   y=y, active=np.ones(n, bool), added=np.zeros(n, bool),
+                   dist=np.full(n_cells, np.inf), near=np.full(n_cells, -1, np.int64))
 
     def clone(self) -> _KindState:
         return _KindState(
@@ -213,15 +189,25 @@ class Change:
 _EMPTY = np.array([], dtype=np.int64)
 
 
+def _checked_radii(radii: Mapping[str, float], max_distance: float) -> dict[str, float]:
+    out = {k: float(v) for k, v in radii.items()}
+    if out and max(out.values()) > max_distance:
+        raise ValueError(f"radii above {max_distance:.0f} m are not supported (the search "
+                         "distance): farther cells would be counted as uncovered")
+    return out
+
+
 @dataclass
 class Engine:
     """Coverage of every kind under a scenario, updated incrementally edit by edit.
 
-    Build the baseline once with :meth:`baseline`, :meth:`copy` it per scenario (copy on
-    write per kind, so a copy is cheap) and :meth:`apply` modifications. An add only looks
-    at cells within the search distance of the new facility (a KD-tree ball query, or a
-    Dijkstra search limited to that distance on the walking network); a remove only
-    re-evaluates the cells whose nearest facility it was; a radius change re-thresholds.
+    Build the baseline once with :meth:`baseline` (or :meth:`from_bundle`), :meth:`copy` it
+    per scenario (copy on write per kind, so a copy is cheap) and :meth:`apply`
+    modifications. An add only looks at cells within the search distance of the new facility
+    (a KD-tree ball query, or a Dijkstra search limited to that distance on the walking
+    network); a remove only re-evaluates the cells whose nearest facility it was; a radius
+    change re-thresholds. The baseline's own figures (no modifications) are the city's
+    coverage figures (:func:`geo.access.kpi.city_coverage`).
 
     Attributes
     ----------
@@ -235,7 +221,7 @@ class Engine:
         ``"line"`` or ``"network"``.
     """
 
-    cells: npt.NDArray[np.uint64]
+    cells: grid.Cells
     population: FloatArray | None
     radii: dict[str, float]
     mode: Mode
@@ -266,15 +252,15 @@ class Engine:
         network: WalkNetwork | None = None,
         max_distance: float = MAX_DISTANCE_M,
     ) -> Engine:
-        """The locked baseline: coverage of the existing facilities.
+        """The locked baseline: coverage of the existing facilities (one full search per kind).
 
         Parameters
         ----------
         cells
             H3 cells whose centres are the population points.
         facilities
-            Facilities per kind (points, EPSG:4326), e.g. from
-            :func:`geo.coverage.facilities_by_kind`; facility ids are ``<kind>:<row label>``.
+            Facilities per kind (points, EPSG:4326), e.g. from :func:`facilities_by_kind`;
+            facility ids are ``<kind>:<row label>``. Kinds left out have no facility.
         metric_crs
             CRS in which straight lines are measured.
         population
@@ -282,50 +268,30 @@ class Engine:
         radii
             Walking radius per kind; missing kinds take the official defaults.
         mode
-            ``"line"`` or ``"network"`` (needs ``network``).
+            ``"line"`` (straight line, the official MLIT method) or ``"network"`` (shortest
+            walk on ``network``).
         network
             Walking network for ``mode="network"``.
         max_distance
-            Farthest distance searched (as :func:`geo.coverage.distance_table`).
-
-        Returns
-        -------
-        Engine
-            Distances identical to :func:`geo.coverage.distance_table` on the same input.
+            Farthest distance searched; farther is ``inf``.
         """
+        unknown = sorted(set(facilities) - set(KIND_BY_KEY))
+        if unknown:
+            raise ValueError(f"unknown facility kinds {unknown}; see geo.kinds.KINDS")
         c = grid.as_cells(cells)
-        lon, lat = grid.centroids(c)
-        cx, cy = _xy(lon, lat, metric_crs)
+        cx, cy = to_metric(*grid.centroids(c), metric_crs)
+        o_node, o_snap = _snapped_origins(mode, network, cx, cy)
         pop = None
         if population is not None:
             pop = population.reindex(pd.Index(c)).fillna(0.0).to_numpy(dtype=float)
-        o_node = o_snap = None
-        if mode == "network":
-            if network is None:
-                raise ValueError("network mode needs a walking network; this city has none")
-            o_node, o_snap = snap(network, cx, cy)
-        elif mode != "line":
-            raise ValueError(f"unknown mode {mode!r}; use 'line' or 'network'")
-        eng = cls(cells=c, population=pop, radii=default_radii() | dict(radii or {}), mode=mode,
+        eng = cls(cells=c, population=pop,
+                  radii=default_radii() | _checked_radii(radii or {}, max_distance), mode=mode,
                   crs=metric_crs, max_distance=float(max_distance), cx=cx, cy=cy,
                   network=network if mode == "network" else None, o_node=o_node,
                   o_snap=o_snap, kinds={})
         for key in KIND_BY_KEY:
-            f = facilities.get(key)
-            if f is None:
-                f = gpd.GeoDataFrame({"name": []}, geometry=[], crs=WGS84)
-            flon = f.geometry.x.to_numpy(dtype=float)
-            flat = f.geometry.y.to_numpy(dtype=float)
-            fx, fy = _xy(flon, flat, metric_crs)
-            names = (f["name"].astype(str).tolist() if "name" in f.columns
-                     else [""] * len(f))
-            n = len(f)
-            st = _KindState(
-                ids=[f"{key}:{i}" for i in f.index], names=names, lon=flon, lat=flat, x=fx, y=fy,
-                active=np.ones(n, bool), added=np.zeros(n, bool),
-                dist=np.full(len(c), np.inf), near=np.full(len(c), -1, np.int64))
-            eng.kinds[key] = st
-            eng._rebuild(st, None)
+            eng.kinds[key] = _KindState.of(key, facilities.get(key), metric_crs, len(c))
+            eng._rebuild(eng.kinds[key])
         return eng
 
     @classmethod
@@ -338,7 +304,7 @@ class Engine:
         frequent_departures: int = FREQUENT_DEPARTURES,
         max_distance: float = MAX_DISTANCE_M,
     ) -> Engine:
-        """The baseline of a :class:`geo.bundle.CityBundle` (see :meth:`baseline`)."""
+        """The baseline of a :class:`geo.ingest.bundle.CityBundle` (see :meth:`baseline`)."""
         fac = facilities_by_kind(bundle.facilities, frequent_departures=frequent_departures)
         return cls.baseline(bundle.cells, fac, metric_crs=bundle.crs,
                             population=bundle.population, radii=radii, mode=mode,
@@ -356,6 +322,18 @@ class Engine:
             eng.apply(m)
         return eng
 
+    def with_radii(self, radii: Mapping[str, float]) -> Engine:
+        """A copy with other walking radii (not a modification: the planner's setting).
+
+        Raises
+        ------
+        ValueError
+            For a radius beyond the search distance.
+        """
+        eng = self.copy()
+        eng.radii.update(_checked_radii(radii, self.max_distance))
+        return eng
+
     # -- editing -----------------------------------------------------------------------
 
     def apply(self, mod: Modification) -> Change:
@@ -367,40 +345,40 @@ class Engine:
             If the facility to move or remove does not exist, or an added id is taken.
         """
         st = self._own(mod.kind)
-        before = self._covered(mod.kind)
-        if mod.op == "radius":
-            assert mod.radius_m is not None
-            self.radii[mod.kind] = float(mod.radius_m)
-            touched = _EMPTY
-        elif mod.op == "add":
-            assert mod.facility is not None and mod.cell is not None
-            if mod.facility in st.ids:
-                raise ScenarioError("同じIDの施設がすでにあります。",
-                                    f"facility id {mod.facility!r} already exists")
-            slot = self._new_slot(st, mod.facility, mod.cell, mod.name)
-            touched = self._add(st, slot)
-        else:
-            assert mod.facility is not None
-            slot_or_none = st.slot(mod.facility)
-            if slot_or_none is None:
-                raise ScenarioError("その施設は見つかりません(すでに削除されたかもしれません)。",
-                                    f"no facility {mod.facility!r} of kind {mod.kind!r}")
-            touched = self._remove(st, slot_or_none)
-            if mod.op == "move":
-                assert mod.cell is not None
-                lon, lat = _cell_lonlat(mod.cell)
-                x, y = _xy(np.array([lon]), np.array([lat]), self.crs)
-                st.lon[slot_or_none], st.lat[slot_or_none] = lon, lat
-                st.x[slot_or_none], st.y[slot_or_none] = x[0], y[0]
-                st.active[slot_or_none] = True
-                touched = np.union1d(touched, self._add(st, slot_or_none))
+        before = self.covered(mod.kind)
+        touched = self._edit(st, mod)
         self.mods.append(mod)
-        after = self._covered(mod.kind)
+        after = self.covered(mod.kind)
         gained = np.flatnonzero(after & ~before)
         lost = np.flatnonzero(before & ~after)
         if mod.op == "radius":
             touched = np.union1d(gained, lost)
         return Change(kind=mod.kind, cells=touched.astype(np.int64), gained=gained, lost=lost)
+
+    def _edit(self, st: _KindState, mod: Modification) -> IntArray:
+        """Carry out ``mod`` on its kind's state; return the cells whose distance changed."""
+        if mod.op == "radius":
+            assert mod.radius_m is not None
+            self.radii[mod.kind] = float(mod.radius_m)
+            return _EMPTY
+        assert mod.facility is not None
+        if mod.op == "add":
+            assert mod.cell is not None
+            if mod.facility in st.ids:
+                raise ScenarioError("同じIDの施設がすでにあります。",
+                                    f"facility id {mod.facility!r} already exists")
+            return self._add(st, self._new_slot(st, mod.facility, mod.cell, mod.name))
+        slot = st.slot(mod.facility)
+        if slot is None:
+            raise ScenarioError("その施設は見つかりません(すでに削除されたかもしれません)。",
+                                f"no facility {mod.facility!r} of kind {mod.kind!r}")
+        touched = self._remove(st, slot)
+        if mod.op == "move":
+            assert mod.cell is not None
+            self._place(st, slot, mod.cell)
+            st.active[slot] = True
+            touched = np.union1d(touched, self._add(st, slot))
+        return touched
 
     def _own(self, kind: str) -> _KindState:
         if kind not in self.kinds:
@@ -411,17 +389,21 @@ class Engine:
         return self.kinds[kind]
 
     def _new_slot(self, st: _KindState, fid: str, cell: str, name: str) -> int:
-        lon, lat = _cell_lonlat(cell)
-        x, y = _xy(np.array([lon]), np.array([lat]), self.crs)
         st.ids.append(fid)
         st.names.append(name)
-        st.lon = np.append(st.lon, lon)
-        st.lat = np.append(st.lat, lat)
-        st.x = np.append(st.x, x)
-        st.y = np.append(st.y, y)
+        for attr in ("lon", "lat", "x", "y"):
+            setattr(st, attr, np.append(getattr(st, attr), np.nan))
         st.active = np.append(st.active, True)
         st.added = np.append(st.added, True)
-        return len(st.ids) - 1
+        slot = len(st.ids) - 1
+        self._place(st, slot, cell)
+        return slot
+
+    def _place(self, st: _KindState, slot: int, cell: str) -> None:
+        """Put the facility in ``slot`` at the centre of ``cell`` (the edge: a cell id)."""
+        lon, lat = cell_centre(cell)
+        x, y = to_metric([lon], [lat], self.crs)
+        st.lon[slot], st.lat[slot], st.x[slot], st.y[slot] = lon, lat, x[0], y[0]
 
     def _cell_tree(self) -> cKDTree:
         if self._tree is None:
@@ -445,19 +427,15 @@ class Engine:
             st.dist[idx] = d[better]
             st.near[idx] = slot
             return np.asarray(idx, dtype=np.int64)
-        assert st.node_dist is not None and self.o_node is not None
-        net = self.network
-        g = _with_virtual_sources(net, [(np.array([fx]), np.array([fy]))])
-        nd = csgraph.dijkstra(g, directed=True, indices=net.n_nodes, limit=self.max_distance)
-        nd = nd[: net.n_nodes]
+        assert st.node_dist is not None
+        nd, _ = nearest_source(self.network, st.x[slot:slot + 1], st.y[slot:slot + 1],
+                               limit=self.max_distance)
         better = np.flatnonzero(nd < st.node_dist)
         if len(better) == 0:
             return _EMPTY
         st.node_dist[better] = nd[better]
         st.near[better] = slot
-        hit = np.zeros(net.n_nodes, bool)
-        hit[better] = True
-        cells = np.flatnonzero(hit[self.o_node])
+        cells = self._cells_at(better)
         old = st.dist[cells].copy()
         self._cell_from_nodes(st, cells)
         return np.asarray(cells[st.dist[cells] != old], dtype=np.int64)
@@ -470,63 +448,55 @@ class Engine:
             return _EMPTY
         keep = np.flatnonzero(st.active)
         if self.network is None:
-            if len(keep) == 0:
-                st.dist[owned], st.near[owned] = np.inf, -1
-                return owned
-            d, j = cKDTree(np.column_stack([st.x[keep], st.y[keep]])).query(
-                np.column_stack([self.cx[owned], self.cy[owned]]),
-                distance_upper_bound=self.max_distance)
-            found = np.isfinite(d)
-            st.dist[owned] = d
-            st.near[owned] = np.where(found, keep[np.minimum(j, len(keep) - 1)], -1)
+            st.dist[owned], st.near[owned] = self._line_nearest(st, keep, owned)
             return owned
-        assert st.node_dist is not None and self.o_node is not None
+        assert st.node_dist is not None
         nd, src = self._network_nearest(st, keep)
         st.node_dist[owned] = nd[owned]
         st.near[owned] = src[owned]
-        hit = np.zeros(len(st.node_dist), bool)
-        hit[owned] = True
-        cells = np.flatnonzero(hit[self.o_node])
+        cells = self._cells_at(owned)
         self._cell_from_nodes(st, cells)
         return cells
 
-    def _network_nearest(self, st: _KindState, slots: IntArray) -> tuple[FloatArray, IntArray]:
-        """Node distance to, and slot of, the nearest of ``slots`` (one Dijkstra run)."""
-        net = self.network
-        assert net is not None
-        n = net.n_nodes
-        if len(slots) == 0:
-            return np.full(n, np.inf), np.full(n, -1, np.int64)
-        g = _with_virtual_sources(
-            net, [(st.x[s : s + 1], st.y[s : s + 1]) for s in slots])
-        dist, _, src = csgraph.dijkstra(
-            g, directed=True, indices=np.arange(n, n + len(slots)), limit=self.max_distance,
-            min_only=True, return_predecessors=True)
-        src = np.asarray(src[:n], dtype=np.int64)
-        found = src >= n
-        near = np.where(found, slots[np.clip(src - n, 0, len(slots) - 1)], -1)
-        return np.asarray(dist[:n], float), near.astype(np.int64)
-
-    def _cell_from_nodes(self, st: _KindState, cells: IntArray) -> None:
-        assert st.node_dist is not None and self.o_node is not None and self.o_snap is not None
-        d = st.node_dist[self.o_node[cells]] + self.o_snap[cells]
-        d[d > self.max_distance] = np.inf
-        st.dist[cells] = d
-
-    def _rebuild(self, st: _KindState, _: None) -> None:
+    def _rebuild(self, st: _KindState) -> None:
         """Full computation of one kind (the baseline)."""
         keep = np.flatnonzero(st.active)
         if self.network is None:
-            st.dist = np.full(len(self.cells), np.inf)
-            st.near = np.full(len(self.cells), -1, np.int64)
-            if len(keep):
-                d, j = cKDTree(np.column_stack([st.x[keep], st.y[keep]])).query(
-                    np.column_stack([self.cx, self.cy]), distance_upper_bound=self.max_distance)
-                st.dist = d
-                st.near = np.where(np.isfinite(d), keep[np.minimum(j, len(keep) - 1)], -1)
+            st.dist, st.near = self._line_nearest(st, keep, np.arange(len(self.cells)))
             return
         st.node_dist, st.near = self._network_nearest(st, keep)
+        st.dist = np.full(len(self.cells), np.inf)
         self._cell_from_nodes(st, np.arange(len(self.cells)))
+
+    def _line_nearest(self, st: _KindState, slots: IntArray,
+                      at: IntArray) -> tuple[FloatArray, IntArray]:
+        """Straight-line distance of the cells ``at`` to, and slot of, the nearest of ``slots``."""
+        if len(slots) == 0:
+            return np.full(len(at), np.inf), np.full(len(at), -1, np.int64)
+        d, j = cKDTree(np.column_stack([st.x[slots], st.y[slots]])).query(
+            np.column_stack([self.cx[at], self.cy[at]]), distance_upper_bound=self.max_distance)
+        return d, np.where(np.isfinite(d), slots[np.minimum(j, len(slots) - 1)], -1)
+
+    def _network_nearest(self, st: _KindState, slots: IntArray) -> tuple[FloatArray, IntArray]:
+        """Node distance to, and slot of, the nearest of ``slots`` (one Dijkstra run)."""
+        assert self.network is not None
+        nd, which = nearest_source(self.network, st.x[slots], st.y[slots],
+                                   limit=self.max_distance)
+        if len(slots) == 0:
+            return nd, which
+        return nd, np.where(which >= 0, slots[np.maximum(which, 0)], -1)
+
+    def _cells_at(self, nodes: IntArray) -> IntArray:
+        """The cells snapped to any of ``nodes``."""
+        assert self.o_node is not None and self.network is not None
+        hit = np.zeros(self.network.n_nodes, bool)
+        hit[nodes] = True
+        return np.flatnonzero(hit[self.o_node])
+
+    def _cell_from_nodes(self, st: _KindState, cells: IntArray) -> None:
+        assert st.node_dist is not None and self.o_node is not None and self.o_snap is not None
+        st.dist[cells] = origin_distance(st.node_dist, self.o_node[cells], self.o_snap[cells],
+                                         limit=self.max_distance)
 
     # -- reading -----------------------------------------------------------------------
 
@@ -536,55 +506,25 @@ class Engine:
 
     def distance(self, kind: str) -> FloatArray:
         """Distance of every cell to the nearest facility of ``kind`` (NaN: none exists)."""
-        st = self.kinds[kind]
-        if not st.active.any():
+        if not self.has_facilities(kind):
             return np.full(len(self.cells), np.nan)
-        return st.dist
-
-    def _covered(self, kind: str) -> npt.NDArray[np.bool_]:
-        return np.asarray(self.kinds[kind].dist <= self.radii[kind]) & bool(
-            self.kinds[kind].active.any())
+        return self.kinds[kind].dist
 
     def covered(self, kind: str) -> npt.NDArray[np.bool_]:
         """Whether each cell lies within the walking radius of ``kind``."""
-        return self._covered(kind)
+        return within(self.distance(kind), self.radii[kind])
 
     def distances(self) -> pd.DataFrame:
-        """Cells × kinds distance table, like :func:`geo.coverage.distance_table`."""
+        """Cells × kinds distance table (metres; NaN: no facility of the kind)."""
         return pd.DataFrame({k: self.distance(k) for k in self.kinds},
                             index=pd.Index(self.cells, name="cell"))
 
     def figures(self, kinds: Sequence[str] | None = None) -> pd.DataFrame:
-        """City figures per kind, computed from the current state (vectorised, a few ms).
-
-        Returns
-        -------
-        pandas.DataFrame
-            Indexed by kind: ``status`` (ok / no_data / no_population), ``facilities``,
-            ``radius_m``, ``population``, ``covered``, ``uncovered``, ``rate``,
-            ``cells_covered``.
-        """
-        rows = []
-        total = float(self.population.sum()) if self.population is not None else math.nan
-        for key in kinds if kinds is not None else list(self.kinds):
-            st = self.kinds[key]
-            n = int(st.active.sum())
-            cov = self._covered(key)
-            row: dict[str, Any] = {"kind": key, "facilities": n,
-                                   "radius_m": float(self.radii[key]),
-                                   "cells_covered": int(cov.sum())}
-            if n == 0:
-                row.update(status="no_data", population=math.nan, covered=math.nan,
-                           uncovered=math.nan, rate=math.nan)
-            elif self.population is None:
-                row.update(status="no_population", population=math.nan, covered=math.nan,
-                           uncovered=math.nan, rate=math.nan)
-            else:
-                c = float(self.population[cov].sum())
-                row.update(status="ok", population=total, covered=c, uncovered=total - c,
-                           rate=c / total if total > 0 else math.nan)
-            rows.append(row)
-        return pd.DataFrame(rows).set_index("kind")
+        """City figures per kind from the current state (:func:`figures_table`; a few ms)."""
+        keys = list(kinds) if kinds is not None else list(self.kinds)
+        return figures_table(
+            {k: self.distance(k) for k in keys}, self.population, radii=self.radii,
+            facilities={k: int(self.kinds[k].active.sum()) for k in keys})
 
     def facilities(self, kind: str | None = None) -> gpd.GeoDataFrame:
         """The scenario's facilities (``id, kind, name, added`` and point geometry, EPSG:4326)."""
@@ -603,19 +543,22 @@ class Engine:
                                 geometry=gpd.points_from_xy(df["lon"], df["lat"]), crs=WGS84)
 
     def facilities_by_kind(self) -> dict[str, gpd.GeoDataFrame]:
-        """The scenario's facilities split by kind (input of :func:`distance_table`)."""
+        """The scenario's facilities split by kind (input of :meth:`baseline`)."""
         f = self.facilities()
         return {k: f[f["kind"] == k] for k in self.kinds}
 
 
-def _xy(lon: FloatArray, lat: FloatArray, crs: CRS) -> tuple[FloatArray, FloatArray]:
-    x, y = Transformer.from_crs(WGS84, crs, always_xy=True).transform(lon, lat)
-    return np.asarray(x, float), np.asarray(y, float)
-
-
-def _cell_lonlat(cell: str) -> tuple[float, float]:
-    lon, lat = grid.centroids(grid.to_cells([cell]))
-    return float(lon[0]), float(lat[0])
+def _snapped_origins(mode: str, network: WalkNetwork | None, cx: FloatArray,
+                     cy: FloatArray) -> tuple[IntArray | None, FloatArray | None]:
+    """Each cell centre's nearest node and distance to it (network mode), after checking the
+    mode."""
+    if mode == "network":
+        if network is None:
+            raise ValueError("network mode needs a walking network; this city has none")
+        return snap(network, cx, cy)
+    if mode != "line":
+        raise ValueError(f"unknown mode {mode!r}; use 'line' or 'network'")
+    return None, None
 
 
 def compare(base: Engine, scen: Engine) -> pd.DataFrame:
@@ -681,45 +624,15 @@ def factor_scores(engine: Engine, factor_kinds: Mapping[str, Sequence[str]]) -> 
     return pd.Series(out, dtype=float, name="score")
 
 
-def modifications_geojson(mods: Sequence[Modification], *, properties: Mapping[str, Any]
-                          | None = None) -> dict[str, Any]:
-    """Added / moved facilities as GeoJSON points (removals and radius changes without geometry).
-
-    Parameters
-    ----------
-    mods
-        Modifications in order.
-    properties
-        Extra properties put on every feature (e.g. group and scenario name).
-    """
-    feats = []
-    for i, m in enumerate(mods):
-        geom = None
-        if m.cell is not None:
-            lon, lat = _cell_lonlat(m.cell)
-            geom = {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]}
-        props = {"step": i + 1, **m.to_dict(), **dict(properties or {})}
-        props["kind_ja"] = KIND_BY_KEY[m.kind].ja
-        feats.append({"type": "Feature", "geometry": geom, "properties": props})
-    return {"type": "FeatureCollection", "features": feats}
-
-
 __all__ = [
-    "KINDS",
-    "OPS",
+    "FIGURE_COLUMNS",
     "Change",
     "Engine",
-    "Modification",
-    "ScenarioError",
-    "add",
+    "Mode",
     "cell_change",
     "compare",
-    "dumps",
+    "facilities_by_kind",
     "factor_scores",
-    "loads",
-    "modifications_geojson",
-    "move",
-    "new_facility_id",
-    "remove",
-    "set_radius",
+    "figures_table",
+    "within",
 ]

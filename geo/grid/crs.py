@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from pyproj import CRS
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from pyproj import CRS, Transformer
 from pyproj.aoi import AreaOfInterest
 from pyproj.database import query_utm_crs_info
 
@@ -72,3 +77,17 @@ def metric_crs(
     if not infos:
         raise ValueError(f"no UTM zone found for lon={lon}, lat={lat}")
     return CRS.from_epsg(int(infos[0].code))
+
+
+@lru_cache(maxsize=16)
+def _to_metric_transformer(crs: CRS) -> Transformer:
+    # Building a transformer costs milliseconds; transforming one point, microseconds. pyproj's
+    # transformers are thread-safe (3.1+), so one per CRS serves every session.
+    return Transformer.from_crs(WGS84, crs, always_xy=True)
+
+
+def to_metric(lon: Any, lat: Any, crs: CRS) -> tuple[npt.NDArray[np.float64],
+                                                    npt.NDArray[np.float64]]:
+    """Project lon/lat (EPSG:4326) into the metric ``crs``: x and y in metres."""
+    x, y = _to_metric_transformer(crs).transform(np.asarray(lon, float), np.asarray(lat, float))
+    return np.asarray(x, float), np.asarray(y, float)

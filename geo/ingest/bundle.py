@@ -19,7 +19,6 @@ import shapely
 from pyproj import CRS
 
 from geo import grid
-from geo.access.network import WalkNetwork, from_frames, read_graphml
 from geo.context import flows as flows_mod
 from geo.errors import BundleError, InputError, Problem
 from geo.grid.crs import WGS84, metric_crs
@@ -33,6 +32,7 @@ from geo.ingest.io import (
     parse_count,
     read_points_csv,
 )
+from geo.ingest.walkgraph import WalkNetwork, from_frames, read_graphml
 from geo.kinds import KIND_BY_KEY
 from geo.settings import settings
 

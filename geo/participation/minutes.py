@@ -18,7 +18,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from geo import grid
-from geo.access.scenario import Engine, Modification
+from geo.access import Engine, Modification
 
 GAINED = "#1a9850"
 LOST = "#d73027"

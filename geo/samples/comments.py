@@ -56,8 +56,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy.spatial import cKDTree
 
+from geo import access as scenario
 from geo import grid
-from geo.access import scenario
 from geo.ingest.bundle import load
 from geo.kinds import KIND_BY_KEY
 from geo.participation.framework import FACTORS

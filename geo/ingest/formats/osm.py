@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS
 
-from geo.access.network import WalkNetwork, check_walkable, from_frames
 from geo.errors import InputError, Problem
 from geo.grid.crs import WGS84
 from geo.ingest.io import unreadable
+from geo.ingest.walkgraph import WalkNetwork, check_walkable, from_frames
 
 ATTRIBUTION = "© OpenStreetMap contributors"
 LICENCE = "ODbL 1.0"

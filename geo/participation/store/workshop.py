@@ -561,10 +561,10 @@ class Workshop:
 
 def _checked(modifications: str) -> str:
     """Validate modifications JSON with :mod:`geo.scenario` and return it normalised."""
-    from geo.access import scenario
+    from geo.access import dumps, loads
 
     try:
-        return scenario.dumps(scenario.loads(modifications))
+        return dumps(loads(modifications))
     except (ValueError, TypeError) as exc:  # ScenarioError is a ValueError, so is bad JSON
         ja = getattr(exc, "message_ja", "修正の一覧が正しくありません。")
         raise InvalidInput(ja, f"invalid modifications: {exc}") from exc
