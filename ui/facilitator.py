@@ -66,18 +66,30 @@ def group_cards(ws: Workshop, session: Session, key: str) -> None:
 
 
 def exports_block(ws: Workshop, session: Session) -> None:
-    """Minutes (HTML) and the modifications (GeoJSON), made when asked for."""
+    """Minutes (HTML and the same as an A4 PDF) and the modifications (GeoJSON), made when
+    asked for."""
     ss = st.session_state
     st.subheader(t("ws_export"))
     if st.button(t("ws_export_make"), key="ws_export_btn"):
-        ss["ws_export"] = wk.session_exports(ws, session.id)
+        html, pdf, geojson = wk.session_exports(ws, session.id)
+        ss["ws_export"] = (html, geojson)
+        ss["ws_export_pdf"] = (html, pdf)  # the PDF of exactly these minutes
     if exp := ss.get("ws_export"):
         html, geojson = exp
-        e1, e2 = st.columns(2)
+        made_from, pdf = ss.get("ws_export_pdf") or (None, None)
+        pdf = pdf if made_from == html else None
+        e1, e2, e3 = st.columns(3)
         e1.download_button(t("ws_export_html"), html, file_name=f"workshop_{session.id}.html",
                            mime="text/html", key="ws_dl_html")
-        e2.download_button(t("ws_export_geojson"), geojson,
+        if pdf is not None:
+            e2.download_button(t("ws_export_pdf"), pdf,
+                               file_name=f"workshop_{session.id}.pdf",
+                               mime="application/pdf", key="ws_dl_pdf")
+        else:
+            e2.caption(t("ws_export_pdf_missing"))
+        e3.download_button(t("ws_export_geojson"), geojson,
                            file_name=f"workshop_{session.id}_modifications.geojson",
                            mime="application/geo+json", key="ws_dl_geojson")
         st.caption(t("ws_export_size", kb=len(html) / 1024,
-                     n=len(json.loads(geojson)["features"])))
+                     n=len(json.loads(geojson)["features"]))
+                   + (t("ws_export_pdf_size", kb=len(pdf) / 1024) if pdf else ""))

@@ -345,38 +345,31 @@ def suggestions(scen: sc.Engine, kind: str, n: int) -> pd.DataFrame:
     return siting.suggest(scen, kind, n=n)
 
 
-def session_exports(ws: Workshop, session_id: str) -> tuple[str, str]:
-    """(HTML minutes, GeoJSON of every group's modifications) of a session."""
-    store = get_store()
+def session_exports(ws: Workshop, session_id: str) -> tuple[str, bytes | None, str]:
+    """(HTML minutes, the same minutes as an A4 PDF, GeoJSON of every group's modifications)
+    of a session, in the facilitator's language. The PDF is ``None`` where WeasyPrint or
+    Pango is missing (the HTML prints the same pages from a browser)."""
+    from geo.participation import minutes_pdf
+
+    from .places import town_of
+
     sessions = [s for s in [ws.facilitator_session(st.session_state[FACILITATOR])]
                 if s.id == session_id]
     sess = sessions[0]
     b = get_bundle(sess.city)
-    groups = []
+    doc = minutes.session_minutes(ws, sess, bundle=b, baseline=baseline,
+                                  place=lambda cell: town_of(b, cell), lang=lang())
+    html = minutes.session_html(doc)
+    try:
+        pdf: bytes | None = minutes_pdf.html_to_pdf(html)
+    except minutes_pdf.PdfUnavailable:
+        pdf = None
     feats: list[dict[str, Any]] = []
-    comments = store.list_comments(city=sess.city, top_level=True)
     for g in ws.groups(session_id):
-        scen_minutes = []
         for s in ws.scenarios(group_id=g.id):
-            base = baseline(s.city, s.mode)
-            mods = sc.loads(s.modifications)
-            eng = base.with_modifications(mods)
-            kinds = list(dict.fromkeys(m.kind for m in mods)) or ["bus_stop"]
-            png = minutes.diff_map_png(base, eng, kinds[0], boundary=b.boundary,
-                                       title=f"{kinds[0]}")
-            mine = [c for c in comments if c.scenario_id == s.id]
-            scen_minutes.append(minutes.ScenarioMinutes(
-                name=s.name, modifications=mods, figures=sc.compare(base, eng)[
-                    ["factor", "facilities_before", "facilities_after", "covered_before",
-                     "covered_after", "covered_change", "rate_before", "rate_after",
-                     "rate_change", "cells_gained", "cells_lost"]],
-                map_png=png,
-                comments=[{"text": c.text, "nickname": c.nickname} for c in mine]))
             feats.extend(sc.modifications_geojson(
-                mods, properties={"group": g.name, "scenario": s.name})["features"])
-        groups.append(minutes.GroupMinutes(name=g.name, scenarios=scen_minutes))
-    html = minutes.session_html(title=sess.title, city=sess.city, created=sess.created_at,
-                                agenda=sess.agenda, groups=groups)
+                sc.loads(s.modifications),
+                properties={"group": g.name, "scenario": s.name})["features"])
     geojson = json.dumps({"type": "FeatureCollection", "features": feats},
                          ensure_ascii=False)
-    return html, geojson
+    return html, pdf, geojson
