@@ -22,6 +22,16 @@ if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
     || { [ "$ci" = true ] && { echo "nginx could not be installed" >&2; exit 1; }; \
          echo "note: nginx not installed; tests/test_cluster.py will be skipped" >&2; }
 fi
+# The PDF minutes (WeasyPrint) need Debian's Pango and a Japanese font to embed.
+if ! /sbin/ldconfig -p 2>/dev/null | grep 'libpangoft2-1.0.so.0' >/dev/null \
+    || ! fc-list 2>/dev/null | grep 'Noto Sans CJK JP' >/dev/null; then
+  echo "installing Debian's Pango and Noto CJK for the PDF minutes" >&2
+  { as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive \
+      apt-get install -y -qq --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
+      fonts-noto-cjk >/dev/null; } \
+    || { [ "$ci" = true ] && { echo "Pango could not be installed" >&2; exit 1; }; \
+         echo "note: Pango not installed; the PDF minutes tests will fail" >&2; }
+fi
 if [ ! -f var/node/node_modules/axe-core/axe.min.js ]; then
   if command -v npm >/dev/null 2>&1; then
     npm install --silent --no-audit --no-fund --prefix var/node axe-core@4 >/dev/null
