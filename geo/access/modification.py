@@ -18,23 +18,6 @@ from geo import grid
 from geo.errors import DioramaError
 from geo.kinds import KIND_BY_KEY, MAX_DISTANCE_M
 
-__all__ = [
-    "MAX_MODIFICATIONS",
-    "OPS",
-    "Modification",
-    "Op",
-    "ScenarioError",
-    "add",
-    "cell_centre",
-    "dumps",
-    "loads",
-    "modifications_geojson",
-    "move",
-    "new_facility_id",
-    "remove",
-    "set_radius",
-]
-
 Op = Literal["add", "move", "remove", "radius"]
 OPS: tuple[Op, ...] = ("add", "move", "remove", "radius")
 
