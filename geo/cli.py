@@ -13,10 +13,12 @@ from typing import Any
 
 from geo.access.kpi import city_coverage
 from geo.build import citybuild
+from geo.build.build import build_bundle
+from geo.build.recipe import POPULATION_FORMATS
 from geo.errors import DioramaError
 from geo.ingest import bundle as bundle_mod
 from geo.kinds import FREQUENT_DEPARTURES, KIND_BY_KEY
-from geo.settings import PROJECT_ROOT, settings
+from geo.settings import PROJECT_ROOT, configure_logging, settings
 
 
 def _radius(text: str) -> tuple[str, float]:
@@ -168,7 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     bc.add_argument("--boundary", type=Path, help="GeoJSON / GeoPackage / Shapefile polygons")
     bc.add_argument("--population", type=Path,
                     help="town polygons with counts, census mesh CSV, H3 table or points CSV")
-    bc.add_argument("--population-format", choices=list(bundle_mod.POPULATION_FORMATS))
+    bc.add_argument("--population-format", choices=list(POPULATION_FORMATS))
     bc.add_argument("--population-column", help="column of head counts (detected by default)")
     bc.add_argument("--town-code", help="town or mesh code / id column (detected by default)")
     bc.add_argument("--town-name", help="town name column (detected by default)")
@@ -217,6 +219,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     a = sub.add_parser("app", help="run the web app (streamlit run app.py)")
     a.add_argument("streamlit_args", nargs=argparse.REMAINDER)
     args = p.parse_args(argv)
+    configure_logging(default="WARNING")  # the command prints its own report
     try:
         if args.cmd == "build":
             raw = bundle_mod.default_data_dir() / "raw"
@@ -224,9 +227,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 d.name for d in raw.iterdir() if (d / "city.toml").exists()
             )
             for city in cities:
-                out = bundle_mod.build(city, strict=args.strict)
-                m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-                print(f"built {city} → {out}")
+                built = build_bundle(city, strict=args.strict)
+                m = built.manifest
+                print(f"built {city} → {built.path}")
                 for line in citybuild.flows_lines(m.get("flows", {}),
                                                   m.get("population_stand_in", {})):
                     print(line)

@@ -20,9 +20,10 @@ from util import (
 )
 
 from geo.access.kpi import city_coverage
+from geo.build.build import POPULATION_ASSUMPTION_EN, build, classify_name
 from geo.errors import InputError
 from geo.ingest import bundle
-from geo.ingest.bundle import BundleError, classify_name
+from geo.ingest.bundle import BundleError
 
 # --------------------------------------------------------------------------------------------
 # Rebuilding Maebashi from data/raw reproduces the shipped bundle
@@ -37,7 +38,7 @@ def shipped():
 @pytest.fixture(scope="module")
 def rebuilt(tmp_path_factory):
     out_root = tmp_path_factory.mktemp("bundles")
-    path = bundle.build("maebashi", data_dir=REPO_DATA, out_dir=out_root / "maebashi")
+    path = build("maebashi", data_dir=REPO_DATA, out_dir=out_root / "maebashi")
     assert path == out_root / "maebashi"
     return bundle.load("maebashi", data_dir=out_root)
 
@@ -82,7 +83,7 @@ def test_manifest_sources_carry_licence_and_attribution(rebuilt):
     assert by_file["maebashi_bus_stops_gtfsjp_2019.geojson"]["licence"] == "CC BY 4.0"
     assert m["format_version"] == bundle.FORMAT_VERSION
     assert m["population_as_of"] == "2025-06-30"
-    assert m["assumptions"]["en"] == bundle.POPULATION_ASSUMPTION_EN
+    assert m["assumptions"]["en"] == POPULATION_ASSUMPTION_EN
 
 
 def test_shipped_ube_manifest_sources_carry_licence_and_attribution():
@@ -132,7 +133,7 @@ def test_loaded_bundle_shapes(shipped):
 
 def test_missing_recipe_is_a_bundle_error(tmp_path):
     with pytest.raises(BundleError, match=r"no build recipe at .*city\.toml"):
-        bundle.build("nowhere", data_dir=tmp_path)
+        build("nowhere", data_dir=tmp_path)
 
 
 # --------------------------------------------------------------------------------------------
@@ -177,7 +178,7 @@ def _lonlat(dx, dy):
 
 def test_tiny_city_builds_and_conserves_each_town(tmp_path):
     make_tiny_city(tmp_path, populations=("1,200", 800, 0))
-    out = bundle.build("tiny", data_dir=tmp_path)
+    out = build("tiny", data_dir=tmp_path)
     assert out == tmp_path / "tiny"
     m = _manifest(out)
     assert m["counts"]["population"] == 2000
@@ -203,7 +204,7 @@ def test_tiny_city_builds_and_conserves_each_town(tmp_path):
 
 def test_town_without_population_is_a_warning_naming_file_row_column(tmp_path):
     make_tiny_city(tmp_path, populations=("1,200", 800, ""))
-    m = _manifest(bundle.build("tiny", data_dir=tmp_path))
+    m = _manifest(build("tiny", data_dir=tmp_path))
     assert m["warnings"] == [
         "towns.geojson, row 3, column '総人口': town 北町 (T3) has no population figure; "
         "it is shown as 'no data' and left out of totals"
@@ -221,7 +222,7 @@ def test_town_without_population_is_a_warning_naming_file_row_column(tmp_path):
 def test_strict_build_turns_the_warning_into_an_error(tmp_path):
     make_tiny_city(tmp_path, populations=("1,200", 800, "-"))
     with pytest.raises(InputError) as exc:
-        bundle.build("tiny", data_dir=tmp_path, out_dir=tmp_path / "out", strict=True)
+        build("tiny", data_dir=tmp_path, out_dir=tmp_path / "out", strict=True)
     assert str(exc.value) == (
         "build: towns.geojson, row 3, column '総人口': town 北町 (T3) has no population "
         "figure; it is shown as 'no data' and left out of totals"
@@ -232,7 +233,7 @@ def test_strict_build_turns_the_warning_into_an_error(tmp_path):
 def test_unreadable_population_names_file_row_and_column(tmp_path):
     make_tiny_city(tmp_path, populations=("1,200", "abc", 5))
     with pytest.raises(InputError) as exc:
-        bundle.build("tiny", data_dir=tmp_path)
+        build("tiny", data_dir=tmp_path)
     assert exc.value.message_en == (
         "towns.geojson, row 2, column '総人口': expected a head count, got 'abc'")
 
@@ -240,7 +241,7 @@ def test_unreadable_population_names_file_row_and_column(tmp_path):
 def test_duplicate_town_code_is_named(tmp_path):
     make_tiny_city(tmp_path, codes=("T1", "T2", "T1"))
     with pytest.raises(InputError) as exc:
-        bundle.build("tiny", data_dir=tmp_path)
+        build("tiny", data_dir=tmp_path)
     (p,) = exc.value.problems
     assert (p.file, p.row, p.column) == ("towns.geojson", 3, "KEY_CODE")
     assert p.message == ("town code T1 appears more than once (rows [1, 3]); "
@@ -251,7 +252,7 @@ def test_duplicate_town_code_is_named(tmp_path):
 def test_missing_population_column_lists_the_columns(tmp_path):
     make_tiny_city(tmp_path, population_column="人口")
     with pytest.raises(InputError) as exc:
-        bundle.build("tiny", data_dir=tmp_path)
+        build("tiny", data_dir=tmp_path)
     assert str(exc.value) == (
         "towns.geojson, row 0, column '総人口': column '総人口' is missing; "
         "columns found: KEY_CODE, S_NAME, 人口, geometry (read as utf-8) / "
@@ -264,7 +265,7 @@ def test_facility_far_outside_the_city_is_dropped_with_a_warning(tmp_path):
     rows = [("中央", *_lonlat(0, 0), "45"), ("高崎方面", *_lonlat(0, 50_000), "10"),
             ("境界すぐ外", *_lonlat(1500, 0), "3")]
     make_tiny_city(tmp_path, bus_rows=rows)
-    m = _manifest(bundle.build("tiny", data_dir=tmp_path))
+    m = _manifest(build("tiny", data_dir=tmp_path))
     # 50 km north of the centre is 49 km beyond the 1 km half-width of the city.
     assert m["warnings"] == ["bus.csv, row 2, column 'geometry': 高崎方面 lies 49.0 km outside "
                              "the city; dropped"]
@@ -275,7 +276,7 @@ def test_facility_far_outside_the_city_is_dropped_with_a_warning(tmp_path):
     assert stops["source_row"].tolist() == [1, 3]
     assert m["sources"][2]["rows"] == 3
     with pytest.raises(InputError, match=r"高崎方面 lies 49\.0 km outside"):
-        bundle.build("tiny", data_dir=tmp_path, out_dir=tmp_path / "strict", strict=True)
+        build("tiny", data_dir=tmp_path, out_dir=tmp_path / "strict", strict=True)
 
 
 def test_swapped_facility_coordinates_are_an_error_saying_swapped(tmp_path):
@@ -283,7 +284,7 @@ def test_swapped_facility_coordinates_are_an_error_saying_swapped(tmp_path):
     rows = [("中央", *_lonlat(0, 0), "45"), ("逆", lat, lon, "5")]
     make_tiny_city(tmp_path, bus_rows=rows)
     with pytest.raises(InputError) as exc:
-        bundle.build("tiny", data_dir=tmp_path)
+        build("tiny", data_dir=tmp_path)
     msg = str(exc.value)
     assert msg.startswith("bus.csv, row 2, column '経度/緯度': latitude and longitude look swapped")
     assert "put longitude (経度) first" in msg
@@ -295,7 +296,7 @@ def test_cp932_facility_csv_keeps_its_names_in_the_bundle(tmp_path):
     raw = make_tiny_city(tmp_path, bus_rows=rows)
     text = (raw / "bus.csv").read_text(encoding="utf-8")
     (raw / "bus.csv").write_bytes(text.replace(",１，０２０", ',"１，０２０"').encode("cp932"))
-    bundle.build("tiny", data_dir=tmp_path)
+    build("tiny", data_dir=tmp_path)
     b = bundle.load("tiny", data_dir=tmp_path)
     stops = b.facilities[b.facilities["kind"] == "bus_stop"]
     assert stops["name"].tolist() == ["前橋駅（５番のりば）", "県庁前"]
@@ -308,22 +309,22 @@ def test_recipe_problems_are_named(tmp_path):
     text = recipe.read_text(encoding="utf-8")
     recipe.write_text(text.replace('kind = "shelter"', 'kind = "castle"'), encoding="utf-8")
     with pytest.raises(InputError, match=r"city\.toml: unknown facility kind 'castle'"):
-        bundle.build("tiny", data_dir=tmp_path)
+        build("tiny", data_dir=tmp_path)
     recipe.write_text(text.replace('name_en = "Tiny"\n', ""), encoding="utf-8")
     with pytest.raises(InputError, match=r"city\.toml: recipe lacks name_en"):
-        bundle.build("tiny", data_dir=tmp_path)
+        build("tiny", data_dir=tmp_path)
     recipe.write_text(text + "\n[broken\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"city\.toml: not valid TOML"):
-        bundle.build("tiny", data_dir=tmp_path)
+        build("tiny", data_dir=tmp_path)
 
 
 def test_a_missing_input_file_is_an_input_error_naming_it(tmp_path):
     make_tiny_city(tmp_path, write_bus=False)
     with pytest.raises(InputError, match=r"bus\.csv: file not found"):
-        bundle.build("tiny", data_dir=tmp_path)
+        build("tiny", data_dir=tmp_path)
 
 
 def test_households_without_a_source_column_are_not_reported_as_zero(tmp_path):
     make_tiny_city(tmp_path)
-    m = _manifest(bundle.build("tiny", data_dir=tmp_path))
+    m = _manifest(build("tiny", data_dir=tmp_path))
     assert m["counts"]["households"] is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import logging
 import os
 import re
 import shutil
@@ -14,12 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import tomli_w
-
 from geo import grid
+from geo.build.build import Progress, build_recipe
+from geo.build.recipe import check_prefecture, check_recipe, write_recipe
 from geo.context import flows as flows_mod
 from geo.errors import InputError, Problem
-from geo.ingest import bundle as bundle_mod
+from geo.ingest.bundle import default_data_dir
 from geo.ingest.formats import gtfs, ksj, osm
 from geo.ingest.formats.census import H3_NAMES, MESH_NAMES, POPULATION_NAMES
 from geo.ingest.formats.jis import municipality_code, prefecture_of
@@ -32,6 +33,8 @@ from geo.ingest.io import (
     match_column,
     read_csv,
 )
+
+logger = logging.getLogger(__name__)
 
 #: A city id: lower-case letters, digits, ``_`` and ``-``; it names folders, so nothing else.
 CITY_ID = re.compile(r"^[a-z][a-z0-9_-]{1,39}$")
@@ -126,7 +129,7 @@ class BuildReport:
     notes: list[str] = field(default_factory=list)
     #: When the population is the people-flow stand-in: its description (``ja``, ``en``).
     stand_in: dict[str, Any] = field(default_factory=dict)
-    #: What was read from the people-flow files (see :func:`geo.bundle.build`), if any.
+    #: What was read from the people-flow files (see :func:`geo.build.build.build_recipe`), if any.
     flows: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -391,7 +394,7 @@ def build_city(
     sources: Mapping[str, Mapping[str, str]] | None = None,
     data_dir: Path | None = None,
     overwrite: bool = False,
-    progress: bundle_mod.Progress | None = None,
+    progress: Progress | None = None,
     labels: Mapping[str, str] | None = None,
 ) -> BuildReport:
     """Build a city bundle from the open-data files a city's staff already have.
@@ -450,7 +453,7 @@ def build_city(
     """
     check_city_id(city)
     names = dict(labels) if labels is not None else CLI_LABELS
-    data_dir = data_dir or bundle_mod.default_data_dir()
+    data_dir = data_dir or default_data_dir()
     target_raw = data_dir / "raw" / city
     target_bundle = data_dir / city
     if not overwrite and (target_bundle / "manifest.json").exists():
@@ -465,9 +468,9 @@ def build_city(
         city_code = municipality_code(city_code, file=names.get("city_code", "city code"))
         if prefecture is None:
             prefecture = prefecture_of(city_code)
-        bundle_mod.check_prefecture(city_code, prefecture, file="inputs",
-                                    names=(names.get("city_code", "city code"),
-                                           names.get("prefecture", "prefecture")))
+        check_prefecture(city_code, prefecture, file="inputs",
+                         names=(names.get("city_code", "city code"),
+                                names.get("prefecture", "prefecture")))
     if region is None:
         region = "japan" if prefecture is not None else "world"
     bounds = JAPAN_BOUNDS if region == "japan" else None
@@ -541,17 +544,16 @@ def build_city(
             extra.append(entry)
         if extra:
             recipe["extra_sources"] = extra
-        (raw / "city.toml").write_text(
-            f"# Build recipe written by `diorama build-city {city}`; rebuild with "
-            f"`diorama build {city}`.\n" + tomli_w.dumps(recipe), encoding="utf-8")
+        check_recipe(recipe, raw)
+        write_recipe(recipe, raw, comment=f"Build recipe written by `diorama build-city {city}`; "
+                     f"rebuild with `diorama build {city}`.")
 
         def scaled(done: float, what: str) -> None:
             if progress:
                 progress(0.05 + 0.9 * done, what)
 
-        out = bundle_mod.build(city, data_dir=data_dir, raw_dir=raw, out_dir=stage / "bundle",
-                               progress=scaled)
-        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+        built = build_recipe(recipe, raw, stage / "bundle", progress=scaled)
+        out, manifest = built.path, built.manifest
         # the manifest lists sources in the order they were described here
         for layer, source in zip(layers, manifest["sources"], strict=True):
             layer["rows"] = source["rows"]
@@ -566,6 +568,7 @@ def build_city(
             json.dumps(report.as_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         _swap_in(raw, target_raw, stage / "old_raw")
         _swap_in(out, target_bundle, stage / "old_bundle")
+        logger.info("city %s added: bundle and raw files swapped into %s", city, data_dir)
         if progress:
             progress(1.0, "done")
         return report
