@@ -22,7 +22,8 @@ Two shapes of table, one rule:
   of several resolutions under the city) and a flat one that cuts across them (towns); only
   the areas themselves are published, never their intersections: the vacancy estimates
   (:mod:`geo.context.vacancy`). Because towns and cells overlap, what can be worked out is
-  decided exactly (linear algebra on the published areas, see :class:`_Overlap`).
+  decided exactly, for every set of units (blocks, a block graph and a few maximum flows:
+  see the comment above :class:`_Overlap`).
 
 Both are audited in the tests with linear programming: the exact range of every suppressed
 group, and of every published total minus its published parts, given everything published.
@@ -276,19 +277,26 @@ def crosstab_disclosure(units: pd.DataFrame, *, areas: Sequence[str],
 # Two overlapping area systems: nested cells and towns (the vacancy estimates)
 # --------------------------------------------------------------------------------------------
 #
-# Units fall into *leaves*: one per (finest nested area or none, flat area or none) that holds
-# units. Every published area is a set of leaves, and what can be worked out from published
-# counts is exactly their linear span (each leaf holds at least one unit, so bounds add
-# nothing). The nested areas (with the city) form a tree and the flat ones (with the city) a
-# partition, so the span is that of disjoint *blocks*: a published nested area minus the
-# published nested areas inside it (its Q-block), a published town, and the city minus the
-# published towns (P-blocks); a leaf under no published area of a system belongs to that
-# system's "none" block, fixed at 0. A set U of leaves is worked out iff its indicator is
-# a_P + b_Q on every leaf (P-block P, Q-block Q) for some numbers a, b with a_none = b_none = 0:
-# potentials on the bipartite *block graph* whose edges are the (P, Q) pairs holding leaves.
-# For U inside one block B that comes down to (see _Overlap.pinned): no edge of B half in U;
-# in each component of the graph without B (each biconnected component at B), B's edges all
-# in U or all out; and the components that hold a "none" block agree on b_B (0 if B is one).
+# Units fall into *leaves*: one per (finest nested area or none, town or none) that holds units.
+# Every published area is a set of leaves, and what can be worked out from published counts is
+# exactly their linear span (each leaf holds at least one unit, so bounds add nothing). The
+# nested areas with the city form a tree and the towns with the city a partition, so the span
+# is that of disjoint *blocks*: a published nested area minus the published nested areas
+# inside it (a Q-block), a published town, and the city minus the published towns (P-blocks).
+# Joined by the leaves they share, P- and Q-blocks form a bipartite *block graph*. A set of
+# leaves is worked out iff its indicator is a_P + b_Q on every leaf for some numbers a, b
+# (potentials on the graph); cutting such potentials at thresholds shows that every set worked
+# out is a disjoint union of sets
+#
+#     S(X) = the leaves of the P-blocks X that lie in Q-blocks not wholly inside X,
+#
+# i.e. some towns (with the city's rest) minus the cells filled by them. So nothing of
+# 1 … k−1 units can be worked out iff every block holds 0 or ≥ k units and no X has
+# 1 ≤ |S(X)| < k. |S(X)| is the capacity of a cut in a small network (P → Q with the leaves'
+# units, Q → P without limit: a Q-block is inside X only with all its P-blocks), so the
+# smallest S(X) is found with a few maximum flows (_Overlap.leak). While one is below k, a cell
+# is suppressed whose block, merged into its parent's, joins a block inside X to one that is
+# not, which adds at least k units to that S(X) (_Overlap.fix).
 
 
 _NONE = -1
@@ -301,13 +309,10 @@ class _Overlap:
     parent: Ints          # nested node → parent node (city = node 0, parent −1)
     depth: Ints           # nested node → level (city 0)
     count: Ints           # nested node → units
-    inside: Ints          # nested node → the one town all its units are in (−1: none)
     town_count: Ints      # town → units
-    town_top: Ints        # town → lowest nested node holding all its units (0: the city)
     leaf_node: Ints       # leaf → finest nested node (0: no location)
     leaf_town: Ints       # leaf → town (−1: none)
     leaf_n: Ints          # leaf → units
-    chains: list[Ints]    # per level: leaf → its node at that level (−1: none)
     k: int
     shown: Bools = field(init=False)
     town_shown: Bools = field(init=False)
@@ -316,253 +321,154 @@ class _Overlap:
         self.shown = self.count >= self.k
         self.town_shown = self.town_count >= self.k
 
-    # -- blocks ---------------------------------------------------------------------------
-
     def owners(self) -> Ints:
-        """Each nested node's nearest shown ancestor-or-self (−1: none)."""
-        own = np.full(len(self.parent), _NONE, dtype=np.int64)
-        own[0] = 0 if self.shown[0] else _NONE
+        """Each nested node's nearest shown ancestor-or-self (the city: always shown here)."""
+        own = np.zeros(len(self.parent), dtype=np.int64)
         for d in range(1, int(self.depth.max(initial=0)) + 1):
             at = np.flatnonzero(self.depth == d)
             own[at] = np.where(self.shown[at], at, own[self.parent[at]])
         return own
 
     def blocks(self, own: Ints) -> tuple[Ints, Ints]:
-        """Each leaf's Q-block (a shown nested node; ``len(parent)`` = none) and P-block (a
-        shown town; ``len(towns)`` = the city's rest; ``len(towns) + 1`` = none)."""
-        q = own[self.leaf_node]
-        q = np.where(q < 0, len(self.parent), q)
+        """Each leaf's Q-block (its shown nested node) and P-block (its shown town, or
+        ``len(towns)``: the city minus the shown towns)."""
         nt = len(self.town_count)
-        rest = nt if self.shown[0] else nt + 1
-        p = np.where(self.leaf_town >= 0, self.leaf_town, rest)
-        if nt:
-            p = np.where((p < nt) & ~self.town_shown[np.minimum(p, nt - 1)], rest, p)
-        return q, p
+        town = np.append(self.town_shown, False)[self.leaf_town]  # −1 (no town) reads False
+        return own[self.leaf_node], np.where(town, self.leaf_town, nt)
 
-    # -- remainders: a published total minus its published parts --------------------------
-
-    def remainder_fixes(self, own: Ints, q: Ints, p: Ints) -> list[tuple[str, int]]:
-        """Areas to hide so that no published total minus its published parts of one system
-        leaves 1 … k−1 units."""
+    def block_fixes(self, own: Ints, q: Ints, p: Ints) -> list[tuple[str, int]]:
+        """Areas to hide so that every block holds 0 or at least k units: a published area
+        minus the published areas of its own system inside it (the city or a cell minus its
+        shown cells, the city minus its shown towns) never leaves 1 … k−1."""
         fixes: list[tuple[str, int]] = []
-        k, nn, nt = self.k, len(self.parent), len(self.town_count)
-        private = np.bincount(q, weights=self.leaf_n, minlength=nn + 1)[:nn]
-        top = np.where(np.arange(nn) > 0, own[np.maximum(self.parent, 0)], _NONE)
-        tops = self.shown & (top >= 0)
+        nn, nt, k = len(self.parent), len(self.town_count), self.k
+        private = np.bincount(q, weights=self.leaf_n, minlength=nn)
+        up = np.where(np.arange(nn) > 0, own[np.maximum(self.parent, 0)], _NONE)
+        tops = self.shown & (up >= 0) & (np.arange(nn) > 0)
         for s in np.flatnonzero(self.shown & (private >= 1) & (private < k)):
-            parts = np.flatnonzero(tops & (top == s))
-            fixes.append(("node", self._smallest(parts, self.count)))
-        city_rest = self.leaf_n[p == nt].sum()
-        if self.shown[0] and 1 <= city_rest < k:
-            fixes.append(("town", self._smallest(np.flatnonzero(self.town_shown),
-                                                 self.town_count)))
-        fixes += self._town_minus_cells(k)
-        fixes += self._cell_minus_towns(k)
+            fixes.append(("node", _smallest(np.flatnonzero(tops & (up == s)), self.count)))
+        rest = self.leaf_n[p == nt].sum()
+        if 1 <= rest < k:
+            fixes.append(("town", _smallest(np.flatnonzero(self.town_shown), self.town_count)))
         return fixes
 
-    @staticmethod
-    def _smallest(candidates: Ints, sizes: Ints) -> int:
-        return int(min(candidates, key=lambda c: (int(sizes[c]), int(c))))
+    def leak(self, q: Ints, p: Ints) -> tuple[Ints, Ints] | None:
+        """P-blocks X with 1 ≤ |S(X)| < k and the Q-blocks inside them, if there are any."""
+        net = _Network(q, p, self.leaf_n, k=self.k)
+        for group in net.components():
+            first = group[0]
+            for other in group[1:]:
+                for source, sink in ((first, other), (other, first)):
+                    found = net.cut(source, sink)
+                    if found is not None:
+                        return found
+        return None
 
-    def _town_minus_cells(self, k: int) -> list[tuple[str, int]]:
-        """A shown town minus the largest shown nested areas lying inside it."""
+    def fix(self, own: Ints, q: Ints, inside_q: Ints) -> list[tuple[str, int]]:
+        """Cells to hide so that a block inside a leaking X merges with one that is not, which
+        adds a whole block (at least k units) to that S(X): the fewest cells (then the
+        smallest) that bring such two blocks into one, either a block into the nearest block
+        above it, or two blocks into an empty one above both (hiding the shown cells between,
+        whose blocks are empty)."""
         nn = len(self.parent)
-        first = np.full(nn, _NONE, dtype=np.int64)  # the topmost shown node inside the town
-        for d in range(1, int(self.depth.max(initial=0)) + 1):
-            at = np.flatnonzero(self.depth == d)
-            up = self.parent[at]
-            same = (self.inside[up] == self.inside[at]) & (self.inside[at] >= 0) & (up > 0)
-            inherited = np.where(same, first[up], _NONE)
-            own = np.where(self.shown[at] & (self.inside[at] >= 0), at, _NONE)
-            first[at] = np.where(inherited >= 0, inherited, own)
-        tops = np.flatnonzero(first == np.arange(nn))
-        covered = np.bincount(self.inside[tops], weights=self.count[tops],
-                              minlength=len(self.town_count))
-        fixes = []
-        for t in np.flatnonzero(self.town_shown):
-            rest = self.town_count[t] - covered[t]
-            if 1 <= rest < k:
-                fixes.append(("node", self._smallest(tops[self.inside[tops] == t], self.count)))
-        return fixes
-
-    def _cell_minus_towns(self, k: int) -> list[tuple[str, int]]:
-        """A shown nested area minus the shown towns lying inside it."""
-        nn = len(self.parent)
-        inner = np.zeros(nn, dtype=np.int64)
-        towns = np.flatnonzero(self.town_shown & (self.town_top > 0))
-        np.add.at(inner, self.town_top[towns], self.town_count[towns])
-        for d in range(int(self.depth.max(initial=0)), 1, -1):
-            at = np.flatnonzero(self.depth == d)
-            np.add.at(inner, self.parent[at], inner[at])
-        fixes = []
-        for s in np.flatnonzero(self.shown & (inner > 0) & (np.arange(nn) > 0)):
-            if 1 <= self.count[s] - inner[s] < k:
-                within = [int(t) for t in towns if self._above(int(s), int(self.town_top[t]))]
-                fixes.append(("town", self._smallest(np.asarray(within), self.town_count)))
-        return fixes
-
-    def _above(self, s: int, node: int) -> bool:
-        """Whether nested node ``s`` is ``node`` or one of its ancestors."""
-        while node > 0 and self.depth[node] > self.depth[s]:
-            node = int(self.parent[node])
-        return node == s
-
-    # -- suppressed areas worked out across the two systems ------------------------------
-
-    def pinned_fixes(self, own: Ints, q: Ints, p: Ints) -> list[tuple[str, int]]:
-        """Areas to hide so that no suppressed area of 1 … k−1 units can be worked out."""
-        nn = len(self.parent)
-        graph = _BlockGraph(q, p, nq=nn + 1, np_=len(self.town_count) + 2)
-        fixes: list[tuple[str, int]] = []
-        small = ~self.shown & (self.count >= 1) & (self.count < self.k)
-        for chain in self.chains[1:]:
-            at = np.maximum(chain, 0)
-            owner = np.where(chain >= 0, own[np.maximum(self.parent[at], 0)], _NONE)
-            mine = np.flatnonzero((chain >= 0) & small[at] & (q == np.where(owner < 0, nn, owner)))
-            for h in graph.complete(chain[mine], mine):
-                leaves = mine[chain[mine] == h]
-                if graph.pinned("q", int(q[leaves[0]]), p[leaves]):
-                    fixes.append(self._fix_node(int(q[leaves[0]]), p[leaves]))
-        small_towns = np.append(~self.town_shown & (self.town_count < self.k), False)
-        mine = np.flatnonzero(small_towns[self.leaf_town])  # −1 (no town) reads the False
-        for t in graph.complete(self.leaf_town[mine], mine):
-            leaves = mine[self.leaf_town[mine] == t]
-            if graph.pinned("p", int(p[leaves[0]]), q[leaves]):
-                fixes.append(self._fix_town(q[leaves]))
-        return fixes
-
-    def _fix_node(self, block: int, towns: Ints) -> tuple[str, int]:
-        """What to hide when a suppressed nested area in ``block`` can be worked out: the
-        smallest of the nested area owning the block and the shown towns the area touches."""
-        nn, nt = len(self.parent), len(self.town_count)
-        options = [("town", int(t), int(self.town_count[t])) for t in np.unique(towns) if t < nt]
-        if 0 < block < nn:
-            options.append(("node", block, int(self.count[block])))
-        if not options:
-            return ("node", 0) if self.shown[0] else self._any_shown()
-        kind, area, _ = min(options, key=lambda o: (o[2], o[0], o[1]))
-        return kind, area
-
-    def _fix_town(self, blocks: Ints) -> tuple[str, int]:
-        """What to hide when a suppressed town can be worked out: the smallest shown nested
-        area whose block holds some of it (the city last)."""
-        nodes = np.asarray([int(b) for b in np.unique(blocks) if 0 < b < len(self.parent)],
-                           dtype=np.int64)
-        if len(nodes):
-            return "node", self._smallest(nodes, self.count)
-        return ("node", 0) if self.shown[0] else self._any_shown()
-
-    def _any_shown(self) -> tuple[str, int]:  # pragma: no cover - a last resort
-        towns = np.flatnonzero(self.town_shown)
-        if len(towns):
-            return "town", self._smallest(towns, self.town_count)
-        return "node", self._smallest(np.flatnonzero(self.shown), self.count)
-
-    # -- the rule ---------------------------------------------------------------------------
+        full = np.bincount(q, minlength=nn) > 0  # shown nodes whose block holds leaves
+        inside = np.zeros(nn, dtype=bool)
+        inside[inside_q] = True
+        options: list[list[int]] = []
+        meet: dict[int, dict[bool, list[int]]] = {}  # empty shown node → a path up to it
+        for b in np.flatnonzero(full & (np.arange(nn) > 0)).tolist():
+            path, node = [b], int(own[self.parent[b]])
+            while not full[node]:
+                slot = meet.setdefault(node, {})
+                if bool(inside[b]) not in slot or len(path) < len(slot[bool(inside[b])]):
+                    slot[bool(inside[b])] = list(path)
+                if node == 0:
+                    break
+                path.append(node)
+                node = int(own[self.parent[node]])
+            else:
+                if inside[b] != inside[node]:
+                    options.append(path)
+        options += [slot[True] + slot[False] for slot in meet.values() if len(slot) == 2]
+        best = min(options, key=lambda o: (len(o), int(self.count[o].sum()), o))
+        return [("node", n) for n in best]
 
     def protect(self) -> None:
-        """Hide areas until no remainder and no suppressed area is worked out at 1 … k−1."""
+        """Hide areas until no set of 1 … k−1 units can be worked out."""
+        if not self.shown[0]:  # fewer than k units in all: nothing is shown
+            self.town_shown[:] = False
+            return
         while True:
             own = self.owners()
             q, p = self.blocks(own)
-            fixes = self.remainder_fixes(own, q, p) or self.pinned_fixes(own, q, p)
+            fixes = self.block_fixes(own, q, p)
+            if not fixes and (found := self.leak(q, p)) is not None:
+                fixes = self.fix(own, q, found[1])
             if not fixes:
                 return
             for kind, area in fixes:
                 (self.shown if kind == "node" else self.town_shown)[area] = False
 
 
-class _BlockGraph:
-    """The bipartite graph of Q-blocks (nodes ``0 … nq−1``, the last one "none") and
-    P-blocks (nodes ``nq … nq+np−1``, the last one "none"), an edge per pair sharing leaves."""
-
-    def __init__(self, q: Ints, p: Ints, *, nq: int, np_: int) -> None:
-        self.nq = nq
-        self.anchors = (nq - 1, nq + np_ - 1)
-        pairs, self.edge_of = np.unique(p * nq + q, return_inverse=True)
-        self.edge_of = self.edge_of.astype(np.int64)
-        self.pairs = pairs.astype(np.int64)
-        self.per_edge = np.bincount(self.edge_of)
-        self._bicomp: dict[tuple[int, int], int] | None = None
-        self._degree: dict[int, dict[int, int]] = {}
-        self._towards: dict[int, dict[int, int]] = {}
-
-    def complete(self, keys: Ints, leaves: Ints) -> list[int]:
-        """The keys whose leaves hold every leaf of each (P, Q) pair they touch; only those
-        can be worked out (the leaves of one pair are always added up together)."""
-        if not len(leaves):
-            return []
-        got = pd.DataFrame({"key": keys, "edge": self.edge_of[leaves]}).value_counts()
-        edges = got.index.get_level_values("edge").to_numpy()
-        whole = pd.Series(got.to_numpy() == self.per_edge[edges],
-                          index=got.index.get_level_values("key"))
-        ok = whole.groupby(level=0).all()
-        return [int(x) for x in ok.index[ok.to_numpy()]]
-
-    def _structure(self) -> None:
-        """Biconnected components; each node's edges per component; and, for each "none"
-        block, the component at every node on the way to it."""
-        import networkx as nx
-
-        g = nx.Graph()
-        g.add_edges_from((self.nq + int(e) // self.nq, int(e) % self.nq) for e in self.pairs)
-        self._bicomp = {}
-        members: list[set[int]] = []
-        for i, edges in enumerate(nx.biconnected_component_edges(g)):
-            nodes: set[int] = set()
-            for u, v in edges:
-                self._bicomp[(u, v)] = self._bicomp[(v, u)] = i
-                for x in (u, v):
-                    self._degree.setdefault(x, {})
-                    self._degree[x][i] = self._degree[x].get(i, 0) + 1
-                nodes.update((u, v))
-            members.append(nodes)
-        for anchor in self.anchors:
-            if anchor in g:
-                self._towards[anchor] = _towards(members, anchor)
-
-    def pinned(self, side: str, block: int, others: Ints) -> bool:
-        """Whether a set of leaves that takes whole pairs, all in ``block`` (on ``side``:
-        ``"q"`` or ``"p"``) and the blocks ``others`` of the other side, can be worked out."""
-        if self._bicomp is None:
-            self._structure()
-        assert self._bicomp is not None
-        here = block if side == "q" else self.nq + block
-        used: dict[int, int] = {}
-        for o in np.unique(others):
-            b = self._bicomp[(here, int(o) if side == "p" else self.nq + int(o))]
-            used[b] = used.get(b, 0) + 1
-        if any(n != self._degree[here][b] for b, n in used.items()):
-            return False  # in one component without the block, its pairs are partly in
-        values = {int(way in used) for a, towards in self._towards.items()
-                  if a != here and (way := towards.get(here)) is not None}
-        if here in self._towards:  # the block is a "none" block: fixed at 0
-            return values <= {0}
-        return len(values) <= 1
+def _smallest(candidates: Ints, sizes: Ints) -> int:
+    return int(min(candidates, key=lambda c: (int(sizes[c]), int(c))))
 
 
-def _towards(members: list[set[int]], anchor: int) -> dict[int, int]:
-    """For each node of ``anchor``'s connected component, the biconnected component at that
-    node on the way to ``anchor`` (a walk of the block-cut tree from ``anchor``)."""
-    holding: dict[int, list[int]] = {}
-    for i, nodes in enumerate(members):
-        for v in nodes:
-            holding.setdefault(v, []).append(i)
-    out: dict[int, int] = {}
-    seen_b: set[int] = set()
-    seen_v = {anchor}
-    stack = [anchor]
-    while stack:
-        v = stack.pop()
-        for b in holding.get(v, []):
-            if b in seen_b:
-                continue
-            seen_b.add(b)
-            for w in members[b] - seen_v:
-                seen_v.add(w)
-                out[w] = b
-                stack.append(w)
-    return out
+class _Network:
+    """The cut network of the block graph: a node per group of P-blocks that must stay
+    together (taking one without the other would cost k units or more) and per Q-block."""
+
+    def __init__(self, q: Ints, p: Ints, n: Ints, *, k: int) -> None:
+        from scipy.sparse import coo_matrix
+        from scipy.sparse.csgraph import connected_components
+
+        pairs = pd.Series(n).groupby([p, q]).sum()
+        self.k = k
+        self.pp = pairs.index.get_level_values(0).to_numpy(np.int64)
+        self.qq = pairs.index.get_level_values(1).to_numpy(np.int64)
+        self.w = pairs.to_numpy(np.int64)
+        n_p, n_q = int(self.pp.max()) + 1, int(self.qq.max()) + 1
+        touch = coo_matrix((np.ones(len(self.w)), (self.pp, self.qq)), shape=(n_p, n_q)).tocsr()
+        heavy = coo_matrix(((self.w >= k).astype(float), (self.pp, self.qq)),
+                           shape=(n_p, n_q)).tocsr()
+        # P → P' when a Q-block shares ≥ k units with P and touches P': keep them together
+        _, self.group = connected_components(heavy @ touch.T, directed=True, connection="strong")
+        _, self.part = connected_components(touch @ touch.T, directed=False)
+        self.used = np.unique(self.pp)
+        self.n_groups = int(self.group.max()) + 1
+        self.n_q = n_q
+        g = self.group[self.pp]
+        cap = pd.Series(self.w).groupby([g, self.qq]).sum()
+        infinite = min(int(self.w.sum()) + 1, 2**31 - 1)
+        gi = cap.index.get_level_values(0).to_numpy(np.int64)
+        qi = cap.index.get_level_values(1).to_numpy(np.int64) + self.n_groups
+        size = self.n_groups + n_q
+        self.capacity = coo_matrix(
+            (np.concatenate([cap.to_numpy(np.int64), np.full(len(gi), infinite)]).astype(np.int32),
+             (np.concatenate([gi, qi]), np.concatenate([qi, gi]))), shape=(size, size)).tocsr()
+
+    def components(self) -> list[list[int]]:
+        """The groups of each connected part of the block graph."""
+        out: dict[int, set[int]] = {}
+        for p in self.used:
+            out.setdefault(int(self.part[p]), set()).add(int(self.group[p]))
+        return [sorted(g) for g in out.values() if len(g) > 1]
+
+    def cut(self, source: int, sink: int) -> tuple[Ints, Ints] | None:
+        """The smallest S(X) with group ``source`` in X and ``sink`` out, if below k: the
+        P-blocks of X and the Q-blocks inside it."""
+        from scipy.sparse.csgraph import breadth_first_order, maximum_flow
+
+        flow = maximum_flow(self.capacity, source, sink, method="dinic")
+        if not 1 <= flow.flow_value < self.k:
+            return None
+        residual = (self.capacity - flow.flow).tocsr()
+        residual.data = np.where(residual.data > 0, residual.data, 0)
+        residual.eliminate_zeros()
+        side = breadth_first_order(residual, source, directed=True, return_predecessors=False)
+        groups = side[side < self.n_groups]
+        x = self.used[np.isin(self.group[self.used], groups)]
+        return x.astype(np.int64), (side[side >= self.n_groups] - self.n_groups).astype(np.int64)
 
 
 def _overlap(units: pd.DataFrame, nested: Sequence[str], flat: str | None,
@@ -595,63 +501,37 @@ def _overlap(units: pd.DataFrame, nested: Sequence[str], flat: str | None,
     if flat is not None:
         codes, uniques = pd.factorize(units[flat], use_na_sentinel=True)
         towns, town_ids = codes.astype(np.int64), list(uniques)
-    return _assemble(finest, towns, parent, depth, len(town_ids), k), ids, town_ids
-
-
-def _assemble(finest: Ints, towns: Ints, parent: Ints, depth: Ints, n_towns: int,
-              k: int) -> _Overlap:
-    """Leaves and the counts and containments of every area."""
     leaves = pd.DataFrame({"node": finest, "town": towns}).value_counts(sort=False)
     leaf_node = leaves.index.get_level_values("node").to_numpy(np.int64)
     leaf_town = leaves.index.get_level_values("town").to_numpy(np.int64)
     leaf_n = leaves.to_numpy(np.int64)
-    top = int(depth.max(initial=0))
-    located = leaf_node > 0
-    chains = [np.zeros(len(leaf_node), dtype=np.int64) for _ in range(top + 1)]
-    if top:  # each leaf's node at every level (−1: no location)
-        chains[top] = np.where(located, leaf_node, _NONE)
-        for d in range(top - 1, 0, -1):
-            chains[d] = np.where(located, parent[np.maximum(chains[d + 1], 0)], _NONE)
-    count = np.zeros(len(parent), dtype=np.int64)
+    count = np.zeros(offset, dtype=np.int64)
     np.add.at(count, leaf_node, leaf_n)
-    inside = np.full(len(parent), -2, dtype=np.int64)  # −2: no unit yet
-    for node, town in zip(leaf_node.tolist(), leaf_town.tolist(), strict=True):
-        inside[node] = town if inside[node] in (-2, town) else _NONE
-    for d in range(top, 0, -1):
-        for node in np.flatnonzero(depth == d).tolist():
-            up = parent[node]
-            count[up] += count[node]
-            inside[up] = inside[node] if inside[up] in (-2, inside[node]) else _NONE
-    inside = np.where(inside == -2, _NONE, inside)
+    for d in range(int(depth.max(initial=0)), 0, -1):
+        at = np.flatnonzero(depth == d)
+        np.add.at(count, parent[at], count[at])
     has_town = leaf_town >= 0
     town_count = np.bincount(leaf_town[has_town], weights=leaf_n[has_town],
-                             minlength=n_towns).astype(np.int64)
-    town_top = np.zeros(n_towns, dtype=np.int64)
-    for chain in chains[1:]:
-        per = pd.DataFrame({"t": leaf_town[has_town], "c": chain[has_town]}).groupby("t")["c"]
-        one = (per.min() == per.max()) & (per.min() >= 0)
-        town_top[one.index[one.to_numpy()].to_numpy()] = per.min()[one].to_numpy()
-    return _Overlap(parent=parent, depth=depth, count=count, inside=inside,
-                    town_count=town_count, town_top=town_top, leaf_node=leaf_node,
-                    leaf_town=leaf_town, leaf_n=leaf_n, chains=chains, k=k)
+                             minlength=len(town_ids)).astype(np.int64)
+    table = _Overlap(parent=parent, depth=depth, count=count, town_count=town_count,
+                     leaf_node=leaf_node, leaf_town=leaf_town, leaf_n=leaf_n, k=k)
+    return table, ids, town_ids
 
 
 def area_disclosure(units: pd.DataFrame, *, nested: Sequence[str], flat: str | None,
                     k: int) -> pd.DataFrame:
     """Which areas of two overlapping area systems may be published.
 
-    The units (buildings) are counted in the city, in nested areas (each level inside the
-    one before, e.g. H3 cells of resolution 7, 8, 9, 10) and in flat areas that cut across
-    them (towns). Only the areas are published, never a town's part of a cell. Primary: an
-    area of fewer than ``k`` units is suppressed. Secondary, until none of these happens:
-
-    * a published area minus the published areas of one system lying inside it (the city
-      or a cell minus its published cells, the city minus its published towns, a town minus
-      the published cells inside it, a cell minus the published towns inside it) leaves
-      1 … ``k − 1`` units — the smallest of those parts is suppressed;
-    * a suppressed area of 1 … ``k − 1`` units can be worked out from everything published
-      (decided exactly, across both systems) — the cell whose remainder holds it or a town it
-      touches (the smallest) is suppressed.
+    The units (buildings) are counted in the city, in nested areas (each level inside the one
+    before, e.g. H3 cells of resolution 7, 8, 9, 10) and in flat areas that cut across them
+    (towns). Only the areas are published, never a town's part of a cell. Primary: an area of
+    fewer than ``k`` units is suppressed. Secondary: more cells (and towns) are suppressed
+    until **no set of 1 … ``k − 1`` units can be worked out** from the published areas — not
+    a suppressed area, not a published area minus the published ones inside it (the city or
+    a cell minus its cells, the city minus its towns, a town minus the cells it fills, a cell
+    minus the towns inside it), nor any other combination across the two systems. This is
+    decided exactly (see the comment above :class:`_Overlap`); the city itself is shown
+    whenever it holds ``k`` units.
 
     Parameters
     ----------

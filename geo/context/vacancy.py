@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +19,7 @@ from geo import grid
 from geo.errors import InputError, Problem
 from geo.grid.crs import WGS84
 from geo.ingest.io import JAPAN_BOUNDS, coordinate_problem, match_column, parse_count, read_csv
+from geo.privacy import area_disclosure
 
 # The method follows the practice the seed documents describe. A building whose water has not
 # been used for 12 months or more is *likely vacant* (さいたま市: a meter without a contract for a
@@ -23,7 +28,8 @@ from geo.ingest.io import JAPAN_BOUNDS, coordinate_problem, match_column, parse_
 # a score. Each score maps to a probability of being vacant; the sum of probabilities is the
 # estimate, and an optional shift on the log-odds scale makes the city total match the Housing
 # and Land Survey (住宅・土地統計調査) vacancy rate exactly. Areas with fewer than ``k`` buildings
-# are suppressed in every output.
+# are suppressed in every output, and so is any area that differencing would otherwise reveal
+# (geo.privacy, applied to the city, the towns and the cells together: see disclosure).
 
 #: Water unused this many months or more: likely vacant on its own (the primary rule).
 WATER_IDLE_MONTHS = 12
@@ -184,8 +190,14 @@ def estimate(records: pd.DataFrame, *, target_rate: float | None = None) -> pd.D
 # ------------------------------------------------------------------------------------------
 
 
-def aggregate(est: pd.DataFrame, keys: Any, *, k: int = DEFAULT_K) -> pd.DataFrame:
-    """Figures per area, suppressing areas with fewer than ``k`` buildings.
+def aggregate(est: pd.DataFrame, keys: Any, *, k: int = DEFAULT_K,
+              hidden: Collection[Any] = ()) -> pd.DataFrame:
+    """Figures per area of one area system, suppressing areas with fewer than ``k`` buildings
+    and the areas in ``hidden``.
+
+    On its own this applies only the primary rule to one area system; the published outputs
+    (:func:`by_cell`, :func:`by_town`, :func:`city_total`) pass the areas :func:`disclosure`
+    suppresses across all of them, so that no area can be worked out by differencing.
 
     Parameters
     ----------
@@ -195,6 +207,8 @@ def aggregate(est: pd.DataFrame, keys: Any, *, k: int = DEFAULT_K) -> pd.DataFra
         Area of each building (an array or Series aligned with ``est``); NA keys are left out.
     k
         Smallest number of buildings an area must hold for its figures to be shown.
+    hidden
+        Areas suppressed whatever their size (secondary suppression).
 
     Returns
     -------
@@ -204,8 +218,8 @@ def aggregate(est: pd.DataFrame, keys: Any, *, k: int = DEFAULT_K) -> pd.DataFra
         ``rate`` (estimated ÷ dwellings), the 95 % band ``low`` – ``high`` (and
         ``rate_low`` – ``rate_high``): estimated ± 1.96 × √Σ dwellings² p (1 − p), i.e. each
         building vacant or not independently with its probability, clipped to 0 and the
-        dwellings; and ``suppressed`` (True where fewer than ``k`` buildings: every figure
-        is then NaN).
+        dwellings; and ``suppressed`` (True where fewer than ``k`` buildings or hidden: every
+        figure is then NaN).
     """
     if k < 1:
         raise ValueError(f"k must be at least 1, got {k}")
@@ -229,7 +243,7 @@ def aggregate(est: pd.DataFrame, keys: Any, *, k: int = DEFAULT_K) -> pd.DataFra
     with np.errstate(invalid="ignore", divide="ignore"):
         for col, src in (("rate", "estimated"), ("rate_low", "low"), ("rate_high", "high")):
             g[col] = np.where(g["dwellings"] > 0, g[src] / g["dwellings"], np.nan)
-    suppressed = (g["buildings"] < k).to_numpy()
+    suppressed = (g["buildings"] < k).to_numpy() | g.index.isin(list(hidden))
     g = g[list(FIGURES)].astype(float)
     g.loc[suppressed, :] = np.nan
     g["suppressed"] = suppressed
@@ -237,14 +251,82 @@ def aggregate(est: pd.DataFrame, keys: Any, *, k: int = DEFAULT_K) -> pd.DataFra
     return g
 
 
-def by_cell(est: pd.DataFrame, *, resolution: int, k: int = DEFAULT_K) -> pd.DataFrame:
-    """:func:`aggregate` per H3 cell (uint64 index) of buildings with coordinates."""
-    has = est["lon"].notna() & est["lat"].notna()
-    cells = pd.Series(pd.NA, index=est.index, dtype="object")
+def _cells(est: pd.DataFrame) -> pd.DataFrame:
+    """Each building's H3 cell at every resolution of :data:`geo.grid.RESOLUTIONS` (NA
+    without coordinates): the finest from its point, the coarser ones its parents, so that
+    the resolutions nest exactly (as on the comment map)."""
+    has = (est["lon"].notna() & est["lat"].notna()).to_numpy()
+    finest = max(grid.RESOLUTIONS)
+    fine = np.zeros(len(est), dtype=np.uint64)
     if has.any():
-        cells[has] = grid.points_to_cells(est.loc[has, "lon"], est.loc[has, "lat"],
-                                          resolution)
-    out = aggregate(est, cells, k=k)
+        fine[has] = grid.points_to_cells(est.loc[has, "lon"], est.loc[has, "lat"], finest)
+    out = pd.DataFrame(index=est.index)
+    for r in grid.RESOLUTIONS:
+        values = grid.parents(fine, r) if r < finest else fine
+        out[f"h3_{r}"] = pd.array(values, dtype="UInt64")
+        out.loc[~has, f"h3_{r}"] = pd.NA
+    return out
+
+
+_LOCK = threading.Lock()
+_MEMO: OrderedDict[tuple[str, int], pd.DataFrame] = OrderedDict()
+_MEMO_SIZE = 8
+
+
+def disclosure(est: pd.DataFrame, *, k: int = DEFAULT_K) -> pd.DataFrame:
+    """Which areas of every vacancy output may be published: the city, the towns and the cells
+    at every resolution, decided together by :func:`geo.privacy.area_disclosure`.
+
+    Primary: an area of fewer than ``k`` buildings is suppressed. Secondary: no suppressed area
+    can be worked out from the published ones (a town total minus its visible cells, a coarser
+    cell minus its finer ones, several towns minus the cells they fill, …), and no published
+    area minus the published areas of one system inside it leaves 1 … ``k − 1`` buildings.
+    Every figure is a sum over buildings, so protecting the number of buildings protects the
+    figures. A building counts in its res-10 cell and that cell's parents (see
+    :func:`by_cell`), in its town (if any) and in the city. The answer depends only on where
+    the buildings are (not on the calibration), and is remembered for the last few inputs.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per area holding buildings: ``level`` (``"city"``, ``"town"`` or
+        ``"h3_<r>"``), ``area`` (town code, uint64 cell, or ``"city"``), ``n`` (buildings)
+        and ``shown``.
+    """
+    units = _cells(est)
+    units["town"] = est["town_code"].astype("object").where(est["town_code"].notna())
+    digest = hashlib.sha256(pd.util.hash_pandas_object(units, index=False).to_numpy()
+                            .tobytes()).hexdigest()
+    with _LOCK:
+        known = _MEMO.get((digest, k))
+    if known is None:
+        known = area_disclosure(units, nested=[f"h3_{r}" for r in grid.RESOLUTIONS],
+                                flat="town", k=k)
+        with _LOCK:
+            _MEMO[(digest, k)] = known
+            while len(_MEMO) > _MEMO_SIZE:
+                _MEMO.popitem(last=False)
+    return known.copy()
+
+
+def _hidden(disc: pd.DataFrame, level: str) -> list[Any]:
+    """Areas of ``level`` that :func:`disclosure` suppresses."""
+    rows = disc[(disc["level"] == level) & ~disc["shown"]]
+    return list(rows["area"])
+
+
+def by_cell(est: pd.DataFrame, *, resolution: int, k: int = DEFAULT_K) -> pd.DataFrame:
+    """:func:`aggregate` per H3 cell (uint64 index) of buildings with coordinates.
+
+    A building counts in the res-10 cell of its point and in that cell's parents at coarser
+    resolutions, so cells nest exactly across resolutions. Cells suppressed by
+    :func:`disclosure` (over all outputs) carry no figure.
+    """
+    if resolution not in grid.RESOLUTIONS:
+        raise ValueError(f"resolution must be one of {grid.RESOLUTIONS}, got {resolution}")
+    cells = _cells(est)[f"h3_{resolution}"]
+    hidden = _hidden(disclosure(est, k=k), f"h3_{resolution}")
+    out = aggregate(est, cells.astype("object").where(cells.notna()), k=k, hidden=hidden)
     out.index = out.index.astype(np.uint64)
     out.index.name = "cell"
     return out
@@ -252,9 +334,11 @@ def by_cell(est: pd.DataFrame, *, resolution: int, k: int = DEFAULT_K) -> pd.Dat
 
 def by_town(est: pd.DataFrame, *, k: int = DEFAULT_K,
             names: pd.Series | None = None) -> pd.DataFrame:
-    """:func:`aggregate` per town (``town_code``), with the town ``name`` first if given."""
+    """:func:`aggregate` per town (``town_code``), with the town ``name`` first if given;
+    towns suppressed by :func:`disclosure` (over all outputs) carry no figure."""
+    hidden = _hidden(disclosure(est, k=k), "town")
     out = aggregate(est, est["town_code"].astype("object").where(est["town_code"].notna()),
-                    k=k)
+                    k=k, hidden=hidden)
     out.index.name = "town_code"
     if names is not None:
         out.insert(0, "name", names.reindex(out.index).to_numpy())
@@ -262,9 +346,12 @@ def by_town(est: pd.DataFrame, *, k: int = DEFAULT_K,
 
 
 def city_total(est: pd.DataFrame, *, k: int = DEFAULT_K) -> pd.Series:
-    """The whole city as one area (suppressed, like any area, below ``k`` buildings)."""
-    return aggregate(est, np.zeros(len(est), dtype=np.int64), k=k).iloc[0] if len(est) \
-        else pd.Series({**dict.fromkeys(FIGURES, np.nan), "suppressed": True})
+    """The whole city as one area (suppressed below ``k`` buildings, or by
+    :func:`disclosure`)."""
+    if not len(est):
+        return pd.Series({**dict.fromkeys(FIGURES, np.nan), "suppressed": True})
+    hidden = [0] if _hidden(disclosure(est, k=k), "city") else []
+    return aggregate(est, np.zeros(len(est), dtype=np.int64), k=k, hidden=hidden).iloc[0]
 
 
 def assign_towns(records: pd.DataFrame, towns: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -344,6 +431,57 @@ def _numbers(raw: pd.Series, *, file: str, column: str, problems: list[Problem],
     return num
 
 
+def _ids(raw: pd.Series, *, file: str, column: str, problems: list[Problem]) -> pd.Series:
+    """Building ids, with a problem for each empty or repeated one."""
+    ids = raw.str.strip()
+    for i in np.flatnonzero((ids == "").to_numpy())[:MAX_PROBLEMS]:
+        problems.append(Problem(file, "the building id is empty", int(i) + 1, column))
+    dup = ids.duplicated(keep="first") & (ids != "")
+    for j in np.flatnonzero(dup.to_numpy())[:MAX_PROBLEMS]:
+        first = int(np.flatnonzero((ids == ids.iat[j]).to_numpy())[0]) + 1
+        problems.append(Problem(file, f"building id {ids.iat[j]!r} already appears in row "
+                                f"{first}", int(j) + 1, column))
+    return ids
+
+
+def _location(column: Callable[[str], pd.Series], cols: dict[str, str], town: pd.Series, *,
+              file: str, bounds: tuple[float, float, float, float],
+              problems: list[Problem]) -> tuple[pd.Series, pd.Series]:
+    """Longitude and latitude (NaN where absent), with a problem for each implausible or half
+    given point and each building with neither a point nor a town."""
+    lon = _numbers(column("lon"), file=file, column=cols.get("lon", "lon"), problems=problems)
+    lat = _numbers(column("lat"), file=file, column=cols.get("lat", "lat"), problems=problems)
+    xb0, yb0, xb1, yb1 = bounds
+    has_xy = lon.notna() & lat.notna()
+    outside = has_xy & ~((lon >= xb0) & (lon <= xb1) & (lat >= yb0) & (lat <= yb1))
+    for i in np.flatnonzero(outside.to_numpy())[:MAX_PROBLEMS]:
+        msg = coordinate_problem(float(lon.iat[i]), float(lat.iat[i]), bounds=bounds)
+        problems.append(Problem(file, msg or "implausible coordinates", int(i) + 1,
+                                f"{cols['lon']}/{cols['lat']}"))
+    half = (lon.isna() != lat.isna()).to_numpy()
+    for i in np.flatnonzero(half)[:MAX_PROBLEMS]:
+        problems.append(Problem(file, "give both lon and lat, or neither", int(i) + 1,
+                                f"{cols['lon']}/{cols['lat']}"))
+    nowhere = (~has_xy & (town == "")).to_numpy() & ~half
+    for i in np.flatnonzero(nowhere)[:MAX_PROBLEMS]:
+        problems.append(Problem(file, "no location: give lon/lat or town_code", int(i) + 1,
+                                None))
+    return lon, lat
+
+
+def _business(raw: pd.Series, *, file: str, column: str,
+              problems: list[Problem]) -> pd.arrays.BooleanArray:
+    """The business flag (NA where blank), with a problem for each unreadable value."""
+    flag = raw.str.normalize("NFKC").str.strip().str.lower()
+    business = pd.array([True if v in _TRUE else False if v in _FALSE else None
+                         for v in flag], dtype="boolean")
+    unknown = ~flag.isin(_TRUE | _FALSE) & (flag != "")
+    for i in np.flatnonzero(unknown.to_numpy())[:MAX_PROBLEMS]:
+        problems.append(Problem(file, f"expected 1/0, true/false or 有/無, got {raw.iat[i]!r}",
+                                int(i) + 1, column))
+    return business
+
+
 def read_buildings(path: str | Path, *,
                    bounds: tuple[float, float, float, float] = JAPAN_BOUNDS) -> pd.DataFrame:
     """Read building records from a CSV (UTF-8, UTF-8 with BOM or CP932 / Shift_JIS).
@@ -393,28 +531,9 @@ def read_buildings(path: str | Path, *,
     def column(name: str) -> pd.Series:
         return df[cols[name]].astype(str) if name in cols else blank
 
-    ids = column("building_id").str.strip()
-    for i in np.flatnonzero((ids == "").to_numpy())[:MAX_PROBLEMS]:
-        problems.append(Problem(file, "the building id is empty", int(i) + 1,
-                                cols["building_id"]))
+    ids = _ids(column("building_id"), file=file, column=cols["building_id"], problems=problems)
     town = column("town_code").str.normalize("NFKC").str.strip()
-    lon = _numbers(column("lon"), file=file, column=cols.get("lon", "lon"), problems=problems)
-    lat = _numbers(column("lat"), file=file, column=cols.get("lat", "lat"), problems=problems)
-    xb0, yb0, xb1, yb1 = bounds
-    has_xy = lon.notna() & lat.notna()
-    outside = has_xy & ~((lon >= xb0) & (lon <= xb1) & (lat >= yb0) & (lat <= yb1))
-    for i in np.flatnonzero(outside.to_numpy())[:MAX_PROBLEMS]:
-        msg = coordinate_problem(float(lon.iat[i]), float(lat.iat[i]), bounds=bounds)
-        problems.append(Problem(file, msg or "implausible coordinates", int(i) + 1,
-                                f"{cols['lon']}/{cols['lat']}"))
-    half = (lon.isna() != lat.isna()).to_numpy()
-    for i in np.flatnonzero(half)[:MAX_PROBLEMS]:
-        problems.append(Problem(file, "give both lon and lat, or neither", int(i) + 1,
-                                f"{cols['lon']}/{cols['lat']}"))
-    nowhere = (~has_xy & (town == "")).to_numpy() & ~half
-    for i in np.flatnonzero(nowhere)[:MAX_PROBLEMS]:
-        problems.append(Problem(file, "no location: give lon/lat or town_code", int(i) + 1,
-                                None))
+    lon, lat = _location(column, cols, town, file=file, bounds=bounds, problems=problems)
     dwell = _numbers(column("dwellings"), file=file, column=cols.get("dwellings", "dwellings"),
                      problems=problems, whole=True, minimum=1)
     water = _numbers(column("water_idle_months"), file=file,
@@ -423,18 +542,8 @@ def read_buildings(path: str | Path, *,
     residents = _numbers(column("residents"), file=file,
                          column=cols.get("residents", "residents"), problems=problems,
                          whole=True, minimum=0)
-    flag = column("business").str.normalize("NFKC").str.strip().str.lower()
-    business = pd.array([True if v in _TRUE else False if v in _FALSE else None
-                         for v in flag], dtype="boolean")
-    unknown = ~flag.isin(_TRUE | _FALSE) & (flag != "")
-    for i in np.flatnonzero(unknown.to_numpy())[:MAX_PROBLEMS]:
-        problems.append(Problem(file, "expected 1/0, true/false or 有/無, got "
-                                f"{column('business').iat[i]!r}", int(i) + 1, cols["business"]))
-    dup = ids.duplicated(keep="first") & (ids != "")
-    for j in np.flatnonzero(dup.to_numpy())[:MAX_PROBLEMS]:
-        first = int(np.flatnonzero((ids == ids.iat[j]).to_numpy())[0]) + 1
-        problems.append(Problem(file, f"building id {ids.iat[j]!r} already appears in row "
-                                f"{first}", int(j) + 1, cols["building_id"]))
+    business = _business(column("business"), file=file, column=cols.get("business", "business"),
+                         problems=problems)
     if problems:
         raise InputError(problems)
     return pd.DataFrame({
