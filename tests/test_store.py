@@ -917,6 +917,15 @@ def test_scenario_and_cell_filters(store: Store) -> None:
     assert store.comment_page(city=CITY, cells=[parent9], scenario_id=plan_a).total == 1
 
 
+def test_cell_filters_take_any_iterable(store: Store) -> None:
+    """A generator of cells coarser than the parent columns (filtered in Python) was used up
+    by the SQL filter before the Python one, so nothing matched."""
+    post(store)
+    coarse = h3.cell_to_parent(TEST_CELL, 6)
+    assert len(store.list_comments(city=CITY, cells=(c for c in [coarse]))) == 1
+    assert store.comment_page(city=CITY, cells=iter([coarse])).total == 1
+
+
 def test_data_version_moves_with_every_public_change(store: Store) -> None:
     assert store.data_version(city=CITY) == 0
     seen = [0]

@@ -7,7 +7,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from geo.participation.store.backends import Tx
+from geo.participation.store.backends import Row, Tx
 from geo.participation.store.base import (
     POSTER,
     RECORD_COLUMNS,
@@ -65,6 +65,15 @@ class ModerationMixin(StoreBase):
     """Reports and moderation: :meth:`report`, :meth:`moderate`, :meth:`delete_by_token`,
     :meth:`moderation_queue`, :meth:`audit_log`, :meth:`purge_expired`."""
 
+    def _locked(self, tx: Tx, cid: int, columns: str) -> Row:
+        """``columns`` of a comment, its row locked for this transaction (PostgreSQL)."""
+        row = tx.fetchone(
+            f"SELECT {columns} FROM comments WHERE id = ?"  # noqa: S608 - constant column lists; values are bound
+            + self._backend.for_update, [cid])
+        if row is None:
+            raise CommentNotFound(cid)
+        return row
+
     def report(
         self, *, comment_id: int, session_id: str, reason: str, now: datetime | None = None
     ) -> ReportResult:
@@ -104,13 +113,7 @@ class ModerationMixin(StoreBase):
         )
         moment = utc(now)
         with self._backend.write() as tx:
-            row = tx.fetchone(
-                "SELECT status, reports_acknowledged, city FROM comments WHERE id = ?"  # noqa: S608 - constant SQL fragments; values are bound
-                + self._backend.for_update,
-                [cid],
-            )
-            if row is None:
-                raise CommentNotFound(cid)
+            row = self._locked(tx, cid, "status, reports_acknowledged, city")
             status, acknowledged = str(row[0]), int(row[1])
             if status == "deleted":
                 raise InvalidAction("このコメントは削除済みです。", f"Comment {cid} was deleted.")
@@ -186,13 +189,7 @@ class ModerationMixin(StoreBase):
         why = sanitize_line(reason, max_length=500, field_ja="理由", field_en="A reason")
         moment = utc(now)
         with self._backend.write() as tx:
-            row = tx.fetchone(
-                "SELECT status, city FROM comments WHERE id = ?"  # noqa: S608 - constant fragments
-                + self._backend.for_update,
-                [cid],
-            )
-            if row is None:
-                raise CommentNotFound(cid)
+            row = self._locked(tx, cid, "status, city")
             old = str(row[0])
             bump(tx, str(row[1]))
             if old == "deleted":
@@ -235,13 +232,7 @@ class ModerationMixin(StoreBase):
         given = sha256(token)
         moment = utc(now)
         with self._backend.write() as tx:
-            row = tx.fetchone(
-                "SELECT edit_token_hash, status, city FROM comments WHERE id = ?"  # noqa: S608 - constant SQL fragments; values are bound
-                + self._backend.for_update,
-                [cid],
-            )
-            if row is None:
-                raise CommentNotFound(cid)
+            row = self._locked(tx, cid, "edit_token_hash, status, city")
             if not hmac.compare_digest(str(row[0]), given):
                 raise TokenMismatch()
             if row[1] == "deleted":

@@ -191,6 +191,7 @@ class QueriesMixin(StoreBase):
             Missing values are ``None`` (never NaN); ``replies`` counts visible direct
             replies unless ``include_hidden``.
         """
+        cells = None if cells is None else list(cells)
         where, params, rest = self._where(
             city=city, factor=factor, kind=kind, town_code=town_code, since=since,
             until=until, include_hidden=include_hidden, scenario_id=scenario_id,
@@ -198,11 +199,7 @@ class QueriesMixin(StoreBase):
         with self._backend.read() as tx:
             out = self._fetch(tx, where, params, order="c.created_at, c.id",
                               include_hidden=include_hidden)
-        if rest is not None and cells is not None:
-            wanted = {validate_cell(c, max_resolution=15) for c in cells}
-            out = [c for c, ok in zip(out, _inside([c.cell for c in out], wanted),
-                                      strict=True) if ok]
-        return out
+        return out if rest is None else _within(out, cells or ())
 
     def comment_page(
         self,
@@ -240,28 +237,26 @@ class QueriesMixin(StoreBase):
         limit = positive(limit, name="limit", most=200)
         if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
             raise InvalidInput("ページの位置が正しくありません。", "offset must be an int >= 0")
+        cells = None if cells is None else list(cells)
         where, params, rest = self._where(
             city=city, factor=factor, kind=kind, town_code=town_code, since=since,
             until=until, scenario_id=scenario_id, top_level=True, cells=cells)
-        if rest is not None:  # a coarse cell filter: filter in Python, then page
-            everything = self.list_comments(
-                city=city, factor=factor, kind=kind, town_code=town_code, since=since,
-                until=until, scenario_id=scenario_id, top_level=True, cells=cells)[::-1]
-            items = everything[offset:offset + limit]
-            total = len(everything)
-            with self._backend.read() as tx:
-                replies = self._replies(tx, [c.id for c in items])
-            return CommentPage(items=tuple(items), total=total, replies=replies,
-                               offset=offset, limit=limit)
+        newest = "c.created_at DESC, c.id DESC"
         with self._backend.read() as tx:
-            counted = tx.fetchone(
-                f"SELECT COUNT(*) FROM comments c WHERE {' AND '.join(where)}",  # noqa: S608 - constant SQL fragments; values are bound
-                params)
-            items = self._fetch(tx, where, params, order="c.created_at DESC, c.id DESC",
-                                include_hidden=False, limit=limit, offset=offset)
+            if rest is None:
+                counted = tx.fetchone(
+                    f"SELECT COUNT(*) FROM comments c WHERE {' AND '.join(where)}",  # noqa: S608 - constant SQL fragments; values are bound
+                    params)
+                total = int(counted[0]) if counted else 0
+                items = self._fetch(tx, where, params, order=newest, include_hidden=False,
+                                    limit=limit, offset=offset)
+            else:  # a coarse cell filter: filter in Python, then page
+                found = _within(self._fetch(tx, where, params, order=newest,
+                                            include_hidden=False), cells or ())
+                total, items = len(found), found[offset:offset + limit]
             replies = self._replies(tx, [c.id for c in items])
-        return CommentPage(items=tuple(items), total=int(counted[0]) if counted else 0,
-                           replies=replies, offset=offset, limit=limit)
+        return CommentPage(items=tuple(items), total=total, replies=replies, offset=offset,
+                           limit=limit)
 
     def _replies(self, tx: Tx, parents: Sequence[int]) -> dict[int, tuple[Comment, ...]]:
         """Visible direct replies of ``parents``, oldest first."""
@@ -518,6 +513,12 @@ def _cell_filter(cells: Iterable[str]) -> tuple[str, list[str], set[str] | None]
     if coarse:
         ors.append("1 = 1")  # filtered in Python (see _inside)
     return "(" + (" OR ".join(ors) or "1 = 0") + ")", params, coarse or None
+
+
+def _within(comments: list[Comment], cells: Iterable[str]) -> list[Comment]:
+    """The comments whose cell is, or lies inside, one of ``cells``."""
+    keep = _inside([c.cell for c in comments], cells)
+    return [c for c, ok in zip(comments, keep, strict=True) if ok]
 
 
 def _inside(cells: Iterable[str], wanted: Iterable[str]) -> list[bool]:
