@@ -990,11 +990,11 @@ def _write_posts(store: Store, city: _City, plan: _Plan, scenario_ids: Sequence[
               "text": posts[i].text, "nickname": posts[i].nickname,
               "town_code": posts[i].town, "created_at": _when(posts[i].at),
               "plus_ones": int(plus_of[i])} for i in batch], city=city.id)
-        if len(got) != len(batch):
+        if not all(r.created for r in got):
             raise already()
-        for i, cid in zip(batch, got, strict=True):
-            ids[i] = cid
-            plus[cid] = int(plus_of[i])
+        for i, r in zip(batch, got, strict=True):
+            ids[i] = r.comment_id
+            plus[r.comment_id] = int(plus_of[i])
         batch.clear()
 
     for i in sorted(range(len(posts)), key=lambda k: (posts[k].at, k)):
