@@ -53,7 +53,7 @@ dir="${DIORAMA_CLUSTER_DIR:-$root/var/cluster}"
 replicas="${DIORAMA_CLUSTER_REPLICAS:-3}"
 base_port="${DIORAMA_CLUSTER_BASE_PORT:-8601}"
 # status, env and stop find the proxy where the last start put it
-saved() { sed -n "s/^$1=//p" "$dir/settings" 2>/dev/null | tail -n 1; }
+saved() { if [[ -f "$dir/settings" ]]; then sed -n "s/^$1=//p" "$dir/settings" | tail -n 1; fi; }
 proxy_port="${DIORAMA_CLUSTER_PORT:-$(saved port)}"
 proxy_port="${proxy_port:-8600}"
 listen="${DIORAMA_CLUSTER_LISTEN:-$(saved listen)}"
@@ -141,7 +141,7 @@ start_database() {
       bash "$root/scripts/postgres.sh" start >/dev/null
   fi
   log "creating or migrating the comment store's schema"
-  DIORAMA_DATABASE_URL="$(database_url)" "$root/.venv/bin/diorama" comments check >&2 \
+  (cd "$root" && DIORAMA_DATABASE_URL="$(database_url)" "$py" -m geo.cli comments check >&2) \
     || die "the database's schema check failed"
 }
 
@@ -159,12 +159,17 @@ stop_pid() {  # pid name: TERM, then KILL after 15 s
 start_replicas() {  # n db_url
   local n="$1" db="$2" i pid port used=" " urls=() pids=()
   mkdir -p "$dir/replicas" "$dir/data"
-  # replicas beyond n (a smaller cluster than last time) are stopped
+  # replicas beyond n (a smaller cluster than last time), or started with another database
+  # address (PostgreSQL restarted on a new port), are stopped
+  local restart=0
+  [[ "$(cat "$dir/replicas/database_url" 2>/dev/null || true)" == "$db" ]] || restart=1
+  (umask 077; printf '%s\n' "$db" >"$dir/replicas/database_url")
   for i in $(indices); do
-    if ((i >= n)); then
+    if ((i >= n || restart)); then
       pid="$(replica_pid "$i")"
       [[ -z "$pid" ]] || { log "stopping replica $i (pid $pid)"; stop_pid "$pid" "replica $i"; }
-      rm -f "$dir/replicas/r$i.pid" "$dir/replicas/r$i.port"
+      rm -f "$dir/replicas/r$i.pid"
+      ((i < n)) || rm -f "$dir/replicas/r$i.port"
     fi
   done
   for ((i = 0; i < n; i++)); do
