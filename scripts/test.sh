@@ -65,9 +65,11 @@ else
   .venv/bin/python -m pytest -m browser
   kill "$burner" 2>/dev/null || true
 fi
-# The library's typing (mypy settings in pyproject.toml) and lint.
+# The library's typing (mypy settings in pyproject.toml), lint and the architecture's layers
+# (import-linter contracts in .importlinter).
 .venv/bin/mypy geo
 .venv/bin/ruff check .
+.venv/bin/lint-imports
 # Static security check: no high-severity finding in the app's code.
 .venv/bin/bandit -q -r geo ui pages app.py --severity-level high --confidence-level high
 # Known vulnerabilities in the installed packages (fails on any; says so when it cannot check).

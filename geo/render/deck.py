@@ -84,7 +84,7 @@ def ramp_color(value: float, vmin: float, vmax: float, *, reverse: bool = False)
 def extrusion_height(resolution: int) -> float:
     """Height in metres of the tallest column in the 3D view: half for each finer resolution
     (4,000 m at res 7 … 500 m at res 10), so columns keep a readable shape."""
-    return 4000.0 / 2 ** (resolution - 7)
+    return float(4000.0 / 2 ** (resolution - 7))
 
 
 def hex_layer(
