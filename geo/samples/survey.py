@@ -27,9 +27,11 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from geo import grid
@@ -124,6 +126,115 @@ def _town_frame(bundle: CityBundle) -> pd.DataFrame:
     return out
 
 
+@dataclass(frozen=True)
+class _Respondents:
+    """The drawn respondents: their towns' rows, urban score (density percentile − ½), age band
+    (0 = 18–29 … 5 = 70+), sex (0 male, 1 female, 2 other) and general outlook."""
+
+    towns: pd.DataFrame
+    urban: npt.NDArray[np.float64]
+    age: npt.NDArray[np.int_]
+    sex: npt.NDArray[np.int_]
+    outlook: npt.NDArray[np.float64]
+
+
+#: Random effect of each (res-7 cell or town code, factor key).
+_Effects = dict[tuple[object, str], float]
+
+
+def _draw_towns(rng: np.random.Generator, towns: pd.DataFrame, n: int) -> pd.DataFrame:
+    """The home town's row of each of ``n`` respondents, drawn in proportion to population."""
+    counts = rng.multinomial(n, towns["population"] / towns["population"].sum())
+    idx = np.repeat(np.arange(len(towns)), counts)
+    rng.shuffle(idx)
+    return towns.iloc[idx].reset_index(drop=True)
+
+
+def _draw_ages(rng: np.random.Generator, urban: npt.NDArray[np.float64]) -> npt.NDArray[np.int_]:
+    """Age bands, older respondents in less dense towns (the age distribution tilted)."""
+    age = np.empty(len(urban), dtype=int)
+    for i in range(len(urban)):
+        tilt = np.exp(np.arange(6) * -0.15 * urban[i] * 2)
+        p = _AGE_P * tilt
+        age[i] = rng.choice(6, p=p / p.sum())
+    return age
+
+
+def _draw_effects(rng: np.random.Generator, towns: pd.DataFrame,
+                  framework: Framework) -> tuple[_Effects, _Effects]:
+    """Random effects per factor of each res-7 cell (sd 0.2) and of each town (sd 0.15)."""
+    cell_ids = np.unique(towns["h3_7"])
+    cell_fx = {(c, f.key): rng.normal(0, 0.2) for c in cell_ids for f in framework.factors}
+    town_fx = {(c, f.key): rng.normal(0, 0.15) for c in towns["town_code"]
+               for f in framework.factors}
+    return cell_fx, town_fx
+
+
+def _latent(rng: np.random.Generator, key: str, who: _Respondents, cell_fx: _Effects,
+            town_fx: _Effects) -> npt.NDArray[np.float64]:
+    """The respondents' latent score (1–5 scale) of one factor (model step 3)."""
+    t = who.towns
+    mu = np.full(len(t), _BASE.get(key, 3.2))
+    mu += _URBAN.get(key, 0.0) * who.urban
+    if key in _COVERAGE:
+        kind, beta = _COVERAGE[key]
+        col = f"rate_{kind}"
+        if col in t:
+            mu += beta * t[col].to_numpy()
+    mu += _AGE.get(key, 0.0) * (who.age - 2.5)
+    mu += _FEMALE.get(key, 0.0) * (who.sex == 1)
+    mu += np.array([cell_fx[(c, key)] for c in t["h3_7"]])
+    mu += np.array([town_fx[(c, key)] for c in t["town_code"]])
+    mu += who.outlook
+    latent: npt.NDArray[np.float64] = mu + rng.normal(0, 0.55, size=len(t))
+    return latent
+
+
+def _item_answers(rng: np.random.Generator, framework: Framework, who: _Respondents,
+                  cell_fx: _Effects, town_fx: _Effects
+                  ) -> tuple[dict[str, list[str]], npt.NDArray[np.float64]]:
+    """Each item's answers (``"1"``…``"5"``, ``""`` = blank) and the respondents' mean latent
+    score over the factors."""
+    n = len(who.towns)
+    latent_means = np.zeros(n)
+    answers: dict[str, list[str]] = {}
+    for f in framework.factors:
+        latent = _latent(rng, f.key, who, cell_fx, town_fx)
+        latent_means += latent
+        for item in framework.items_of(f.key):
+            value = np.clip(np.rint(latent + rng.normal(0, 0.6, size=n)), 1, 5).astype(int)
+            blank = rng.random(n) < 0.015
+            answers[item.code] = ["" if b else str(v) for v, b in zip(value, blank, strict=True)]
+    return answers, latent_means / len(framework.factors)
+
+
+def _headline_scores(rng: np.random.Generator, latent_mean: npt.NDArray[np.float64],
+                     outlook: npt.NDArray[np.float64]) -> dict[str, npt.NDArray[np.int_]]:
+    """Life satisfaction and happiness (0–10) from the mean factor score and the outlook."""
+    n = len(outlook)
+    ls = np.clip(np.rint(6.2 + 1.6 * (latent_mean - 3.2) + 1.0 * outlook
+                         + rng.normal(0, 1.4, size=n)), 0, 10).astype(int)
+    happy = np.clip(np.rint(ls + 0.4 + rng.normal(0, 1.0, size=n)), 0, 10).astype(int)
+    return {"life_satisfaction": ls, "happiness": happy}
+
+
+def _answer_frame(framework: Framework, who: _Respondents, answers: dict[str, list[str]],
+                  heads: dict[str, npt.NDArray[np.int_]]) -> pd.DataFrame:
+    """The rows as a municipal file has them: id, age band, sex, town, items, headlines."""
+    n = len(who.towns)
+    out = pd.DataFrame({
+        "回答者ID": [f"S{i + 1:04d}" for i in range(n)],
+        "年代": [AGE_LABELS[AGE_BANDS[a]] for a in who.age],
+        "性別": [SEX_LABELS[("male", "female", "other")[s]] for s in who.sex],
+        "居住地域": who.towns["name"].to_numpy(),
+    })
+    for item in framework.items:
+        out[item.code] = answers[item.code]
+    for h in framework.headlines:
+        out[h.ja] = [str(v) for v in heads.get(h.key, heads["life_satisfaction"])]
+    return out
+
+
 def generate(
     bundle: CityBundle,
     *,
@@ -152,60 +263,15 @@ def generate(
     """
     rng = np.random.default_rng(seed)
     towns = _town_frame(bundle)
-    counts = rng.multinomial(n, towns["population"] / towns["population"].sum())
-    idx = np.repeat(np.arange(len(towns)), counts)
-    rng.shuffle(idx)
-    t = towns.iloc[idx].reset_index(drop=True)
+    t = _draw_towns(rng, towns, n)
     urban = t["urban"].to_numpy() - 0.5
-    # older respondents in less dense towns: tilt the age distribution
-    age = np.empty(n, dtype=int)
-    for i in range(n):
-        tilt = np.exp(np.arange(6) * -0.15 * urban[i] * 2)
-        p = _AGE_P * tilt
-        age[i] = rng.choice(6, p=p / p.sum())
+    age = _draw_ages(rng, urban)
     sex = rng.choice(3, size=n, p=_SEX_P)
-    cell_ids = np.unique(towns["h3_7"])
-    cell_fx = {(c, f.key): rng.normal(0, 0.2) for c in cell_ids for f in framework.factors}
-    town_fx = {(c, f.key): rng.normal(0, 0.15) for c in towns["town_code"]
-               for f in framework.factors}
-    outlook = rng.normal(0, 0.45, size=n)
-    out = pd.DataFrame({
-        "回答者ID": [f"S{i + 1:04d}" for i in range(n)],
-        "年代": [AGE_LABELS[AGE_BANDS[a]] for a in age],
-        "性別": [SEX_LABELS[("male", "female", "other")[s]] for s in sex],
-        "居住地域": t["name"].to_numpy(),
-    })
-    latent_means = np.zeros(n)
-    answers: dict[str, list[str]] = {}
-    for f in framework.factors:
-        mu = np.full(n, _BASE.get(f.key, 3.2))
-        mu += _URBAN.get(f.key, 0.0) * urban
-        if f.key in _COVERAGE:
-            kind, beta = _COVERAGE[f.key]
-            col = f"rate_{kind}"
-            if col in t:
-                mu += beta * t[col].to_numpy()
-        mu += _AGE.get(f.key, 0.0) * (age - 2.5)
-        mu += _FEMALE.get(f.key, 0.0) * (sex == 1)
-        mu += np.array([cell_fx[(c, f.key)] for c in t["h3_7"]])
-        mu += np.array([town_fx[(c, f.key)] for c in t["town_code"]])
-        mu += outlook
-        latent = mu + rng.normal(0, 0.55, size=n)
-        latent_means += latent
-        for item in framework.items_of(f.key):
-            value = np.clip(np.rint(latent + rng.normal(0, 0.6, size=n)), 1, 5).astype(int)
-            blank = rng.random(n) < 0.015
-            answers[item.code] = ["" if b else str(v) for v, b in zip(value, blank, strict=True)]
-    latent_means /= len(framework.factors)
-    ls = np.clip(np.rint(6.2 + 1.6 * (latent_means - 3.2) + 1.0 * outlook
-                         + rng.normal(0, 1.4, size=n)), 0, 10).astype(int)
-    happy = np.clip(np.rint(ls + 0.4 + rng.normal(0, 1.0, size=n)), 0, 10).astype(int)
-    for item in framework.items:
-        out[item.code] = answers[item.code]
-    heads = {"life_satisfaction": ls, "happiness": happy}
-    for h in framework.headlines:
-        out[h.ja] = [str(v) for v in heads.get(h.key, ls)]
-    return out
+    cell_fx, town_fx = _draw_effects(rng, towns, framework)
+    who = _Respondents(t, urban, age, sex, outlook=rng.normal(0, 0.45, size=n))
+    answers, latent_mean = _item_answers(rng, framework, who, cell_fx, town_fx)
+    heads = _headline_scores(rng, latent_mean, who.outlook)
+    return _answer_frame(framework, who, answers, heads)
 
 
 def write_sample(
