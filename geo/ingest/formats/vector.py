@@ -44,6 +44,52 @@ def _shapefile_encoding(p: Path) -> str | None:
     return "cp932"
 
 
+def _read_file(p: Path, layer: str | None) -> gpd.GeoDataFrame:
+    """Read the layer with pyogrio (CP932 for a Shapefile without ``.cpg``, GDAL's guess when
+    that fails)."""
+    try:
+        gdf = pyogrio.read_dataframe(p, layer=layer, encoding=_shapefile_encoding(p))
+    except UnicodeDecodeError:
+        gdf = pyogrio.read_dataframe(p, layer=layer)
+    except Exception as exc:  # pyogrio raises several GDAL error classes
+        raise InputError(unreadable(p.name, "vector file", "地図データ", exc)) from exc
+    logger.info("read %s (%d features)", p.name, len(gdf))
+    return gdf
+
+
+def _to_lonlat(gdf: gpd.GeoDataFrame, p: Path) -> gpd.GeoDataFrame:
+    """The layer in lon/lat: reprojected, or taken as lon/lat when it has no CRS and its
+    coordinates fit (refused when they look like metres)."""
+    if gdf.crs is None:
+        minx, miny, maxx, maxy = gdf.total_bounds
+        if max(abs(minx), abs(maxx)) > 180 or max(abs(miny), abs(maxy)) > 90:
+            raise InputError(Problem(
+                p.name, "the file has no coordinate reference system (.prj missing) and its "
+                "coordinates are not longitude/latitude degrees (they look like metres); "
+                "add the .prj file or export as EPSG:4326 / JGD2011 (EPSG:6668)", None,
+                "geometry", "座標参照系がなく(.prj がありません)、座標が経度・緯度(度)ではなく"
+                "メートルのようです。.prj ファイルを添えるか、EPSG:4326 / JGD2011(EPSG:6668)で"
+                "書き出してください。"))
+        return gdf.set_crs(WGS84)
+    if not CRS.from_user_input(gdf.crs).equals(CRS.from_user_input(WGS84),
+                                               ignore_axis_order=True):
+        return gdf.to_crs(WGS84)
+    return gdf
+
+
+def _geometry_problems(gdf: gpd.GeoDataFrame, p: Path,
+                       geometry_types: Sequence[str]) -> list[Problem]:
+    """Features without a geometry or of a type not allowed (multi-part variants are)."""
+    problems: list[Problem] = []
+    allowed = set(geometry_types) | {f"Multi{t}" for t in geometry_types}
+    for i, (g, t) in enumerate(zip(gdf.geometry, gdf.geom_type, strict=True), start=1):
+        if g is None or g.is_empty:
+            problems.append(no_geometry(p.name, i))
+        elif t not in allowed:
+            problems.append(wrong_geometry(p.name, i, t, geometry_types))
+    return problems
+
+
 def read_vector(
     path: str | Path,
     *,
@@ -86,39 +132,14 @@ def read_vector(
                                          "GeoPackage (.gpkg) or a Shapefile (.shp or .zip)",
                                  None, None, "読めない形式です。GeoJSON、GeoPackage(.gpkg)、"
                                  "シェープファイル(.shp か .zip)にしてください。"))
-    try:
-        gdf = pyogrio.read_dataframe(p, layer=layer, encoding=_shapefile_encoding(p))
-    except UnicodeDecodeError:
-        gdf = pyogrio.read_dataframe(p, layer=layer)
-    except Exception as exc:  # pyogrio raises several GDAL error classes
-        raise InputError(unreadable(p.name, "vector file", "地図データ", exc)) from exc
-    logger.info("read %s (%d features)", p.name, len(gdf))
+    gdf = _read_file(p, layer)
     if len(gdf) == 0:
         raise InputError(empty_layer(p.name))
-    if gdf.crs is None:
-        minx, miny, maxx, maxy = gdf.total_bounds
-        if max(abs(minx), abs(maxx)) > 180 or max(abs(miny), abs(maxy)) > 90:
-            raise InputError(Problem(
-                p.name, "the file has no coordinate reference system (.prj missing) and its "
-                "coordinates are not longitude/latitude degrees (they look like metres); "
-                "add the .prj file or export as EPSG:4326 / JGD2011 (EPSG:6668)", None,
-                "geometry", "座標参照系がなく(.prj がありません)、座標が経度・緯度(度)ではなく"
-                "メートルのようです。.prj ファイルを添えるか、EPSG:4326 / JGD2011(EPSG:6668)で"
-                "書き出してください。"))
-        gdf = gdf.set_crs(WGS84)
-    elif not CRS.from_user_input(gdf.crs).equals(CRS.from_user_input(WGS84),
-                                                 ignore_axis_order=True):
-        gdf = gdf.to_crs(WGS84)
-    problems: list[Problem] = []
+    gdf = _to_lonlat(gdf, p)
     if geometry_types is not None:
-        allowed = set(geometry_types) | {f"Multi{t}" for t in geometry_types}
-        for i, (g, t) in enumerate(zip(gdf.geometry, gdf.geom_type, strict=True), start=1):
-            if g is None or g.is_empty:
-                problems.append(no_geometry(p.name, i))
-            elif t not in allowed:
-                problems.append(wrong_geometry(p.name, i, t, geometry_types))
-    if problems:
-        raise InputError(problems[:20])
+        problems = _geometry_problems(gdf, p, geometry_types)
+        if problems:
+            raise InputError(problems[:20])
     if bounds is not None:
         check_bounds(gdf, file=p.name, bounds=bounds)
     invalid = ~gdf.geometry.is_valid
