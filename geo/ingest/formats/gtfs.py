@@ -10,6 +10,7 @@ from pathlib import Path
 import geopandas as gpd
 import gtfs_kit as gk
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from geo.errors import InputError, Problem
@@ -64,42 +65,23 @@ def feed_attribution(path: str | Path) -> str:
     return ", ".join(names)
 
 
-def read_stops(
-    path: str | Path, *, day: str | None = None,
-    bounds: tuple[float, float, float, float] | None = JAPAN_BOUNDS,
-) -> tuple[gpd.GeoDataFrame, dict[str, object]]:
-    """Bus stops of a GTFS / GTFS-JP zip with the number of departures on one service day.
-
-    Parameters
-    ----------
-    path
-        The feed as a ``.zip`` (text files UTF-8 or CP932).
-    day
-        Service day ``YYYYMMDD``; by default a Wednesday of the feed's first week (services from
-        ``calendar.txt`` and ``calendar_dates.txt``, via gtfs_kit).
-    bounds
-        Plausible lon/lat extent; catches swapped ``stop_lat``/``stop_lon``.
-
-    Returns
-    -------
-    tuple
-        The facility frame (kind ``bus_stop``, ``departures`` = stop events that are not a trip's
-        last stop on ``day``) and facts for the build report (day, trips, stations skipped).
-    """
-    p = Path(path)
+def _read_tables(p: Path) -> dict[str, pd.DataFrame | None]:
+    """The feed's tables that :func:`read_stops` uses (None for a missing one)."""
     try:
         z = zipfile.ZipFile(p)
     except zipfile.BadZipFile as exc:
         raise InputError(Problem(p.name, "not a GTFS zip archive", None, None,
                                  "GTFSのzipファイルではありません。")) from exc
     with z:
-        tables = {n: _table(z, f"{n}.txt", file=p.name) for n in
-                  ("stops", "trips", "stop_times", "calendar", "calendar_dates")}
-    stops = tables["stops"]
-    if stops is None:
-        raise InputError(Problem(p.name, "stops.txt is missing: not a GTFS feed", None, None,
-                                 "stops.txt がありません。GTFSのデータではないようです。"))
-    sfile = f"{p.name}/stops.txt"
+        return {n: _table(z, f"{n}.txt", file=p.name) for n in
+                ("stops", "trips", "stop_times", "calendar", "calendar_dates")}
+
+
+def _check_stops(stops: pd.DataFrame, sfile: str,
+                 bounds: tuple[float, float, float, float] | None
+                 ) -> tuple[pd.Series, npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Refuse an empty table, missing columns, repeated ids and bad stop coordinates; return
+    which rows are stops (not stations) and every row's lon and lat."""
     if len(stops) == 0:
         raise InputError(empty_layer(sfile, "stops", "停留所"))
     for c in ("stop_id", "stop_lat", "stop_lon"):
@@ -124,39 +106,77 @@ def read_stops(
             problems.append(problem)
     if problems:
         raise InputError(problems[:MAX_PROBLEMS])
-    facts: dict[str, object] = {"stations_skipped": int((~is_stop).sum())}
-    departures = pd.Series(dtype=float)
+    return is_stop, lon, lat
+
+
+def _departures(tables: dict[str, pd.DataFrame | None], day: str | None
+                ) -> tuple[pd.Series, dict[str, object]]:
+    """Departures per stop id on ``day`` (else :func:`representative_day`) and the day's facts;
+    an empty series when the feed has no trips, stop times or calendar."""
     st, trips = tables["stop_times"], tables["trips"]
-    if st is not None and trips is not None and (tables["calendar"] is not None
-                                                  or tables["calendar_dates"] is not None):
-        cal = tables["calendar"]
-        if cal is not None:
-            for d in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
-                      "sunday"):
-                cal[d] = pd.to_numeric(cal[d], errors="coerce").fillna(0).astype(int)
-        feed = gk.Feed(dist_units="km", stops=stops, trips=trips, calendar=cal,
-                       calendar_dates=tables["calendar_dates"],
-                       stop_times=st[["trip_id", "stop_id", "stop_sequence"]])
-        the_day = day or representative_day(feed)
-        if the_day is not None:
-            act = gk.compute_trip_activity(feed, [the_day])
-            active = set(act.loc[act[the_day] == 1, "trip_id"])
-            ev = st[st["trip_id"].isin(active)].copy()
-            ev["seq"] = pd.to_numeric(ev["stop_sequence"], errors="coerce")
-            last = ev.groupby("trip_id")["seq"].transform("max") == ev["seq"]
-            departures = ev[~last].groupby("stop_id").size()
-            facts |= {"service_day": the_day, "trips_that_day": len(active)}
-    keep = is_stop.to_numpy()
+    cal, dates = tables["calendar"], tables["calendar_dates"]
+    if st is None or trips is None or (cal is None and dates is None):
+        return pd.Series(dtype=float), {}
+    if cal is not None:
+        for d in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+                  "sunday"):
+            cal[d] = pd.to_numeric(cal[d], errors="coerce").fillna(0).astype(int)
+    feed = gk.Feed(dist_units="km", stops=tables["stops"], trips=trips, calendar=cal,
+                   calendar_dates=dates, stop_times=st[["trip_id", "stop_id", "stop_sequence"]])
+    the_day = day or representative_day(feed)
+    if the_day is None:
+        return pd.Series(dtype=float), {}
+    act = gk.compute_trip_activity(feed, [the_day])
+    active = set(act.loc[act[the_day] == 1, "trip_id"])
+    ev = st[st["trip_id"].isin(active)].copy()
+    ev["seq"] = pd.to_numeric(ev["stop_sequence"], errors="coerce")
+    last = ev.groupby("trip_id")["seq"].transform("max") == ev["seq"]
+    return (ev[~last].groupby("stop_id").size(),
+            {"service_day": the_day, "trips_that_day": len(active)})
+
+
+def read_stops(
+    path: str | Path, *, day: str | None = None,
+    bounds: tuple[float, float, float, float] | None = JAPAN_BOUNDS,
+) -> tuple[gpd.GeoDataFrame, dict[str, object]]:
+    """Bus stops of a GTFS / GTFS-JP zip with the number of departures on one service day.
+
+    Parameters
+    ----------
+    path
+        The feed as a ``.zip`` (text files UTF-8 or CP932).
+    day
+        Service day ``YYYYMMDD``; by default a Wednesday of the feed's first week (services from
+        ``calendar.txt`` and ``calendar_dates.txt``, via gtfs_kit).
+    bounds
+        Plausible lon/lat extent; catches swapped ``stop_lat``/``stop_lon``.
+
+    Returns
+    -------
+    tuple
+        The facility frame (kind ``bus_stop``, ``departures`` = stop events that are not a trip's
+        last stop on ``day``) and facts for the build report (day, trips, stations skipped).
+    """
+    p = Path(path)
+    tables = _read_tables(p)
+    stops = tables["stops"]
+    if stops is None:
+        raise InputError(Problem(p.name, "stops.txt is missing: not a GTFS feed", None, None,
+                                 "stops.txt がありません。GTFSのデータではないようです。"))
+    is_stop, lon, lat = _check_stops(stops, f"{p.name}/stops.txt", bounds)
+    facts: dict[str, object] = {"stations_skipped": int((~is_stop).sum())}
+    departures, day_facts = _departures(tables, day)
+    facts |= day_facts
     dep = departures.reindex(stops["stop_id"]).fillna(0).astype(int).to_numpy()
-    has_dep = len(departures) > 0
     names = stops["stop_name"] if "stop_name" in stops.columns else stops["stop_id"]
     out = gpd.GeoDataFrame(
         {
             "name": names.to_numpy(),
             "kind": "bus_stop",
-            "departures": pd.array(dep if has_dep else [None] * len(stops), dtype="Int64"),
+            "departures": pd.array(dep if len(departures) > 0 else [None] * len(stops),
+                                   dtype="Int64"),
             "source_row": np.arange(1, len(stops) + 1),
         },
         geometry=gpd.points_from_xy(lon, lat), crs=WGS84,
-    )[keep].reset_index(drop=True)
+    )[is_stop.to_numpy()].reset_index(drop=True)
     return out, facts
