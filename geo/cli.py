@@ -7,7 +7,7 @@ import json
 import math
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -156,16 +156,63 @@ def _build_city(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``diorama`` command."""
-    p = argparse.ArgumentParser(prog="diorama", description="Well-Being Diorama command line")
-    sub = p.add_subparsers(dest="cmd", required=True)
-    b = sub.add_parser("build", help="build a city bundle from data/raw/<city>/city.toml")
-    b.add_argument("city", nargs="*", help="city ids (default: every folder in data/raw)")
-    b.add_argument("--strict", action="store_true", help="treat warnings as errors")
-    bc = sub.add_parser(
-        "build-city", help="build a new city bundle from open-data files (see README)",
-        description="Validate open-data files and build a city bundle plus a build report.")
+def _build(args: argparse.Namespace) -> int:
+    """``diorama build``: rebuild bundles from their recipes and print what each holds."""
+    raw = bundle_mod.default_data_dir() / "raw"
+    cities = args.city or sorted(
+        d.name for d in raw.iterdir() if (d / "city.toml").exists()
+    )
+    for city in cities:
+        built = build_bundle(city, strict=args.strict)
+        m = built.manifest
+        print(f"built {city} → {built.path}")
+        for line in citybuild.flows_lines(m.get("flows", {}),
+                                          m.get("population_stand_in", {})):
+            print(line)
+        print(f"  counts: {json.dumps(m['counts'], ensure_ascii=False)}")
+        for w in m["warnings"]:
+            print(f"  warning: {w}")
+        if m["unclassified"]:
+            names = ", ".join(u["name"] for u in m["unclassified"])
+            print(f"  not classified ({len(m['unclassified'])}): {names}")
+    return 0
+
+
+def _coverage(args: argparse.Namespace) -> int:
+    """``diorama coverage``: per-kind coverage as a table or JSON."""
+    payload = coverage_payload(args.city, mode=args.mode, radii=dict(args.radius),
+                               frequent_departures=args.frequent_departures)
+    if args.json:
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+    else:
+        _print_table(payload)
+    return 0
+
+
+def _cities(args: argparse.Namespace) -> int:
+    """``diorama cities``: the built bundles, one id a line."""
+    for city in bundle_mod.list_cities():
+        print(city)
+    return 0
+
+
+def _app(args: argparse.Namespace) -> int:
+    """``diorama app``: ``streamlit run app.py`` with the given arguments."""
+    app = PROJECT_ROOT / "app.py"
+    return subprocess.call(  # noqa: S603 - our own interpreter and app path
+        [sys.executable, "-m", "streamlit", "run", str(app), *args.streamlit_args]
+    )
+
+
+#: What each subcommand runs.
+_COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "build": _build, "build-city": _build_city, "coverage": _coverage, "cities": _cities,
+    "comments": _comments, "app": _app,
+}
+
+
+def _add_build_city_options(bc: argparse.ArgumentParser) -> None:
+    """The ``build-city`` subcommand's options."""
     bc.add_argument("name", help="city id: lower-case letters, digits, _ and - (e.g. takasaki)")
     bc.add_argument("--boundary", type=Path, help="GeoJSON / GeoPackage / Shapefile polygons")
     bc.add_argument("--population", type=Path,
@@ -200,6 +247,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     bc.add_argument("--data-dir", type=Path, help="folder with raw/ and the bundles")
     bc.add_argument("--force", action="store_true", help="replace an existing city")
     bc.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _parser() -> argparse.ArgumentParser:
+    """The ``diorama`` command's parser and its subcommands."""
+    p = argparse.ArgumentParser(prog="diorama", description="Well-Being Diorama command line")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    b = sub.add_parser("build", help="build a city bundle from data/raw/<city>/city.toml")
+    b.add_argument("city", nargs="*", help="city ids (default: every folder in data/raw)")
+    b.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    _add_build_city_options(sub.add_parser(
+        "build-city", help="build a new city bundle from open-data files (see README)",
+        description="Validate open-data files and build a city bundle plus a build report."))
     c = sub.add_parser("coverage", help="print walking-coverage figures per kind")
     c.add_argument("--city", default="maebashi")
     c.add_argument("--mode", choices=["line", "network"], default="line")
@@ -218,50 +277,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     cm.add_argument("--database", help="database URL or SQLite folder (default: environment)")
     a = sub.add_parser("app", help="run the web app (streamlit run app.py)")
     a.add_argument("streamlit_args", nargs=argparse.REMAINDER)
-    args = p.parse_args(argv)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``diorama`` command."""
+    args = _parser().parse_args(argv)
     configure_logging(default="WARNING")  # the command prints its own report
     try:
-        if args.cmd == "build":
-            raw = bundle_mod.default_data_dir() / "raw"
-            cities = args.city or sorted(
-                d.name for d in raw.iterdir() if (d / "city.toml").exists()
-            )
-            for city in cities:
-                built = build_bundle(city, strict=args.strict)
-                m = built.manifest
-                print(f"built {city} → {built.path}")
-                for line in citybuild.flows_lines(m.get("flows", {}),
-                                                  m.get("population_stand_in", {})):
-                    print(line)
-                print(f"  counts: {json.dumps(m['counts'], ensure_ascii=False)}")
-                for w in m["warnings"]:
-                    print(f"  warning: {w}")
-                if m["unclassified"]:
-                    names = ", ".join(u["name"] for u in m["unclassified"])
-                    print(f"  not classified ({len(m['unclassified'])}): {names}")
-        elif args.cmd == "build-city":
-            return _build_city(args)
-        elif args.cmd == "coverage":
-            payload = coverage_payload(args.city, mode=args.mode, radii=dict(args.radius),
-                                       frequent_departures=args.frequent_departures)
-            if args.json:
-                print(json.dumps(payload, ensure_ascii=False, indent=2))
-            else:
-                _print_table(payload)
-        elif args.cmd == "cities":
-            for city in bundle_mod.list_cities():
-                print(city)
-        elif args.cmd == "comments":
-            return _comments(args)
-        elif args.cmd == "app":
-            app = PROJECT_ROOT / "app.py"
-            return subprocess.call(  # noqa: S603 - our own interpreter and app path
-                [sys.executable, "-m", "streamlit", "run", str(app), *args.streamlit_args]
-            )
+        return _COMMANDS[args.cmd](args)
     except (DioramaError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    return 0
 
 
 if __name__ == "__main__":
