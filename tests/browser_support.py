@@ -134,6 +134,77 @@ def choose(page, label: str, option: str) -> None:
     idle(page)
 
 
+#: Every page: its path and its Japanese heading.
+PAGES = {
+    "map": ("/", "ウェルビーイング・ジオラマ"),
+    "coverage": ("/coverage", "徒歩圏カバー率"),
+    "comments": ("/comments", "みんなの声"),
+    "workshop": ("/workshop", "ワークショップ"),
+    "diorama": ("/diorama", "ジオラマ(シナリオ)"),
+    "moderation": ("/moderation", "モデレーション"),
+    "flows": ("/flows", "人の流れ"),
+    "vacancy": ("/vacancy", "空き家の推定"),
+    "survey": ("/survey", "Well-Being調査"),
+    "catalog": ("/catalog", "因子とサービス"),
+    "about": ("/about", "データと出典"),
+    "build_city": ("/build_city", "都市を追加"),
+}
+
+TALLEST = """() => Math.max(document.body.scrollHeight, ...[...document.querySelectorAll(
+  '[data-testid="stMain"], [data-testid="stMain"] *')].map(e => e.scrollHeight))"""
+
+
+def need(path: str, what: str) -> None:
+    """Skip (fail under CI) when a tool the browser tests need is missing."""
+    import pytest
+
+    if not Path(path).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{what} is missing at {path}; scripts/test.sh installs it")
+        pytest.skip(f"{what} not installed ({path}); run scripts/test.sh")
+
+
+def shot(page, name: str) -> None:
+    """A screenshot of the whole page under ``artifacts/screenshots/<name>.png``.
+
+    Streamlit scrolls inside its main block, so a full-page screenshot alone shows only the
+    window: the window is made as tall as the page for the picture, then restored."""
+    (ARTIFACTS / "screenshots").mkdir(parents=True, exist_ok=True)
+    size = page.viewport_size
+    tall = min(max(size["height"], int(page.evaluate(TALLEST)) + 40), 12000)
+    page.set_viewport_size({"width": size["width"], "height": tall})
+    page.wait_for_timeout(500)  # let the layout settle for the picture (not an assertion)
+    page.screenshot(path=str(ARTIFACTS / "screenshots" / f"{name}.png"), full_page=True)
+    page.set_viewport_size(size)
+
+
+def add_here_and_wait(page, *, timeout: float = 30_000) -> tuple[str, str]:
+    """On the diorama: press "ここに追加" and wait until the first figure changed.
+
+    Returns the figure before and after (what a group sees move)."""
+    value = page.locator('[data-testid="stMetricValue"]').first
+    before = value.inner_text()
+    page.get_by_role("button", name="ここに追加").click()
+    page.get_by_text("徒歩圏内の人口").first.wait_for(timeout=timeout)
+    page.wait_for_function(
+        "b => document.querySelector('[data-testid=stMetricValue]')?.innerText !== b",
+        arg=before, timeout=timeout)
+    idle(page)
+    return before, value.inner_text()
+
+
+def join_links(page, n: int) -> list[str]:
+    """The join links shown (in group order), once every group's link and QR code has been
+    drawn (the cards appear one after another)."""
+    page.wait_for_function(
+        """n => document.querySelectorAll('[data-testid=stImage] img').length >= n
+               && [...document.querySelectorAll('[data-testid=stCode]')]
+                    .filter(e => e.innerText.includes('join=')).length >= n""",
+        arg=n, timeout=30_000)
+    codes = page.locator('[data-testid="stCode"]').all_inner_texts()
+    return [t.strip() for t in codes if "join=" in t]
+
+
 class Server:
     """A restartable app server on a fixed port, for crash tests."""
 

@@ -15,3 +15,16 @@ def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Target]:
     t = make_target(request.param, tmp_path)
     yield t
     t.drop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright (one per test module)."""
+    from browser_support import CHROMIUM, CHROMIUM_ARGS, need
+    from playwright.sync_api import sync_playwright
+
+    need(CHROMIUM, "Chromium")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

@@ -3,64 +3,34 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 from browser_support import (
-    ARTIFACTS,
     AXE,
     CHROMIUM,
-    CHROMIUM_ARGS,
+    PAGES,
+    add_here_and_wait,
     app_server,
     choose,
     map_point,
+    need,
     pin_on_map,
+    shot,
     wait_for_app,
 )
 
 pytestmark = pytest.mark.browser
 PASSWORD = "browser-test-password"
-PAGES = {
-    "map": ("/", "ウェルビーイング・ジオラマ"),
-    "coverage": ("/coverage", "徒歩圏カバー率"),
-    "comments": ("/comments", "みんなの声"),
-    "workshop": ("/workshop", "ワークショップ"),
-    "diorama": ("/diorama", "ジオラマ(シナリオ)"),
-    "moderation": ("/moderation", "モデレーション"),
-    "flows": ("/flows", "人の流れ"),
-    "vacancy": ("/vacancy", "空き家の推定"),
-    "survey": ("/survey", "Well-Being調査"),
-    "catalog": ("/catalog", "因子とサービス"),
-    "about": ("/about", "データと出典"),
-    "build_city": ("/build_city", "都市を追加"),
-}
 
-
-def _need(path: str, what: str) -> None:
-    if not Path(path).exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{what} is missing at {path}; scripts/test.sh installs it")
-        pytest.skip(f"{what} not installed ({path}); run scripts/test.sh")
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    _need(CHROMIUM, "Chromium")
+    need(CHROMIUM, "Chromium")
     data = tmp_path_factory.mktemp("browser-db")
     with app_server(data, env={"DIORAMA_MODERATOR_PASSWORD": PASSWORD}) as (url, _):
         yield url, data
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    _need(CHROMIUM, "Chromium")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture
@@ -81,13 +51,8 @@ def open_page(page, url: str, name: str) -> None:
     wait_for_app(page, heading=heading)
 
 
-def shot(page, name: str) -> None:
-    (ARTIFACTS / "screenshots").mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "screenshots" / f"{name}.png"), full_page=True)
-
-
 def axe_serious(page) -> list[dict]:
-    _need(str(AXE), "axe-core")
+    need(str(AXE), "axe-core")
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     return [
@@ -241,15 +206,8 @@ def test_workshop_in_the_browser(server, browser):
     wait_for_app(grp)
     assert not grp.get_by_label("シナリオ名").is_visible()  # the popover closed
     covered = grp.locator('[data-testid="stMetric"]').first
-    before = covered.locator('[data-testid="stMetricValue"]').inner_text()
     pin_on_map(grp)
-    grp.get_by_role("button", name="ここに追加").click()
-    grp.get_by_text("徒歩圏内の人口").first.wait_for(timeout=30_000)
-    grp.wait_for_function(
-        "b => document.querySelector('[data-testid=stMetricValue]')?.innerText !== b",
-        arg=before, timeout=30_000)
-    wait_for_app(grp)
-    after = covered.locator('[data-testid="stMetricValue"]').inner_text()
+    before, after = add_here_and_wait(grp)
     delta = covered.locator('[data-testid="stMetricDelta"]').inner_text()
     assert after != before and delta.startswith("+"), (before, after, delta)
     shot(grp, "diorama_after_add")

@@ -5,42 +5,22 @@ working for them with a message about the link."""
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
-from browser_support import ARTIFACTS, AXE, CHROMIUM, CHROMIUM_ARGS, app_server, wait_for_app
+from browser_support import AXE, CHROMIUM, app_server, join_links, need, shot, wait_for_app
 
 pytestmark = pytest.mark.browser
 WIDE = {"width": 1400, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
 
-def _need(path: str, what: str) -> None:
-    if not Path(path).exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{what} is missing at {path}; scripts/test.sh installs it")
-        pytest.skip(f"{what} not installed ({path}); run scripts/test.sh")
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    _need(CHROMIUM, "Chromium")
+    need(CHROMIUM, "Chromium")
     data = tmp_path_factory.mktemp("browser-workshop-db")
     with app_server(data) as (url, _):
         yield url, data
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    _need(CHROMIUM, "Chromium")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture
@@ -58,38 +38,20 @@ def device(browser):
         c.close()
 
 
-TALLEST = """() => Math.max(document.body.scrollHeight, ...[...document.querySelectorAll(
-  '[data-testid="stMain"], [data-testid="stMain"] *')].map(e => e.scrollHeight))"""
-
-
-def shot(page, name: str) -> None:
-    """The whole page at the viewport's width (Streamlit scrolls inside its main block, so a
-    full-page screenshot alone shows only the viewport: the viewport is made as tall as the
-    page for the picture)."""
-    (ARTIFACTS / "screenshots").mkdir(parents=True, exist_ok=True)
-    size = page.viewport_size
-    page.set_viewport_size({"width": size["width"],
-                            "height": max(size["height"], int(page.evaluate(TALLEST)))})
-    page.wait_for_timeout(700)
-    page.screenshot(path=str(ARTIFACTS / "screenshots" / f"{name}.png"), full_page=True)
-    page.set_viewport_size(size)
-    page.wait_for_timeout(300)
-
-
 def axe_serious(page) -> list[dict]:
-    _need(str(AXE), "axe-core")
+    need(str(AXE), "axe-core")
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     return [{"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"][:5]]}
             for v in result["violations"] if v["impact"] in ("serious", "critical")]
 
 
+GROUPS = 3  # every session here has groups A, B and C
+
+
 def links_on(page) -> list[str]:
-    """The join links the facilitator's page shows, in group order (once the QR codes are
-    drawn)."""
-    page.locator('[data-testid="stImage"] img').first.wait_for(timeout=30_000)
-    return [t.strip() for t in page.locator('[data-testid="stCode"]').all_inner_texts()
-            if "join=" in t]
+    """The join links the facilitator's page shows, in group order."""
+    return join_links(page, GROUPS)
 
 
 def create_session(page, url: str, title: str) -> list[str]:

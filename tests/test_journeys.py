@@ -16,13 +16,14 @@ from pathlib import Path
 
 import pytest
 from browser_support import (
-    ARTIFACTS,
     CHROMIUM,
-    CHROMIUM_ARGS,
+    add_here_and_wait,
     app_server,
     choose,
     click_map,
     idle,
+    join_links,
+    shot,
     wait_for_app,
 )
 
@@ -46,16 +47,6 @@ def room(tmp_path_factory):
         yield url, data, summary
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
 @pytest.fixture(params=list(VIEWPORTS))
 def page(request, browser):
     width, height = VIEWPORTS[request.param]
@@ -71,18 +62,9 @@ def page(request, browser):
     context.close()
 
 
-def shot(page, name: str) -> None:
-    """A screenshot of the whole page (Streamlit scrolls inside its main area, so the window
-    is made as tall as the page for the picture)."""
-    (ARTIFACTS / "screenshots").mkdir(parents=True, exist_ok=True)
-    size = page.viewport_size
-    tall = page.evaluate(
-        "() => Math.max(...[...document.querySelectorAll('[data-testid=stMain], section')]"
-        ".map(e => e.scrollHeight), document.body.scrollHeight)")
-    page.set_viewport_size({"width": size["width"], "height": min(int(tall) + 40, 12000)})
-    page.wait_for_timeout(300)
-    page.screenshot(path=str(ARTIFACTS / "screenshots" / f"journey_{name}_{page.device}.png"))
-    page.set_viewport_size(size)
+def snap(page, name: str) -> None:
+    """The page's screenshot, named after the journey and the device."""
+    shot(page, f"journey_{name}_{page.device}")
 
 
 def no_error(page) -> None:
@@ -140,7 +122,7 @@ def test_citizen_pins_by_map_then_town_posts_and_gets_the_code(room, page):
     dialog.get_by_text("投稿しました").wait_for(timeout=15_000)
     code = dialog.locator('[data-testid="stCode"]')
     assert code.inner_text().strip() and in_view(page, code)  # seen without scrolling
-    shot(page, "citizen_posted")
+    snap(page, "citizen_posted")
     dialog.get_by_role("button", name="閉じる").click()
     idle(page)
     no_error(page)
@@ -193,7 +175,7 @@ def test_moderator_sees_reasons_and_place_and_acts(room, page):
     assert "報告の理由" in text
     # only the actions that fit the state: no "hide" for a hidden comment
     assert card.get_by_role("button", name="非表示にする").count() == (0 if desk else 1), text
-    shot(page, "moderator_queue")
+    snap(page, "moderator_queue")
     reason = card.get_by_label("理由 (必須・記録されます)")
     reason.fill("確認しました")
     reason.press("Enter")  # a text field sends its value on Enter or when left
@@ -224,20 +206,12 @@ def test_participant_joins_edits_and_stays_after_a_reload(room, page):
     wait_for_app(page, heading="ジオラマ(シナリオ)")
     page.get_by_text("現状とシナリオの比較").first.wait_for(timeout=30_000)
     no_error(page)
-    value = page.locator('[data-testid="stMetricValue"]').first
-    before = value.inner_text()
     click_map(page, dx=0.1, dy=-0.05)
     page.get_by_text("付近の六角形").first.wait_for(timeout=15_000)
-    page.get_by_role("button", name="ここに追加").click()
-    page.get_by_text("徒歩圏内の人口").first.wait_for(timeout=15_000)
-    page.wait_for_function(
-        "b => document.querySelector('[data-testid=stMetricValue]')?.innerText !== b",
-        arg=before, timeout=15_000)
-    idle(page)
+    before, after = add_here_and_wait(page, timeout=15_000)
     no_error(page)
-    after = value.inner_text()
     assert after != before
-    shot(page, "participant_after_edit")
+    snap(page, "participant_after_edit")
     page.reload()
     wait_for_app(page, heading="ジオラマ(シナリオ)")
     page.get_by_text("現状とシナリオの比較").first.wait_for(timeout=30_000)
@@ -259,20 +233,13 @@ def test_facilitator_opens_the_session_and_gets_the_same_links(room, page):
     page.get_by_text(ws.title).first.wait_for(timeout=30_000)
     idle(page)
     no_error(page)
-    page.locator('[data-testid="stCode"]').first.wait_for(timeout=15_000)
-    codes = page.locator('[data-testid="stCode"]').all_inner_texts()
-    links = sorted(t.strip() for t in codes if "join=" in t)
-    assert len(links) == len(ws.group_ids), codes
-    page.wait_for_function(  # a QR code per group
-        "n => document.querySelectorAll('[data-testid=stImage] img').length >= n",
-        arg=len(ws.group_ids), timeout=15_000)
-    shot(page, "facilitator_session")
+    n = len(ws.group_ids)
+    links = sorted(join_links(page, n))
+    assert len(links) == n
+    snap(page, "facilitator_session")
     page.reload()
     page.get_by_text(ws.title).first.wait_for(timeout=30_000)
-    idle(page)
-    again = sorted(t.strip() for t in page.locator('[data-testid="stCode"]').all_inner_texts()
-                   if "join=" in t)
-    assert again == links
+    assert sorted(join_links(page, n)) == links
     no_error(page)
 
 
@@ -290,9 +257,9 @@ def test_planner_reads_a_cell_a_town_and_changes_a_radius(room, page):
     choose(page, "町丁を選ぶ", TOWN)
     page.get_by_text(TOWN).first.wait_for(timeout=15_000)
     no_error(page)
-    shot(page, "planner_map")
+    snap(page, "planner_map")
     page.goto(url + "/coverage")
     wait_for_app(page, heading="徒歩圏カバー率")
     no_error(page)
     assert page.locator('[data-testid="stDataFrame"]').count() >= 1
-    shot(page, "planner_coverage")
+    snap(page, "planner_coverage")
