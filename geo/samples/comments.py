@@ -744,6 +744,149 @@ class _Planner:
             scenario=p.scenario, slots=p.slots, depth=p.depth + 1))
         return len(self.posts) - 1
 
+    def cast_roles(self, roles: dict[str, list[int]], top: list[int], n: int) -> None:
+        """Give top-level comments their notable roles: the hostile texts (each at least once,
+        by name in :data:`HOSTILE_TEXTS` order), one comment of each single role, then the
+        shares of reported, hidden and deleted ones."""
+        rng, posts = self.rng, self.posts
+        order = [int(i) for i in rng.permutation(np.array(top))]
+        hostile_names = list(HOSTILE_TEXTS)
+        n_hostile = max(len(hostile_names), round(n * 0.002))
+        hostile = order[:n_hostile]
+        for j, i in enumerate(hostile):
+            name = hostile_names[j] if j < len(hostile_names) else str(
+                rng.choice(hostile_names[:-1]))
+            posts[i].text = HOSTILE_TEXTS[name]
+            posts[i].hostile = name
+        roles["hostile"] = hostile
+        roles["hostile_named"] = hostile[:len(hostile_names)]  # in HOSTILE_TEXTS order
+        take = iter(order[n_hostile:])
+        for role in ("nicknamed", "anonymous", "with_replies", "hostile_nickname"):
+            roles[role] = [next(take)]
+        posts[roles["nicknamed"][0]].nickname = "サンプル太郎"
+        posts[roles["anonymous"][0]].nickname = None
+        posts[roles["hostile_nickname"][0]].nickname = _HOSTILE_NICKNAME
+        fractions = {"reported": 0.01, "hidden_auto": 0.003, "restored": 0.001, "hidden": 0.002,
+                     "deleted": 0.005, "moderator_deleted": 0.001}
+        for role, fraction in fractions.items():
+            roles[role] = [next(take) for _ in range(_share(n, fraction))]
+        by_name = dict(zip(hostile_names, roles["hostile_named"], strict=True))
+        roles["hidden_auto"].append(by_name["md_link"])
+        roles["hidden"].append(by_name["img_onerror"])
+
+    def notable_replies(self, roles: dict[str, list[int]]) -> None:
+        """Three replies on one comment, one of them replied to, and one on a comment hidden
+        later (before its reports)."""
+        firsts = [self.reply(roles["with_replies"][0]) for _ in range(3)]
+        roles["reply"] = firsts
+        roles["nested"] = [self.reply(firsts[0])]
+        roles["reply_to_hidden"] = [self.reply(roles["hidden_auto"][0], within=_PLUS_SHARE)]
+
+    def popular_replies(self, top: list[int], changing: set[int], extra: int) -> FloatArray:
+        """Plan ``extra`` replies to popular comments whose status never changes (a few to
+        replies); return the popularity of every post planned before them."""
+        rng = self.rng
+        top_set = np.array(top)
+        popularity = rng.lognormal(-1.0, 1.2, len(self.posts))
+        weights = popularity[top_set] * [i not in changing for i in top]
+        weights /= weights.sum()
+        parents = rng.choice(top_set, size=extra, p=weights)
+        nest_u, nest_at = rng.random(extra), rng.random(extra)
+        kind_u, kind_i = rng.random(extra), rng.integers(len(KINDS), size=extra)
+        replies: list[int] = []
+        for j in range(extra):
+            parent = (replies[int(nest_at[j] * len(replies))] if replies and nest_u[j] < _NESTED
+                      else int(parents[j]))
+            replies.append(self.reply(parent, kind=KINDS[int(kind_i[j])] if kind_u[j] < 0.2
+                                      else None))
+        return popularity
+
+    def scenario_comments(self, scenarios: Sequence[_ScenarioPlan], n: int,
+                          workshop_at: float) -> list[int]:
+        """Plan ``n`` comments on the workshop's scenarios, during the session and after it,
+        some answered; return their plan indices."""
+        rng, city = self.rng, self.city
+        made: list[int] = []
+        for j in range(n):
+            if made and rng.random() < 0.2:
+                made.append(self.reply(made[int(rng.integers(len(made)))]))
+                continue
+            s = j % len(scenarios)
+            plan = scenarios[s]
+            cell = plan.cells[int(rng.integers(len(plan.cells)))]
+            kind, text = _SCENARIO_REMARKS[int(rng.integers(len(_SCENARIO_REMARKS)))]
+            slots = {**_place(city, cell, city.cell_town.get(
+                grid.parent_string(cell, PIN_RESOLUTION))),
+                "who": _WHO[int(rng.integers(len(_WHO)))],
+                "when": _WHEN[int(rng.integers(len(_WHEN)))]}
+            during = rng.random() < 0.6
+            at = (workshop_at + rng.uniform(70 * 60, 180 * 60) if during
+                  else rng.uniform(workshop_at + 4 * 3600, self.now - 3600))
+            factor = _FACTOR_BY_JA.get(KIND_BY_KEY[plan.mods[0].kind].factor, "mobility")
+            made.append(len(self.posts))
+            self.posts.append(_Post(key=self.key(), session=self.session("w"), at=float(at),
+                                    text=_fill(text, slots), kind=kind,
+                                    nickname=_nickname(rng, slots["town"]), cell=cell,
+                                    factor=factor, scenario=s, slots=slots))
+        return made
+
+    def plus_ones(self, popularity: FloatArray, old: list[int], changing: set[int],
+                  readers: Sequence[str]) -> list[tuple[int, str, float]]:
+        """+1s from reader sessions, heavy-tailed by popularity (a quarter as many on replies,
+        none on the comments the purge removes); on a comment whose status changes they come
+        in the first fifth of its window (see :func:`_window`)."""
+        rng, now = self.rng, self.now
+        plus: list[tuple[int, str, float]] = []
+        share = np.array([1.0 if p.parent is None else 0.25 for p in self.posts])
+        share[old] = 0.0
+        counts = np.minimum(rng.poisson(popularity * share), 200)
+        for k in np.flatnonzero(counts):
+            p = self.posts[int(k)]
+            span = (_window(p.at, now) * _PLUS_SHARE if int(k) in changing
+                    else now - 1.0 - p.at)
+            for r in rng.choice(len(readers), size=int(counts[k]), replace=False):
+                plus.append((int(k), readers[int(r)], p.at + rng.uniform(0, span)))
+        return plus
+
+    def moderation(self, roles: dict[str, list[int]], readers: Sequence[str], threshold: int
+                   ) -> tuple[list[tuple[int, str, str, float]],
+                              list[tuple[int, ModerationAction, str, float]],
+                              list[tuple[int, float]]]:
+        """Reports, then the moderator's actions and the posters' deletions, each in its phase
+        of the comment's window; ``roles["reported"]`` is emptied when one report hides."""
+        rng = self.rng
+        reports: list[tuple[int, str, str, float]] = []
+        moderation: list[tuple[int, ModerationAction, str, float]] = []
+
+        def phase(i: int, lo: float, hi: float) -> float:
+            at = self.posts[i].at
+            return at + _window(at, self.now) * rng.uniform(lo, hi)
+
+        def reported(i: int, k: int) -> None:
+            for r in rng.choice(len(readers), size=k, replace=False):
+                reason = _REPORT_REASONS[int(rng.integers(len(_REPORT_REASONS)))]
+                reports.append((i, readers[int(r)], reason, phase(i, _PLUS_SHARE, 0.6)))
+
+        if threshold > 1:
+            for i in roles["reported"]:
+                reported(i, int(rng.integers(1, threshold)))
+        else:
+            roles["reported"] = []
+        for i in roles["hidden_auto"]:
+            reported(i, threshold)
+        for i in roles["restored"]:
+            reported(i, threshold)
+            moderation.append((i, "restore", "確認の結果、問題のない内容でした",
+                               phase(i, 0.6, 0.95)))
+        for i in roles["hidden"]:
+            if rng.random() < 0.5:
+                reported(i, 1)
+            moderation.append((i, "hide", "個人が特定されるおそれがあるため", phase(i, 0.6, 0.95)))
+        for i in roles["moderator_deleted"]:
+            moderation.append((i, "delete", "宣伝目的の投稿のため", phase(i, 0.6, 0.95)))
+        deletions = [(i, phase(i, 0.6, 0.95)) for i in roles["deleted"]]
+        return reports, moderation, deletions
+
 
 def _plan_scenarios(city: _City, rng: np.random.Generator) -> list[_ScenarioPlan]:
     """1-2 scenarios per group, each of 2-5 valid modifications of the baseline's bus stops."""
@@ -788,137 +931,30 @@ def _plan_scenarios(city: _City, rng: np.random.Generator) -> list[_ScenarioPlan
 
 def _plan(city: _City, *, n: int, seed: int, now: float, with_workshop: bool,
           with_purge: bool, gap: float, per_visit: int, threshold: int) -> _Plan:
-    """Decide every write of a seeding (no database access)."""
+    """Decide every write of a seeding (no database access).
+
+    Every step draws from the planner's one generator: their order is part of what a seed
+    gives, so moving one changes every seeded room.
+    """
     pl = _Planner(city, seed=seed, now=now, gap=gap, per_visit=per_visit)
-    rng = pl.rng
-    scenarios = _plan_scenarios(city, rng) if with_workshop else []
+    scenarios = _plan_scenarios(city, pl.rng) if with_workshop else []
     workshop_at = datetime.fromtimestamp(now, _JST).replace(
         hour=13, minute=30, second=0, microsecond=0).timestamp() - _WORKSHOP_DAYS_AGO * _DAY
     n_scen = min(60, max(len(scenarios), n // 100)) if scenarios else 0
     n_reply = max(5, round(0.12 * n))
-    n_top = n - n_scen - n_reply
     roles: dict[str, list[int]] = {}
-
-    old = pl.top_level(2 + n // 5000, old=True) if with_purge else []
-    roles["old"] = old
-    top = pl.top_level(n_top)
-    top_set = np.array(top)
-    order = [int(i) for i in rng.permutation(top_set)]
-    hostile_names = list(HOSTILE_TEXTS)
-    n_hostile = max(len(hostile_names), round(n * 0.002))
-    hostile = order[:n_hostile]
-    for j, i in enumerate(hostile):
-        name = hostile_names[j] if j < len(hostile_names) else str(
-            rng.choice(hostile_names[:-1]))
-        pl.posts[i].text = HOSTILE_TEXTS[name]
-        pl.posts[i].hostile = name
-    roles["hostile"] = hostile
-    roles["hostile_named"] = hostile[:len(hostile_names)]  # in HOSTILE_TEXTS order
-    rest = order[n_hostile:]
-    take = iter(rest)
-    for role in ("nicknamed", "anonymous", "with_replies", "hostile_nickname"):
-        roles[role] = [next(take)]
-    pl.posts[roles["nicknamed"][0]].nickname = "サンプル太郎"
-    pl.posts[roles["anonymous"][0]].nickname = None
-    pl.posts[roles["hostile_nickname"][0]].nickname = _HOSTILE_NICKNAME
-    fractions = {"reported": 0.01, "hidden_auto": 0.003, "restored": 0.001, "hidden": 0.002,
-                 "deleted": 0.005, "moderator_deleted": 0.001}
-    for role, fraction in fractions.items():
-        roles[role] = [next(take) for _ in range(_share(n, fraction))]
-    by_name = dict(zip(hostile_names, roles["hostile_named"], strict=True))
-    roles["hidden_auto"].append(by_name["md_link"])
-    roles["hidden"].append(by_name["img_onerror"])
-
-    # replies: three on one comment, one of them replied to; one on a comment hidden later;
-    # the rest to popular comments whose status never changes
-    target = roles["with_replies"][0]
-    firsts = [pl.reply(target) for _ in range(3)]
-    roles["reply"] = firsts
-    roles["nested"] = [pl.reply(firsts[0])]
-    roles["reply_to_hidden"] = [pl.reply(roles["hidden_auto"][0], within=_PLUS_SHARE)]
+    roles["old"] = pl.top_level(2 + n // 5000, old=True) if with_purge else []
+    top = pl.top_level(n - n_scen - n_reply)
+    pl.cast_roles(roles, top, n)
+    pl.notable_replies(roles)
     changing = {i for role in _CHANGING for i in roles[role]}
-    popularity = rng.lognormal(-1.0, 1.2, len(pl.posts))
-    weights = popularity[top_set] * [i not in changing for i in top]
-    weights /= weights.sum()
-    extra = n_reply - 5
-    parents = rng.choice(top_set, size=extra, p=weights)
-    nest_u, nest_at = rng.random(extra), rng.random(extra)
-    kind_u, kind_i = rng.random(extra), rng.integers(len(KINDS), size=extra)
-    replies: list[int] = []
-    for j in range(extra):
-        parent = (replies[int(nest_at[j] * len(replies))] if replies and nest_u[j] < _NESTED
-                  else int(parents[j]))
-        replies.append(pl.reply(parent, kind=KINDS[int(kind_i[j])] if kind_u[j] < 0.2
-                                else None))
-
-    # workshop comments: during the session and after it, some answered
-    scen_posts: list[int] = []
-    for j in range(n_scen):
-        if scen_posts and rng.random() < 0.2:
-            scen_posts.append(pl.reply(scen_posts[int(rng.integers(len(scen_posts)))]))
-            continue
-        s = j % len(scenarios)
-        plan = scenarios[s]
-        cell = plan.cells[int(rng.integers(len(plan.cells)))]
-        kind, text = _SCENARIO_REMARKS[int(rng.integers(len(_SCENARIO_REMARKS)))]
-        slots = {**_place(city, cell, city.cell_town.get(
-            grid.parent_string(cell, PIN_RESOLUTION))),
-            "who": _WHO[int(rng.integers(len(_WHO)))], "when": _WHEN[int(rng.integers(len(_WHEN)))]}
-        during = rng.random() < 0.6
-        at = (workshop_at + rng.uniform(70 * 60, 180 * 60) if during
-              else rng.uniform(workshop_at + 4 * 3600, now - 3600))
-        factor = _FACTOR_BY_JA.get(KIND_BY_KEY[plan.mods[0].kind].factor, "mobility")
-        scen_posts.append(len(pl.posts))
-        pl.posts.append(_Post(key=pl.key(), session=pl.session("w"), at=float(at),
-                              text=_fill(text, slots), kind=kind,
-                              nickname=_nickname(rng, slots["town"]), cell=cell, factor=factor,
-                              scenario=s, slots=slots))
-    roles["scenario"] = scen_posts
+    popularity = pl.popular_replies(top, changing, n_reply - 5)
+    roles["scenario"] = pl.scenario_comments(scenarios, n_scen, workshop_at)
     popularity = np.concatenate(
-        [popularity, rng.lognormal(-1.0, 1.2, len(pl.posts) - len(popularity))])
-
-    # reactions: on a comment whose status changes, +1s come first (the first fifth of its
-    # window), then reports, then the moderator or the poster acts (see _window)
-    plus: list[tuple[int, str, float]] = []
+        [popularity, pl.rng.lognormal(-1.0, 1.2, len(pl.posts) - len(popularity))])
     readers = [f"sample-{seed}-reader{i}" for i in range(max(60, n // 2))]
-    share = np.array([1.0 if p.parent is None else 0.25 for p in pl.posts])
-    share[old] = 0.0
-    counts = np.minimum(rng.poisson(popularity * share), 200)
-    for k in np.flatnonzero(counts):
-        p = pl.posts[int(k)]
-        span = (_window(p.at, now) * _PLUS_SHARE if int(k) in changing
-                else now - 1.0 - p.at)
-        for r in rng.choice(len(readers), size=int(counts[k]), replace=False):
-            plus.append((int(k), readers[int(r)], p.at + rng.uniform(0, span)))
-    reports: list[tuple[int, str, str, float]] = []
-    moderation: list[tuple[int, ModerationAction, str, float]] = []
-
-    def phase(i: int, lo: float, hi: float) -> float:
-        at = pl.posts[i].at
-        return at + _window(at, now) * rng.uniform(lo, hi)
-
-    def reported(i: int, k: int) -> None:
-        for r in rng.choice(len(readers), size=k, replace=False):
-            reason = _REPORT_REASONS[int(rng.integers(len(_REPORT_REASONS)))]
-            reports.append((i, readers[int(r)], reason, phase(i, _PLUS_SHARE, 0.6)))
-
-    if threshold > 1:
-        for i in roles["reported"]:
-            reported(i, int(rng.integers(1, threshold)))
-    else:
-        roles["reported"] = []
-    for i in roles["hidden_auto"]:
-        reported(i, threshold)
-    for i in roles["restored"]:
-        reported(i, threshold)
-        moderation.append((i, "restore", "確認の結果、問題のない内容でした", phase(i, 0.6, 0.95)))
-    for i in roles["hidden"]:
-        if rng.random() < 0.5:
-            reported(i, 1)
-        moderation.append((i, "hide", "個人が特定されるおそれがあるため", phase(i, 0.6, 0.95)))
-    for i in roles["moderator_deleted"]:
-        moderation.append((i, "delete", "宣伝目的の投稿のため", phase(i, 0.6, 0.95)))
-    deletions = [(i, phase(i, 0.6, 0.95)) for i in roles["deleted"]]
+    plus = pl.plus_ones(popularity, roles["old"], changing, readers)
+    reports, moderation, deletions = pl.moderation(roles, readers, threshold)
     return _Plan(posts=pl.posts, roles=roles, plus=plus, reports=reports,
                  moderation=moderation, deletions=deletions, scenarios=scenarios,
                  workshop_at=workshop_at)
@@ -1094,18 +1130,34 @@ def seed_room(
         raise ValueError(f"n_comments must be an int >= {MIN_COMMENTS}, not {n_comments!r}")
     moment = utc(now)
     c = _city(city)
-    limit = store.rate_limit
-    window = store.rate_window.total_seconds()
-    gap = max(90.0, window / limit + 1.0) if limit else 90.0
+    gap, per_visit = _pacing(store)
     plan = _plan(c, n=n_comments, seed=seed, now=moment.timestamp(),
                  with_workshop=with_workshop, with_purge=with_purge, gap=gap,
-                 per_visit=min(3, limit or 3), threshold=store.report_threshold)
+                 per_visit=per_visit, threshold=store.report_threshold)
     workshop: WorkshopSummary | None = None
     scenario_ids: list[str] = []
     if with_workshop:
         workshop, scenario_ids = _write_workshop(store, c, plan)
-
     ids, tokens, plus = _write_posts(store, c, plan, scenario_ids, bulk=bulk, seed=seed)
+    status, n_reports = _write_moderation(store, plan, ids, tokens)
+    purged = _purge(store, plan, ids, status, now=moment) if with_purge else 0
+    return _summary(c, plan, seed=seed, now=moment, ids=ids, tokens=tokens, status=status,
+                    plus=plus, n_reports=n_reports, purged=purged, workshop=workshop)
+
+
+def _pacing(store: Store) -> tuple[float, int]:
+    """Seconds between a session's posts and the most comments of one visit, so that the
+    store's rate limit (if any) is never reached."""
+    limit = store.rate_limit
+    window = store.rate_window.total_seconds()
+    gap = max(90.0, window / limit + 1.0) if limit else 90.0
+    return gap, min(3, limit or 3)
+
+
+def _write_moderation(store: Store, plan: _Plan, ids: Sequence[int],
+                      tokens: Mapping[int, str]) -> tuple[dict[int, Status], int]:
+    """Write the reports, the moderator's actions and the posters' deletions; return every
+    comment's status and the reports recorded."""
     status: dict[int, Status] = {cid: "visible" for cid in ids}
     n_reports = 0
     for i, session, reason, at in sorted(plan.reports, key=lambda x: x[3]):
@@ -1119,14 +1171,18 @@ def seed_room(
     for i, at in plan.deletions:
         if store.delete_by_token(comment_id=ids[i], token=tokens[ids[i]], now=_when(at)):
             status[ids[i]] = "deleted"
-    purged = 0
-    if with_purge:
-        purged = store.purge_expired(retention_days=RETENTION_DAYS, now=moment,
-                                     actor="sample-retention")
-        for i in plan.roles["old"]:
-            status.pop(ids[i], None)
-    return _summary(c, plan, seed=seed, now=moment, ids=ids, tokens=tokens, status=status,
-                    plus=plus, n_reports=n_reports, purged=purged, workshop=workshop)
+    return status, n_reports
+
+
+def _purge(store: Store, plan: _Plan, ids: Sequence[int], status: dict[int, Status], *,
+           now: datetime) -> int:
+    """Run the retention purge at ``now``, as the app's daily purge would; forget the purged
+    comments' statuses and return how many went."""
+    purged = store.purge_expired(retention_days=RETENTION_DAYS, now=now,
+                                 actor="sample-retention")
+    for i in plan.roles["old"]:
+        status.pop(ids[i], None)
+    return purged
 
 
 def _summary(city: _City, plan: _Plan, *, seed: int, now: datetime, ids: list[int],
