@@ -10,7 +10,8 @@ import re
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -373,28 +374,15 @@ def _swap_in(new: Path, target: Path, trash: Path) -> None:
 
 
 def build_city(
-    city: str,
-    *,
-    boundary: str | Path | None = None,
-    population: str | Path | None = None,
-    population_format: str | None = None,
-    population_column: str | None = None,
-    town_code: str | None = None,
-    town_name: str | None = None,
-    households: str | None = None,
-    as_of: str | None = None,
-    facilities: Sequence[FacilityInput | str] = (),
-    network: str | Path | None = None,
-    flows: Sequence[str | Path] = (),
-    name_ja: str | None = None,
-    name_en: str | None = None,
-    prefecture: int | None = None,
-    city_code: str | None = None,
-    region: str | None = None,
-    sources: Mapping[str, Mapping[str, str]] | None = None,
-    data_dir: Path | None = None,
-    overwrite: bool = False,
-    progress: Progress | None = None,
+    city: str, *, boundary: str | Path | None = None, population: str | Path | None = None,
+    population_format: str | None = None, population_column: str | None = None,
+    town_code: str | None = None, town_name: str | None = None, households: str | None = None,
+    as_of: str | None = None, facilities: Sequence[FacilityInput | str] = (),
+    network: str | Path | None = None, flows: Sequence[str | Path] = (),
+    name_ja: str | None = None, name_en: str | None = None, prefecture: int | None = None,
+    city_code: str | None = None, region: str | None = None,
+    sources: Mapping[str, Mapping[str, str]] | None = None, data_dir: Path | None = None,
+    overwrite: bool = False, progress: Progress | None = None,
     labels: Mapping[str, str] | None = None,
 ) -> BuildReport:
     """Build a city bundle from the open-data files a city's staff already have.
@@ -454,16 +442,35 @@ def build_city(
     check_city_id(city)
     names = dict(labels) if labels is not None else CLI_LABELS
     data_dir = data_dir or default_data_dir()
-    target_raw = data_dir / "raw" / city
-    target_bundle = data_dir / city
-    if not overwrite and (target_bundle / "manifest.json").exists():
+    _refuse_existing(city, data_dir, overwrite=overwrite, names=names)
+    _check_inputs(boundary=boundary, population=population, network=network, flows=flows,
+                  prefecture=prefecture, names=names)
+    recipe = _city_fields(city, name_ja, name_en, city_code, prefecture, region, names)
+    pop = None if population is None else _PopulationFile(
+        Path(population), population_format, population_column, town_code, town_name,
+        households, as_of)
+    with _staging(data_dir, names, sources, recipe, progress) as run:
+        run.add_inputs(boundary, pop, network, facilities, flows)
+        return run.finish()
+
+
+def _refuse_existing(city: str, data_dir: Path, *, overwrite: bool,
+                     names: Mapping[str, str]) -> None:
+    """Refuse to replace a built city unless told to (naming the option that does)."""
+    if not overwrite and (data_dir / city / "manifest.json").exists():
         force = f" or replace it ({names['force']})" if names.get("force") else ""
         force_ja = f"、または置き換えてください({names['force']})" if names.get("force") else ""
         raise InputError(Problem("city name", f"a city '{city}' already exists; choose another "
                                               f"name{force}", None, None,
                                  f"都市「{city}」は既にあります。別の名前を選んでください{force_ja}。"))
-    _check_inputs(boundary=boundary, population=population, network=network, flows=flows,
-                  prefecture=prefecture, names=names)
+
+
+def _city_fields(city: str, name_ja: str | None, name_en: str | None, city_code: str | None,
+                 prefecture: int | None, region: str | None,
+                 names: Mapping[str, str]) -> dict[str, Any]:
+    """The recipe's city fields: a name given in one language stands in for the other (then
+    the id); the city code as five digits; the prefecture, from the code when not given (they
+    must agree); the region, ``japan`` when there is a prefecture, else ``world``."""
     if city_code:
         city_code = municipality_code(city_code, file=names.get("city_code", "city code"))
         if prefecture is None:
@@ -473,107 +480,170 @@ def build_city(
                                 names.get("prefecture", "prefecture")))
     if region is None:
         region = "japan" if prefecture is not None else "world"
-    bounds = JAPAN_BOUNDS if region == "japan" else None
-    given = dict(sources or {})
+    recipe: dict[str, Any] = {"id": city, "name_ja": name_ja or name_en or city,
+                              "name_en": name_en or name_ja or city, "region": region}
+    if prefecture is not None:
+        recipe["prefecture"] = int(prefecture)
+    if city_code:
+        recipe["city_code"] = city_code
+    return recipe
+
+
+@contextmanager
+def _staging(data_dir: Path, names: Mapping[str, str],
+             sources: Mapping[str, Mapping[str, str]] | None, recipe: dict[str, Any],
+             progress: Progress | None) -> Iterator[_Staging]:
+    """A build of ``recipe`` in a fresh staging folder in ``data_dir`` (with an empty
+    ``raw/``), removed afterwards with whatever is left in it."""
+    city = recipe["id"]
     (data_dir / "raw").mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f".build-{city}-", dir=data_dir))
     try:
-        raw = stage / "raw"
-        raw.mkdir()
-        # a name given in one language stands in for the other (then the id)
-        recipe: dict[str, Any] = {"id": city, "name_ja": name_ja or name_en or city,
-                                  "name_en": name_en or name_ja or city, "region": region}
-        if prefecture is not None:
-            recipe["prefecture"] = int(prefecture)
-        if city_code:
-            recipe["city_code"] = city_code
-        notes: list[str] = []
-        layers: list[dict[str, Any]] = []
+        (stage / "raw").mkdir()
+        yield _Staging(city, data_dir, stage, names, dict(sources or {}), recipe, progress)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
 
-        def describe(src: Path, entry: dict[str, Any], what: str) -> None:
-            meta = _default_source(src, entry) | {
-                k: v for k, v in given.get(src.name, {}).items() if v}
-            entry |= {k: meta.get(k, "") for k in ("title", "licence", "attribution")}
-            if not entry["attribution"]:
-                how = f" ({names['attribution']})" if names.get("attribution") else ""
-                notes.append(f"{src.name}: no attribution given; add one{how} so the app can "
-                             "credit the source")
-            layers.append({"file": src.name, "what": what, "attribution": entry["attribution"]})
 
-        if progress:
-            progress(0.0, "checking inputs")
+@dataclass(frozen=True)
+class _PopulationFile:
+    """The population file and how :func:`build_city` was told to read it."""
+
+    path: Path
+    format: str | None
+    column: str | None
+    code: str | None
+    name: str | None
+    households: str | None
+    as_of: str | None
+
+
+@dataclass
+class _Staging:
+    """One build in its staging folder: the inputs copied to ``raw/``, the recipe written from
+    them, and the report's layers (in recipe order) and notes."""
+
+    city: str
+    data_dir: Path
+    stage: Path
+    names: Mapping[str, str]
+    given: Mapping[str, Mapping[str, str]]
+    recipe: dict[str, Any]
+    progress: Progress | None
+    notes: list[str] = field(default_factory=list)
+    layers: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def raw(self) -> Path:
+        """Where the inputs and the recipe go (swapped in as ``raw/<city>``)."""
+        return self.stage / "raw"
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float] | None:
+        """Plausible lon/lat extent of the inputs (None outside Japan)."""
+        return JAPAN_BOUNDS if self.recipe["region"] == "japan" else None
+
+    def describe(self, src: Path, entry: dict[str, Any], what: str) -> None:
+        """Give ``entry`` its title, licence and attribution (given, else known from the
+        format) and list the file in the report; note a missing attribution."""
+        meta = _default_source(src, entry) | {
+            k: v for k, v in self.given.get(src.name, {}).items() if v}
+        entry |= {k: meta.get(k, "") for k in ("title", "licence", "attribution")}
+        if not entry["attribution"]:
+            how = f" ({self.names['attribution']})" if self.names.get("attribution") else ""
+            self.notes.append(f"{src.name}: no attribution given; add one{how} so the app can "
+                              "credit the source")
+        self.layers.append({"file": src.name, "what": what,
+                            "attribution": entry["attribution"]})
+
+    def add_inputs(self, boundary: str | Path | None, population: _PopulationFile | None,
+                   network: str | Path | None, facilities: Sequence[FacilityInput | str],
+                   flows: Sequence[str | Path]) -> None:
+        """Copy every input into ``raw/`` and write its recipe entry, in the manifest's order."""
+        if self.progress:
+            self.progress(0.0, "checking inputs")
         if boundary is not None:
-            b = Path(boundary)
-            _copy(b, raw)
-            entry = {"file": b.name}
-            describe(b, entry, "boundary")
-            recipe["boundary"] = entry
+            self._add_file("boundary", Path(boundary), "boundary")
         if population is not None:
-            p = Path(population)
-            _copy(p, raw)
-            entry = population_entry(p, format=population_format, column=population_column,
-                                     code=town_code, name=town_name, households=households,
-                                     as_of=as_of, bounds=bounds, names=names)
-            describe(p, entry, f"population ({entry['format']})")
-            recipe["population"] = entry
+            self._add_population(population)
         elif flows:
             # no population figures: the people-flow stay population stands in (labelled)
-            recipe["population"] = {"format": "flows"}
+            self.recipe["population"] = {"format": "flows"}
         if network is not None:
-            n = Path(network)
-            _copy(n, raw)
-            entry = {"file": n.name}
-            describe(n, entry, "walking network")
-            recipe["network"] = entry
-        fac_entries = []
+            self._add_file("network", Path(network), "walking network")
+        self._add_facilities(facilities)
+        self._add_flows([Path(fl) for fl in flows])
+
+    def _add_file(self, key: str, src: Path, what: str) -> None:
+        _copy(src, self.raw)
+        entry = {"file": src.name}
+        self.describe(src, entry, what)
+        self.recipe[key] = entry
+
+    def _add_population(self, pop: _PopulationFile) -> None:
+        _copy(pop.path, self.raw)
+        entry = population_entry(pop.path, format=pop.format, column=pop.column, code=pop.code,
+                                 name=pop.name, households=pop.households, as_of=pop.as_of,
+                                 bounds=self.bounds, names=self.names)
+        self.describe(pop.path, entry, f"population ({entry['format']})")
+        self.recipe["population"] = entry
+
+    def _add_facilities(self, facilities: Sequence[FacilityInput | str]) -> None:
+        entries = []
         for item in facilities:
             fi = FacilityInput.parse(item) if isinstance(item, str) else item
-            _copy(fi.path, raw)
-            entry = facility_entry(fi, bounds=bounds)
-            describe(fi.path, entry, f"facilities ({entry['format']})")
-            fac_entries.append(entry)
-        if fac_entries:
-            recipe["facilities"] = fac_entries
+            _copy(fi.path, self.raw)
+            entry = facility_entry(fi, bounds=self.bounds)
+            self.describe(fi.path, entry, f"facilities ({entry['format']})")
+            entries.append(entry)
+        if entries:
+            self.recipe["facilities"] = entries
+
+    def _add_flows(self, flows: Sequence[Path]) -> None:
         extra = []
-        for fp, rel in _flow_places([Path(fl) for fl in flows]):
-            _copy(fp, raw, rel)
+        for fp, rel in _flow_places(flows):
+            _copy(fp, self.raw, rel)
             entry = {"file": rel, "title": flows_mod.TITLE, "licence": flows_mod.LICENCE,
-                     "attribution": flows_mod.ATTRIBUTION} | dict(given.get(fp.name, {}))
-            layers.append({"file": rel, "what": _flow_kind(fp.name),
-                           "attribution": entry["attribution"]})
+                     "attribution": flows_mod.ATTRIBUTION} | dict(self.given.get(fp.name, {}))
+            self.layers.append({"file": rel, "what": _flow_kind(fp.name),
+                                "attribution": entry["attribution"]})
             extra.append(entry)
         if extra:
-            recipe["extra_sources"] = extra
-        check_recipe(recipe, raw)
-        write_recipe(recipe, raw, comment=f"Build recipe written by `diorama build-city {city}`; "
+            self.recipe["extra_sources"] = extra
+
+    def finish(self) -> BuildReport:
+        """Check and write the recipe, build the bundle, save its report and swap the raw
+        files and the bundle into ``data_dir``."""
+        city, data_dir = self.city, self.data_dir
+        check_recipe(self.recipe, self.raw)
+        write_recipe(self.recipe, self.raw,
+                     comment=f"Build recipe written by `diorama build-city {city}`; "
                      f"rebuild with `diorama build {city}`.")
 
         def scaled(done: float, what: str) -> None:
-            if progress:
-                progress(0.05 + 0.9 * done, what)
+            if self.progress:
+                self.progress(0.05 + 0.9 * done, what)
 
-        built = build_recipe(recipe, raw, stage / "bundle", progress=scaled)
+        built = build_recipe(self.recipe, self.raw, self.stage / "bundle", progress=scaled)
         out, manifest = built.path, built.manifest
         # the manifest lists sources in the order they were described here
-        for layer, source in zip(layers, manifest["sources"], strict=True):
+        for layer, source in zip(self.layers, manifest["sources"], strict=True):
             layer["rows"] = source["rows"]
         stand_in = manifest.get("population_stand_in", {})
         report = BuildReport(
-            city=city, path=target_bundle, counts=manifest["counts"], layers=layers,
-            dropped=manifest.get("dropped", []), warnings=manifest["warnings"], notes=notes,
+            city=city, path=data_dir / city, counts=manifest["counts"], layers=self.layers,
+            dropped=manifest.get("dropped", []), warnings=manifest["warnings"], notes=self.notes,
             stand_in={k: stand_in[k] for k in ("ja", "en")} if stand_in else {},
             flows=manifest.get("flows", {}),
         )
         (out / "report.json").write_text(
             json.dumps(report.as_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        _swap_in(raw, target_raw, stage / "old_raw")
-        _swap_in(out, target_bundle, stage / "old_bundle")
+        _swap_in(self.raw, data_dir / "raw" / city, self.stage / "old_raw")
+        _swap_in(out, data_dir / city, self.stage / "old_bundle")
         logger.info("city %s added: bundle and raw files swapped into %s", city, data_dir)
-        if progress:
-            progress(1.0, "done")
+        if self.progress:
+            self.progress(1.0, "done")
         return report
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
 
 
 def _check_inputs(*, boundary: object, population: object, network: object,
