@@ -369,14 +369,7 @@ def test_cover_lists_each_overlapping_cell_once():
 ROOT = Path(__file__).resolve().parent.parent
 H3_LIBRARIES = {"h3", "h3ronpy"}
 #: Files outside geo/grid that may import h3, and why (a trailing "/" allows a whole package).
-H3_ALLOWED = (
-    # the edge where a string arrives from outside: the store's validate_cell. The rest of
-    # the store package is being split by its owner, who converts it to geo.grid (store,
-    # export, migrations, and the new modules); then this entry narrows to models.py.
-    "geo/participation/store/",
-    # to be converted to geo.grid by the owner of geo/access (the scenario engine)
-    "geo/access/scenario.py",
-)
+H3_ALLOWED: tuple[str, ...] = ()  # none: the store and the engine go through geo.grid
 
 
 def _h3_imports(path: Path) -> set[str]:

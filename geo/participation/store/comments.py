@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-import h3
-
+from geo.grid import ids
 from geo.participation.store.backends import Tx
 from geo.participation.store.base import (
     StoreBase,
@@ -81,7 +80,7 @@ class _Draft:
 
     def values(self, token_hash: str, *, plus_ones: int = 0) -> list[Any]:
         """The parameters of :data:`_INSERT`."""
-        return [self.key, self.session, self.city, self.cell, h3.get_resolution(self.cell),
+        return [self.key, self.session, self.city, self.cell, ids.resolution_of_string(self.cell),
                 self.town, self.factor, self.kind, self.body, self.nickname, self.moment,
                 self.parent, token_hash, True, self.scenario, *parent_cells(self.cell),
                 plus_ones]

@@ -7,9 +7,9 @@ import io
 from collections.abc import Mapping
 from typing import Any
 
-import h3
 import pandas as pd
 
+from geo.grid import ids
 from geo.participation.store.models import KIND_NAMES_JA, factor_by_key
 from geo.text import escape_for_csv_cell
 
@@ -81,7 +81,7 @@ def comments_to_csv(comments: pd.DataFrame) -> bytes:
 
 def _cell_polygon(cell: str) -> dict[str, Any]:
     """Return the GeoJSON Polygon of an H3 cell ([lng, lat] order, closed ring)."""
-    ring = [[round(lng, 7), round(lat, 7)] for lat, lng in h3.cell_to_boundary(cell)]
+    ring = [[round(lng, 7), round(lat, 7)] for lng, lat in ids.boundary(cell)]
     ring.append(ring[0])
     return {"type": "Polygon", "coordinates": [ring]}
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-import h3
+from geo.grid import ids
 
 if TYPE_CHECKING:
     from geo.participation.store.backends import Tx
@@ -188,9 +188,7 @@ def parent_cells(cell: str) -> tuple[str, ...]:
     tuple of str
         One cell id per summary resolution, in order.
     """
-    own = h3.get_resolution(cell)
-    return tuple(cell if own <= r else str(h3.cell_to_parent(cell, r))
-                 for r in SUMMARY_RESOLUTIONS)
+    return tuple(ids.parent_string(cell, r) for r in SUMMARY_RESOLUTIONS)
 
 
 def _v3_backfill(tx: Tx) -> None:

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal, get_args
 
-import h3
-
+from geo.grid import ids
 from geo.participation.framework import FACTOR_KEYS, FACTORS, Factor
 from geo.participation.store.errors import InvalidCell, InvalidInput
 
@@ -243,7 +242,7 @@ class CellCount:
     @property
     def resolution(self) -> int:
         """Resolution of :attr:`cell`."""
-        return int(h3.get_resolution(self.cell))
+        return ids.resolution_of_string(self.cell)
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,13 +328,13 @@ def validate_cell(cell: object, *, max_resolution: int = MAX_CELL_RESOLUTION) ->
             f"A location must be an H3 cell id string, not {type(cell).__name__}; "
             "latitude/longitude are never accepted.",
         )
-    if not _HEX_CELL.fullmatch(cell) or not h3.is_valid_cell(cell):
+    if not _HEX_CELL.fullmatch(cell) or not ids.is_cell(cell):
         raise InvalidCell(
             "場所のH3セルIDが正しくありません。",
             f"{cell[:32]!r} is not a valid H3 cell id (latitude/longitude are never accepted).",
         )
-    canonical = str(h3.int_to_str(h3.str_to_int(cell)))
-    resolution = h3.get_resolution(canonical)
+    canonical = ids.string_of_cell(ids.cell_of_string(cell))
+    resolution = ids.resolution_of_string(canonical)
     if resolution > max_resolution:
         raise InvalidCell(
             f"場所が細かすぎます（H3解像度{resolution}）。解像度{max_resolution}以下のセルを"

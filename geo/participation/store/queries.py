@@ -7,8 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-import h3
-
+from geo.grid import ids
 from geo.participation.store.backends import Tx
 from geo.participation.store.base import (
     RECORD_COLUMNS,
@@ -330,8 +329,8 @@ class QueriesMixin(StoreBase):
         counts: dict[str, dict[str, int]] = {}
         for cell, kind, n, plus in rows:
             own = str(cell)
-            if resolution not in SUMMARY_RESOLUTIONS and h3.get_resolution(own) > resolution:
-                own = str(h3.cell_to_parent(own, resolution))
+            if resolution not in SUMMARY_RESOLUTIONS:
+                own = ids.parent_string(own, resolution)
             slot = counts.setdefault(own, {"good": 0, "concern": 0, "idea": 0, "plus": 0})
             slot[str(kind)] += int(n)
             slot["plus"] += int(plus or 0)
@@ -373,15 +372,15 @@ class QueriesMixin(StoreBase):
         if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k <= 10:
             raise InvalidInput("範囲が正しくありません。", "k must be an int between 0 and 10")
         limit = positive(limit, name="limit", most=200)
-        resolution = h3.get_resolution(origin)
-        disk = set(h3.grid_disk(origin, k))
+        resolution = ids.resolution_of_string(origin)
+        disk = set(ids.grid_disk(origin, k))
         where, params, _ = self._where(city=city, factor=factor, top_level=True)
         # candidates in SQL: the disk in a parent column, plus comments coarser than it
         probe = min(max(resolution, SUMMARY_RESOLUTIONS[0]), SUMMARY_RESOLUTIONS[-1])
         if resolution >= probe:
-            keys = {d if resolution == probe else str(h3.cell_to_parent(d, probe)) for d in disk}
+            keys = {ids.parent_string(d, probe) for d in disk}
         else:
-            keys = {str(x) for d in disk for x in h3.cell_to_children(d, probe)}
+            keys = {x for d in disk for x in ids.children_strings(d, probe)}
         where.append(f"(c.cell{probe} IN ({', '.join('?' * len(keys))}) OR c.resolution < ?)")
         params = [*params, *sorted(keys), resolution]
         with self._backend.read() as tx:
@@ -390,7 +389,7 @@ class QueriesMixin(StoreBase):
         for c in candidates:
             mapped = _to_resolution(c.cell, resolution)
             if mapped in disk:
-                near.append((int(h3.grid_distance(origin, mapped)), c))
+                near.append((ids.grid_distance(origin, mapped), c))
         near.sort(key=lambda dc: (dc[0], -dc[1].plus_ones, -dc[1].created_at.timestamp()))
         return [c for _, c in near[:limit]]
 
@@ -500,7 +499,7 @@ def _cell_filter(cells: Iterable[str]) -> tuple[str, list[str], set[str] | None]
     wanted = {validate_cell(c, max_resolution=15) for c in cells}
     by_res: dict[int, list[str]] = {}
     for cell in wanted:
-        by_res.setdefault(h3.get_resolution(cell), []).append(cell)
+        by_res.setdefault(ids.resolution_of_string(cell), []).append(cell)
     ors = []
     params: list[str] = []
     for r, group in sorted(by_res.items()):
@@ -524,13 +523,13 @@ def _within(comments: list[Comment], cells: Iterable[str]) -> list[Comment]:
 def _inside(cells: Iterable[str], wanted: Iterable[str]) -> list[bool]:
     """Whether each cell equals, or lies inside, one of ``wanted``."""
     wanted_set = {validate_cell(c, max_resolution=15) for c in wanted}
-    resolutions = sorted({h3.get_resolution(c) for c in wanted_set})
+    resolutions = sorted({ids.resolution_of_string(c) for c in wanted_set})
     out = []
     for cell in cells:
-        own = h3.get_resolution(cell)
+        own = ids.resolution_of_string(cell)
         out.append(
             any(
-                (cell if r == own else str(h3.cell_to_parent(cell, r))) in wanted_set
+                ids.parent_string(cell, r) in wanted_set
                 for r in resolutions
                 if r <= own
             )
@@ -541,12 +540,7 @@ def _inside(cells: Iterable[str], wanted: Iterable[str]) -> list[bool]:
 
 def _to_resolution(cell: str, resolution: int) -> str:
     """Bring a cell to ``resolution``: its parent when finer, its centre child when coarser."""
-    own = h3.get_resolution(cell)
-    if own > resolution:
-        return str(h3.cell_to_parent(cell, resolution))
-    if own < resolution:
-        return str(h3.cell_to_center_child(cell, resolution))
-    return cell
+    return ids.at_resolution(cell, resolution)
 
 
 def _empty_frame(columns: Sequence[str]) -> pd.DataFrame:
