@@ -4,7 +4,7 @@ import streamlit as st
 
 from geo.participation import survey
 from geo.participation.framework import FRAMEWORK
-from geo.participation.store.store import comments_to_frame
+from geo.participation.store import comments_to_frame
 from geo.render import deck
 from ui import state
 from ui import survey_view as sv

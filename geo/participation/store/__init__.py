@@ -34,6 +34,7 @@ from geo.participation.store.models import (
     factor_by_key,
     validate_cell,
 )
+from geo.participation.store.queries import comments_to_frame
 from geo.participation.store.store import (
     DATA_DIR_ENV,
     DATABASE_URL_ENV,
@@ -91,6 +92,7 @@ __all__ = [
     "StoreError",
     "TokenMismatch",
     "Workshop",
+    "comments_to_frame",
     "factor_by_key",
     "open_store",
     "validate_cell",
