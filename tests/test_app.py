@@ -109,3 +109,13 @@ def test_settings_survive_page_switches() -> None:
     at.switch_page("pages/about.py").run()
     assert not at.exception
     assert at.session_state["lang"] == "en"
+
+
+def test_a_sources_known_gap_is_said_from_the_bundle_not_from_code() -> None:
+    """Maebashi's bus feed misses two operators: the recipe says so, the manifest carries
+    it, and the map page shows it in the session's language (no city id in the UI code)."""
+    ja = open_page("pages/map.py")
+    assert any("日本中央バスと永井運輸は含まれません" in c.value for c in ja.caption)
+    en = open_page("pages/map.py", lang="en")
+    assert any("are missing from it" in c.value for c in en.caption)
+    assert not any("missing" in c.value for c in open_page("pages/map.py", city="ube").caption)

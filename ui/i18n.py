@@ -768,11 +768,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "and facility to the nearest street node and runs scipy's Dijkstra. Coverage = people "
         "within the radius ÷ all people.",
     },
-    "bus_gap": {
-        "ja": "バス停は群馬県のGTFS-JP(2019年11月)によります。日本中央バスと永井運輸は含まれません。",
-        "en": "Bus stops come from Gunma's GTFS-JP feed (Nov 2019); 日本中央バス and 永井運輸 "
-        "are missing from it.",
-    },
     "network_extent": {
         "ja": "範囲は道路網データのある中心部のみで、市全域ではありません。",
         "en": "The area is the extent of the street network (the urban core), not the whole city.",

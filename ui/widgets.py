@@ -13,6 +13,7 @@ from geo.ingest.bundle import CityBundle
 from geo.kinds import KINDS, MAX_DISTANCE_M
 from geo.render import export
 from geo.render.deck import ramp_color
+from geo.text import escape_for_markdown
 
 from .i18n import kind_label, lang, t
 
@@ -50,8 +51,10 @@ def data_notes(b: CityBundle) -> None:
         st.info(t("no_population"))
     if b.manifest["city"].get("boundary", "").startswith("extent"):
         st.caption(t("network_extent"))
-    if (b.facilities["kind"] == "bus_stop").any() and b.id == "maebashi":
-        st.caption(t("bus_gap"))
+    for source in b.manifest.get("sources", []):  # what a source is known to miss
+        gap = source.get("gap") or {}
+        if gap.get(lang()):
+            st.caption(escape_for_markdown(str(gap[lang()])))
 
 
 def town_detail(towns: pd.DataFrame, code: str) -> None:

@@ -504,6 +504,9 @@ def _source(entry: dict[str, Any], raw: Path, rows: int | None) -> dict[str, Any
         "attribution": entry.get("attribution", ""),
         "sha256": _sha256(f),
         "rows": rows,
+        # what the source is known to miss, said to every user of the figures (ja/en)
+        **({"gap": {"ja": str(entry["gap_ja"]), "en": str(entry.get("gap_en", entry["gap_ja"]))}}
+           if entry.get("gap_ja") else {}),
     }
 
 
