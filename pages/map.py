@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from geo import grid
+from geo import access, grid
 from geo.kinds import KINDS
 from geo.render import deck
 from ui import state
@@ -17,8 +17,9 @@ b = get_bundle(ss[state.CITY])
 st.title(t("app_title"))
 st.caption(t("tagline"))
 
-present = [k for k in KINDS if (b.facilities["kind"] == k.key).any()
-           or (k.key == "bus_stop_frequent" and (b.facilities["kind"] == "bus_stop").any())]
+by_kind = access.facilities_by_kind(b.facilities, frequent_departures=ss[state.FREQUENT])
+present = [k for k in KINDS if len(by_kind[k.key]) or (  # frequent stops may be 0 at a setting
+    k.key == "bus_stop_frequent" and len(by_kind["bus_stop"]))]
 metrics = ["dist", "rate", "uncovered", "population"] if b.has_population else ["dist", "rate"]
 if not present:  # no facility data at all (e.g. a city built from people-flow files alone)
     st.info(t("no_data_note"))
@@ -48,11 +49,7 @@ reverse = metric == "rate"
 height = deck.extrusion_height(res)
 layers = [deck.hex_layer(values, extruded=extruded, max_height_m=height, reverse=reverse),
           boundary_layer(b.id)]
-for k in show:
-    fac = b.facilities[b.facilities["kind"] == (k if k != "bus_stop_frequent" else "bus_stop")]
-    if k == "bus_stop_frequent":
-        fac = fac[fac["departures"].fillna(0) >= ss[state.FREQUENT]]
-    layers.append(deck.facility_layer(fac, kind=k, label=kinds[k]))
+layers += [deck.facility_layer(by_kind[k], kind=k, label=kinds[k]) for k in show]
 view = deck.view_of(b.boundary, pitch=45 if extruded else 0)
 event = st.pydeck_chart(deck.deck(layers, view=view, basemap=basemap, pick="kpi"),
                         on_select="rerun",
