@@ -23,7 +23,7 @@ def get_flows(city: str) -> Flows | None:
 
 @st.cache_data(show_spinner=False)
 def get_flow_weights(city: str) -> pd.DataFrame:
-    """Areal weights of the city's 1 km meshes on H3 cells of :data:`geo.flows.FLOW_RESOLUTION`."""
+    """Areal weights of the 1 km meshes on H3 cells (:data:`geo.context.flows.FLOW_RESOLUTION`)."""
     fl = get_flows(city)
     assert fl is not None
     return flows.weights(fl)

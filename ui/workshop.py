@@ -156,7 +156,7 @@ def open_session(key: str) -> Session:
     Raises
     ------
     TokenMismatch
-        If the key opens no session (:class:`geo.store.workshop.WrongFacilitatorKey`).
+        If the key opens no session (:class:`geo.participation.store.workshop.WrongFacilitatorKey`).
     """
     session = workshop().facilitator_session(key.strip())
     ss = st.session_state

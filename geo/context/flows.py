@@ -478,7 +478,7 @@ def stay_by_mesh(flows: Flows, *, month: str, dayflag: int, timezone: int) -> pd
 
 
 def weights(flows: Flows, *, resolution: int = FLOW_RESOLUTION) -> pd.DataFrame:
-    """Areal weights of every mesh of ``flows`` onto H3 cells (see :func:`geo.mesh.weights`)."""
+    """Areal weights of every mesh of ``flows`` onto H3 cells (:func:`geo.grid.mesh.weights`)."""
     return mesh.weights(flows.meshes, resolution=resolution, crs=flows.crs)
 
 

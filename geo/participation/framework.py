@@ -123,7 +123,7 @@ class Framework:
     groups, factors, items, headlines
         The definition, in canonical order.
     kinds
-        For each factor key, the walking-coverage kinds (``geo.coverage`` keys) that measure it
+        For each factor key, the walking-coverage kinds (``geo.kinds`` keys) that measure it
         objectively, most specific first.
     other_kpis
         For each factor key, the names of LWC objective KPIs this app does not compute.
@@ -317,7 +317,7 @@ def kind_mismatches(
     framework
         The definition.
     kinds
-        ``(kind key, factor Japanese name)`` pairs, e.g. from ``geo.coverage.KINDS``.
+        ``(kind key, factor Japanese name)`` pairs, e.g. from ``geo.kinds.KINDS``.
 
     Returns
     -------

@@ -77,7 +77,7 @@ def sample_buildings(towns: gpd.GeoDataFrame, *, crs: CRS, seed: int = SEED,
     Returns
     -------
     pandas.DataFrame
-        The columns of :data:`geo.vacancy.COLUMNS` plus ``data_label`` (=
+        The columns of :data:`geo.context.vacancy.COLUMNS` plus ``data_label`` (=
         :data:`SAMPLE_LABEL`). Per town, the dwellings sum to round(households ÷ (1 − v))
         where v is the town's invented vacancy propensity: occupied dwellings ≈ households.
     """

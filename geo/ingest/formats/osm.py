@@ -56,7 +56,7 @@ def _osm(path: Path) -> Any:
 
 def read_walk_network(path: str | Path, *, crs: CRS,
                       warnings: list[str] | None = None) -> WalkNetwork:
-    """The walkable ways of an ``.osm.pbf`` extract as a :class:`~geo.network.WalkNetwork`.
+    """The walkable ways of an ``.osm.pbf`` extract as a :class:`~geo.ingest.walkgraph.WalkNetwork`.
 
     Parameters
     ----------
@@ -66,7 +66,7 @@ def read_walk_network(path: str | Path, *, crs: CRS,
         Metric CRS for distances.
     warnings
         Where to add a warning when the ways look like a roads-only (drive) extract (see
-        :func:`geo.network.check_walkable`).
+        :func:`geo.ingest.walkgraph.check_walkable`).
     """
     p = Path(path)
     osm = _osm(p)

@@ -97,7 +97,8 @@ def read_vector(
     bounds: tuple[float, float, float, float] | None = JAPAN_BOUNDS,
     layer: str | None = None,
 ) -> gpd.GeoDataFrame:
-    """Read a vector layer into lon/lat (EPSG:4326), validating it like :func:`geo.io.read_geojson`.
+    """Read a vector layer into lon/lat (EPSG:4326), validated like
+    :func:`geo.ingest.io.read_geojson`.
 
     Parameters
     ----------

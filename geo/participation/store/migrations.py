@@ -115,7 +115,7 @@ _V1_APPEND_ONLY: dict[Dialect, list[str]] = {
 }
 
 
-# Workshop sessions, their groups and the groups' scenarios (geo.scenario modifications as
+# Workshop sessions, their groups and the groups' scenarios (geo.access.modification as
 # JSON). Tokens are stored as SHA-256 only. ``version`` is the optimistic-concurrency counter:
 # a write names the version it read and is refused when another write came first.
 _V2_SHARED = [

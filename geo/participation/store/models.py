@@ -59,7 +59,8 @@ MAX_CELL_RESOLUTION = 10
 """Finest H3 resolution a comment may be attached to (about 15,000 m² per cell)."""
 
 
-# The factors are defined once, as versioned data, in geo.framework (data/framework/lwc.toml).
+# The factors are defined once, as versioned data, in geo.participation.framework
+# (data/framework/lwc.toml).
 
 _FACTOR_BY_KEY = {f.key: f for f in FACTORS}
 _CODE = re.compile(r"[0-9A-Za-z][0-9A-Za-z_.:-]*")

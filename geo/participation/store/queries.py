@@ -407,7 +407,7 @@ class QueriesMixin(StoreBase):
         Returns
         -------
         bytes
-            The CSV file; see :func:`geo.store.export.comments_to_csv`.
+            The CSV file; see :func:`geo.participation.store.export.comments_to_csv`.
         """
         from geo.participation.store.export import comments_to_csv
 
@@ -424,7 +424,7 @@ class QueriesMixin(StoreBase):
         Returns
         -------
         dict
-            A FeatureCollection; see :func:`geo.store.export.comments_to_geojson`.
+            A FeatureCollection; see :func:`geo.participation.store.export.comments_to_geojson`.
         """
         from geo.participation.store.export import comments_to_geojson
 
@@ -458,7 +458,7 @@ class QueriesMixin(StoreBase):
         -------
         bytes
             ``;``-separated CSV with columns ``title/<locale>, body/<locale>, category/id,
-            scope/id``; see :func:`geo.store.export.comments_to_decidim_csv`.
+            scope/id``; see :func:`geo.participation.store.export.comments_to_decidim_csv`.
         """
         from geo.participation.store.export import comments_to_decidim_csv
 

@@ -137,7 +137,7 @@ class Group:
 
 @dataclass(frozen=True)
 class Scenario:
-    """A group's named scenario: modifications as JSON (see :mod:`geo.scenario`) and a version."""
+    """A group's named scenario: modifications as JSON (:mod:`geo.access.modification`), a version."""
 
     id: str
     session_id: str
@@ -213,7 +213,7 @@ class Workshop:
     Parameters
     ----------
     store
-        The open :class:`geo.store.Store` (SQLite or PostgreSQL).
+        The open :class:`geo.participation.store.Store` (SQLite or PostgreSQL).
     """
 
     def __init__(self, store: Store) -> None:
@@ -560,7 +560,7 @@ class Workshop:
 
 
 def _checked(modifications: str) -> str:
-    """Validate modifications JSON with :mod:`geo.scenario` and return it normalised."""
+    """Validate modifications JSON with :mod:`geo.access.modification` and return it normalised."""
     from geo.access import dumps, loads
 
     try:
