@@ -774,7 +774,7 @@ def _months(fl: flows_mod.Flows) -> str:
 def _stand_in(fl: flows_mod.Flows | None, raw: Path, *,
               clipped: bool) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
     """Mesh zones whose head count is the people-flow stay population (``format = "flows"``:
-    late night, all days; see :func:`geo.flows.stand_in_population`), and the manifest's
+    late night, all days; see :func:`geo.context.flows.stand_in_population`), and the manifest's
     description of that stand-in (``clipped``: a city boundary is given)."""
     if fl is None:
         raise InputError(Problem(

@@ -137,7 +137,7 @@ class Group:
 
 @dataclass(frozen=True)
 class Scenario:
-    """A group's named scenario: modifications as JSON (:mod:`geo.access.modification`), a version."""
+    """A group's named scenario: modifications as JSON (geo.access.modification), a version."""
 
     id: str
     session_id: str
