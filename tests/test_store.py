@@ -966,14 +966,20 @@ def test_migration_3_backfills_parent_cells_and_counts(target: Target) -> None:
     # forget what version 3 wrote, as a database from before it would look
     target.raw("UPDATE comments SET cell7 = NULL, cell8 = NULL, cell9 = NULL, plus_count = 0")
     target.raw("DELETE FROM data_versions")
-    target.raw("DELETE FROM schema_migrations WHERE version = 3")
+    target.raw("DELETE FROM schema_migrations WHERE version IN (3, 5)")
+    # version 5's indexes name the columns version 3 added
     for r in (7, 8, 9):
         target.raw(f"DROP INDEX IF EXISTS comments_city_cell{r}")
+        target.raw(f"DROP INDEX IF EXISTS comments_summary_cell{r}")
+    for col in ("factor", "kind", "town_code"):
+        target.raw(f"DROP INDEX IF EXISTS comments_city_{col}_top")
+    target.raw("DROP INDEX IF EXISTS comments_parent")
+    target.raw("CREATE INDEX comments_parent ON comments (parent_id)")
     target.raw("DROP INDEX IF EXISTS comments_city_top")
     for column in ("cell7", "cell8", "cell9", "plus_count"):
         target.raw(f"ALTER TABLE comments DROP COLUMN {column}")
     target.raw("DROP TABLE data_versions")
-    assert apply_migrations(old.backend) == [3]
+    assert apply_migrations(old.backend) == [3, 5]
     assert [c.cell for c in old.cell_summary(city=CITY, resolution=9)] == [
         h3.cell_to_parent(TEST_CELL, 9)]
     assert old.list_comments(city=CITY)[0].plus_ones == 1

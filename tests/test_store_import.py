@@ -186,3 +186,16 @@ def test_a_retry_of_a_stored_comment_is_answered_after_its_scenario_went(
         tx.execute("DELETE FROM scenarios WHERE id = ?", [sid])
     again = store.post_comment(**args)
     assert again.comment_id == first.comment_id and not again.created
+
+
+def test_a_large_import_refreshes_the_planner_statistics_once(store: Store,
+                                                              target: Target) -> None:
+    """Without statistics SQLite reads top-level comments through the reply index; an import
+    that grows the city past 1,000 comments gathers them, and a fresh set is not redone."""
+    if target.backend != "sqlite":
+        pytest.skip("PostgreSQL's autovacuum keeps its own statistics")
+    cells = sorted(h3.grid_disk(TEST_CELL, 12))
+    store.import_comments([item(n, cell=cells[n % len(cells)]) for n in range(1200)], city=CITY)
+    stat = target.raw("SELECT stat FROM sqlite_stat1 WHERE tbl = 'comments' LIMIT 1")
+    assert int(stat[0][0].split()[0]) == 1200
+    assert store.backend.refresh_statistics() is False  # still fresh

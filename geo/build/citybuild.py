@@ -683,7 +683,7 @@ def _flow_places(paths: Sequence[Path]) -> list[tuple[Path, str]]:
 
 
 def _flow_kind(name: str) -> str:
-    """What a people-flow file holds, from its name (see :data:`geo.flows.STAY_PATTERNS`)."""
+    """What a people-flow file holds, from its name (:data:`geo.context.flows.STAY_PATTERNS`)."""
     if any(fnmatch.fnmatch(name, pat) for pat in flows_mod.STAY_PATTERNS):
         return "people flows (stay per 1 km mesh)"
     if any(fnmatch.fnmatch(name, pat) for pat in flows_mod.ORIGIN_PATTERNS):

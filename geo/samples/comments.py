@@ -32,7 +32,7 @@ The model:
    syntax, SQL, emoji, full-width Japanese, a 1,000-character comment), each at least once.
 6. **Workshop** (optional): a session "<市> 地域公共交通ワークショップ" with 5 groups; each
    group saves 1-2 scenarios of 2-5 modifications (add, move or remove a bus stop, set a
-   walking radius) made with :mod:`geo.scenario` on the baseline's real facilities and
+   walking radius) made with :mod:`geo.access.modification` on the baseline's real facilities and
    checked by applying them; participants comment on the scenarios.
 7. **Retention**: a few comments older than a year are posted and removed by
    ``purge_expired`` (one purge row in the audit), as the app's daily purge would.
@@ -1094,7 +1094,7 @@ def seed_room(
     store
         An open store; best empty. The seeding adds to what it holds.
     city
-        A built city bundle with town populations (``geo.bundle.load``).
+        A built city bundle with town populations (``geo.ingest.bundle.load``).
     n_comments
         Comment rows left when done (top-level, replies and scenario comments), at least
         :data:`MIN_COMMENTS`.

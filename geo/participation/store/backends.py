@@ -60,6 +60,10 @@ class Backend(Protocol):
     def integrity_check(self) -> list[str]:
         """Return problems found in the database file (empty when sound)."""
 
+    def refresh_statistics(self) -> bool:
+        """Refresh the query planner's statistics when they are missing or stale; True if
+        refreshed."""
+
     def close(self) -> None:
         """Close the connection."""
 
@@ -211,6 +215,24 @@ class SQLiteBackend:
                     return False
                 time.sleep(random.uniform(0.0002, 0.002))  # noqa: S311 - jitter, not crypto
 
+    def refresh_statistics(self) -> bool:
+        """ANALYZE when the comments table's statistics are missing or off by 2x.
+
+        Without statistics SQLite plans ``parent_id IS NULL`` through the reply index and the
+        map summary through a table scan (140 ms instead of 35 ms at 100,000 comments)."""
+        with self._lock:
+            have = self._conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone()
+            stat = self._conn.execute(
+                "SELECT stat FROM sqlite_stat1 WHERE tbl = 'comments' LIMIT 1"
+            ).fetchone() if have else None
+            rows = int(self._conn.execute("SELECT COUNT(*) FROM comments").fetchone()[0])
+            known = int(str(stat[0]).split()[0]) if stat else -1
+            if rows < 1000 or (known > 0 and known / 2 <= rows <= known * 2):
+                return False
+            self._conn.execute("ANALYZE")
+            return True
+
     def integrity_check(self) -> list[str]:
         """Run ``PRAGMA integrity_check`` and ``PRAGMA foreign_key_check``.
 
@@ -329,6 +351,10 @@ class PostgresBackend:
             if lock is not None:
                 cur.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_id(lock)])
             yield _PostgresTx(cur)
+
+    def refresh_statistics(self) -> bool:
+        """PostgreSQL's autovacuum keeps the statistics; nothing to do."""
+        return False
 
     def integrity_check(self) -> list[str]:
         """Check that the server answers and the tables can be read.

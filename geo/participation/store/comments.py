@@ -45,6 +45,10 @@ from geo.text import sanitize_comment, sanitize_nickname
 
 logger = logging.getLogger(__name__)
 
+#: Every this many comments the database's planner statistics are checked (and refreshed when
+#: the table has more than doubled or halved since).
+STATISTICS_EVERY: Final = 4096
+
 __all__ = ["MAX_IMPORTED_PLUS_ONES", "CommentsMixin"]
 
 MAX_IMPORTED_PLUS_ONES: Final = 10_000
@@ -281,10 +285,16 @@ class CommentsMixin(StoreBase):
             if row is None:  # another session inserted this key concurrently
                 return _stored_after_conflict(tx, draft)
             bump(tx, draft.city)
-        # ids only: the text, nickname and cell never go into the log above DEBUG
-        logger.info("comment %d posted in %s (%s%s)", int(row[0]), draft.city, draft.kind,
-                    ", reply" if draft.parent is not None else "")
+        self._after_post(int(row[0]), draft)
         return PostResult(comment_id=int(row[0]), created=True, edit_token=token, status="visible")
+
+    def _after_post(self, comment_id: int, draft: _Draft) -> None:
+        """Log a stored comment (ids only) and keep the planner's statistics fresh."""
+        # the text, nickname and cell never go into the log above DEBUG
+        logger.info("comment %d posted in %s (%s%s)", comment_id, draft.city, draft.kind,
+                    ", reply" if draft.parent is not None else "")
+        if comment_id % STATISTICS_EVERY == 0:  # a growing city keeps good query plans
+            self._backend.refresh_statistics()
 
     def import_comments(
         self, items: Iterable[Mapping[str, Any]], *, city: str, batch: int = 2000
@@ -345,6 +355,8 @@ class CommentsMixin(StoreBase):
             assert stored is not None
             out[i] = PostResult(comment_id=stored.comment_id, created=False, edit_token=None,
                                 status=stored.status)
+        if todo:
+            self._backend.refresh_statistics()
         return [r for r in out if r is not None]
 
     def _import_drafts(self, items: Iterable[Mapping[str, Any]],

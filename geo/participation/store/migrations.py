@@ -268,6 +268,25 @@ class Migration:
         return out
 
 
+# City-scale reading (100,000 comments): the list filtered by factor, kind or town counts and
+# pages on an index of its own, and the map's per-cell summary reads an index alone (the
+# parent cell and the kind ride in the index, so the table is never visited).
+_V5_SHARED = [
+    *(f"CREATE INDEX comments_city_{col}_top ON comments (city, {col}, status, parent_id, "
+      "created_at)" for col in ("factor", "kind", "town_code")),
+    *(f"CREATE INDEX comments_summary_cell{r} ON comments (city, status, parent_id, factor, "
+      f"cell{r}, kind, plus_count)" for r in SUMMARY_RESOLUTIONS),
+    # replies only: "parent_id IS NULL" (top-level comments, most rows) must not be planned
+    # through it
+    "DROP INDEX comments_parent",
+    "CREATE INDEX comments_parent ON comments (parent_id) WHERE parent_id IS NOT NULL",
+]
+_V5_STATISTICS: dict[Dialect, tuple[str, ...]] = {
+    "sqlite": ("ANALYZE",),
+    "postgres": ("ANALYZE comments",),
+}
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         version=1,
@@ -290,6 +309,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         version=4,
         name="workshop join links derived from the facilitator key; retired links",
         shared=tuple(_V4_SHARED),
+    ),
+    Migration(
+        version=5,
+        name="indexes for filtered lists and an index-only map summary at city scale",
+        shared=tuple(_V5_SHARED),
+        specific=tuple(_V5_STATISTICS.items()),
     ),
 )
 """Every schema step, oldest first."""

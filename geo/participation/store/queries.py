@@ -104,12 +104,13 @@ class QueriesMixin(StoreBase):
         params: list[Any] = [validate_code(city, name="city")]
         if not include_hidden:
             where.append("c.status = 'visible'")
+        if top_level:
+            where.append("c.parent_id IS NULL")
+        elif not include_hidden:  # a reply shows only under a visible comment
             where.append(
                 "(c.parent_id IS NULL OR EXISTS (SELECT 1 FROM comments q "
                 "WHERE q.id = c.parent_id AND q.status = 'visible'))"
             )
-        if top_level:
-            where.append("c.parent_id IS NULL")
         if factor is not None:
             where.append("c.factor = ?")
             params.append(validate_factor(factor, allowed=self.factors))
@@ -381,10 +382,14 @@ class QueriesMixin(StoreBase):
             keys = {ids.parent_string(d, probe) for d in disk}
         else:
             keys = {x for d in disk for x in ids.children_strings(d, probe)}
-        where.append(f"(c.cell{probe} IN ({', '.join('?' * len(keys))}) OR c.resolution < ?)")
-        params = [*params, *sorted(keys), resolution]
+        # two indexed reads (an OR of the two would scan the city): the disk, and the rare
+        # comments pinned coarser than the disk's cells
+        in_disk = f"c.cell{probe} IN ({', '.join('?' * len(keys))})"
         with self._backend.read() as tx:
-            candidates = self._fetch(tx, where, params, order="c.id", include_hidden=False)
+            candidates = self._fetch(tx, [*where, in_disk], [*params, *sorted(keys)],
+                                     order="c.id", include_hidden=False)
+            candidates += self._fetch(tx, [*where, "c.resolution < ?"], [*params, resolution],
+                                      order="c.id", include_hidden=False)
         near = []
         for c in candidates:
             mapped = _to_resolution(c.cell, resolution)

@@ -85,6 +85,7 @@ class Store(CommentsMixin, ModerationMixin, QueriesMixin):
         self.report_threshold = report_threshold
         self.factors = frozenset(FACTOR_KEYS if factors is None else factors)
         self.migrations_applied = apply_migrations(backend)
+        backend.refresh_statistics()
 
     # -- lifecycle -------------------------------------------------------------------
 
