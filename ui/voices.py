@@ -202,12 +202,14 @@ def count_layers(city: str, factor: str | None, resolution: int) -> tuple[Any, .
     """Comments per cell as one layer per dominant kind, cached until the city's comments
     change (one cheap query for the data version per run instead of a summary)."""
     store = get_store()
-    return _count_layers(city, factor, resolution, store.data_version(city=city))
+    return _count_layers(store_location(), city, factor, resolution,
+                         store.data_version(city=city))
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
-def _count_layers(city: str, factor: str | None, resolution: int,
+def _count_layers(location: str, city: str, factor: str | None, resolution: int,
                   version: int) -> tuple[Any, ...]:
+    # the location is part of the key: another database's version numbers say nothing here
     summary = get_store().cell_summary(city=city, factor=factor, resolution=resolution)
     layers = []
     for kind, color in KIND_COLORS.items():
