@@ -696,6 +696,17 @@ def test_similar_nearby(store: Store) -> None:
     # A query cell finer than the pins (res 10) still finds the comment on its res-10 cell.
     assert by_distance[0] in {c.id for c in store.similar_nearby(
         city=CITY, cell=TEST_CELL, factor="mobility", k=0)}
+    # A comment pinned on a coarse cell (res 6) is near the cells around its centre child,
+    # whatever the resolution of the query cell (one indexed read finds it).
+    coarse_pin = post(store, cell=parent6, session_id="coarse").comment_id
+    centre = h3.cell_to_center_child(parent6, 10)
+    for r in (10, 9, 8, 7):
+        query = h3.cell_to_parent(centre, r)
+        assert coarse_pin in {c.id for c in store.similar_nearby(
+            city=CITY, cell=query, factor="mobility", k=0)}, r
+    far = h3.grid_ring(h3.cell_to_parent(centre, 9), 3)[0]
+    assert coarse_pin not in {c.id for c in store.similar_nearby(
+        city=CITY, cell=far, factor="mobility", k=1)}
 
 
 # -- exports ---------------------------------------------------------------------------
@@ -971,6 +982,7 @@ def test_migration_3_backfills_parent_cells_and_counts(target: Target) -> None:
     for r in (7, 8, 9):
         target.raw(f"DROP INDEX IF EXISTS comments_city_cell{r}")
         target.raw(f"DROP INDEX IF EXISTS comments_summary_cell{r}")
+        target.raw(f"DROP INDEX IF EXISTS comments_summary_all_cell{r}")
     for col in ("factor", "kind", "town_code"):
         target.raw(f"DROP INDEX IF EXISTS comments_city_{col}_top")
     target.raw("DROP INDEX IF EXISTS comments_parent")

@@ -276,6 +276,9 @@ _V5_SHARED = [
       "created_at)" for col in ("factor", "kind", "town_code")),
     *(f"CREATE INDEX comments_summary_cell{r} ON comments (city, status, parent_id, factor, "
       f"cell{r}, kind, plus_count)" for r in SUMMARY_RESOLUTIONS),
+    # the map of all factors (the page's default) reads its groups in order, without a sort
+    *(f"CREATE INDEX comments_summary_all_cell{r} ON comments (city, status, parent_id, "
+      f"cell{r}, kind, plus_count)" for r in SUMMARY_RESOLUTIONS),
     # replies only: "parent_id IS NULL" (top-level comments, most rows) must not be planned
     # through it
     "DROP INDEX comments_parent",

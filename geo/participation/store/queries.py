@@ -376,20 +376,19 @@ class QueriesMixin(StoreBase):
         resolution = ids.resolution_of_string(origin)
         disk = set(ids.grid_disk(origin, k))
         where, params, _ = self._where(city=city, factor=factor, top_level=True)
-        # candidates in SQL: the disk in a parent column, plus comments coarser than it
+        # candidates in one indexed read of a parent column: the disk's cells there, and the
+        # disk's parents at every coarser resolution (a comment pinned coarser than the
+        # column holds its own cell in it)
         probe = min(max(resolution, SUMMARY_RESOLUTIONS[0]), SUMMARY_RESOLUTIONS[-1])
         if resolution >= probe:
             keys = {ids.parent_string(d, probe) for d in disk}
         else:
             keys = {x for d in disk for x in ids.children_strings(d, probe)}
-        # two indexed reads (an OR of the two would scan the city): the disk, and the rare
-        # comments pinned coarser than the disk's cells
+        keys |= {ids.parent_string(d, r) for d in disk for r in range(resolution)}
         in_disk = f"c.cell{probe} IN ({', '.join('?' * len(keys))})"
         with self._backend.read() as tx:
             candidates = self._fetch(tx, [*where, in_disk], [*params, *sorted(keys)],
                                      order="c.id", include_hidden=False)
-            candidates += self._fetch(tx, [*where, "c.resolution < ?"], [*params, resolution],
-                                      order="c.id", include_hidden=False)
         near = []
         for c in candidates:
             mapped = _to_resolution(c.cell, resolution)
