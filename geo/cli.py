@@ -1,4 +1,5 @@
-"""The command line: ``diorama build``, ``build-city``, ``coverage``, ``cities`` and ``app``."""
+"""The command line: ``diorama build``, ``build-city``, ``delete-city``, ``coverage``,
+``cities``, ``comments`` and ``app``."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import Any
 from geo.access.kpi import city_coverage
 from geo.build import citybuild
 from geo.build.build import build_bundle
+from geo.build.isolated import build_city_bounded
 from geo.build.recipe import POPULATION_FORMATS
 from geo.errors import DioramaError
 from geo.ingest import bundle as bundle_mod
@@ -129,7 +131,7 @@ def _build_city(args: argparse.Namespace) -> int:
                        ("title", args.title)):
         for file, value in items:
             sources.setdefault(Path(file).name, {})[key] = value
-    report = citybuild.build_city(
+    report = build_city_bounded(
         args.name,
         boundary=args.boundary,
         population=args.population,
@@ -156,12 +158,24 @@ def _build_city(args: argparse.Namespace) -> int:
     return 0
 
 
+def _delete_city(args: argparse.Namespace) -> int:
+    """``diorama delete-city``: remove a built city, even one that cannot be opened."""
+    if not args.yes:
+        print(f"error: deleting '{args.name}' cannot be undone; add --yes to delete it",
+              file=sys.stderr)
+        return 2
+    path = citybuild.delete_city(args.name, actor=args.actor, reason=args.reason,
+                                 data_dir=args.data_dir)
+    print(f"deleted {args.name} ({path})")
+    return 0
+
+
 def _build(args: argparse.Namespace) -> int:
     """``diorama build``: rebuild bundles from their recipes and print what each holds."""
-    raw = bundle_mod.default_data_dir() / "raw"
-    cities = args.city or sorted(
-        d.name for d in raw.iterdir() if (d / "city.toml").exists()
-    )
+    homes = dict.fromkeys([bundle_mod.default_data_dir(), bundle_mod.shipped_dir()])
+    cities = args.city or sorted({
+        d.name for home in homes if (home / "raw").is_dir()
+        for d in (home / "raw").iterdir() if (d / "city.toml").exists()})
     for city in cities:
         built = build_bundle(city, strict=args.strict)
         m = built.manifest
@@ -207,7 +221,7 @@ def _app(args: argparse.Namespace) -> int:
 #: What each subcommand runs.
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "build": _build, "build-city": _build_city, "coverage": _coverage, "cities": _cities,
-    "comments": _comments, "app": _app,
+    "comments": _comments, "app": _app, "delete-city": _delete_city,
 }
 
 
@@ -267,6 +281,15 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--frequent-departures", type=int, default=FREQUENT_DEPARTURES)
     c.add_argument("--json", action="store_true", help="print JSON")
     sub.add_parser("cities", help="list the built city bundles")
+    dc = sub.add_parser("delete-city", help="delete a built city (also one that cannot be "
+                        "opened); shipped cities are read-only")
+    dc.add_argument("name", help="city id")
+    dc.add_argument("--yes", action="store_true", help="really delete it")
+    dc.add_argument("--reason", default="", help="why (kept in deletions.jsonl)")
+    dc.add_argument("--actor", default="cli", help="who deletes it (kept in deletions.jsonl)")
+    dc.add_argument("--data-dir", type=Path,
+                    help="folder of the built cities (default: DIORAMA_BUNDLE_DIR or "
+                         "$DIORAMA_DATA_DIR/cities)")
     cm = sub.add_parser("comments", help="citizens' comments: purge, export, check")
     cm.add_argument("action", choices=["purge", "export", "check"])
     cm.add_argument("--days", type=int, default=None,

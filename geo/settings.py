@@ -18,7 +18,7 @@ import logging
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final
@@ -26,12 +26,16 @@ from typing import Any, Final
 from geo.errors import DioramaError
 
 __all__ = [
+    "BUILD_MEMORY_ENV",
     "BUNDLE_DIR_ENV",
     "DATABASE_URL_ENV",
     "DATA_DIR_ENV",
+    "DEFAULT_BUILD_MEMORY_MB",
     "DEFAULT_DATA_DIR",
     "DEFAULT_LOG_LEVEL",
     "DEFAULT_RETENTION_DAYS",
+    "DEFAULT_UNPACKED_LIMIT_MB",
+    "DEFAULT_UPLOAD_LIMITS_MB",
     "ENV_NAMES",
     "FRAMEWORK_DIR",
     "LOG_LEVEL_ENV",
@@ -43,6 +47,9 @@ __all__ = [
     "SURVEY_MIN_N_DEFAULT",
     "SURVEY_MIN_N_ENV",
     "SURVEY_MIN_N_FLOOR",
+    "UNPACKED_LIMIT_ENV",
+    "UPLOAD_KINDS",
+    "UPLOAD_LIMITS_ENV",
     "Settings",
     "SettingsError",
     "configure_logging",
@@ -68,15 +75,23 @@ MODERATOR_PASSWORD_ENV: Final = "DIORAMA_MODERATOR_PASSWORD"  # noqa: S105 - a n
 PUBLIC_URL_ENV: Final = "DIORAMA_PUBLIC_URL"
 """Address the app is reached at from outside (workshop join links are made under it)."""
 BUNDLE_DIR_ENV: Final = "DIORAMA_BUNDLE_DIR"
-"""Folder holding ``raw/`` and the built city bundles."""
+"""Folder where built cities (and their ``raw/`` files) are written; default
+``$DIORAMA_DATA_DIR/cities``. The shipped cities stay in the package's ``data/``."""
 SURVEY_MIN_N_ENV: Final = "DIORAMA_SURVEY_MIN_N"
 """Smallest group of survey answers ever shown (can only be raised above the floor)."""
 LOG_LEVEL_ENV: Final = "DIORAMA_LOG_LEVEL"
 """Level of the app's log (``DEBUG``, ``INFO``, ``WARNING``, ``ERROR``)."""
+UPLOAD_LIMITS_ENV: Final = "DIORAMA_UPLOAD_LIMITS_MB"
+"""Largest file per upload kind, in MB, e.g. ``gtfs=500,survey=20`` (others keep defaults)."""
+UNPACKED_LIMIT_ENV: Final = "DIORAMA_UNPACKED_LIMIT_MB"
+"""Largest total size, in MB, that one zip archive may unpack to."""
+BUILD_MEMORY_ENV: Final = "DIORAMA_BUILD_MEMORY_MB"
+"""Memory (address space), in MB, one city build may use before it is stopped."""
 
 #: Every variable :func:`settings` reads.
 ENV_NAMES: Final = (DATA_DIR_ENV, DATABASE_URL_ENV, RETENTION_DAYS_ENV, MODERATOR_PASSWORD_ENV,
-                    PUBLIC_URL_ENV, BUNDLE_DIR_ENV, SURVEY_MIN_N_ENV, LOG_LEVEL_ENV)
+                    PUBLIC_URL_ENV, BUNDLE_DIR_ENV, SURVEY_MIN_N_ENV, LOG_LEVEL_ENV,
+                    UPLOAD_LIMITS_ENV, UNPACKED_LIMIT_ENV, BUILD_MEMORY_ENV)
 
 #: Folder of the SQLite store when neither a path nor ``DIORAMA_DATA_DIR`` is given
 #: (relative to the working directory, as ``streamlit run`` and the CLI are started).
@@ -89,6 +104,21 @@ SURVEY_MIN_N_DEFAULT: Final = 10
 SURVEY_MIN_N_FLOOR: Final = 5
 #: Level of the app's log when ``DIORAMA_LOG_LEVEL`` is not set.
 DEFAULT_LOG_LEVEL: Final = "INFO"
+#: Largest file of each upload kind, in MB, sized to fit real files with room to spare: a
+#: prefecture's N03 boundary or 町丁 polygons (tens of MB), a prefecture's GTFS-JP feed
+#: (under 100 MB zipped), a city's or prefecture's OSM extract (Geofabrik's Kanto .osm.pbf is
+#: about 400 MB), a year of MLIT monthly people-flow CSVs, a city's survey answers (a 100,000
+#: respondent survey is about 15 MB) and a city's building records.
+DEFAULT_UPLOAD_LIMITS_MB: Final[Mapping[str, int]] = {
+    "boundary": 300, "population": 300, "facilities": 300, "gtfs": 300, "network": 600,
+    "flows": 500, "survey": 50, "vacancy": 100, "mapping": 1,
+}
+#: The upload kinds (keys of :attr:`Settings.upload_limits_mb`).
+UPLOAD_KINDS: Final = tuple(DEFAULT_UPLOAD_LIMITS_MB)
+#: Largest total one zip may unpack to, in MB (a prefecture's GTFS stop_times.txt included).
+DEFAULT_UNPACKED_LIMIT_MB: Final = 2048
+#: Address space one city build may use, in MB (imports alone take about 0.7 GB).
+DEFAULT_BUILD_MEMORY_MB: Final = 6144
 
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -114,13 +144,24 @@ class Settings:
     public_url
         ``DIORAMA_PUBLIC_URL``: the app's address from outside, or None.
     bundle_dir
-        ``DIORAMA_BUNDLE_DIR``: folder of ``raw/`` and the city bundles (default: shipped data).
+        ``DIORAMA_BUNDLE_DIR``: folder where built cities and their ``raw/`` files are written
+        (default ``<data_dir>/cities``); the shipped cities stay read-only in
+        :attr:`shipped_dir`, and both are listed.
     survey_min_n
         ``DIORAMA_SURVEY_MIN_N``: smallest group of survey answers shown (default 10, at
         least 5; a value that is not a number is ignored).
     log_level
         ``DIORAMA_LOG_LEVEL``: level of the library's log, or None for the caller's default
         (``INFO`` in the app, ``WARNING`` on the command line, which prints its own report).
+    upload_limits_mb
+        ``DIORAMA_UPLOAD_LIMITS_MB``: largest file per upload kind (:data:`UPLOAD_KINDS`), in
+        MB; kinds not named keep :data:`DEFAULT_UPLOAD_LIMITS_MB`.
+    unpacked_limit_mb
+        ``DIORAMA_UNPACKED_LIMIT_MB``: largest total a zip may unpack to (default 2048).
+    build_memory_mb
+        ``DIORAMA_BUILD_MEMORY_MB``: address space of one city build (default 6144).
+    shipped_dir
+        The cities shipped with the app (read-only; not configurable).
     """
 
     data_dir: Path = DEFAULT_DATA_DIR
@@ -128,9 +169,18 @@ class Settings:
     retention_days: int = DEFAULT_RETENTION_DAYS
     moderator_password: str | None = None
     public_url: str | None = None
-    bundle_dir: Path = SHIPPED_DATA
+    bundle_dir: Path = DEFAULT_DATA_DIR / "cities"
     survey_min_n: int = SURVEY_MIN_N_DEFAULT
     log_level: str | None = None
+    upload_limits_mb: Mapping[str, int] = field(
+        default_factory=lambda: dict(DEFAULT_UPLOAD_LIMITS_MB))
+    unpacked_limit_mb: int = DEFAULT_UNPACKED_LIMIT_MB
+    build_memory_mb: int = DEFAULT_BUILD_MEMORY_MB
+    shipped_dir: Path = SHIPPED_DATA
+
+    def upload_limit_bytes(self, kind: str) -> int:
+        """Largest file of upload ``kind`` (one of :data:`UPLOAD_KINDS`), in bytes."""
+        return self.upload_limits_mb[kind] * 1024 * 1024
 
     @property
     def store_location(self) -> str:
@@ -152,18 +202,54 @@ class Settings:
             return value or None
 
         secret = (secrets or {}).get("moderator_password")
-        data_dir = get(DATA_DIR_ENV)
+        data_dir = Path(get(DATA_DIR_ENV) or DEFAULT_DATA_DIR)
         bundle_dir = get(BUNDLE_DIR_ENV)
         return cls(
-            data_dir=Path(data_dir) if data_dir else DEFAULT_DATA_DIR,
+            data_dir=data_dir,
             database_url=get(DATABASE_URL_ENV),
             retention_days=_retention_days(get(RETENTION_DAYS_ENV)),
             moderator_password=(str(secret) if secret else None) or get(MODERATOR_PASSWORD_ENV),
             public_url=get(PUBLIC_URL_ENV),
-            bundle_dir=Path(bundle_dir) if bundle_dir else SHIPPED_DATA,
+            bundle_dir=Path(bundle_dir) if bundle_dir else data_dir / "cities",
             survey_min_n=_survey_min_n(get(SURVEY_MIN_N_ENV)),
             log_level=_log_level(get(LOG_LEVEL_ENV)),
+            upload_limits_mb=_upload_limits(get(UPLOAD_LIMITS_ENV)),
+            unpacked_limit_mb=_megabytes(UNPACKED_LIMIT_ENV, get(UNPACKED_LIMIT_ENV),
+                                         DEFAULT_UNPACKED_LIMIT_MB),
+            build_memory_mb=_megabytes(BUILD_MEMORY_ENV, get(BUILD_MEMORY_ENV),
+                                       DEFAULT_BUILD_MEMORY_MB),
         )
+
+
+def _megabytes(name: str, raw: str | None, default: int) -> int:
+    """A positive whole number of MB, or ``default`` when not set."""
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise SettingsError(
+            f"{name} は正の整数(MB)にしてください(現在: {raw!r})。",
+            f"{name} must be a positive whole number of MB (got {raw!r}).",
+        )
+    return value
+
+
+def _upload_limits(raw: str | None) -> dict[str, int]:
+    """``kind=MB`` pairs separated by commas over :data:`DEFAULT_UPLOAD_LIMITS_MB`."""
+    limits = dict(DEFAULT_UPLOAD_LIMITS_MB)
+    for part in filter(None, (p.strip() for p in (raw or "").split(","))):
+        kind, _, mb = part.partition("=")
+        kind = kind.strip()
+        if kind not in limits:
+            kinds = ", ".join(UPLOAD_KINDS)
+            raise SettingsError(
+                f"{UPLOAD_LIMITS_ENV} の「{kind}」は種類名ではありません({kinds} のいずれか)。",
+                f"{UPLOAD_LIMITS_ENV}: {kind!r} is not an upload kind (one of {kinds}).")
+        limits[kind] = _megabytes(f"{UPLOAD_LIMITS_ENV} ({kind})", mb.strip(), 0)
+    return limits
 
 
 def _retention_days(raw: str | None) -> int:

@@ -15,6 +15,7 @@ __all__ = [
     "TextEmpty",
     "TextError",
     "TextTooLong",
+    "bounded_text",
     "clean_text",
     "escape_for_csv_cell",
     "escape_for_deck_tooltip",
@@ -147,6 +148,26 @@ def clean_text(text: str, *, multiline: bool = True) -> str:
     text = _TRAILING_SPACE.sub("", text)
     text = _BLANK_LINES.sub("\n\n\n", text)
     return text.strip()
+
+
+def bounded_text(text: str, max_length: int) -> str:
+    """Text that came from a file (a name, an attribution), on one line and at most
+    ``max_length`` characters: cleaned as :func:`clean_text` (``multiline=False``) and cut
+    with an ellipsis when longer. Files are not refused for a long name; what reaches a
+    manifest or a page is bounded. Only the first ``max_length * 4`` characters are looked
+    at, so a name of hundreds of MB costs nothing.
+
+    Parameters
+    ----------
+    text
+        The text as read from the file.
+    max_length
+        Longest result, in characters (at least 1).
+    """
+    cleaned = clean_text(str(text)[: max(max_length, 1) * 4 + 16], multiline=False)
+    if len(cleaned) <= max_length:
+        return cleaned
+    return cleaned[: max(max_length - 1, 0)].rstrip() + "…"
 
 
 def sanitize_line(

@@ -17,7 +17,8 @@ def test_defaults_when_nothing_is_set() -> None:
     assert s.retention_days == 365
     assert s.moderator_password is None
     assert s.public_url is None
-    assert s.bundle_dir == SHIPPED_DATA
+    assert s.bundle_dir == Path("var/cities")  # built cities: user data, apart from the code
+    assert s.shipped_dir == SHIPPED_DATA  # shipped cities: read-only, in the package
     assert s.survey_min_n == 10
     assert s.log_level is None  # the app logs at INFO, the command line at WARNING
     assert s.store_location == "var"

@@ -38,7 +38,7 @@ from geo.build.recipe import (
 from geo.context import flows as flows_mod
 from geo.errors import InputError, Problem
 from geo.grid.crs import WGS84, metric_crs
-from geo.ingest.bundle import FORMAT_VERSION, MANIFEST_FILE, default_data_dir
+from geo.ingest.bundle import FORMAT_VERSION, MANIFEST_FILE, default_data_dir, shipped_dir
 from geo.ingest.formats import Dropped, census, gtfs, ksj, osm
 from geo.ingest.formats.vector import WORLD_BOUNDS, read_vector
 from geo.ingest.io import (
@@ -50,6 +50,7 @@ from geo.ingest.io import (
 )
 from geo.ingest.walkgraph import WalkNetwork, read_graphml
 from geo.kinds import KIND_BY_KEY
+from geo.text import bounded_text
 
 __all__ = [
     "CLASSIFY_RULES",
@@ -64,12 +65,22 @@ __all__ = [
     "build_bundle",
     "build_recipe",
     "classify_name",
+    "recipe_home",
 ]
 
 logger = logging.getLogger(__name__)
 
 #: A progress callback: fraction done (0..1) and what is being done.
 Progress = Callable[[float, str], None]
+
+#: Longest text the manifest keeps from a file or a form: a city name, a source's title,
+#: licence and attribution, a facility or zone name, a warning.
+MAX_NAME_TEXT = 100
+MAX_SOURCE_TEXT = 500
+MAX_WARNING_TEXT = 2000
+#: Most warnings, unclassified facilities and dropped rows the manifest lists (the counts of
+#: all of them are kept beside): the manifest stays small enough for every page to read.
+MAX_LISTED = 2000
 #: Facilities farther than this outside the city boundary are dropped (metres).
 OUTSIDE_TOLERANCE_M = 1000.0
 #: What the population grid assumes, shown in the UI and the docs.
@@ -212,10 +223,20 @@ def build_bundle(city: str, *, data_dir: Path | None = None, out_dir: Path | Non
     InputError
         Naming file, row and column of every problem found in an input.
     """
-    data_dir = data_dir or default_data_dir()
+    data_dir = data_dir or recipe_home(city)
     raw = raw_dir or data_dir / "raw" / city
     return build_recipe(read_recipe(raw), raw, out_dir or data_dir / city, strict=strict,
                         progress=progress)
+
+
+def recipe_home(city: str) -> Path:
+    """Where ``city``'s recipe is: the built cities' folder if it holds ``raw/<city>``, else
+    the shipped data if it does (a shipped city is rebuilt where it is shipped), else the
+    built cities' folder."""
+    for home in (default_data_dir(), shipped_dir()):
+        if (home / "raw" / city / "city.toml").exists():
+            return home
+    return default_data_dir()
 
 
 def build_recipe(recipe: dict[str, Any], raw: Path, out: Path, *, strict: bool = False,
@@ -430,7 +451,8 @@ def _manifest(b: _Build) -> dict[str, Any]:
     manifest: dict[str, Any] = {
         "format_version": FORMAT_VERSION,
         "city": {
-            "id": recipe["id"], "name_ja": recipe["name_ja"], "name_en": recipe["name_en"],
+            "id": recipe["id"], "name_ja": bounded_text(recipe["name_ja"], MAX_NAME_TEXT),
+            "name_en": bounded_text(recipe["name_en"], MAX_NAME_TEXT),
             "prefecture": recipe.get("prefecture"), "city_code": recipe.get("city_code"),
             "crs": b.crs.to_string(), "boundary": b.boundary_label,
         },
@@ -442,9 +464,12 @@ def _manifest(b: _Build) -> dict[str, Any]:
         "assumptions": {"ja": ja, "en": en} if b.towns is not None else {},
         "sources": b.sources,
         "counts": _counts(b),
-        "warnings": b.warnings,
-        "unclassified": b.unclassified,
+        "warnings": [bounded_text(w, MAX_WARNING_TEXT) for w in b.warnings[:MAX_LISTED]],
+        "unclassified": [u | {"name": bounded_text(str(u.get("name", "")), MAX_NAME_TEXT)}
+                         for u in b.unclassified[:MAX_LISTED]],
     }
+    if len(b.warnings) > MAX_LISTED:
+        manifest["warnings_total"] = len(b.warnings)
     if b.pop_format not in {None, "towns"}:
         manifest["population_format"] = b.pop_format
     if b.stand_in is not None:
@@ -452,7 +477,9 @@ def _manifest(b: _Build) -> dict[str, Any]:
     if b.flows is not None:
         manifest["flows"] = _flows_facts(b.flows)
     if b.dropped:
-        manifest["dropped"] = [d.as_dict() for d in b.dropped]
+        manifest["dropped"] = [d.as_dict() | {"name": bounded_text(d.name, MAX_NAME_TEXT)}
+                               for d in b.dropped[:MAX_LISTED]]
+        manifest["dropped_total"] = len(b.dropped)
     if b.facility_facts:
         manifest["facility_inputs"] = b.facility_facts
     return manifest
@@ -499,9 +526,9 @@ def _source(entry: dict[str, Any], raw: Path, rows: int | None) -> dict[str, Any
         raise InputError(not_found(entry["file"], raw))
     return {
         "file": entry["file"],
-        "title": entry.get("title", ""),
-        "licence": entry.get("licence", ""),
-        "attribution": entry.get("attribution", ""),
+        "title": bounded_text(str(entry.get("title", "")), MAX_SOURCE_TEXT),
+        "licence": bounded_text(str(entry.get("licence", "")), MAX_SOURCE_TEXT),
+        "attribution": bounded_text(str(entry.get("attribution", "")), MAX_SOURCE_TEXT),
         "sha256": _sha256(f),
         "rows": rows,
         # what the source is known to miss, said to every user of the figures (ja/en)

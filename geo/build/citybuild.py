@@ -9,19 +9,20 @@ import os
 import re
 import shutil
 import tempfile
-import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from geo import grid
-from geo.build.build import Progress, build_recipe
+from geo.build.build import MAX_NAME_TEXT, MAX_SOURCE_TEXT, Progress, build_recipe
 from geo.build.recipe import check_prefecture, check_recipe, write_recipe
 from geo.context import flows as flows_mod
 from geo.errors import InputError, Problem
-from geo.ingest.bundle import default_data_dir
+from geo.ingest import bundle as bundle_mod
+from geo.ingest.archive import BoundedZip, is_zip
 from geo.ingest.formats import gtfs, ksj, osm
 from geo.ingest.formats.census import H3_NAMES, MESH_NAMES, POPULATION_NAMES
 from geo.ingest.formats.jis import municipality_code, prefecture_of
@@ -34,6 +35,8 @@ from geo.ingest.io import (
     match_column,
     read_csv,
 )
+from geo.ingest.limits import check_file_size
+from geo.text import sanitize_line
 
 logger = logging.getLogger(__name__)
 
@@ -321,11 +324,12 @@ def facility_entry(f: FacilityInput, *, bounds: tuple[float, float, float, float
 
 
 def _is_gtfs(p: Path) -> bool:
-    try:
-        with zipfile.ZipFile(p) as z:
-            return any(Path(n).name == "stops.txt" for n in z.namelist())
-    except zipfile.BadZipFile:
+    """Whether a zip holds ``stops.txt`` (its directory checked by the bounded reader first,
+    so a zip bomb is refused here, before anything reads it)."""
+    if not is_zip(p):
         return False
+    with BoundedZip(p) as z:
+        return any(Path(n).name == "stops.txt" for n in z.names())
 
 
 def _default_source(p: Path, entry: dict[str, Any]) -> dict[str, str]:
@@ -441,7 +445,7 @@ def build_city(
     """
     check_city_id(city)
     names = dict(labels) if labels is not None else CLI_LABELS
-    data_dir = data_dir or default_data_dir()
+    data_dir = _target_dir(city, data_dir, names)
     _refuse_existing(city, data_dir, overwrite=overwrite, names=names)
     _check_inputs(boundary=boundary, population=population, network=network, flows=flows,
                   prefecture=prefecture, names=names)
@@ -452,6 +456,19 @@ def build_city(
     with _staging(data_dir, names, sources, recipe, progress) as run:
         run.add_inputs(boundary, pop, network, facilities, flows)
         return run.finish()
+
+
+def _target_dir(city: str, data_dir: Path | None, names: Mapping[str, str]) -> Path:
+    """Where the city goes: ``data_dir``, else the built cities' folder, where a city shipped
+    with the app cannot be added (it would hide the shipped one, which stays read-only)."""
+    if data_dir is not None:
+        return data_dir
+    if bundle_mod.is_shipped(city):
+        raise InputError(Problem(
+            names.get("city_id", "city name"), f"'{city}' is a city shipped with the app (read-"
+            "only); choose another name", None, None,
+            f"「{city}」はアプリに同梱の都市(読み取り専用)です。別の名前を選んでください。"))
+    return bundle_mod.default_data_dir()
 
 
 def _refuse_existing(city: str, data_dir: Path, *, overwrite: bool,
@@ -480,6 +497,9 @@ def _city_fields(city: str, name_ja: str | None, name_en: str | None, city_code:
                                 names.get("prefecture", "prefecture")))
     if region is None:
         region = "japan" if prefecture is not None else "world"
+    name_ja, name_en = (None if n is None else sanitize_line(
+        n, max_length=MAX_NAME_TEXT, field_ja=f"都市名({lang})", field_en=f"The city name ({lang})",
+        allow_empty=True) or None for n, lang in ((name_ja, "ja"), (name_en, "en")))
     recipe: dict[str, Any] = {"id": city, "name_ja": name_ja or name_en or city,
                               "name_en": name_en or name_ja or city, "region": region}
     if prefecture is not None:
@@ -500,9 +520,24 @@ def _staging(data_dir: Path, names: Mapping[str, str],
     stage = Path(tempfile.mkdtemp(prefix=f".build-{city}-", dir=data_dir))
     try:
         (stage / "raw").mkdir()
-        yield _Staging(city, data_dir, stage, names, dict(sources or {}), recipe, progress)
+        yield _Staging(city, data_dir, stage, names, _given_sources(sources), recipe, progress)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+
+
+def _given_sources(sources: Mapping[str, Mapping[str, str]] | None
+                   ) -> dict[str, dict[str, str]]:
+    """The title, licence and attribution given per file, each on one line and refused when
+    longer than :data:`geo.build.build.MAX_SOURCE_TEXT` (they reach every page's footer)."""
+    fields = {"title": ("題名", "A title"), "licence": ("ライセンス", "A licence"),
+              "attribution": ("出典", "An attribution")}
+    out: dict[str, dict[str, str]] = {}
+    for file, given in (sources or {}).items():
+        out[file] = {k: sanitize_line(str(v), max_length=MAX_SOURCE_TEXT, allow_empty=True,
+                                      field_ja=f"{fields[k][0]}({file})" if k in fields else k,
+                                      field_en=f"{fields[k][1]} ({file})" if k in fields else k)
+                     for k, v in given.items()}
+    return out
 
 
 @dataclass(frozen=True)
@@ -574,13 +609,20 @@ class _Staging:
         self._add_facilities(facilities)
         self._add_flows([Path(fl) for fl in flows])
 
+    def _check_size(self, src: Path, kind: str, key: str) -> None:
+        """Refuse a file over its kind's upload limit before reading it."""
+        if src.exists():
+            check_file_size(src, kind, label=self.names.get(key))
+
     def _add_file(self, key: str, src: Path, what: str) -> None:
+        self._check_size(src, key, key)
         _copy(src, self.raw)
         entry = {"file": src.name}
         self.describe(src, entry, what)
         self.recipe[key] = entry
 
     def _add_population(self, pop: _PopulationFile) -> None:
+        self._check_size(pop.path, "population", "population")
         _copy(pop.path, self.raw)
         entry = population_entry(pop.path, format=pop.format, column=pop.column, code=pop.code,
                                  name=pop.name, households=pop.households, as_of=pop.as_of,
@@ -592,6 +634,8 @@ class _Staging:
         entries = []
         for item in facilities:
             fi = FacilityInput.parse(item) if isinstance(item, str) else item
+            gtfs_zip = fi.path.suffix.lower() == ".zip" and fi.path.exists() and _is_gtfs(fi.path)
+            self._check_size(fi.path, "gtfs" if gtfs_zip else "facilities", "facilities")
             _copy(fi.path, self.raw)
             entry = facility_entry(fi, bounds=self.bounds)
             self.describe(fi.path, entry, f"facilities ({entry['format']})")
@@ -602,6 +646,7 @@ class _Staging:
     def _add_flows(self, flows: Sequence[Path]) -> None:
         extra = []
         for fp, rel in _flow_places(flows):
+            self._check_size(fp, "flows", "flows")
             _copy(fp, self.raw, rel)
             entry = {"file": rel, "title": flows_mod.TITLE, "licence": flows_mod.LICENCE,
                      "attribution": flows_mod.ATTRIBUTION} | dict(self.given.get(fp.name, {}))
@@ -689,3 +734,64 @@ def _flow_kind(name: str) -> str:
     if any(fnmatch.fnmatch(name, pat) for pat in flows_mod.ORIGIN_PATTERNS):
         return "people flows (stay by origin)"
     return "people flows (not a stay or by-origin file)"
+
+
+#: The built cities' folder keeps one line per deleted city here (append-only JSON lines).
+DELETIONS_LOG = "deletions.jsonl"
+
+
+def delete_city(city: str, *, actor: str, reason: str = "",
+                data_dir: Path | None = None) -> Path:
+    """Delete a built city (its bundle and its ``raw/`` files), even one that cannot be
+    opened; a city shipped with the app is refused. The folders are first renamed out of the
+    way (atomic), then removed; one line (when, who, which city, why) is appended to
+    ``deletions.jsonl`` in the built cities' folder and logged at WARNING.
+
+    Parameters
+    ----------
+    city
+        City id (see :func:`check_city_id`).
+    actor
+        Who deletes it (``"cli"``, ``"moderator"``, an identity provider's e-mail).
+    reason
+        Why, in the deleter's words (kept in the log line, at most 500 characters).
+    data_dir
+        The built cities' folder; ``settings().bundle_dir`` by default.
+
+    Returns
+    -------
+    Path
+        The bundle folder that was removed.
+
+    Raises
+    ------
+    InputError
+        When the id is not a city id, the city is shipped with the app, or no built city of
+        that id exists.
+    """
+    check_city_id(city)
+    if data_dir is None and bundle_mod.is_shipped(city):
+        raise InputError(Problem("city name", f"'{city}' is shipped with the app and is "
+                                 "read-only; only cities built here can be deleted", None, None,
+                                 f"「{city}」はアプリに同梱の都市(読み取り専用)のため削除できません。"
+                                 "削除できるのはここで追加した都市だけです。"))
+    home = data_dir or bundle_mod.default_data_dir()
+    target, raw = home / city, home / "raw" / city
+    if not target.exists() and not raw.exists():
+        raise InputError(Problem("city name", f"there is no built city '{city}' in {home}",
+                                 None, None, f"{home} に追加された都市「{city}」はありません。"))
+    trash = Path(tempfile.mkdtemp(prefix=f".delete-{city}-", dir=home))
+    try:
+        for folder, name in ((target, "bundle"), (raw, "raw")):
+            if folder.exists() or folder.is_symlink():
+                folder.rename(trash / name)
+    finally:
+        shutil.rmtree(trash, ignore_errors=True)
+    why = sanitize_line(reason, max_length=500, field_ja="理由", field_en="A reason",
+                        allow_empty=True)
+    line = {"at": datetime.now(UTC).replace(microsecond=0).isoformat(), "action": "delete_city",
+            "city": city, "actor": actor, "reason": why}
+    with open(home / DELETIONS_LOG, "a", encoding="utf-8") as log:
+        log.write(json.dumps(line, ensure_ascii=False) + "\n")
+    logger.warning("city %s deleted from %s by %s", city, home, actor)
+    return target

@@ -2,12 +2,13 @@
 street network a bundle stores, OSMnx GraphML). The search on it lives in
 :mod:`geo.access.network`.
 
-May import: :mod:`geo.grid` and the core.
+May import: :mod:`geo.grid`, :mod:`geo.ingest.archive` and the core.
 """
 
 from __future__ import annotations
 
 import re
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -23,6 +24,7 @@ from scipy.spatial import cKDTree
 
 from geo.errors import InputError, Problem
 from geo.grid.crs import to_metric
+from geo.ingest.archive import gunzip_bounded
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -194,6 +196,19 @@ def check_walkable(highway: Sequence[object], length: npt.ArrayLike, *, file: st
     return keep
 
 
+def _graphml(p: Path) -> nx.Graph:
+    """The graph of a GraphML file; a ``.gz`` is unpacked first with a hard cap
+    (:func:`geo.ingest.archive.gunzip_bounded`), so a decompression bomb is stopped."""
+    with tempfile.TemporaryDirectory(prefix="diorama-graphml-") as tmp:
+        src = p
+        if p.suffix.lower() == ".gz":
+            src = gunzip_bounded(p, Path(tmp) / p.stem)
+        try:
+            return nx.read_graphml(src)
+        except Exception as exc:
+            raise InputError(Problem(p.name, f"not a readable GraphML file ({exc})")) from exc
+
+
 def read_graphml(path: str | Path, *, crs: CRS,
                  warnings: list[str] | None = None) -> WalkNetwork:
     """Read an OSMnx GraphML walking graph (optionally gzipped).
@@ -209,10 +224,7 @@ def read_graphml(path: str | Path, *, crs: CRS,
         :func:`check_walkable`; motorways are left out).
     """
     p = Path(path)
-    try:
-        g = nx.read_graphml(p)
-    except Exception as exc:
-        raise InputError(Problem(p.name, f"not a readable GraphML file ({exc})")) from exc
+    g = _graphml(p)
     ids = list(g.nodes)
     if not ids:
         raise InputError(Problem(p.name, "the graph has no nodes"))

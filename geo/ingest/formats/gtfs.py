@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import zipfile
 from datetime import date
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import pandas as pd
 
 from geo.errors import InputError, Problem
 from geo.grid.crs import WGS84
+from geo.ingest.archive import BoundedZip, is_zip
 from geo.ingest.io import (
     JAPAN_BOUNDS,
     decode_bytes,
@@ -24,13 +24,19 @@ from geo.ingest.io import (
     point_problem,
     unreadable,
 )
+from geo.text import bounded_text
 
 REQUIRED = ("stops.txt",)
 MAX_PROBLEMS = 20
 
 
-def _table(z: zipfile.ZipFile, name: str, *, file: str) -> pd.DataFrame | None:
-    members = {Path(n).name: n for n in z.namelist()}
+#: Longest agency or publisher name kept for the attribution line, and most names kept.
+MAX_NAME_LENGTH = 200
+MAX_NAMES = 20
+
+
+def _table(z: BoundedZip, name: str, *, file: str) -> pd.DataFrame | None:
+    members = {Path(n).name: n for n in z.names()}
     if name not in members:
         return None
     text, _ = decode_bytes(z.read(members[name]), file=f"{file}/{name}")
@@ -54,25 +60,29 @@ def representative_day(feed: gk.Feed) -> str | None:
 
 
 def feed_attribution(path: str | Path) -> str:
-    """Publisher and agencies named in the feed (``feed_info.txt``, ``agency.txt``)."""
+    """Publisher and agencies named in the feed (``feed_info.txt``, ``agency.txt``): at most
+    :data:`MAX_NAMES` names of at most :data:`MAX_NAME_LENGTH` characters each (one line,
+    control characters removed), then how many more there are."""
     p = Path(path)
-    with zipfile.ZipFile(p) as z:
-        names = []
+    with BoundedZip(p) as z:
+        names: list[str] = []
         for tbl, col in (("feed_info.txt", "feed_publisher_name"), ("agency.txt", "agency_name")):
             df = _table(z, tbl, file=p.name)
             if df is not None and col in df.columns:
-                names += [n for n in df[col] if n and n not in names]
-    return ", ".join(names)
+                for raw in df[col]:
+                    n = bounded_text(str(raw), MAX_NAME_LENGTH)
+                    if n and n not in names:
+                        names.append(n)
+    more = len(names) - MAX_NAMES
+    return ", ".join(names[:MAX_NAMES]) + (f", … (+{more})" if more > 0 else "")
 
 
 def _read_tables(p: Path) -> dict[str, pd.DataFrame | None]:
     """The feed's tables that :func:`read_stops` uses (None for a missing one)."""
-    try:
-        z = zipfile.ZipFile(p)
-    except zipfile.BadZipFile as exc:
+    if not is_zip(p):
         raise InputError(Problem(p.name, "not a GTFS zip archive", None, None,
-                                 "GTFSのzipファイルではありません。")) from exc
-    with z:
+                                 "GTFSのzipファイルではありません。"))
+    with BoundedZip(p) as z:
         return {n: _table(z, f"{n}.txt", file=p.name) for n in
                 ("stops", "trips", "stop_times", "calendar", "calendar_dates")}
 

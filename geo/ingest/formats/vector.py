@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from pyproj import CRS
 
 from geo.errors import InputError, Problem
 from geo.grid.crs import WGS84
+from geo.ingest.archive import BoundedZip
 from geo.ingest.io import (
     JAPAN_BOUNDS,
     check_bounds,
@@ -46,15 +48,39 @@ def _shapefile_encoding(p: Path) -> str | None:
 
 def _read_file(p: Path, layer: str | None) -> gpd.GeoDataFrame:
     """Read the layer with pyogrio (CP932 for a Shapefile without ``.cpg``, GDAL's guess when
-    that fails)."""
+    that fails); a ``.zip`` is unpacked first by :class:`geo.ingest.archive.BoundedZip`."""
+    if p.suffix.lower() == ".zip":
+        return _read_zip(p, layer)
+    return _read_dataframe(p, layer, encoding=_shapefile_encoding(p), name=p.name)
+
+
+def _read_dataframe(p: Path, layer: str | None, *, encoding: str | None,
+                    name: str) -> gpd.GeoDataFrame:
     try:
-        gdf = pyogrio.read_dataframe(p, layer=layer, encoding=_shapefile_encoding(p))
+        gdf = pyogrio.read_dataframe(p, layer=layer, encoding=encoding)
     except UnicodeDecodeError:
         gdf = pyogrio.read_dataframe(p, layer=layer)
     except Exception as exc:  # pyogrio raises several GDAL error classes
-        raise InputError(unreadable(p.name, "vector file", "地図データ", exc)) from exc
-    logger.info("read %s (%d features)", p.name, len(gdf))
+        raise InputError(unreadable(name, "vector file", "地図データ", exc)) from exc
+    logger.info("read %s (%d features)", name, len(gdf))
     return gdf
+
+
+def _read_zip(p: Path, layer: str | None) -> gpd.GeoDataFrame:
+    """The Shapefile (else GeoPackage or GeoJSON) inside a zip, unpacked with every member
+    checked and capped first (a zip bomb is refused before it is unpacked). Like GDAL's
+    ``/vsizip/``, the encoding is GDAL's guess unless the zip holds a ``.cpg``."""
+    with tempfile.TemporaryDirectory(prefix="diorama-zip-") as tmp, BoundedZip(p) as z:
+        files = z.extract_all(Path(tmp))
+        inner = [f for suffix in (".shp", ".gpkg", ".geojson", ".json") for f in files
+                 if f.suffix.lower() == suffix]
+        if not inner:
+            raise InputError(Problem(p.name, "the zip holds no Shapefile (.shp), GeoPackage or "
+                                     "GeoJSON", None, None, "zipの中にシェープファイル(.shp)、"
+                                     "GeoPackage、GeoJSONがありません。"))
+        chosen = next((f for f in inner if layer and f.stem == layer), inner[0])
+        return _read_dataframe(chosen, None if chosen.stem == layer else layer,
+                               encoding=None, name=p.name)
 
 
 def _to_lonlat(gdf: gpd.GeoDataFrame, p: Path) -> gpd.GeoDataFrame:
