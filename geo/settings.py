@@ -28,9 +28,11 @@ from geo.errors import DioramaError
 __all__ = [
     "BUILD_MEMORY_ENV",
     "BUNDLE_DIR_ENV",
+    "CITY_COMMENTS_ENV",
     "DATABASE_URL_ENV",
     "DATA_DIR_ENV",
     "DEFAULT_BUILD_MEMORY_MB",
+    "DEFAULT_CITY_COMMENTS_PER_MINUTE",
     "DEFAULT_DATA_DIR",
     "DEFAULT_LOG_LEVEL",
     "DEFAULT_RETENTION_DAYS",
@@ -81,6 +83,8 @@ SURVEY_MIN_N_ENV: Final = "DIORAMA_SURVEY_MIN_N"
 """Smallest group of survey answers ever shown (can only be raised above the floor)."""
 LOG_LEVEL_ENV: Final = "DIORAMA_LOG_LEVEL"
 """Level of the app's log (``DEBUG``, ``INFO``, ``WARNING``, ``ERROR``)."""
+CITY_COMMENTS_ENV: Final = "DIORAMA_CITY_COMMENTS_PER_MINUTE"
+"""Comments one city may receive per minute from all sessions together (0: no ceiling)."""
 UPLOAD_LIMITS_ENV: Final = "DIORAMA_UPLOAD_LIMITS_MB"
 """Largest file per upload kind, in MB, e.g. ``gtfs=500,survey=20`` (others keep defaults)."""
 UNPACKED_LIMIT_ENV: Final = "DIORAMA_UNPACKED_LIMIT_MB"
@@ -91,7 +95,8 @@ BUILD_MEMORY_ENV: Final = "DIORAMA_BUILD_MEMORY_MB"
 #: Every variable :func:`settings` reads.
 ENV_NAMES: Final = (DATA_DIR_ENV, DATABASE_URL_ENV, RETENTION_DAYS_ENV, MODERATOR_PASSWORD_ENV,
                     PUBLIC_URL_ENV, BUNDLE_DIR_ENV, SURVEY_MIN_N_ENV, LOG_LEVEL_ENV,
-                    UPLOAD_LIMITS_ENV, UNPACKED_LIMIT_ENV, BUILD_MEMORY_ENV)
+                    UPLOAD_LIMITS_ENV, UNPACKED_LIMIT_ENV, BUILD_MEMORY_ENV,
+                    CITY_COMMENTS_ENV)
 
 #: Folder of the SQLite store when neither a path nor ``DIORAMA_DATA_DIR`` is given
 #: (relative to the working directory, as ``streamlit run`` and the CLI are started).
@@ -104,6 +109,9 @@ SURVEY_MIN_N_DEFAULT: Final = 10
 SURVEY_MIN_N_FLOOR: Final = 5
 #: Level of the app's log when ``DIORAMA_LOG_LEVEL`` is not set.
 DEFAULT_LOG_LEVEL: Final = "INFO"
+#: Comments one city may receive per minute when ``DIORAMA_CITY_COMMENTS_PER_MINUTE`` is not
+#: set: a workshop room of 30 posting at once fits; 20 scripted sessions at 5 a minute do not.
+DEFAULT_CITY_COMMENTS_PER_MINUTE: Final = 60
 #: Largest file of each upload kind, in MB, sized to fit real files with room to spare: a
 #: prefecture's N03 boundary or 町丁 polygons (tens of MB), a prefecture's GTFS-JP feed
 #: (under 100 MB zipped), a city's or prefecture's OSM extract (Geofabrik's Kanto .osm.pbf is
@@ -153,6 +161,9 @@ class Settings:
     log_level
         ``DIORAMA_LOG_LEVEL``: level of the library's log, or None for the caller's default
         (``INFO`` in the app, ``WARNING`` on the command line, which prints its own report).
+    city_comments_per_minute
+        ``DIORAMA_CITY_COMMENTS_PER_MINUTE``: comments one city may receive per minute from
+        all sessions together, besides the per-session limit (default 60; 0: no ceiling).
     upload_limits_mb
         ``DIORAMA_UPLOAD_LIMITS_MB``: largest file per upload kind (:data:`UPLOAD_KINDS`), in
         MB; kinds not named keep :data:`DEFAULT_UPLOAD_LIMITS_MB`.
@@ -172,6 +183,7 @@ class Settings:
     bundle_dir: Path = DEFAULT_DATA_DIR / "cities"
     survey_min_n: int = SURVEY_MIN_N_DEFAULT
     log_level: str | None = None
+    city_comments_per_minute: int = DEFAULT_CITY_COMMENTS_PER_MINUTE
     upload_limits_mb: Mapping[str, int] = field(
         default_factory=lambda: dict(DEFAULT_UPLOAD_LIMITS_MB))
     unpacked_limit_mb: int = DEFAULT_UNPACKED_LIMIT_MB
@@ -213,6 +225,7 @@ class Settings:
             bundle_dir=Path(bundle_dir) if bundle_dir else data_dir / "cities",
             survey_min_n=_survey_min_n(get(SURVEY_MIN_N_ENV)),
             log_level=_log_level(get(LOG_LEVEL_ENV)),
+            city_comments_per_minute=_per_minute(get(CITY_COMMENTS_ENV)),
             upload_limits_mb=_upload_limits(get(UPLOAD_LIMITS_ENV)),
             unpacked_limit_mb=_megabytes(UNPACKED_LIMIT_ENV, get(UNPACKED_LIMIT_ENV),
                                          DEFAULT_UNPACKED_LIMIT_MB),
@@ -250,6 +263,23 @@ def _upload_limits(raw: str | None) -> dict[str, int]:
                 f"{UPLOAD_LIMITS_ENV}: {kind!r} is not an upload kind (one of {kinds}).")
         limits[kind] = _megabytes(f"{UPLOAD_LIMITS_ENV} ({kind})", mb.strip(), 0)
     return limits
+
+
+def _per_minute(raw: str | None) -> int:
+    if raw is None:
+        return DEFAULT_CITY_COMMENTS_PER_MINUTE
+    try:
+        value = int(raw)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise SettingsError(
+            f"{CITY_COMMENTS_ENV} は0以上の整数(1分あたりの件数、0で上限なし)にしてください"
+            f"(現在: {raw!r})。",
+            f"{CITY_COMMENTS_ENV} must be a whole number of comments a minute, 0 for no "
+            f"ceiling (got {raw!r}).",
+        )
+    return value
 
 
 def _retention_days(raw: str | None) -> int:

@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -109,8 +110,27 @@ def make_target(backend: str, tmp_path: Path) -> Target:
     return Target("postgres", url, schema="test_" + uuid.uuid4().hex[:16])
 
 
+#: Join-link token of the group that made each test scenario (see :func:`register_scenario`).
+SCENARIO_TOKENS: dict[str, str] = {}
+
+
+def register_scenario(scenario_id: str, group_token: str) -> str:
+    """Remember the group token of a test scenario: :func:`comment_args` then passes it with
+    that ``scenario_id`` (a comment on a scenario needs a working join link of its session)."""
+    SCENARIO_TOKENS[scenario_id] = group_token
+    return scenario_id
+
+
+def established(store: Store, *sessions: str, ago: timedelta = timedelta(hours=1)) -> None:
+    """Make browser sessions look like people who have been around: first seen ``ago`` before
+    now and having done something (their reports then count towards the automatic hide)."""
+    for session in sessions:
+        store.record_activity(session_id=session, now=datetime.now(UTC) - ago)
+
+
 def comment_args(**overrides: Any) -> dict[str, Any]:
-    """Keyword arguments of a valid ``post_comment`` call, with a fresh idempotency key."""
+    """Keyword arguments of a valid ``post_comment`` call, with a fresh idempotency key (and
+    the group token of a registered scenario named by ``scenario_id``)."""
     args: dict[str, Any] = {
         "idempotency_key": uuid.uuid4().hex,
         "session_id": "session-a",
@@ -122,6 +142,9 @@ def comment_args(**overrides: Any) -> dict[str, Any]:
         "consent": True,
     }
     args.update(overrides)
+    token = SCENARIO_TOKENS.get(str(args.get("scenario_id")))
+    if token is not None:
+        args.setdefault("group_token", token)
     return args
 
 

@@ -25,6 +25,8 @@ from store_fixtures import (
     TEST_LNG,
     Target,
     comment_args,
+    established,
+    register_scenario,
 )
 
 from geo.participation.store import (
@@ -69,7 +71,8 @@ def scenario(store: Store, name: str = "plan", city: str = CITY) -> str:
     """Id of a new workshop scenario of ``city`` (a comment's scenario must exist)."""
     ws = Workshop(store)
     made = ws.create_session(city=city, title="t", groups=["A"])
-    return ws.create_scenario(group_token=next(iter(made.group_tokens.values())), name=name).id
+    token = next(iter(made.group_tokens.values()))
+    return register_scenario(ws.create_scenario(group_token=token, name=name).id, token)
 
 
 def count(target: Target, sql: str, params: tuple[Any, ...] = ()) -> int:
@@ -393,6 +396,7 @@ def test_replies(store: Store, target: Target) -> None:
 
 
 def test_three_reports_hide_a_comment(store: Store, target: Target) -> None:
+    established(store, "r1", "r2", "r3", "r4")
     cid = post(store).comment_id
     first = store.report(comment_id=cid, session_id="r1", reason="spam")
     assert first.recorded and first.reports == 1 and not first.hidden
@@ -421,12 +425,14 @@ def test_report_threshold_is_configurable(target: Target) -> None:
     quick = target.open(report_threshold=1)
     try:
         cid = post(quick).comment_id
+        established(quick, "r1")
         assert quick.report(comment_id=cid, session_id="r1", reason="x").hidden
     finally:
         quick.close()
 
 
 def test_moderator_restore_writes_audit(store: Store) -> None:
+    established(store, *(f"r{i}" for i in range(6)))
     cid = post(store).comment_id
     for i in range(3):
         store.report(comment_id=cid, session_id=f"r{i}", reason="spam")
@@ -571,6 +577,7 @@ def _four_statuses(store: Store) -> dict[str, int]:
     deleted = post(store, text="消した", session_id="d")
     ids["deleted"] = deleted.comment_id
     store.moderate(comment_id=ids["hidden"], action="hide", moderator="m", reason="r")
+    established(store, "r0", "r1", "r2")
     for i in range(3):
         store.report(comment_id=ids["hidden_auto"], session_id=f"r{i}", reason="x")
     store.delete_by_token(comment_id=deleted.comment_id, token=deleted.edit_token)

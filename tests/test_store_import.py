@@ -11,7 +11,7 @@ from typing import Any
 import h3
 import numpy as np
 import pytest
-from store_fixtures import CITY, TEST_CELL, Target, comment_args
+from store_fixtures import CITY, TEST_CELL, Target, comment_args, register_scenario
 
 from geo.participation.store import (
     IdempotencyConflict,
@@ -49,9 +49,9 @@ def scenario_of(store: Store, city: str) -> tuple[Workshop, str, str]:
     """A workshop scenario of ``city``: the workshop, its facilitator key, the scenario id."""
     ws = Workshop(store)
     made = ws.create_session(city=city, title="t", groups=["A"])
-    made_scenario = ws.create_scenario(group_token=next(iter(made.group_tokens.values())),
-                                       name="案")
-    return ws, made.facilitator_token, made_scenario.id
+    token = next(iter(made.group_tokens.values()))
+    made_scenario = ws.create_scenario(group_token=token, name="案")
+    return ws, made.facilitator_token, register_scenario(made_scenario.id, token)
 
 
 # -- imports ---------------------------------------------------------------------------

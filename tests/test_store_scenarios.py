@@ -181,7 +181,7 @@ def test_delete_session_removes_scenarios_and_comments_and_is_audited(
     s = ws.create_scenario(group_token=ta, name="A案")
     other = ws.create_scenario(group_token=next(iter(keep.group_tokens.values())), name="残す")
     c = store.post_comment(**comment_args(city=CITY, cell=TEST_CELL, scenario_id=s.id,
-                                          text="ここにバス停があると通院が楽"))
+                                          group_token=ta, text="ここにバス停があると通院が楽"))
     with pytest.raises(TokenMismatch):
         ws.delete_session(facilitator_token=ta)
     assert ws.delete_session(facilitator_token=made.facilitator_token) == 1

@@ -997,7 +997,8 @@ def _write_workshop(store: Store, city: _City, plan: _Plan) -> tuple[WorkshopSum
 
 
 def _write_posts(store: Store, city: _City, plan: _Plan, scenario_ids: Sequence[str], *,
-                 bulk: bool, seed: int) -> tuple[list[int], dict[int, str], dict[int, int]]:
+                 bulk: bool, seed: int, links: Mapping[str, str]
+                 ) -> tuple[list[int], dict[int, str], dict[int, int]]:
     """Post every planned comment in time order (ids grow with time, as in a real room), then
     the +1s; return the comment ids by plan index, the edit tokens and the +1 counts.
 
@@ -1054,6 +1055,7 @@ def _write_posts(store: Store, city: _City, plan: _Plan, scenario_ids: Sequence[
                     kind=p.kind, text=p.text, nickname=p.nickname, town_code=p.town,
                     city=city.id, consent=True,
                     scenario_id=None if p.scenario is None else scenario_ids[p.scenario],
+                    group_token=None if p.scenario is None else links[scenario_ids[p.scenario]],
                     now=_when(p.at))
         except RateLimited as exc:  # pragma: no cover - the pacing makes this impossible
             raise AssertionError(f"sample session {p.session} was rate limited") from exc
@@ -1138,7 +1140,11 @@ def seed_room(
     scenario_ids: list[str] = []
     if with_workshop:
         workshop, scenario_ids = _write_workshop(store, c, plan)
-    ids, tokens, plus = _write_posts(store, c, plan, scenario_ids, bulk=bulk, seed=seed)
+    links = {} if workshop is None else {  # a scenario comment comes with its group's link
+        sid: workshop.group_tokens[g] for g, sids in workshop.scenarios_by_group.items()
+        for sid in sids}
+    ids, tokens, plus = _write_posts(store, c, plan, scenario_ids, bulk=bulk, seed=seed,
+                                     links=links)
     status, n_reports = _write_moderation(store, plan, ids, tokens)
     purged = _purge(store, plan, ids, status, now=moment) if with_purge else 0
     return _summary(c, plan, seed=seed, now=moment, ids=ids, tokens=tokens, status=status,
@@ -1160,7 +1166,11 @@ def _write_moderation(store: Store, plan: _Plan, ids: Sequence[int],
     comment's status and the reports recorded."""
     status: dict[int, Status] = {cid: "visible" for cid in ids}
     n_reports = 0
+    seen: set[str] = set()
     for i, session, reason, at in sorted(plan.reports, key=lambda x: x[3]):
+        if session not in seen:  # the room's readers have been reading and +1'ing for a while
+            store.record_activity(session_id=session, now=_when(at - _DAY))
+            seen.add(session)
         res = store.report(comment_id=ids[i], session_id=session, reason=reason, now=_when(at))
         n_reports += int(res.recorded)
         if res.hidden and status[ids[i]] == "visible":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from geo.participation.store.errors import (
+    CityBusy,
     CommentNotFound,
     IdempotencyConflict,
     InvalidAction,
@@ -20,12 +21,14 @@ from geo.participation.store.models import (
     KINDS,
     MAX_CELL_RESOLUTION,
     STATUSES,
+    Alert,
     AuditEntry,
     CellCount,
     Comment,
     CommentPage,
     Factor,
     Kind,
+    LoginResult,
     ModerationAction,
     PostResult,
     QueueItem,
@@ -46,10 +49,12 @@ from geo.participation.store.store import (
 from geo.participation.store.workshop import (
     CreatedSession,
     Group,
+    LinkRevoked,
     Scenario,
     ScenarioNotFound,
     Session,
     StaleScenario,
+    UnknownLink,
     Workshop,
 )
 
@@ -64,8 +69,10 @@ __all__ = [
     "MAX_CELL_RESOLUTION",
     "SQLITE_FILENAME",
     "STATUSES",
+    "Alert",
     "AuditEntry",
     "CellCount",
+    "CityBusy",
     "Comment",
     "CommentNotFound",
     "CommentPage",
@@ -77,6 +84,8 @@ __all__ = [
     "InvalidCell",
     "InvalidInput",
     "Kind",
+    "LinkRevoked",
+    "LoginResult",
     "ModerationAction",
     "PostResult",
     "QueueItem",
@@ -91,6 +100,7 @@ __all__ = [
     "Store",
     "StoreError",
     "TokenMismatch",
+    "UnknownLink",
     "Workshop",
     "comments_to_frame",
     "factor_by_key",

@@ -39,7 +39,10 @@ class StoreBase:
     _backend: Backend
     rate_limit: int | None
     rate_window: timedelta
+    city_rate_limit: int | None
     report_threshold: int
+    report_min_age: timedelta
+    report_min_actions: int
     factors: frozenset[str]
 
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from geo.grid import ids
-from geo.participation.store.backends import Tx
+from geo.participation.store.backends import Tx, _lock_id
 from geo.participation.store.base import (
     StoreBase,
     as_datetime,
@@ -24,12 +24,15 @@ from geo.participation.store.base import (
     sha256,
 )
 from geo.participation.store.errors import (
+    CityBusy,
     CommentNotFound,
     IdempotencyConflict,
     InvalidAction,
     InvalidInput,
     RateLimited,
 )
+from geo.participation.store.guards import note_activity, raise_alert
+from geo.participation.store.links import group_of
 from geo.participation.store.migrations import parent_cells
 from geo.participation.store.models import (
     Kind,
@@ -186,6 +189,18 @@ def _check_scenarios(tx: Tx, scenarios: Collection[str], city: str, *, lock: str
             )
 
 
+def _check_group(tx: Tx, scenario: str, group_token: object) -> None:
+    """A comment on a scenario comes from a group of its workshop session holding a join link
+    that works now: a renewed (revoked) link ends here as it ends for edits."""
+    _, session_id, _ = group_of(tx, group_token)
+    row = tx.fetchone("SELECT session_id FROM scenarios WHERE id = ?", [scenario])
+    if row is not None and str(row[0]) != session_id:
+        raise InvalidInput(
+            "このシナリオは別のワークショップのものです。",
+            f"Scenario {scenario!r} belongs to another workshop session than this group's.",
+        )
+
+
 def _plus_count(value: object) -> int:
     """Check an imported comment's number of +1s (0 … :data:`MAX_IMPORTED_PLUS_ONES`)."""
     try:
@@ -213,7 +228,7 @@ class CommentsMixin(StoreBase):
         self, *, idempotency_key: str, session_id: str, cell: str, factor: str, kind: Kind,
         text: str, nickname: str | None = None, town_code: str | None = None, city: str,
         consent: bool, parent_id: int | None = None, scenario_id: str | None = None,
-        now: datetime | None = None,
+        group_token: str | None = None, now: datetime | None = None,
     ) -> PostResult:
         """Store a comment once, however often the same submission is retried.
 
@@ -229,15 +244,11 @@ class CommentsMixin(StoreBase):
             H3 cell id of resolution 10 or coarser. Coordinates are refused.
         factor, kind
             Well-Being factor key (see ``FACTORS``); ``"good"``, ``"concern"`` or ``"idea"``.
-        text
-            The comment; cleaned by :func:`geo.text.sanitize_comment` (at most 1,000
-            characters after cleaning, never truncated).
-        nickname
-            Optional nickname of at most 40 characters.
-        town_code
-            Optional code of the town (町丁目) the cell lies in.
-        city
-            City id.
+        text, nickname
+            The comment, cleaned by :func:`geo.text.sanitize_comment` (at most 1,000
+            characters after cleaning, never truncated); an optional nickname (≤ 40).
+        town_code, city
+            Optional code of the town (町丁目) the cell lies in; the city id.
         consent
             The poster agreed to the terms of publication; must be True.
         parent_id
@@ -245,6 +256,9 @@ class CommentsMixin(StoreBase):
         scenario_id
             Optional workshop scenario the comment is about: it must exist and belong to
             ``city`` (checked in the writing transaction). A reply may keep its parent's.
+        group_token
+            Join-link token of a group of the scenario's session, required with a new
+            ``scenario_id`` (checked in the writing transaction: a renewed link cannot comment).
         now
             Time of posting (aware; default now).
 
@@ -262,7 +276,10 @@ class CommentsMixin(StoreBase):
             If the text or nickname is empty or too long.
         RateLimited
             If this session already posted ``rate_limit`` comments in the window (a retry of
-            a stored key is never limited).
+            a stored key is never limited); :class:`CityBusy` if the city received
+            ``city_rate_limit`` comments in the window (the moderators are alerted).
+        UnknownLink, LinkRevoked
+            For a new scenario comment without a working join link.
         IdempotencyConflict
             If another session already used this key.
         """
@@ -277,16 +294,55 @@ class CommentsMixin(StoreBase):
             if existing is not None:
                 return existing
             self._check_rate(tx, draft.session, draft.moment)
-            inherited = None if draft.parent is None else _check_parent(tx, draft.parent,
-                                                                         draft.city)
-            if draft.scenario is not None and draft.scenario != inherited:
-                _check_scenarios(tx, [draft.scenario], draft.city, lock=self._key_share)
-            row = tx.fetchone(_INSERT, draft.values(sha256(token)))
-            if row is None:  # another session inserted this key concurrently
-                return _stored_after_conflict(tx, draft)
-            bump(tx, draft.city)
-        self._after_post(int(row[0]), draft)
-        return PostResult(comment_id=int(row[0]), created=True, edit_token=token, status="visible")
+            busy, cid = self._city_ceiling(tx, draft.city, draft.moment), 0
+            if busy is None:  # else the alert is committed, then the poster told
+                stored = self._insert(tx, draft, token, group_token)
+                if isinstance(stored, PostResult):
+                    return stored
+                cid = stored
+        if busy is not None:
+            raise busy
+        self._after_post(cid, draft)
+        return PostResult(comment_id=cid, created=True, edit_token=token, status="visible")
+
+    def _insert(self, tx: Tx, draft: _Draft, token: str,
+                group_token: object) -> int | PostResult:
+        """Check the parent, scenario and group link, insert the comment and note the poster's
+        activity; the new id, or the comment a concurrent retry stored first."""
+        inherited = None if draft.parent is None else _check_parent(tx, draft.parent,
+                                                                     draft.city)
+        if draft.scenario is not None and draft.scenario != inherited:
+            _check_scenarios(tx, [draft.scenario], draft.city, lock=self._key_share)
+            _check_group(tx, draft.scenario, group_token)
+        row = tx.fetchone(_INSERT, draft.values(sha256(token)))
+        if row is None:  # another session inserted this key concurrently
+            return _stored_after_conflict(tx, draft)
+        bump(tx, draft.city)
+        note_activity(tx, draft.session, draft.moment, action=True)
+        return int(row[0])
+
+    def _city_ceiling(self, tx: Tx, city: str, moment: datetime) -> CityBusy | None:
+        """The refusal when the city received its ceiling of comments in the window (all
+        sessions; a moderators' alert is recorded), else None. On PostgreSQL the city's posts
+        are serialised for it, so the count holds across processes."""
+        limit = self.city_rate_limit
+        if limit is None:
+            return None
+        if self._backend.dialect == "postgres":
+            tx.execute("SELECT pg_advisory_xact_lock(?)", [_lock_id("post-city:" + city)])
+        row = tx.fetchone(
+            "SELECT COUNT(*), MIN(created_at) FROM (SELECT created_at FROM comments "
+            "WHERE city = ? AND status IN ('visible', 'hidden_auto', 'hidden', 'deleted') "
+            "AND created_at > ? AND created_at <= ? ORDER BY created_at DESC LIMIT ?) w",
+            [city, moment - self.rate_window, moment, limit])
+        if row is None or int(row[0]) < limit:
+            return None
+        window = self.rate_window.total_seconds()
+        wait = max((as_datetime(row[1]) + self.rate_window - moment).total_seconds(), 0.0)
+        raise_alert(tx, city=city, kind="comment_ceiling", moment=moment,
+                    detail=f"{limit} comments in {window:g} s from all sessions: further "
+                    f"comments refused for about {wait:.0f} s")
+        return CityBusy(limit=limit, window_seconds=window, retry_after=wait)
 
     def _after_post(self, comment_id: int, draft: _Draft) -> None:
         """Log a stored comment (ids only) and keep the planner's statistics fresh."""
@@ -545,6 +601,7 @@ class CommentsMixin(StoreBase):
             if added is not None:
                 tx.execute("UPDATE comments SET plus_count = plus_count + 1 WHERE id = ?", [cid])
                 bump(tx, str(row[1]))
+                note_activity(tx, session, moment, action=True)
             count = tx.fetchone("SELECT plus_count FROM comments WHERE id = ?", [cid])
         return int(count[0]) if count else 0
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from geo.errors import DioramaError
 
 __all__ = [
+    "CityBusy",
     "CommentNotFound",
     "IdempotencyConflict",
     "InvalidAction",
@@ -51,6 +52,34 @@ class RateLimited(StoreError):
             f"短い時間に続けて投稿されています。{wait}秒ほど待ってからもう一度お試しください。",
             f"You have posted {limit} comments in the last {window_seconds:g} seconds; "
             f"please wait about {wait} s and try again.",
+        )
+
+
+class CityBusy(RateLimited):
+    """The city received its ceiling of comments in the last window (from all sessions).
+
+    Parameters
+    ----------
+    limit
+        Comments the whole city may receive per window.
+    window_seconds
+        Length of the window.
+    retry_after
+        Seconds until one more comment is allowed.
+    """
+
+    def __init__(self, *, limit: int, window_seconds: float, retry_after: float) -> None:
+        self.limit = limit
+        self.window_seconds = window_seconds
+        self.retry_after = retry_after
+        wait = max(1, round(retry_after))
+        StoreError.__init__(
+            self,
+            f"いま、この市区町村への投稿がとても多くなっています(全体で{window_seconds:g}秒に"
+            f"{limit}件まで)。{wait}秒ほど待ってからもう一度お試しください。書いた内容は残っています。",
+            f"This city is receiving very many comments right now (at most {limit} every "
+            f"{window_seconds:g} seconds from everyone); please wait about {wait} s and try "
+            "again. What you wrote is kept.",
         )
 
 

@@ -290,6 +290,72 @@ _V5_STATISTICS: dict[Dialect, tuple[str, ...]] = {
 }
 
 
+# Abuse that anonymity invites (issue 16): failed logins kept per secret and browser session
+# (the back-off and its audit), what each anonymous session has done and since when (a report
+# counts towards the automatic hide only from a session that has been around and done
+# something else), whether each report counted, and alerts for the moderators (a burst of
+# failed logins, a city's comment ceiling reached, a burst of reports from new sessions). The
+# audit learns two actions, "login" and "login_failed": its CHECK is widened (PostgreSQL
+# alters the constraint; SQLite cannot, so the table is copied with its triggers and index).
+_AUDIT_ACTIONS_V6 = _AUDIT_ACTIONS + ", 'login', 'login_failed'"
+_V6_SHARED = [
+    """CREATE TABLE login_attempts (
+        id {pk},
+        created_at {ts} NOT NULL,
+        secret TEXT NOT NULL,
+        purpose TEXT NOT NULL,
+        session_hash TEXT NOT NULL,
+        ok {bool} NOT NULL
+    )""",
+    "CREATE INDEX login_attempts_secret ON login_attempts (secret, ok, created_at)",
+    "CREATE INDEX login_attempts_session ON login_attempts (secret, session_hash, ok, created_at)",
+    """CREATE TABLE session_activity (
+        session_hash TEXT PRIMARY KEY,
+        first_seen {ts} NOT NULL,
+        last_seen {ts} NOT NULL,
+        actions INTEGER NOT NULL DEFAULT 0
+    )""",
+    "CREATE INDEX session_activity_last ON session_activity (last_seen)",
+    "ALTER TABLE reports ADD COLUMN counts {bool} NOT NULL DEFAULT {true}",
+    """CREATE TABLE alerts (
+        id {pk},
+        city TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('login_burst', 'comment_ceiling', 'report_burst')),
+        first_at {ts} NOT NULL,
+        last_at {ts} NOT NULL,
+        hits INTEGER NOT NULL,
+        detail TEXT NOT NULL
+    )""",
+    "CREATE INDEX alerts_city_kind_last ON alerts (city, kind, last_at)",
+]
+_V6_AUDIT: dict[Dialect, tuple[str, ...]] = {
+    "sqlite": (
+        """CREATE TABLE moderation_audit_v6 (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        created_at TEXT NOT NULL,
+        comment_id INTEGER,
+        action TEXT NOT NULL CHECK (action IN (""" + _AUDIT_ACTIONS_V6 + """)),
+        actor TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        detail TEXT
+    )""",
+        "INSERT INTO moderation_audit_v6 (id, created_at, comment_id, action, actor, reason, "
+        "detail) SELECT id, created_at, comment_id, action, actor, reason, detail "
+        "FROM moderation_audit ORDER BY id",
+        # the triggers go with the table before its rows do: nothing fires
+        "DROP TABLE moderation_audit",
+        "ALTER TABLE moderation_audit_v6 RENAME TO moderation_audit",
+        "CREATE INDEX moderation_audit_comment ON moderation_audit (comment_id)",
+        *_V1_APPEND_ONLY["sqlite"],
+    ),
+    "postgres": (
+        "ALTER TABLE moderation_audit DROP CONSTRAINT moderation_audit_action_check",
+        "ALTER TABLE moderation_audit ADD CONSTRAINT moderation_audit_action_check "
+        "CHECK (action IN (" + _AUDIT_ACTIONS_V6 + "))",
+    ),
+}
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         version=1,
@@ -318,6 +384,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         name="indexes for filtered lists and an index-only map summary at city scale",
         shared=tuple(_V5_SHARED),
         specific=tuple(_V5_STATISTICS.items()),
+    ),
+    Migration(
+        version=6,
+        name="login back-off, session activity, counted reports, alerts; audit of logins",
+        shared=tuple(_V6_SHARED),
+        specific=tuple(_V6_AUDIT.items()),
     ),
 )
 """Every schema step, oldest first."""

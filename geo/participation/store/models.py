@@ -19,12 +19,14 @@ __all__ = [
     "KIND_NAMES_JA",
     "MAX_CELL_RESOLUTION",
     "STATUSES",
+    "Alert",
     "AuditEntry",
     "CellCount",
     "Comment",
     "CommentPage",
     "Factor",
     "Kind",
+    "LoginResult",
     "ModerationAction",
     "PostResult",
     "QueueItem",
@@ -118,11 +120,16 @@ class ReportResult:
         Number of distinct sessions that have reported it.
     hidden
         Whether the comment is now hidden (automatically or by a moderator).
+    counted
+        Whether this report counts towards the automatic hide: only a report from a session
+        that has been around for a while and done something else (posted, replied, +1'd)
+        does; any report puts the comment in the moderators' queue.
     """
 
     recorded: bool
     reports: int
     hidden: bool
+    counted: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,12 +267,76 @@ class QueueItem:
         Reports received since a moderator last restored it.
     reasons
         The reporters' reasons, oldest first (``"-"`` where none was given).
+    counted_reports
+        Pending reports from sessions that had been around and done something else: these
+        hide a comment automatically at the threshold.
+    new_session_reports
+        Pending reports from new or idle sessions: they queue the comment, never hide it.
+    burst
+        Whether reports from new sessions came in a burst (the threshold's worth within
+        minutes): a sign of one person using several sessions, or of a real problem.
     """
 
     comment: Comment
     reports: int
     pending_reports: int
     reasons: tuple[str, ...]
+    counted_reports: int = 0
+    new_session_reports: int = 0
+    burst: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """Something the moderators should know about (shown on the moderation page).
+
+    Parameters
+    ----------
+    id
+        Row id.
+    city
+        City id, or ``"*"`` for the whole app (failed logins).
+    kind
+        ``login_burst`` (failed logins from several sessions), ``comment_ceiling`` (a city's
+        comments per minute reached their ceiling) or ``report_burst`` (reports from new
+        sessions in a burst).
+    first_at, last_at
+        First and latest occurrence (aware, UTC).
+    hits
+        Occurrences (failed logins, refused comments, reports).
+    detail
+        What happened, in English, with ids and counts only (never a password or a text).
+    """
+
+    id: int
+    city: str
+    kind: str
+    first_at: datetime
+    last_at: datetime
+    hits: int
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class LoginResult:
+    """Outcome of one attempt at a secret (see :meth:`Store.check_secret`).
+
+    Parameters
+    ----------
+    ok
+        The secret was right.
+    checked
+        False when the attempt came too early and was refused without looking at the secret.
+    retry_after
+        Seconds until the next attempt will be looked at (0 when it may come at once).
+    failures
+        Failed attempts in a row at this secret (all sessions) after this one.
+    """
+
+    ok: bool
+    checked: bool
+    retry_after: float
+    failures: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,7 +352,8 @@ class AuditEntry:
     comment_id
         The comment acted on, or ``None`` (a purge run).
     action
-        ``hide``, ``restore``, ``delete``, ``auto_hide``, ``delete_by_token`` or ``purge``.
+        ``hide``, ``restore``, ``delete``, ``auto_hide``, ``delete_by_token``, ``purge``,
+        ``login`` or ``login_failed``.
     actor
         Who acted (``system`` and ``poster`` for the automatic and self-service actions).
     reason

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hmac
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Final
 
 from geo.participation.store.backends import Row, Tx
 from geo.participation.store.base import (
@@ -29,8 +30,10 @@ from geo.participation.store.errors import (
     InvalidInput,
     TokenMismatch,
 )
+from geo.participation.store.guards import note_activity, raise_alert
 from geo.participation.store.models import (
     AuditEntry,
+    Comment,
     ModerationAction,
     QueueItem,
     ReportResult,
@@ -42,13 +45,34 @@ from geo.text import sanitize_line
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ModerationMixin"]
+__all__ = ["REPORT_BURST_WINDOW", "ModerationMixin"]
+
+REPORT_BURST_WINDOW: Final = timedelta(minutes=10)
+"""Reports from new sessions reaching the hiding threshold within this time are a burst: the
+comment stays visible, waits in the queue marked as such, and the moderators are alerted."""
 
 # restore and hide acknowledge the reports received so far (see ModerationMixin.moderate)
 _ACKNOWLEDGE = (
     "UPDATE comments SET status = ?, reports_acknowledged = "
     "(SELECT COUNT(*) FROM reports WHERE comment_id = ?) WHERE id = ?"
 )
+
+
+def _pending_counted(tx: Tx, cid: int, acknowledged: int) -> tuple[int, int, list[datetime]]:
+    """Reports since the last acknowledgement: how many, how many count towards the automatic
+    hide, and when the others (from new sessions) came."""
+    rows = tx.fetchall("SELECT counts, created_at FROM reports WHERE comment_id = ? ORDER BY id",
+                       [cid])
+    pending = rows[acknowledged:]
+    fresh = [as_datetime(r[1]) for r in pending if not r[0]]
+    return len(pending), len(pending) - len(fresh), fresh
+
+
+def _is_burst(times: Sequence[datetime], threshold: int) -> bool:
+    """Whether ``threshold`` of these times fall within :data:`REPORT_BURST_WINDOW`."""
+    ordered = sorted(times)
+    return any(ordered[i + threshold - 1] - ordered[i] <= REPORT_BURST_WINDOW
+               for i in range(len(ordered) - threshold + 1))
 
 
 def _apply(tx: Tx, cid: int, action: ModerationAction) -> Status:
@@ -79,8 +103,14 @@ class ModerationMixin(StoreBase):
     ) -> ReportResult:
         """Report a comment as inappropriate; once per session.
 
-        When ``report_threshold`` distinct sessions have reported a visible comment (since a
-        moderator last restored it), it becomes ``hidden_auto`` and an audit row is written.
+        Every report puts the comment in the moderators' queue. A report counts towards the
+        automatic hide only when its session was first seen at least ``report_min_age``
+        before and has posted, replied or +1'd (``report_min_actions``): anonymous sessions
+        cost nothing, so one person could otherwise be three. When ``report_threshold``
+        counted reports (since a moderator last restored it) are reached, a visible comment
+        becomes ``hidden_auto`` and an audit row is written. Reports from new sessions that
+        reach the threshold within :data:`REPORT_BURST_WINDOW` leave it visible, mark it as a
+        burst in the queue and alert the moderators.
 
         Parameters
         ----------
@@ -96,8 +126,8 @@ class ModerationMixin(StoreBase):
         Returns
         -------
         ReportResult
-            Whether this report was new, the number of reporting sessions, and whether the
-            comment is hidden now.
+            Whether this report was new and counted, the number of reporting sessions, and
+            whether the comment is hidden now.
 
         Raises
         ------
@@ -114,27 +144,46 @@ class ModerationMixin(StoreBase):
         moment = utc(now)
         with self._backend.write() as tx:
             row = self._locked(tx, cid, "status, reports_acknowledged, city")
-            status, acknowledged = str(row[0]), int(row[1])
+            status, acknowledged, city = str(row[0]), int(row[1]), str(row[2])
             if status == "deleted":
                 raise InvalidAction("このコメントは削除済みです。", f"Comment {cid} was deleted.")
+            first, actions = note_activity(tx, session, moment, action=False)
+            counts = (moment - first >= self.report_min_age
+                      and actions >= self.report_min_actions)
             inserted = tx.fetchone(
-                "INSERT INTO reports (comment_id, session_hash, reason, created_at) "
-                "VALUES (?, ?, ?, ?) ON CONFLICT (comment_id, session_hash) DO NOTHING "
+                "INSERT INTO reports (comment_id, session_hash, reason, created_at, counts) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (comment_id, session_hash) DO NOTHING "
                 "RETURNING id",
-                [cid, session, why, moment],
+                [cid, session, why, moment, counts],
             )
-            counted = tx.fetchone("SELECT COUNT(*) FROM reports WHERE comment_id = ?", [cid])
-            reports = int(counted[0]) if counted else 0
+            counted_row = tx.fetchone("SELECT COUNT(*) FROM reports WHERE comment_id = ?", [cid])
+            reports = int(counted_row[0]) if counted_row else 0
             hidden = status in ("hidden", "hidden_auto")
-            if status == "visible" and reports - acknowledged >= self.report_threshold:
-                tx.execute("UPDATE comments SET status = 'hidden_auto' WHERE id = ?", [cid])
-                bump(tx, str(row[2]))
-                audit(tx, moment=moment, comment_id=cid, action="auto_hide", actor=SYSTEM,
-                      reason=f"reported by {reports - acknowledged} sessions "
-                      f"(threshold {self.report_threshold})",
-                      detail="visible -> hidden_auto")
-                hidden = True
-        return ReportResult(recorded=inserted is not None, reports=reports, hidden=hidden)
+            if status == "visible" and inserted is not None:
+                hidden = self._after_report(tx, cid, city, acknowledged, moment)
+        return ReportResult(recorded=inserted is not None, reports=reports, hidden=hidden,
+                            counted=inserted is not None and counts)
+
+    def _after_report(self, tx: Tx, cid: int, city: str, acknowledged: int,
+                      moment: datetime) -> bool:
+        """Hide a visible comment at the threshold of counted reports, or alert the moderators
+        to a burst of reports from new sessions; return whether it is hidden now."""
+        pending, counted, fresh = _pending_counted(tx, cid, acknowledged)
+        if counted >= self.report_threshold:
+            tx.execute("UPDATE comments SET status = 'hidden_auto' WHERE id = ?", [cid])
+            bump(tx, city)
+            audit(tx, moment=moment, comment_id=cid, action="auto_hide", actor=SYSTEM,
+                  reason=f"reported by {counted} established sessions "
+                  f"(threshold {self.report_threshold}; {pending - counted} more from new "
+                  "sessions)", detail="visible -> hidden_auto")
+            logger.info("comment %d hidden after %d counted reports", cid, counted)
+            return True
+        if len(fresh) >= self.report_threshold and _is_burst(fresh, self.report_threshold):
+            raise_alert(tx, city=city, kind="report_burst", moment=moment,
+                        detail=f"comment {cid}: {len(fresh)} reports from new sessions within "
+                        f"{REPORT_BURST_WINDOW.total_seconds() / 60:g} minutes (not hidden; "
+                        "in the queue)")
+        return False
 
     def moderate(
         self,
@@ -275,25 +324,52 @@ class ModerationMixin(StoreBase):
         )
         with self._backend.read() as tx:
             rows = tx.fetchall(sql, params)
-            reasons: dict[int, list[str]] = {}
+            reports_of: dict[int, list[tuple[str, bool, datetime]]] = {}
             if rows:
-                for cid, why in tx.fetchall(
-                    "SELECT x.comment_id, x.reason FROM reports x JOIN comments c "  # noqa: S608 - constant SQL fragments; values are bound
-                    f"ON c.id = x.comment_id WHERE c.status <> 'deleted'{city_filter} "
-                    "ORDER BY x.id",
+                for cid, why, counts, at in tx.fetchall(
+                    "SELECT x.comment_id, x.reason, x.counts, x.created_at FROM reports x "  # noqa: S608 - constant SQL fragments; values are bound
+                    f"JOIN comments c ON c.id = x.comment_id WHERE c.status <> 'deleted'"
+                    f"{city_filter} ORDER BY x.id",
                     params,
                 ):
-                    reasons.setdefault(int(cid), []).append(str(why) or "-")
-        items = []
-        for row in rows:
-            comment = record(row[:-2])
-            reports, acknowledged = int(row[-2]), int(row[-1])
-            items.append(QueueItem(comment=comment, reports=reports,
-                                   pending_reports=max(reports - acknowledged, 0),
-                                   reasons=tuple(reasons.get(comment.id, ()))))
-        items.sort(key=lambda q: (q.comment.status != "hidden_auto", -q.pending_reports,
-                                  q.comment.id))
+                    reports_of.setdefault(int(cid), []).append(
+                        (str(why) or "-", bool(counts), as_datetime(at)))
+        items = [self._queue_item(row, reports_of.get(int(row[0]), [])) for row in rows]
+        items.sort(key=lambda q: (q.comment.status != "hidden_auto", not q.burst,
+                                  -q.pending_reports, q.comment.id))
         return items
+
+    def _queue_item(self, row: Row, reports: list[tuple[str, bool, datetime]]) -> QueueItem:
+        """One queued comment with its reports: why it is hidden or waiting."""
+        comment = record(row[:-2])
+        total, acknowledged = int(row[-2]), int(row[-1])
+        pending = reports[acknowledged:]
+        fresh = [at for _, counts, at in pending if not counts]
+        return QueueItem(comment=comment, reports=total,
+                         pending_reports=max(total - acknowledged, 0),
+                         reasons=tuple(why for why, _, _ in reports),
+                         counted_reports=len(pending) - len(fresh),
+                         new_session_reports=len(fresh),
+                         burst=len(fresh) >= self.report_threshold
+                         and _is_burst(fresh, self.report_threshold))
+
+    def held_for_author(self, *, city: str, session_id: str) -> list[Comment]:
+        """This browser session's own comments that are hidden (automatically after reports:
+        under review; or by a moderator), newest first, so their author can be told.
+
+        Parameters
+        ----------
+        city
+            City id.
+        session_id
+            The author's browser session (hashed as when posting).
+        """
+        sql = (f"SELECT {RECORD_COLUMNS}, 0 FROM comments c WHERE c.city = ? "  # noqa: S608 - constant SQL fragments; values are bound
+               "AND c.session_hash = ? AND c.status IN ('hidden_auto', 'hidden') "
+               "ORDER BY c.created_at DESC, c.id DESC LIMIT 50")
+        with self._backend.read() as tx:
+            rows = tx.fetchall(sql, [validate_code(city, name="city"), session_hash(session_id)])
+        return [record(r) for r in rows]
 
     def audit_log(self, *, comment_id: int | None = None,
                   limit: int | None = None) -> list[AuditEntry]:
@@ -368,6 +444,10 @@ class ModerationMixin(StoreBase):
         with self._backend.write() as tx:
             before = tx.fetchone("SELECT COUNT(*) FROM comments")
             tx.execute("DELETE FROM comments WHERE created_at < ?", [cutoff])
+            # what the abuse guards remember about anonymous sessions goes with the comments
+            tx.execute("DELETE FROM session_activity WHERE last_seen < ?", [cutoff])
+            tx.execute("DELETE FROM login_attempts WHERE created_at < ?", [cutoff])
+            tx.execute("DELETE FROM alerts WHERE last_at < ?", [cutoff])
             tx.execute("UPDATE data_versions SET version = version + 1")
             after = tx.fetchone("SELECT COUNT(*) FROM comments")
             purged = (int(before[0]) if before else 0) - (int(after[0]) if after else 0)

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import Final
+from typing import Any, Final
 
 from geo.participation.store.backends import (
     Backend,
@@ -23,9 +23,11 @@ from geo.participation.store.backends import (
     apply_migrations,
 )
 from geo.participation.store.comments import CommentsMixin
+from geo.participation.store.guards import Backoff
 from geo.participation.store.models import FACTOR_KEYS
 from geo.participation.store.moderation import ModerationMixin
 from geo.participation.store.queries import QueriesMixin, comments_to_frame
+from geo.participation.store.security import SecurityMixin
 from geo.settings import DATA_DIR_ENV, DATABASE_URL_ENV, DEFAULT_DATA_DIR, settings
 
 __all__ = [
@@ -41,8 +43,16 @@ __all__ = [
 SQLITE_FILENAME: Final = "comments.sqlite3"
 """Name of the SQLite file inside the data folder."""
 
+DEFAULT_LOGIN_BACKOFF: Final = Backoff(free=5, base=1.0, factor=2.0, cap=60.0)
+"""Failed attempts at a secret from every session together: 5 free, then 1 s, 2 s, 4 s …,
+at most a minute, so that an attacker's sessions cannot lock the moderators out for longer."""
+DEFAULT_SESSION_BACKOFF: Final = Backoff(free=5, base=1.0, factor=2.0, cap=900.0)
+"""Failed attempts from one browser session: 5 free, then 1 s, 2 s, 4 s …, at most 15 minutes."""
 
-class Store(CommentsMixin, ModerationMixin, QueriesMixin):
+_FROM_SETTINGS: Final = -1
+
+
+class Store(CommentsMixin, ModerationMixin, QueriesMixin, SecurityMixin):
     """Citizens' comments on the map, on SQLite or PostgreSQL; open it with :func:`open_store`.
 
     A store may be shared by the threads of one process (calls are serialised); every
@@ -57,9 +67,18 @@ class Store(CommentsMixin, ModerationMixin, QueriesMixin):
         Comments one browser session may post per ``rate_window_seconds``; ``None`` or 0
         disables the limit.
     rate_window_seconds
-        Length of the rate-limit window.
+        Length of the rate-limit window (per session and per city).
+    city_rate_limit
+        Comments one city may receive per window from all sessions together (checked in
+        the writing transaction, so it holds across processes); ``None`` or 0: no ceiling.
     report_threshold
         Number of distinct sessions whose reports hide a comment automatically.
+    report_min_age_seconds, report_min_actions
+        A report counts towards the automatic hide only from a session first seen at least
+        this long before it and that posted, replied or +1'd at least this often; other
+        reports put the comment in the moderators' queue without hiding it.
+    login_backoff, login_backoff_session
+        Back-off of failed attempts at a secret from all sessions together, and from one.
     factors
         Accepted Well-Being factor keys (default: the 24 of ``FACTORS``).
     """
@@ -70,19 +89,32 @@ class Store(CommentsMixin, ModerationMixin, QueriesMixin):
         *,
         rate_limit: int | None = 5,
         rate_window_seconds: float = 60.0,
+        city_rate_limit: int | None = None,
         report_threshold: int = 3,
+        report_min_age_seconds: float = 600.0,
+        report_min_actions: int = 1,
+        login_backoff: Backoff = DEFAULT_LOGIN_BACKOFF,
+        login_backoff_session: Backoff = DEFAULT_SESSION_BACKOFF,
         factors: Iterable[str] | None = None,
     ) -> None:
-        if rate_limit is not None and rate_limit < 0:
-            raise ValueError("rate_limit must be >= 0 or None")
+        for name, value in (("rate_limit", rate_limit), ("city_rate_limit", city_rate_limit)):
+            if value is not None and value < 0:
+                raise ValueError(f"{name} must be >= 0 or None")
         if rate_window_seconds <= 0:
             raise ValueError("rate_window_seconds must be > 0")
         if report_threshold < 1:
             raise ValueError("report_threshold must be >= 1")
+        if report_min_age_seconds < 0 or report_min_actions < 0:
+            raise ValueError("report_min_age_seconds and report_min_actions must be >= 0")
         self._backend = backend
         self.rate_limit = rate_limit or None
         self.rate_window = timedelta(seconds=rate_window_seconds)
+        self.city_rate_limit = city_rate_limit or None
         self.report_threshold = report_threshold
+        self.report_min_age = timedelta(seconds=report_min_age_seconds)
+        self.report_min_actions = report_min_actions
+        self.login_backoff = login_backoff
+        self.login_backoff_session = login_backoff_session
         self.factors = frozenset(FACTOR_KEYS if factors is None else factors)
         self.migrations_applied = apply_migrations(backend)
         backend.refresh_statistics()
@@ -141,10 +173,10 @@ def open_store(
     schema: str | None = None,
     rate_limit: int | None = 5,
     rate_window_seconds: float = 60.0,
+    city_rate_limit: int | None = _FROM_SETTINGS,
     report_threshold: int = 3,
     factors: Iterable[str] | None = None,
-    synchronous: str = "FULL",
-    busy_timeout: float = 10.0,
+    synchronous: str = "FULL", busy_timeout: float = 10.0, **options: Any,
 ) -> Store:
     """Open (and create or migrate) the comment store.
 
@@ -161,10 +193,11 @@ def open_store(
         Folder of the SQLite file when no path is given.
     schema
         PostgreSQL schema to create and use (default: the server's ``search_path``).
-    rate_limit
-        Comments per session per window; ``None`` or 0 disables the limit.
-    rate_window_seconds
-        Rate-limit window.
+    rate_limit, rate_window_seconds
+        Comments per session per window (``None`` or 0: no limit); the window.
+    city_rate_limit
+        Comments per city per window from all sessions (``None`` or 0: no ceiling); by default
+        ``DIORAMA_CITY_COMMENTS_PER_MINUTE``, or none when ``rate_limit`` is None.
     report_threshold
         Distinct reporting sessions that hide a comment automatically.
     factors
@@ -173,6 +206,8 @@ def open_store(
         SQLite ``PRAGMA synchronous`` (``"FULL"`` or ``"NORMAL"``).
     busy_timeout
         Seconds a SQLite writer waits for another process.
+    **options
+        Further :class:`Store` parameters (the report and login guards).
 
     Returns
     -------
@@ -196,13 +231,26 @@ def open_store(
                 path = path / SQLITE_FILENAME
         backend = SQLiteBackend(path, busy_timeout=busy_timeout, synchronous=synchronous)
     try:
+        if city_rate_limit == _FROM_SETTINGS:
+            city_rate_limit = _city_ceiling(rate_limit, rate_window_seconds)
         return Store(
             backend,
             rate_limit=rate_limit,
             rate_window_seconds=rate_window_seconds,
+            city_rate_limit=city_rate_limit,
             report_threshold=report_threshold,
             factors=factors,
+            **options,
         )
     except BaseException:
         backend.close()
         raise
+
+
+def _city_ceiling(rate_limit: int | None, window_seconds: float) -> int | None:
+    """The city's ceiling per window from ``DIORAMA_CITY_COMMENTS_PER_MINUTE``; none when the
+    per-session limit is off too (imports, benchmarks and seeding open the store so)."""
+    per_minute = settings().city_comments_per_minute
+    if not rate_limit or not per_minute:
+        return None
+    return max(1, round(per_minute * window_seconds / 60))

@@ -23,6 +23,14 @@ from typing import Any
 from geo.participation.store.backends import Tx
 from geo.participation.store.base import as_datetime, audit, wipe
 from geo.participation.store.errors import InvalidInput, StoreError, TokenMismatch
+from geo.participation.store.links import (
+    LinkRevoked,
+    UnknownLink,
+    checked_hash,
+    group_of,
+    refused,
+    token_hash,
+)
 from geo.participation.store.models import utc, validate_code
 from geo.participation.store.store import Store
 from geo.text import sanitize_line
@@ -66,30 +74,6 @@ class ScenarioNotFound(StoreError, LookupError):
 
     def __init__(self) -> None:
         super().__init__("シナリオが見つかりません。", "No such scenario.")
-
-
-class UnknownLink(TokenMismatch):
-    """No group has this join token (mistyped, made up, or its session was deleted)."""
-
-    def __init__(self) -> None:
-        StoreError.__init__(
-            self,
-            "参加リンクが正しくないか、セッションが削除されました。",
-            "This join link is not valid, or the session was deleted.",
-        )
-
-
-class LinkRevoked(UnknownLink):
-    """The join link was replaced by a new one (the facilitator renewed it)."""
-
-    def __init__(self) -> None:
-        StoreError.__init__(
-            self,
-            "このリンクは無効になりました。ファシリテーターがこのグループの新しい参加リンクを作りました。"
-            "新しいリンク(QRコード)を開いてください。グループの作業は残っています。",
-            "This link is no longer valid: the facilitator made a new join link for the group. "
-            "Open the new link (QR code); the group's work is kept.",
-        )
 
 
 class WrongFacilitatorKey(TokenMismatch):
@@ -182,7 +166,7 @@ def _new_id() -> str:
 
 
 def _hash(token: str) -> str:
-    return hashlib.sha256(("workshop:" + token).encode("utf-8", "surrogatepass")).hexdigest()
+    return token_hash(token)
 
 
 def _line(text: str, *, max_length: int, ja: str, en: str) -> str:
@@ -198,9 +182,7 @@ def _join_token(facilitator_token: str, group_id: str, generation: int) -> str:
 
 
 def _check_token(token: object, error: type[TokenMismatch] = TokenMismatch) -> str:
-    if not isinstance(token, str) or not 16 <= len(token) <= 128:
-        raise error()
-    return _hash(token)
+    return checked_hash(token, error)
 
 
 def _ts(value: Any) -> datetime:
@@ -297,11 +279,9 @@ class Workshop:
         return self._session_row(row)
 
     @staticmethod
-    def _refused(tx: Tx, token_hash: str) -> UnknownLink:
+    def _refused(tx: Tx, hashed: str) -> UnknownLink:
         """Why a join token opens nothing: replaced by a newer link, or never valid."""
-        row = tx.fetchone("SELECT 1 FROM workshop_retired_links WHERE token_hash = ?",
-                          [token_hash])
-        return LinkRevoked() if row is not None else UnknownLink()
+        return refused(tx, hashed)
 
     def join(self, token: str) -> tuple[Session, Group]:
         """The session and group a join link's token opens (no account needed).
@@ -430,13 +410,7 @@ class Workshop:
     # -- scenarios -------------------------------------------------------------------
 
     def _group_of(self, tx: Tx, token: str) -> tuple[str, str, str]:
-        h = _check_token(token, UnknownLink)
-        row = tx.fetchone("SELECT g.id, g.session_id, s.city FROM workshop_groups g JOIN "
-                          "workshop_sessions s ON s.id = g.session_id WHERE g.token_hash = ?",
-                          [h])
-        if row is None:
-            raise self._refused(tx, h)
-        return str(row[0]), str(row[1]), str(row[2])
+        return group_of(tx, token)
 
     @staticmethod
     def _scenario_row(r: Sequence[Any]) -> Scenario:
