@@ -10,7 +10,8 @@ from geo.kinds import KIND_BY_KEY, KINDS
 from geo.render import deck
 from ui import state
 from ui.cache import boundary_layer, get_bundle, get_cell_kpis, get_coverage
-from ui.i18n import kind_label, kind_labels, labels, t
+from ui.format import round_total
+from ui.i18n import factor_name, kind_label, kind_labels, labels, t
 from ui.widgets import attribution, cells_downloads, csv_download, data_notes, fmt_count, legend
 
 state.require_app(__file__)
@@ -38,7 +39,7 @@ st.subheader(t("summary"))
 s = cov.summary
 table = pd.DataFrame({
     t("kind"): [kind_label(KIND_BY_KEY[k]) for k in s.index],
-    t("factor"): s["factor"],
+    t("factor"): s["factor"].map(factor_name),
     t("facilities"): s["facilities"].astype(int),
     t("radius") + " (m)": s["radius_m"].astype(int),
 })
@@ -65,11 +66,13 @@ if cov.towns is not None:
     towns = cov.towns[["name", "population", f"covered_{kind}", f"uncovered_{kind}",
                        f"rate_{kind}"]].copy()
     towns[f"rate_{kind}"] = (towns[f"rate_{kind}"] * 100).round(1)
-    for col in ("population", f"covered_{kind}", f"uncovered_{kind}"):
-        towns[col] = towns[col].round(0)
+    for col in ("population", f"covered_{kind}", f"uncovered_{kind}"):  # whole people
+        towns[col] = round_total(towns[col].tolist())
+        towns[col] = towns[col].astype("Int64")
     towns = towns.rename(columns={
         "name": t("town"), "population": t("population"), f"covered_{kind}": t("covered"),
-        f"uncovered_{kind}": t("uncovered"), f"rate_{kind}": t("rate") + " (%)"})
+        f"uncovered_{kind}": t("uncovered"), f"rate_{kind}": t("rate") + " (%)"}
+    ).rename_axis(t("town_code"))
     st.dataframe(towns, width="stretch", height=320)
     csv_download(t("download_towns"), towns, file_name=f"{b.id}_{kind}_towns.csv", index=True)
 
@@ -84,7 +87,9 @@ else:
     st.subheader(t("kpi_dist"))
     values = kpis[f"dist_{kind}"]
 layers = [deck.hex_layer(values), boundary_layer(b.id)]
-st.pydeck_chart(deck.deck(layers, view=deck.view_of(b.boundary, height_px=480)), key="cov_chart",
+tip = deck.value_tooltip(t("kpi_uncovered") if b.has_population else t("kpi_dist"))
+st.pydeck_chart(deck.deck(layers, view=deck.view_of(b.boundary, height_px=480), tooltip=tip),
+                key="cov_chart",
                 height=480)
 if len(values):
     legend(t("kpi_uncovered") if b.has_population else t("kpi_dist"),

@@ -89,7 +89,9 @@ height = deck.extrusion_height(res)
 layers = [deck.hex_layer(values, layer_id="flows", extruded=extruded, max_height_m=height,
                          vmin=vmin, vmax=vmax), boundary_layer(b.id)]
 view = deck.view_of(b.boundary, pitch=45 if extruded else 0)
-event = st.pydeck_chart(deck.deck(layers, view=view, pick="flows"), key="flows_chart", height=540,
+tip = deck.value_tooltip(t(f"flows_metric_{metric}"))
+event = st.pydeck_chart(deck.deck(layers, view=view, pick="flows", tooltip=tip), key="flows_chart",
+                        height=540,
                         on_select="rerun", selection_mode="multi-object")
 legend(t(f"flows_metric_{metric}"), vmin, vmax)
 if metric == "change":

@@ -51,7 +51,8 @@ layers = [deck.hex_layer(values, extruded=extruded, max_height_m=height, reverse
           boundary_layer(b.id)]
 layers += [deck.facility_layer(by_kind[k], kind=k, label=kinds[k]) for k in show]
 view = deck.view_of(b.boundary, pitch=45 if extruded else 0)
-event = st.pydeck_chart(deck.deck(layers, view=view, basemap=basemap, pick="kpi"),
+event = st.pydeck_chart(deck.deck(layers, view=view, basemap=basemap, pick="kpi",
+                                  tooltip=deck.value_tooltip(t(f"kpi_{metric}"))),
                         on_select="rerun",
                         selection_mode="single-object", key="map_chart", height=560)
 finite = values.replace([float("inf")], float("nan")).dropna()

@@ -55,7 +55,9 @@ layers.append(boundary_layer(b.id))
 if show_voices:
     layers.append(comment_layer(comments, kinds=kind_labels()))
 event = st.pydeck_chart(deck.deck(layers, view=deck.view_of(b.boundary, height_px=520),
-                                  pick=("sv_values", "sv_hidden")),
+                                  pick=("sv_values", "sv_hidden"),
+                                  **({} if v.level == "town" else  # a hexagon has no name
+                                     {"tooltip": deck.value_tooltip(v.short[v.measure])})),
                         on_select="rerun", selection_mode="single-object", key="sv_map",
                         height=520)
 if len(v.vals):

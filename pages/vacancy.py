@@ -69,7 +69,8 @@ if metric == "rate":
 height = deck.extrusion_height(res)
 layers = [deck.hex_layer(shown, layer_id="vacancy", extruded=extruded, max_height_m=height),
           boundary_layer(b.id)]
-st.pydeck_chart(deck.deck(layers, view=deck.view_of(b.boundary, pitch=45 if extruded else 0)),
+st.pydeck_chart(deck.deck(layers, view=deck.view_of(b.boundary, pitch=45 if extruded else 0),
+                          tooltip=deck.value_tooltip(t(f"vac_metric_{metric}"))),
                 key="vac_chart", height=520)
 if len(shown):
     legend(t(f"vac_metric_{metric}"), float(shown.min()), float(shown.max()))

@@ -90,7 +90,8 @@ def test_overlay_renders_choropleth_comments_and_radar(truth) -> None:
     area = areas.at[code, "h3_7"]
     at.selectbox(key="sv_area_pick").select(area).run()
     assert not at.exception
-    assert area in at.subheader[0].value
+    # the hexagon is named after its main town, never by its H3 id (issue 13)
+    assert at.subheader[0].value == "選んだ地域: 元総社町周辺" and area not in at.subheader[0].value
     assert len(at.get("vega_lite_chart")) == 2
     points = chart_frames(at.get("vega_lite_chart")[0])[-1]  # the dots of the radar
     assert set(points["series"]) == {"市全体", at.subheader[0].value.split(": ", 1)[1]}
@@ -105,7 +106,7 @@ def test_overlay_renders_choropleth_comments_and_radar(truth) -> None:
     assert at.metric[2].value == f"{n:,}"
     # the gap view lists the area with its 2 concerns
     gap = next(d.value for d in at.dataframe if "食い違い" in d.value.columns)
-    row = gap[gap["地域"].str.contains(area)].iloc[0]
+    row = gap[gap["地域"] == "元総社町周辺"].iloc[0]
     assert row["声の件数"] == 3 and row["気になるところ"] == 2
 
 

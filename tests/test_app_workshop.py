@@ -66,9 +66,10 @@ def test_workshop_flow(fresh_store: Path) -> None:
     assert float(after_cov.replace(",", "")) > float(before_cov.replace(",", ""))
     assert delta.startswith("+") and float(delta.replace(",", "")) > 0
     assert any("ms" in s.value for s in grp.success)  # recompute time shown
-    table = next(d.value for d in grp.dataframe if "+cells" in d.value.columns)
+    table = next(d.value for d in grp.dataframe if "徒歩圏に入るセル" in d.value.columns)
     bus = table[table["施設の種類"] == "バス停"].iloc[0]
-    assert bus["Δ 徒歩圏内の人口"] > 0 and bus["+cells"] > 0 and bus["−cells"] == 0
+    assert bus["Δ 徒歩圏内の人口"] > 0 and bus["徒歩圏に入るセル"] > 0
+    assert bus["徒歩圏から外れるセル"] == 0
 
     # the store holds exactly that one modification, in group A's scenario
     with open_store(data_dir=fresh_store) as store:

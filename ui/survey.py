@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 from typing import Any
 
 import altair as alt
@@ -20,6 +21,7 @@ from geo.render import deck, export
 from geo.samples.survey import sample_path
 
 from .cache import get_bundle, get_cell_kpis, get_coverage
+from .format import place
 from .i18n import lang, t
 
 #: Colours of the comment kinds on the overlay (same as the comments page).
@@ -97,8 +99,15 @@ def area_names(city: str, level: str) -> dict[str, str]:
     pop = b.towns.set_index("town_code")["population"] if b.towns is not None else None
     a = areas.assign(pop=pop.reindex(areas.index).fillna(0).to_numpy() if pop is not None else 0)
     top = a.sort_values("pop", ascending=False).groupby(level).head(1)
-    suffix = t("sv_and_more")
-    return {str(c): f"{n}{suffix} ({c})" for c, n in zip(top[level], top["name"], strict=True)}
+    # "<town>周辺" / "near <town>" after the town most of the hexagon's people live in; hexagons
+    # near the same town are numbered (in cell order), never told apart by their H3 ids
+    names = {str(c): place(n) for c, n in sorted(zip(top[level], top["name"], strict=True))}
+    total = Counter(names.values())
+    seen: Counter[str] = Counter()
+    for c, n in names.items():
+        seen[n] += 1
+        names[c] = f"{n} ({seen[n]})" if total[n] > 1 else n
+    return names
 
 
 # --- map layers -------------------------------------------------------------------------------
@@ -267,7 +276,9 @@ def radar_chart(values: pd.DataFrame, *, series_order: list[str], low: float = 1
     lines = alt.Chart(pd.DataFrame(closed)).mark_line(strokeWidth=2, aria=False).encode(
         order="order:Q", detail="series:N", **enc)
     dots = alt.Chart(pd.DataFrame(pts)).mark_circle(size=40, aria=False).encode(
-        tooltip=["series:N", "factor:N", "value:Q"], **enc)
+        tooltip=[alt.Tooltip("series:N", title=t("chart_series")),
+                 alt.Tooltip("factor:N", title=t("factor")),
+                 alt.Tooltip("value:Q", title=t("sv_mean"), format=".2f")], **enc)
     return alt.layer(ring, *texts, lines, dots).properties(height=470)
 
 
@@ -282,7 +293,9 @@ def distribution_chart(shares: pd.DataFrame, *, series_order: list[str]) -> alt.
                                                     domain=list(range(low, high + 1))),
                         legend=alt.Legend(orient="bottom", title=t("sv_answer"))),
         order=alt.Order("answer:O"),
-        tooltip=["series:N", "answer:O", alt.Tooltip("share:Q", format=".0%")],
+        tooltip=[alt.Tooltip("series:N", title=t("chart_series")),
+                 alt.Tooltip("answer:O", title=t("sv_answer")),
+                 alt.Tooltip("share:Q", format=".1%", title=t("sv_share"))],
     ).properties(height=130 + 45 * len(series_order))
 
 

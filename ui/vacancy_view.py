@@ -83,7 +83,7 @@ def town_table(towns: pd.DataFrame, label: str) -> pd.DataFrame:
             "rate": t("vac_rate_pct"), "rate_low": t("vac_rate_low"),
             "rate_high": t("vac_rate_high"), "suppressed": t("vac_suppressed"),
             "name": t("town"), "data_label": t("vac_data_label")}
-    return for_download(towns, label).rename(columns=cols)
+    return for_download(towns, label).rename(columns=cols).rename_axis(t("town_code"))
 
 
 def downloads(cells: pd.DataFrame, *, stem: str, res: int, label: str) -> None:

@@ -27,6 +27,7 @@ from geo.render import deck
 from geo.settings import settings
 from geo.text import escape_for_markdown
 
+from .audit_words import audit_detail, audit_reason
 from .cache import boundary_layer, get_bundle
 from .i18n import lang, t
 
@@ -354,7 +355,7 @@ def audit_table(entries: list[AuditEntry]) -> pd.DataFrame:
         t("audit_action"): [t(f"action_{e.action}") for e in entries],
         t("audit_actor"): [t(f"actor_{e.actor}") if e.actor in ("system", "poster") else e.actor
                            for e in entries],
-        t("audit_reason"): [e.reason for e in entries],
+        t("audit_reason"): [audit_reason(e.reason) for e in entries],
         t("audit_detail"): [_status_change(e.detail) for e in entries],
     }).iloc[::-1].reset_index(drop=True)
 
@@ -365,7 +366,7 @@ def _status_change(detail: str | None) -> str:
         old, new = detail.split(" -> ", 1)
         if old in STATUS_KEYS and new in STATUS_KEYS:
             return f"{t('status_' + old)} → {t('status_' + new)}"
-    return detail or ""
+    return audit_detail(detail)
 
 
 STATUS_KEYS = ("visible", "hidden_auto", "hidden", "deleted")

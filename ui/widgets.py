@@ -15,6 +15,7 @@ from geo.render import export
 from geo.render.deck import ramp_color
 from geo.text import escape_for_markdown
 
+from .format import vega_month_format
 from .i18n import kind_label, lang, t
 
 
@@ -142,11 +143,13 @@ def time_chart(frame: pd.DataFrame, *, y_label: str, description: str, area: boo
     long = frame.rename_axis("month").reset_index().melt(
         "month", var_name="series", value_name="value")
     mark = alt.Chart(long).mark_area(aria=False) if area else alt.Chart(long).mark_line(aria=False)
+    month_format = vega_month_format()  # "2020年5月": Vega's own month names are English
     c = mark.encode(
-        x=alt.X("month:T", title=None),
+        x=alt.X("month:T", title=None, axis=alt.Axis(format=month_format)),
         y=alt.Y("value:Q", title=y_label, stack="zero" if area else None),
         color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom")),
-        tooltip=[alt.Tooltip("month:T", format="%Y-%m"), "series:N",
-                 alt.Tooltip("value:Q", format=",.0f")],
+        tooltip=[alt.Tooltip("month:T", format=month_format, title=t("chart_month")),
+                 alt.Tooltip("series:N", title=t("chart_series")),
+                 alt.Tooltip("value:Q", format=",.0f", title=y_label)],
     )
     chart(c, description=description, key=key)

@@ -317,13 +317,14 @@ def before_after_table(base: sc.Engine, scen: sc.Engine) -> pd.DataFrame:
     c = c[(c["facilities_before"] > 0) | (c["facilities_after"] > 0)]
     out = pd.DataFrame({
         t("dio_kind"): [kind_name(k) for k in c.index],
-        t("dio_before") + " " + t("dio_covered"): c["covered_before"].round(0),
-        t("dio_after") + " " + t("dio_covered"): c["covered_after"].round(0),
-        "Δ " + t("dio_covered"): c["covered_change"].round(0),
-        t("dio_before") + " " + t("dio_rate"): (c["rate_before"] * 100).round(2),
-        t("dio_after") + " " + t("dio_rate"): (c["rate_after"] * 100).round(2),
-        "Δ pt": (c["rate_change"] * 100).round(2),
-        "+cells": c["cells_gained"], "−cells": c["cells_lost"]})
+        # whole people, rates in % with one decimal (ui.format's rules; numbers stay sortable)
+        t("dio_before") + " " + t("dio_covered"): c["covered_before"].round(0).astype("Int64"),
+        t("dio_after") + " " + t("dio_covered"): c["covered_after"].round(0).astype("Int64"),
+        "Δ " + t("dio_covered"): c["covered_change"].round(0).astype("Int64"),
+        t("dio_before") + " " + t("dio_rate") + " (%)": (c["rate_before"] * 100).round(1),
+        t("dio_after") + " " + t("dio_rate") + " (%)": (c["rate_after"] * 100).round(1),
+        "Δ pt": (c["rate_change"] * 100).round(1),
+        t("dio_cells_gained"): c["cells_gained"], t("dio_cells_lost"): c["cells_lost"]})
     return out.reset_index(drop=True)
 
 

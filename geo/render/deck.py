@@ -53,6 +53,13 @@ def tooltip_text(value: object) -> str:
     return s.replace("{", "&#123;").replace("}", "&#125;")
 
 
+def value_tooltip(label: str) -> str:
+    """A tooltip template for a map of one figure per hexagon: the figure's name and the
+    cell's value, never the cell's H3 id (a person cannot read it; the place is named below
+    the map when the cell is clicked)."""
+    return f"{tooltip_text(label)}: {{v}}"
+
+
 def hex_records(values: pd.Series, *, decimals: int = 0) -> list[dict[str, Any]]:
     """Rows ``{"h": cell id, "v": value}`` for an H3HexagonLayer; NaN cells are left out.
 
