@@ -7,7 +7,7 @@ from functools import partial
 import streamlit as st
 
 from geo.participation.store import Comment, CommentPage
-from ui import state
+from ui import safety, state
 from ui import voices as v
 from ui.cache import get_bundle
 from ui.i18n import t
@@ -74,6 +74,7 @@ if flash := ss.pop("c_flash", None):
     st.info(t(flash))
 if ss.get("c_last"):
     v.posted_dialog()  # the deletion code where the poster is looking, phone or not
+safety.held_for_me(store, b.id, sid)  # the author's own comments under review
 
 # --- the list --------------------------------------------------------------------------
 st.subheader(t("comments_list"))

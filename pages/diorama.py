@@ -128,7 +128,7 @@ if sent:
             store.post_comment(idempotency_key=ss.setdefault("dio_c_key", new_key()),
                                session_id=ss[state.SESSION_ID], cell=at, factor=factor,
                                kind="idea", text=text, city=b.id, consent=True,
-                               scenario_id=sid)
+                               scenario_id=sid, group_token=group["token"])
         except DioramaError as exc:
             st.error(error_text(exc))
         else:

@@ -1,12 +1,10 @@
 """Moderation: the queue of reported comments; hide, restore or delete with a reason (audited)."""
 
-import hmac
-
 import streamlit as st
 
 from geo.errors import DioramaError
-from ui import state
-from ui.auth import configured_password, has_identity_provider
+from ui import safety, state
+from ui.auth import configured_password, has_identity_provider, password_ok
 from ui.cache import get_bundle
 from ui.i18n import t
 from ui.places import place_label
@@ -41,15 +39,17 @@ elif not ss.get("mod_name"):
         who = st.text_input(t("mod_who"))
         given = st.text_input(t("password"), type="password")
         if st.form_submit_button(t("login")):
-            if who.strip() and hmac.compare_digest(given.encode(), password.encode()):
+            if not who.strip():
+                st.error(t("login_failed"))
+            elif password_ok(given, password, who=who.strip()):  # throttled, audited
                 ss["mod_name"] = who.strip()[:80]
                 st.rerun()
-            st.error(t("login_failed"))
     st.stop()
 
 store = get_store()
 moderator = ss["mod_name"]
 st.caption(t("mod_as", who=moderator))
+safety.alerts_panel(store, b.id)
 factors = factor_labels()
 queue = store.moderation_queue(city=b.id)
 st.subheader(t("mod_queue", n=len(queue)))
@@ -60,6 +60,7 @@ for item in queue:
         st.caption(t("mod_where", place=place_label(b, c.cell)))
         st.caption(t("mod_state", status=t(f"status_{c.status}"), reports=item.reports,
                      pending=item.pending_reports))
+        safety.queue_notes(item)
         if item.reasons:
             st.caption(t("mod_reasons"))
             st.text("\n".join(f"・{r}" for r in item.reasons))  # reporters' text: never markup

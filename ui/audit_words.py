@@ -15,6 +15,9 @@ _REPORTED = re.compile(r"reported by (\d+) (?:established )?sessions \(threshold
                        r"(?:; (\d+) more from new sessions)?\)")
 _RETENTION = re.compile(r"retention ([\d.]+) days")
 _PURGED = re.compile(r"(\d+) comments created before (\S+) deleted")
+_LOGIN_FAILED = re.compile(r"(moderation|build_city): wrong password \((\d+) in a row\)")
+_NEXT_ATTEMPT = re.compile(r"next attempt after (\d+) s(?:; name given: (.*))?", re.S)
+_LOGIN_PAGES = {"moderation": "page_moderation", "build_city": "page_build_city"}
 
 
 def audit_reason(reason: str | None) -> str:
@@ -26,6 +29,10 @@ def audit_reason(reason: str | None) -> str:
         return t("audit_reason_retention", days=m.group(1))
     if text == "deleted by the poster with the edit token":
         return t("audit_reason_poster")
+    if m := _LOGIN_FAILED.fullmatch(text):
+        return t("audit_reason_login_failed", page=t(_LOGIN_PAGES[m.group(1)]), n=m.group(2))
+    if text in _LOGIN_PAGES:
+        return t(_LOGIN_PAGES[text])
     if text == "workshop session deleted":
         return t("audit_reason_workshop")
     return text
@@ -36,4 +43,7 @@ def audit_detail(detail: str | None) -> str:
     text = detail or ""
     if m := _PURGED.fullmatch(text):
         return t("audit_detail_purge", n=fmt.count(m.group(1)), when=fmt.stamp(m.group(2)))
+    if m := _NEXT_ATTEMPT.fullmatch(text):
+        wait = t("audit_detail_next", s=m.group(1))
+        return wait if m.group(2) is None else wait + " " + t("audit_detail_name", who=m.group(2))
     return text

@@ -353,7 +353,8 @@ def audit_table(entries: list[AuditEntry]) -> pd.DataFrame:
         t("audit_comment"): [f"#{e.comment_id}" if e.comment_id is not None else "—"
                              for e in entries],
         t("audit_action"): [t(f"action_{e.action}") for e in entries],
-        t("audit_actor"): [t(f"actor_{e.actor}") if e.actor in ("system", "poster") else e.actor
+        t("audit_actor"): [t(f"actor_{e.actor}") if e.actor in ("system", "poster", "login")
+                           else e.actor
                            for e in entries],
         t("audit_reason"): [audit_reason(e.reason) for e in entries],
         t("audit_detail"): [_status_change(e.detail) for e in entries],
