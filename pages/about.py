@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from geo.text import escape_for_markdown
 from ui import about_view as about
 from ui import format as fmt
 from ui import state
@@ -14,7 +15,8 @@ b = get_bundle(st.session_state[state.CITY])
 m = b.manifest
 st.title(t("page_about"))
 city = m["city"]
-st.write(f"**{city['name_ja']} / {city['name_en']}** — {city['crs']} — "
+st.write(f"**{escape_for_markdown(str(city['name_ja']))} / "  # names from files: text
+         f"{escape_for_markdown(str(city['name_en']))}** — {city['crs']} — "
          f"{t('about_built', when=fmt.stamp(m['built_at']))}")
 data_notes(b)
 

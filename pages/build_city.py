@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from geo.errors import InputError
+from geo.errors import DioramaError
 from geo.kinds import KINDS
 from ui import build_city as bc
 from ui import state
@@ -31,16 +31,22 @@ if bc.allowed():
         name_en = c2.text_input(t("bc_name_en"), key="bc_name_en")
         pref = c3.number_input(t("bc_prefecture"), min_value=0, max_value=47, value=0,
                                key="bc_pref")
-        boundary = st.file_uploader(t("bc_boundary"), type=["geojson", "json", "gpkg", "zip"])
+        bc.limits_caption()
+        boundary = st.file_uploader(t("bc_boundary"), type=["geojson", "json", "gpkg", "zip"],
+                                    max_upload_size=bc.upload_limit("boundary"))
         population = st.file_uploader(t("bc_population"),
-                                      type=["geojson", "json", "gpkg", "zip", "csv"])
+                                      type=["geojson", "json", "gpkg", "zip", "csv"],
+                                      max_upload_size=bc.upload_limit("population"))
         facilities = st.file_uploader(t("bc_facilities"), accept_multiple_files=True,
-                                      type=["geojson", "json", "gpkg", "csv", "zip", "pbf"])
+                                      type=["geojson", "json", "gpkg", "csv", "zip", "pbf"],
+                                      max_upload_size=bc.upload_limit("facilities"))
         kind = st.selectbox(t("bc_kind"), ["", *[k.key for k in KINDS]],
                             format_func=({"": "—"} | kind_labels()).__getitem__,
                             key="bc_kind")
-        network = st.file_uploader(t("bc_network"), type=["pbf", "graphml", "gz"])
-        flows = st.file_uploader(t("bc_flows"), type=["csv"], accept_multiple_files=True)
+        network = st.file_uploader(t("bc_network"), type=["pbf", "graphml", "gz"],
+                                   max_upload_size=bc.upload_limit("network"))
+        flows = st.file_uploader(t("bc_flows"), type=["csv"], accept_multiple_files=True,
+                                 max_upload_size=bc.upload_limit("flows"))
         attr = st.text_input(t("bc_attribution"), key="bc_attr")
         submitted = st.form_submit_button(t("bc_build"))
     if submitted:
@@ -55,13 +61,14 @@ if bc.allowed():
                       "prefecture": int(pref) or None, "attribution": attr},
                 progress=lambda done, what: bar.progress(min(max(done, 0.0), 1.0), text=what),
             )
-        except (InputError, ValueError) as exc:
+        except (DioramaError, ValueError) as exc:  # bad input, too large, over memory
             bar.empty()
             st.error(t("bc_failed"))
             st.code(error_text(exc), language=None, wrap_lines=True)
         else:
             ss[bc.REPORT_KEY] = report.as_dict()
             st.rerun()
+    bc.delete_section()
 
 if ss.get(state.CITY):
     attribution(get_bundle(ss[state.CITY]))

@@ -75,7 +75,7 @@ def editor() -> None:
         place.town_select(b, label=t("dio_town"))
     with right:
         cell = place.cell
-        st.markdown(f"**{t('dio_place_label')}** {cell_in_words(b, cell)}")
+        st.markdown(f"**{t('dio_place_label')}** {escape_for_markdown(cell_in_words(b, cell))}")
         st.text_input(t("dio_label"), max_chars=80, key="dio_label")
         st.button(t("dio_add"), key="dio_add", type="primary", disabled=cell is None,
                   on_click=dio.edit, args=(sid, lambda: sc.add(

@@ -7,6 +7,7 @@ import streamlit as st
 
 from geo.context import flows
 from geo.render import deck
+from geo.text import escape_for_markdown
 from ui import flows_view as ui_flows
 from ui import state
 from ui.cache import boundary_layer, get_bundle
@@ -107,6 +108,6 @@ cells_downloads(cells, stem=f"{b.id}_flows_{month}_{flows.DAYFLAGS[dayflag]}_"
 ui_flows.origins_block(fl, dayflag=dayflag, timezone=timezone, month=month)
 ui_flows.vitality_block(b, fl, dayflag=dayflag, selection=event.selection if event else None)
 
-st.caption(f"{t('attribution')}: {fl.meta.get('attribution', flows.ATTRIBUTION)} "
-           f"({fl.meta.get('licence', flows.LICENCE)})")
+st.caption(f"{t('attribution')}: " + escape_for_markdown(
+    f"{fl.meta.get('attribution', flows.ATTRIBUTION)} ({fl.meta.get('licence', flows.LICENCE)})"))
 attribution(b)

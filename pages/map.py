@@ -5,6 +5,7 @@ import streamlit as st
 from geo import access, grid
 from geo.kinds import KINDS
 from geo.render import deck
+from geo.text import escape_for_markdown
 from ui import state
 from ui.cache import boundary_layer, get_bundle, get_cell_kpis, get_coverage
 from ui.i18n import kind_labels, labels, t
@@ -66,7 +67,7 @@ st.subheader(t("selected_cell"))
 st.caption(t("select_hint"))
 picked = picked_cell(event.selection if event else None, "kpi")
 if picked:
-    st.markdown(f"**{place_label(b, picked)}**")
+    st.markdown(f"**{escape_for_markdown(place_label(b, picked))}**")  # a town name: text
     cell_detail(kpis.loc[grid.to_cells([picked])[0]], present,
                 radii=dict(state.radii_key()))
 if b.towns is not None:

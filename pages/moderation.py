@@ -3,6 +3,7 @@
 import streamlit as st
 
 from geo.errors import DioramaError
+from geo.text import escape_for_markdown
 from ui import safety, state
 from ui.auth import configured_password, has_identity_provider, password_ok
 from ui.cache import get_bundle
@@ -57,7 +58,7 @@ for item in queue:
     c = item.comment
     with st.container(border=True):
         show_comment(c, factors=factors)
-        st.caption(t("mod_where", place=place_label(b, c.cell)))
+        st.caption(t("mod_where", place=escape_for_markdown(place_label(b, c.cell))))
         st.caption(t("mod_state", status=t(f"status_{c.status}"), reports=item.reports,
                      pending=item.pending_reports))
         safety.queue_notes(item)

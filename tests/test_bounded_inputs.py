@@ -286,3 +286,49 @@ def test_a_build_over_its_memory_cap_is_stopped_with_the_limit_named(tmp_path):
     report = build_city_bounded("big", boundary=boundary, population=pop, prefecture=10,
                                 data_dir=data)
     assert report.counts["cells_res10"] > 1000 and (data / "big" / "manifest.json").exists()
+
+
+def test_an_oversized_network_at_the_default_limits_is_refused_in_little_memory(tmp_path):
+    big = tmp_path / "kanto-latest.osm.pbf"
+    with open(big, "wb") as f:  # 700 MB on paper (sparse: no disk is used)
+        f.truncate(700 * MB)
+    out, peak = _peak(f"""
+        from pathlib import Path
+        from geo.build.citybuild import build_city
+        from geo.ingest.limits import TooLarge
+        try:
+            build_city("kanto", network=Path({str(big)!r}), prefecture=13,
+                       data_dir=Path({str(tmp_path / "data")!r}))
+        except TooLarge as exc:
+            print(exc.problems[0].message)
+    """, tmp_path)
+    assert "is 700.0 MB, over the limit of 600 MB for walking networks" in out
+    assert peak < PEAK_CAP_MB, f"peak RSS {peak:.0f} MB"
+
+
+def _survey_upload_app() -> None:
+    from types import SimpleNamespace
+
+    import streamlit as st
+
+    from ui.survey_view import within_limit
+
+    def never() -> bytes:
+        raise AssertionError("the upload was read")
+
+    up = SimpleNamespace(name="answers.csv", size=190 * 1024 * 1024, getvalue=never)
+    st.session_state["accepted"] = within_limit(up, "survey")
+
+
+@pytest.mark.parametrize(("lang", "said"), [
+    ("ja", "answers.csv: ファイルが 190.0 MB あり、調査の回答ファイルの上限 50 MB を超える"),
+    ("en", "answers.csv: the file is 190.0 MB, over the limit of 50 MB for survey answer")])
+def test_a_190_mb_survey_csv_is_refused_before_it_is_read(lang, said):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_survey_upload_app)
+    at.session_state["lang"] = lang
+    at.run()
+    assert not at.exception
+    assert at.session_state["accepted"] is False
+    assert said in at.error[0].value.replace("\\", "")

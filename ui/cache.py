@@ -9,7 +9,7 @@ import streamlit as st
 
 from geo.access import CityCoverage, Engine, cell_kpis, city_coverage
 from geo.ingest import bundle as bundle_mod
-from geo.ingest.bundle import CityBundle
+from geo.ingest.bundle import BundleError, CityBundle
 
 
 @st.cache_resource(show_spinner=False)
@@ -28,8 +28,35 @@ def boundary_layer(city: str) -> Any:
 
 @st.cache_data(show_spinner=False)
 def list_cities() -> list[str]:
-    """Built city ids."""
-    return bundle_mod.list_cities()
+    """Ids of the cities that can be opened (shipped and built; a city whose manifest cannot
+    be read is left out, so it cannot stop the app: see :func:`unopenable_cities`)."""
+    return [c for c in bundle_mod.list_cities() if _manifest_problem(c) is None]
+
+
+def unopenable_cities() -> dict[str, BundleError]:
+    """Built cities that cannot be opened, with why (the add-a-city page offers to delete them)."""
+    out = {}
+    for c in bundle_mod.list_cities():
+        problem = _manifest_problem(c)
+        if problem is not None:
+            out[c] = problem
+    return out
+
+
+def _manifest_problem(city: str) -> BundleError | None:
+    try:
+        bundle_mod.read_manifest(city)
+    except BundleError as exc:
+        return exc
+    return None
+
+
+@st.cache_data(show_spinner=False)
+def city_names(cities: tuple[str, ...], lang: str) -> dict[str, str]:
+    """Each city's name in ``lang`` from its manifest (bounded by the builder; shown as plain
+    text by the picker), without loading the bundles."""
+    key = "name_ja" if lang == "ja" else "name_en"
+    return {c: str(bundle_mod.read_manifest(c)["city"].get(key) or c) for c in cities}
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)

@@ -9,7 +9,7 @@ import streamlit as st
 
 from geo.kinds import FREQUENT_DEPARTURES, default_radii
 
-from .cache import get_bundle, list_cities
+from .cache import city_names, get_bundle, list_cities
 from .i18n import LANGS, t
 
 LANG = "lang"
@@ -112,8 +112,7 @@ def sidebar() -> None:
         st.query_params["lang"] = ss[LANG]
     cities = list_cities()
 
-    names = {c: str(get_bundle(c).manifest["city"]["name_ja" if ss[LANG] == "ja" else "name_en"])
-             for c in cities}
+    names = city_names(tuple(cities), ss[LANG])
     # format_func must be a pure lookup: AppTest calls it outside the script run.
     st.sidebar.selectbox(t("city"), cities, format_func=names.__getitem__,
                          **bind(CITY))  # type: ignore[arg-type]

@@ -11,6 +11,7 @@ import streamlit as st
 from geo.errors import DioramaError
 from geo.ingest.bundle import CityBundle
 from geo.ingest.io import decode_bytes
+from geo.ingest.limits import TooLarge, check_size, limit_mb
 from geo.kinds import KIND_BY_KEY
 from geo.participation import survey
 from geo.participation.framework import FRAMEWORK
@@ -65,6 +66,19 @@ class View:
     city_row: pd.Series | None
 
 
+def within_limit(upload: Any, kind: str) -> bool:
+    """Whether an upload (or None) fits its kind's size limit; when not, say so with the file,
+    its size and the limit before anything parses it."""
+    if upload is None:
+        return True
+    try:
+        check_size(int(upload.size), kind, file=str(upload.name))
+    except TooLarge as exc:
+        st.error(t("sv_unreadable", why=escape_for_markdown(error_text(exc))))
+        return False
+    return True
+
+
 def problems_table(problems: list[Any]) -> None:
     """An input's problems as a table (row, column, message in the user's language)."""
     st.dataframe(pd.DataFrame([{t("sv_row"): p.row, t("sv_column"): p.column,
@@ -80,9 +94,13 @@ def answers(b: CityBundle) -> Answers | None:
                    format_func=labels(sources, prefix="sv_source_").__getitem__)
     data, file, mapping = None, "", None
     if src == "upload":
-        up = st.file_uploader(t("sv_upload"), type=["csv"], key="sv_upload")
-        mp = st.file_uploader(t("sv_mapping"), type=["toml"], key="sv_mapping")
+        up = st.file_uploader(t("sv_upload"), type=["csv"], key="sv_upload",
+                              max_upload_size=limit_mb("survey"))
+        mp = st.file_uploader(t("sv_mapping"), type=["toml"], key="sv_mapping",
+                              max_upload_size=limit_mb("mapping"))
         st.caption(t("sv_upload_note"))
+        if not within_limit(up, "survey") or not within_limit(mp, "mapping"):
+            return None
         if up is not None:
             data, file = up.getvalue(), up.name
         if mp is not None:
@@ -305,8 +323,9 @@ def aggregate_block(k: int) -> None:
     """A published aggregate table (the official form), its rows under k left out."""
     with st.expander(t("sv_agg")):
         st.caption(t("sv_agg_note", k=k))
-        up = st.file_uploader(t("sv_agg_upload"), type=["csv"], key="sv_agg_upload")
-        if up is None:
+        up = st.file_uploader(t("sv_agg_upload"), type=["csv"], key="sv_agg_upload",
+                              max_upload_size=limit_mb("survey"))
+        if up is None or not within_limit(up, "survey"):
             return
         try:
             agg = survey.import_aggregate(up.getvalue(), file=up.name)

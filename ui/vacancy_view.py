@@ -11,6 +11,7 @@ import streamlit as st
 from geo.context import vacancy
 from geo.errors import InputError
 from geo.ingest.bundle import CityBundle
+from geo.ingest.limits import check_size, limit_mb
 
 from .i18n import t
 from .voices import error_text
@@ -22,9 +23,16 @@ def uploaded(b: CityBundle, *, target: float | None, k: int,
     """Cells, towns and city total from an uploaded building file, or None (the page says
     why: nothing uploaded yet, or the file's problems with file/row/field)."""
     st.caption(t("vac_upload_help"))
-    up = st.file_uploader(t("vac_upload"), type=["csv", "txt"], key="vac_file")
+    up = st.file_uploader(t("vac_upload"), type=["csv", "txt"], key="vac_file",
+                          max_upload_size=limit_mb("vacancy"))
     if up is None:
         st.info(t("vac_upload_wait"))
+        return None
+    try:  # refused before it is written or parsed
+        check_size(int(up.size), "vacancy", file=str(up.name))
+    except InputError as exc:
+        st.error(t("vac_upload_errors"))
+        st.code(error_text(exc), language=None, wrap_lines=True)
         return None
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / (Path(up.name).name or "buildings.csv")

@@ -20,11 +20,12 @@ from .i18n import kind_label, lang, t
 
 
 def attribution(b: CityBundle) -> None:
-    """Footer with the attribution line of every source the bundle uses."""
-    lines = [s["attribution"] for s in b.manifest["sources"] if s.get("attribution")]
+    """Footer with the attribution line of every source the bundle uses: text from files
+    (a GTFS agency name, an attribution typed at upload), so escaped, never markdown."""
+    lines = [str(s["attribution"]) for s in b.manifest["sources"] if s.get("attribution")]
     unique = list(dict.fromkeys(lines))
     st.divider()
-    st.caption(f"{t('attribution')}: " + " / ".join(unique))
+    st.caption(f"{t('attribution')}: " + " / ".join(escape_for_markdown(u) for u in unique))
 
 
 def legend(title: str, vmin: float, vmax: float, *, unit: str = "", reverse: bool = False,
@@ -61,8 +62,9 @@ def data_notes(b: CityBundle) -> None:
 def town_detail(towns: pd.DataFrame, code: str) -> None:
     """One town's population and, per kind with data, covered / not covered people and rate."""
     row = towns.loc[code]
-    st.markdown(f"**{row['name']}** — {t('population')}: {row['population']:,.0f}"
-                if pd.notna(row["population"]) else f"**{row['name']}** — {t('no_data')}")
+    name = escape_for_markdown(str(row["name"]))  # a town name from a file: text, not markdown
+    st.markdown(f"**{name}** — {t('population')}: {row['population']:,.0f}"
+                if pd.notna(row["population"]) else f"**{name}** — {t('no_data')}")
     rows = []
     for k in KINDS:
         rate = row.get(f"rate_{k.key}")

@@ -36,7 +36,7 @@ import pandas as pd
 
 from geo import grid
 from geo.access.kpi import city_coverage
-from geo.ingest.bundle import CityBundle, default_data_dir, load
+from geo.ingest.bundle import CityBundle, load, shipped_dir
 from geo.participation.framework import FRAMEWORK, Framework
 from geo.participation.survey import AGE_BANDS, SAMPLE_LABEL
 
@@ -97,7 +97,7 @@ _FEMALE: dict[str, float] = {"accidents_crime": -0.2, "childcare": -0.1, "mobili
 
 def sample_path(city: str) -> Path:
     """Where the sample survey of a city is written: ``data/samples/<city>_survey_sample.csv``."""
-    return default_data_dir() / "samples" / f"{city}_survey_sample.csv"
+    return shipped_dir() / "samples" / f"{city}_survey_sample.csv"
 
 
 def _town_frame(bundle: CityBundle) -> pd.DataFrame:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Literal
 
 from geo.grid import ids
 
@@ -356,84 +356,6 @@ _V6_AUDIT: dict[Dialect, tuple[str, ...]] = {
 }
 
 
-# The map's per-cell counts kept by the database itself (version 7): one row per city, factor
-# (and "*" for all factors), summary resolution, cell and kind, moved on by triggers on every
-# insert, status or +1 change and delete of a comment, so the map reads a few thousand rows
-# however many comments a city holds, whatever code path wrote them. A comment counts when it
-# is top-level and visible.
-CELLS_ALL_FACTORS: Final = "*"
-
-_V7_SHARED = [
-    """CREATE TABLE comment_cells (
-        city TEXT NOT NULL,
-        factor TEXT NOT NULL,
-        resolution INTEGER NOT NULL,
-        cell TEXT NOT NULL,
-        kind TEXT NOT NULL,
-        n INTEGER NOT NULL,
-        plus INTEGER NOT NULL,
-        PRIMARY KEY (city, factor, resolution, cell, kind)
-    )""",
-    *(f"INSERT INTO comment_cells (city, factor, resolution, cell, kind, n, plus) "  # noqa: S608 - constants only
-      f"SELECT city, {factor}, {r}, cell{r}, kind, COUNT(*), SUM(plus_count) FROM comments "
-      f"WHERE parent_id IS NULL AND status = 'visible' GROUP BY city, {group}cell{r}, kind"
-      for r in SUMMARY_RESOLUTIONS
-      for factor, group in (("factor", "factor, "), (f"'{CELLS_ALL_FACTORS}'", ""))),
-    # the covering indexes of version 5 that the map read are no longer needed
-    *(f"DROP INDEX IF EXISTS comments_summary_{which}cell{r}"
-      for r in SUMMARY_RESOLUTIONS for which in ("", "all_")),
-]
-
-
-def _cells_rows(row: str, sign: str) -> str:
-    """The six comment_cells rows one comment moves (factor and all, at each resolution)."""
-    return ", ".join(
-        f"({row}.city, {factor}, {r}, {row}.cell{r}, {row}.kind, {sign}, {sign} * "
-        f"{row}.plus_count)"
-        for r in SUMMARY_RESOLUTIONS for factor in (f"{row}.factor", f"'{CELLS_ALL_FACTORS}'"))
-
-
-_CELLS_UPSERT = ("INSERT INTO comment_cells (city, factor, resolution, cell, kind, n, plus) "
-                 "VALUES {rows} ON CONFLICT (city, factor, resolution, cell, kind) DO UPDATE "
-                 "SET n = comment_cells.n + excluded.n, plus = comment_cells.plus + excluded.plus")
-_COUNTED = "{row}.parent_id IS NULL AND {row}.status = 'visible'"
-_CELLS_COLUMNS = "status, plus_count, parent_id, city, factor, kind, cell7, cell8, cell9"
-
-_V7_TRIGGERS: dict[Dialect, tuple[str, ...]] = {
-    "sqlite": tuple(
-        f"CREATE TRIGGER comment_cells_{name} AFTER {event} ON comments "
-        f"WHEN {_COUNTED.format(row=row)} BEGIN "
-        f"{_CELLS_UPSERT.format(rows=_cells_rows(row, sign))}; END"
-        for name, event, row, sign in (
-            ("insert", "INSERT", "NEW", "1"),
-            ("update_old", f"UPDATE OF {_CELLS_COLUMNS}", "OLD", "-1"),
-            ("update_new", f"UPDATE OF {_CELLS_COLUMNS}", "NEW", "1"),
-            ("delete", "DELETE", "OLD", "-1"),
-        )
-    ),
-    "postgres": (
-        f"""CREATE FUNCTION comment_cells_move(c comments, step integer) RETURNS void
-        LANGUAGE plpgsql AS $$
-        BEGIN
-            IF {_COUNTED.format(row="c")} THEN
-                {_CELLS_UPSERT.format(rows=_cells_rows("c", "step"))};
-            END IF;
-        END
-        $$""",
-        """CREATE FUNCTION comment_cells_sync() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-            IF TG_OP IN ('UPDATE', 'DELETE') THEN PERFORM comment_cells_move(OLD, -1); END IF;
-            IF TG_OP IN ('INSERT', 'UPDATE') THEN PERFORM comment_cells_move(NEW, 1); END IF;
-            RETURN NULL;
-        END
-        $$""",
-        f"""CREATE TRIGGER comment_cells_sync
-        AFTER INSERT OR UPDATE OF {_CELLS_COLUMNS} OR DELETE ON comments
-        FOR EACH ROW EXECUTE FUNCTION comment_cells_sync()""",
-    ),
-}
-
-
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         version=1,
@@ -468,12 +390,6 @@ MIGRATIONS: tuple[Migration, ...] = (
         name="login back-off, session activity, counted reports, alerts; audit of logins",
         shared=tuple(_V6_SHARED),
         specific=tuple(_V6_AUDIT.items()),
-    ),
-    Migration(
-        version=7,
-        name="per-cell comment counts kept by triggers, for the map at city scale",
-        shared=tuple(_V7_SHARED),
-        specific=tuple(_V7_TRIGGERS.items()),
     ),
 )
 """Every schema step, oldest first."""
