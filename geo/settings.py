@@ -35,6 +35,7 @@ __all__ = [
     "DEFAULT_CITY_COMMENTS_PER_MINUTE",
     "DEFAULT_DATA_DIR",
     "DEFAULT_LOG_LEVEL",
+    "DEFAULT_PHOTO_MAX_MB",
     "DEFAULT_RETENTION_DAYS",
     "DEFAULT_UNPACKED_LIMIT_MB",
     "DEFAULT_UPLOAD_LIMITS_MB",
@@ -42,6 +43,7 @@ __all__ = [
     "FRAMEWORK_DIR",
     "LOG_LEVEL_ENV",
     "MODERATOR_PASSWORD_ENV",
+    "PHOTO_MAX_MB_ENV",
     "PROJECT_ROOT",
     "PUBLIC_URL_ENV",
     "RETENTION_DAYS_ENV",
@@ -91,12 +93,14 @@ UNPACKED_LIMIT_ENV: Final = "DIORAMA_UNPACKED_LIMIT_MB"
 """Largest total size, in MB, that one zip archive may unpack to."""
 BUILD_MEMORY_ENV: Final = "DIORAMA_BUILD_MEMORY_MB"
 """Memory (address space), in MB, one city build may use before it is stopped."""
+PHOTO_MAX_MB_ENV: Final = "DIORAMA_PHOTO_MAX_MB"
+"""Largest photo a citizen may attach to a comment, in MB (it is re-encoded smaller)."""
 
 #: Every variable :func:`settings` reads.
 ENV_NAMES: Final = (DATA_DIR_ENV, DATABASE_URL_ENV, RETENTION_DAYS_ENV, MODERATOR_PASSWORD_ENV,
                     PUBLIC_URL_ENV, BUNDLE_DIR_ENV, SURVEY_MIN_N_ENV, LOG_LEVEL_ENV,
                     UPLOAD_LIMITS_ENV, UNPACKED_LIMIT_ENV, BUILD_MEMORY_ENV,
-                    CITY_COMMENTS_ENV)
+                    CITY_COMMENTS_ENV, PHOTO_MAX_MB_ENV)
 
 #: Folder of the SQLite store when neither a path nor ``DIORAMA_DATA_DIR`` is given
 #: (relative to the working directory, as ``streamlit run`` and the CLI are started).
@@ -127,6 +131,8 @@ UPLOAD_KINDS: Final = tuple(DEFAULT_UPLOAD_LIMITS_MB)
 DEFAULT_UNPACKED_LIMIT_MB: Final = 2048
 #: Address space one city build may use, in MB (imports alone take about 0.7 GB).
 DEFAULT_BUILD_MEMORY_MB: Final = 6144
+#: Largest photo with a comment when ``DIORAMA_PHOTO_MAX_MB`` is not set: a phone's JPEG.
+DEFAULT_PHOTO_MAX_MB: Final = 5
 
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -171,6 +177,9 @@ class Settings:
         ``DIORAMA_UNPACKED_LIMIT_MB``: largest total a zip may unpack to (default 2048).
     build_memory_mb
         ``DIORAMA_BUILD_MEMORY_MB``: address space of one city build (default 6144).
+    photo_max_mb
+        ``DIORAMA_PHOTO_MAX_MB``: largest photo file with a comment (default 5); see
+        :func:`geo.participation.photos.clean_photo`.
     shipped_dir
         The cities shipped with the app (read-only; not configurable).
     """
@@ -188,11 +197,17 @@ class Settings:
         default_factory=lambda: dict(DEFAULT_UPLOAD_LIMITS_MB))
     unpacked_limit_mb: int = DEFAULT_UNPACKED_LIMIT_MB
     build_memory_mb: int = DEFAULT_BUILD_MEMORY_MB
+    photo_max_mb: int = DEFAULT_PHOTO_MAX_MB
     shipped_dir: Path = SHIPPED_DATA
 
     def upload_limit_bytes(self, kind: str) -> int:
         """Largest file of upload ``kind`` (one of :data:`UPLOAD_KINDS`), in bytes."""
         return self.upload_limits_mb[kind] * 1024 * 1024
+
+    @property
+    def photo_max_bytes(self) -> int:
+        """Largest photo file with a comment, in bytes."""
+        return self.photo_max_mb * 1024 * 1024
 
     @property
     def store_location(self) -> str:
@@ -231,6 +246,8 @@ class Settings:
                                          DEFAULT_UNPACKED_LIMIT_MB),
             build_memory_mb=_megabytes(BUILD_MEMORY_ENV, get(BUILD_MEMORY_ENV),
                                        DEFAULT_BUILD_MEMORY_MB),
+            photo_max_mb=_megabytes(PHOTO_MAX_MB_ENV, get(PHOTO_MAX_MB_ENV),
+                                    DEFAULT_PHOTO_MAX_MB),
         )
 
 

@@ -7,7 +7,7 @@ from functools import partial
 import streamlit as st
 
 from geo.participation.store import Comment, CommentPage
-from geo.text import escape_for_markdown
+from ui import photos as ph
 from ui import safety, state
 from ui import voices as v
 from ui.cache import get_bundle
@@ -54,7 +54,7 @@ cell = place.cell
 if cell is None:
     st.info(t("pick_first"))
 else:
-    st.markdown(f"**{t('place_chosen')}** {escape_for_markdown(place.caption(b))}")
+    st.markdown(f"**{t('place_chosen')}** {place.caption(b)}")
     # the factor is the citizen's choice: no default that a hurried post would keep
     factor = st.selectbox(t("factor"), list(factors), index=None, placeholder=t("factor_pick"),
                           format_func=factors.__getitem__, key="c_factor")
@@ -66,6 +66,7 @@ else:
                  index=None, key=f"c_kind_{n}")
         st.text_area(t("ctext"), max_chars=1000, key=f"c_text_{n}")
         st.text_input(t("nickname"), max_chars=40, key=f"c_nick_{n}")
+        ph.upload_field(n)
         st.checkbox(t("consent", days=v.retention_days()), key=f"c_consent_{n}")
         st.form_submit_button(t("post"), type="primary", on_click=v.post_from_form,
                               args=(store, b, n, cell, factor))
@@ -104,12 +105,14 @@ if ss.get("c_page", 1) > listing.pages:  # the filters changed under a later pag
 st.caption(t("n_comments", n=listing.total))
 if listing.pages > 1:
     st.number_input(t("list_page", pages=listing.pages), 1, listing.pages, key="c_page")
+thumbs = store.thumbnails(c.id for c in listing.items)  # visible comments' photos only
 
 
 def one(c: Comment) -> None:
-    """A comment with its +1, replies, reply and report controls."""
+    """A comment with its photo, +1, replies, reply and report controls."""
     with st.container(border=True):
         v.show_comment(c, factors=factors)
+        ph.thumbnail(thumbs.get(c.id))
         a, r_, p_ = st.columns([1, 2, 2])
         a.button(f"+1 ({c.plus_ones})", key=f"plus_{c.id}", disabled=c.id in ss["c_plus"],
                  on_click=v.plus_one, args=(store, c.id, sid))
@@ -128,7 +131,7 @@ for c in listing.items:
 # --- my comment, exports ------------------------------------------------------------------
 with st.expander(t("delete_mine")):
     v.delete_form(store)
-e1, e2, e3 = st.columns(3)
+e1, e2, e3, e4 = st.columns(4)
 # exports are made when clicked (a callable), not on every run of the page
 e1.download_button(t("export_csv"), partial(store.export_csv, city=b.id),
                    file_name=f"{b.id}_comments.csv", mime="text/csv")
@@ -137,5 +140,6 @@ e2.download_button(t("export_geojson"),
                    file_name=f"{b.id}_comments.geojson", mime="application/geo+json")
 e3.download_button(t("export_decidim"), partial(store.export_decidim, city=b.id),
                    file_name=f"{b.id}_decidim_proposals.csv", mime="text/csv")
+ph.export_button(e4, store, b.id)  # photos a moderator approved for export, nothing else
 st.caption(t("lifecycle", days=v.retention_days()))
 attribution(b)

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from geo.errors import DioramaError
-from geo.text import escape_for_markdown
+from ui import photos as ph
 from ui import safety, state
 from ui.auth import configured_password, has_identity_provider, password_ok
 from ui.cache import get_bundle
@@ -58,7 +58,8 @@ for item in queue:
     c = item.comment
     with st.container(border=True):
         show_comment(c, factors=factors)
-        st.caption(t("mod_where", place=escape_for_markdown(place_label(b, c.cell))))
+        ph.queue_photo(store, c.id, moderator)  # also a hidden comment's, for the moderators
+        st.caption(t("mod_where", place=place_label(b, c.cell)))
         st.caption(t("mod_state", status=t(f"status_{c.status}"), reports=item.reports,
                      pending=item.pending_reports))
         safety.queue_notes(item)
@@ -79,6 +80,8 @@ for item in queue:
                     st.error(error_text(exc))
                 else:
                     st.rerun()
+
+ph.review(store, b.id, moderator)  # photos of shown comments: approve for export or delete
 
 with st.expander(t("purge_title")):
     st.write(t("purge_text", days=retention_days()))

@@ -728,6 +728,7 @@ def test_export_formats(store: Store) -> None:
     assert list(rows[0]) == [
         "id", "parent_id", "created_at", "city", "cell", "resolution", "town_code", "factor",
         "factor_ja", "kind", "text", "nickname", "plus_ones", "replies", "scenario_id",
+        "photo",
     ]  # fmt: skip
     assert rows[0]["text"] == long_text and rows[0]["nickname"] == "花子"
     assert rows[0]["id"] == str(first.comment_id) and rows[0]["cell"] == TEST_CELL
@@ -864,7 +865,10 @@ def test_sqlite_file_location_and_pragmas(tmp_path: Path, monkeypatch: pytest.Mo
         triggers = {
             r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='trigger'")
         }
-        assert triggers == {"moderation_audit_no_update", "moderation_audit_no_delete"}
+        assert triggers == {"moderation_audit_no_update", "moderation_audit_no_delete",
+                            *(f"comment_cells_{event}" for event in
+                              ("insert", "update_old", "update_new", "delete")),
+                            "comment_photos_on_delete"}
     finally:
         conn.close()
 
@@ -981,10 +985,18 @@ def test_migration_3_backfills_parent_cells_and_counts(target: Target) -> None:
     old = target.open()
     cid = post(old, session_id="a").comment_id
     old.plus_one(comment_id=cid, session_id="p")
+    # version 7's per-cell counts are kept by triggers that read version 3's columns
+    if target.backend == "sqlite":
+        for name in ("insert", "update_old", "update_new", "delete"):
+            target.raw(f"DROP TRIGGER comment_cells_{name}")
+    else:
+        target.raw("DROP TRIGGER comment_cells_sync ON comments")
+        target.raw("DROP FUNCTION comment_cells_sync(), comment_cells_move(comments, integer)")
+    target.raw("DROP TABLE comment_cells")
     # forget what version 3 wrote, as a database from before it would look
     target.raw("UPDATE comments SET cell7 = NULL, cell8 = NULL, cell9 = NULL, plus_count = 0")
     target.raw("DELETE FROM data_versions")
-    target.raw("DELETE FROM schema_migrations WHERE version IN (3, 5)")
+    target.raw("DELETE FROM schema_migrations WHERE version IN (3, 5, 7)")
     # version 5's indexes name the columns version 3 added
     for r in (7, 8, 9):
         target.raw(f"DROP INDEX IF EXISTS comments_city_cell{r}")
@@ -998,9 +1010,68 @@ def test_migration_3_backfills_parent_cells_and_counts(target: Target) -> None:
     for column in ("cell7", "cell8", "cell9", "plus_count"):
         target.raw(f"ALTER TABLE comments DROP COLUMN {column}")
     target.raw("DROP TABLE data_versions")
-    assert apply_migrations(old.backend) == [3, 5]
+    assert apply_migrations(old.backend) == [3, 5, 7]
     assert [c.cell for c in old.cell_summary(city=CITY, resolution=9)] == [
         h3.cell_to_parent(TEST_CELL, 9)]
     assert old.list_comments(city=CITY)[0].plus_ones == 1
     assert old.data_version(city=CITY) >= 1
     old.close()
+
+
+def test_the_kept_cell_counts_equal_a_count_of_the_comments(store: Store) -> None:
+    """The map reads per-cell counts that triggers keep (migration 7). After a seeded mix of
+    posts, replies, +1s, hides, restores, deletions, imports and a purge, in two cities, they
+    equal a GROUP BY over the comments themselves, for every factor and resolution."""
+    import contextlib
+    import random
+
+    refused = (InvalidAction, InvalidInput, CommentNotFound)  # e.g. a +1 on a hidden comment
+    rng = random.Random(7)
+    cells = sorted(h3.grid_disk(TEST_CELL, 6))
+    kinds = ("good", "concern", "idea")
+    stored: list[Any] = []
+    for i in range(160):
+        city = CITY if i % 5 else "27100"
+        roll = rng.random()
+        if roll < 0.45 or not stored:
+            when = T0 if i % 7 else T0 - timedelta(days=800)  # some old enough to purge
+            stored.append(post(store, session_id=f"s{i}", city=city, cell=rng.choice(cells),
+                               factor=rng.choice(("mobility", "health")),
+                               kind=rng.choice(kinds), now=when))
+        elif roll < 0.55:
+            with contextlib.suppress(*refused):
+                store.reply(parent_id=rng.choice(stored).comment_id, idempotency_key=f"r{i}",
+                            session_id=f"s{i}", text="返信", consent=True)
+        elif roll < 0.75:
+            with contextlib.suppress(*refused):
+                store.plus_one(comment_id=rng.choice(stored).comment_id, session_id=f"p{i}")
+        elif roll < 0.85:
+            with contextlib.suppress(*refused):
+                store.moderate(comment_id=rng.choice(stored).comment_id,
+                               action=rng.choice(("hide", "restore")), moderator="m",
+                               reason="r")
+        else:
+            gone = stored.pop(rng.randrange(len(stored)))
+            store.delete_by_token(comment_id=gone.comment_id, token=gone.edit_token)
+    store.import_comments([{"idempotency_key": f"imp{i}", "session_id": f"i{i}",
+                            "cell": rng.choice(cells), "factor": "health", "kind": "idea",
+                            "text": "取り込み", "created_at": T0} for i in range(20)], city=CITY)
+    store.purge_expired(retention_days=365, now=T0 + timedelta(days=30))
+
+    def scanned(city: str, factor: str | None, resolution: int) -> dict[str, tuple[int, ...]]:
+        where, params, _ = store._where(city=city, factor=factor, top_level=True)
+        with store.backend.read() as tx:
+            rows = tx.fetchall(store._cell_scan_sql(where, resolution), params)
+        return {str(cell): tuple(int(x or 0) for x in rest) for cell, *rest in rows}
+
+    checked = 0
+    for city in (CITY, "27100"):
+        for factor in (None, "mobility", "health"):
+            for resolution in (7, 8, 9):
+                want = scanned(city, factor, resolution)
+                kept = {c.cell: (c.good, c.concern, c.idea, c.plus_ones)
+                        for c in store.cell_summary(city=city, factor=factor,
+                                                    resolution=resolution)}
+                assert kept == {c: v for c, v in want.items() if sum(v[:3])}
+                checked += len(kept)
+    assert checked > 60  # the mix reached many cells

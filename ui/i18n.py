@@ -155,11 +155,13 @@ STRINGS: dict[str, dict[str, str]] = {
     "ctext": {"ja": "本文 (1000文字まで)", "en": "Text (up to 1,000 characters)"},
     "nickname": {"ja": "ニックネーム (任意)", "en": "Nickname (optional)"},
     "consent": {
-        "ja": "本文・ニックネーム・因子・種類と、選んだ六角形(約0.1 km²)だけが保存され、公開されることに"
+        "ja": "本文・ニックネーム・因子・種類・付けた写真(撮影場所などの情報を消して縮小したもの)と、"
+        "選んだ六角形(約0.1 km²)だけが保存され、公開されることに"
         "同意します。位置座標やIPアドレスは保存しません。{days}日後に自動で削除されます。",
-        "en": "I agree that the text, nickname, factor, kind and the chosen hexagon (~0.1 km²) "
-        "are stored and shown publicly. No coordinates or IP address are stored. Comments "
-        "are deleted automatically after {days} days.",
+        "en": "I agree that the text, nickname, factor, kind, the photo if I add one (made "
+        "smaller, without where it was taken or any other embedded data) and the chosen "
+        "hexagon (~0.1 km²) are stored and shown publicly. No coordinates or IP address are "
+        "stored. Comments are deleted automatically after {days} days.",
     },
     "need_consent": {
         "ja": "投稿するには保存への同意が必要です。", "en": "Please agree to the storage terms."
@@ -191,6 +193,23 @@ STRINGS: dict[str, dict[str, str]] = {
     "export_csv": {"ja": "声をCSVで保存", "en": "Comments as CSV"},
     "export_geojson": {"ja": "声をGeoJSON(六角形)で保存", "en": "Comments as GeoJSON (hexagons)"},
     "export_decidim": {"ja": "Decidim提案形式で保存", "en": "Decidim proposals (CSV)"},
+    # --- a photo with a comment (issue 15, item 4) ---
+    "photo_upload": {"ja": "写真 (任意・1枚、JPEG または PNG、{mb} MB まで)", "en": "Photo (optional, one, JPEG or PNG, up to {mb} MB)"},
+    "photo_note": {"ja": "写真は撮影場所(GPS)・日時・機種などの情報をすべて消し、縮小してから保存します。人の顔、車のナンバー、表札が写らないようにしてください。書き出し(CSVなど)には、モデレーターが確認して承認した写真だけが入ります。", "en": "The photo is stored without where (GPS) and when it was taken, the camera or any other embedded data, and made smaller. Please keep faces, number plates and name plates out of it. Only photos a moderator has checked and approved are included in the downloads (CSV and others)."},
+    "photo_alt": {"ja": "投稿 #{id} の写真", "en": "Photo of comment #{id}"},
+    "photo_full": {"ja": "元の大きさで見る", "en": "Show at full size"},
+    "photo_about": {"ja": "投稿 #{id} の写真 ({w}×{h})", "en": "Photo of comment #{id} ({w}×{h})"},
+    "export_photos": {"ja": "承認済みの写真 (ZIP)", "en": "Approved photos (ZIP)"},
+    "mod_photos": {"ja": "写真の書き出し承認 (確認待ち {n}件)", "en": "Photos to approve for export ({n} waiting)"},
+    "mod_photos_intro": {"ja": "公開中の投稿の写真は、承認するまで書き出し(CSV・GeoJSON・写真ZIP)に入りません。人の顔や車のナンバーが写っていれば、写真だけを削除できます。", "en": "A shown comment's photo is in no download (CSV, GeoJSON, photo ZIP) until approved here. If it shows a face or a number plate, delete the photo alone."},
+    "mod_photos_approved": {"ja": "書き出しを承認した写真 ({n}件)", "en": "Photos approved for export ({n})"},
+    "mod_photo_approve": {"ja": "書き出しを承認", "en": "Approve for export"},
+    "mod_photo_withdraw": {"ja": "承認を取り消す", "en": "Withdraw the approval"},
+    "mod_photo_delete": {"ja": "写真だけ削除", "en": "Delete the photo only"},
+    "mod_photo_reason": {"ja": "上の「理由」を入力すると押せます(記録されます)。", "en": "Type a reason above first (it is logged)."},
+    "action_photo_approve": {"ja": "写真の書き出しを承認", "en": "photo approved for export"},
+    "action_photo_withdraw": {"ja": "写真の書き出し承認を取り消し", "en": "photo export approval withdrawn"},
+    "action_photo_delete": {"ja": "写真を削除", "en": "photo deleted"},
     "lifecycle": {
         "ja": "データの扱い: 同意を得た投稿のみ保存し、{days}日で自動削除します。報告が3件集まった投稿は"
         "確認まで非表示になり、非表示・削除はすべて記録されます。",
@@ -701,30 +720,6 @@ STRINGS: dict[str, dict[str, str]] = {
                 "en": "Built {city}; it is now in the city picker."},
     "bc_dropped": {"ja": "除外した行({n})", "en": "Rows left out ({n})"},
     "bc_open": {"ja": "この都市を開く", "en": "Open this city"},
-    "bc_limits": {"ja": "ファイルの上限: {limits}(設定 DIORAMA_UPLOAD_LIMITS_MB)",
-                  "en": "File size limits: {limits} (setting DIORAMA_UPLOAD_LIMITS_MB)"},
-    "bc_delete": {"ja": "追加した都市を削除", "en": "Delete a city added here"},
-    "bc_delete_intro": {
-        "ja": "ここで追加した都市(開けなくなった都市も)を削除します。同梱の都市は削除できません。"
-              "取り消しはできません。",
-        "en": "Deletes a city added here (also one that can no longer be opened). The cities "
-              "shipped with the app cannot be deleted. This cannot be undone."},
-    "bc_delete_city": {"ja": "削除する都市", "en": "City to delete"},
-    "bc_delete_reason": {"ja": "理由(記録に残ります)", "en": "Reason (kept in the record)"},
-    "bc_delete_confirm": {"ja": "「{city}」を削除することを確認しました",
-                          "en": "I confirm that “{city}” is to be deleted"},
-    "bc_delete_button": {"ja": "削除する", "en": "Delete"},
-    "bc_deleted": {"ja": "{city} を削除しました。", "en": "{city} was deleted."},
-    "bc_delete_none": {"ja": "ここで追加した都市はありません。",
-                       "en": "No city has been added here."},
-    "bc_delete_needs_password": {
-        "ja": "都市の削除には管理者パスワードの設定が必要です(moderator_password)。"
-              "コマンドでは diorama delete-city で削除できます。",
-        "en": "Deleting a city needs a moderator password to be configured "
-              "(moderator_password); on the command line use diorama delete-city."},
-    "bc_unopenable": {"ja": "開けない都市: {city}", "en": "City that cannot be opened: {city}"},
-    "bc_too_large": {"ja": "ファイルが大きすぎます。何も読み込んでいません。",
-                     "en": "A file is too large; nothing was read."},
     "kpi": {"ja": "表示する指標", "en": "Indicator"},
     "kpi_dist": {"ja": "最寄り施設までの距離 (m)", "en": "Distance to nearest (m)"},
     "kpi_rate": {"ja": "徒歩圏カバー率 (%)", "en": "Coverage rate (%)"},

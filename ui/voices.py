@@ -30,6 +30,7 @@ from geo.text import escape_for_markdown
 from .audit_words import audit_detail, audit_reason
 from .cache import boundary_layer, get_bundle
 from .i18n import lang, t
+from .photos import form_photo
 
 #: Resolution at which citizens pin comments: about 0.1 km², so a pin never points to a house.
 PIN_RESOLUTION = 9
@@ -260,12 +261,14 @@ def post_from_form(store: Store, b: CityBundle, n: int, cell: str, factor: str |
         ss["c_error"] = t("need_consent")
         return
     text, nickname = ss.get(f"c_text_{n}", ""), ss.get(f"c_nick_{n}", "")
+    photo, photo_key = form_photo(n)  # the library cleans (or refuses) it before storing
     try:
         r = store.post_comment(
-            idempotency_key=submission_key(ss["c_nonce"], cell, factor, kind, text, nickname),
+            idempotency_key=submission_key(ss["c_nonce"], cell, factor, kind, text, nickname,
+                                           *photo_key),
             session_id=ss["session_id"], cell=cell, factor=factor, kind=kind, text=text,
             nickname=nickname or None, town_code=cell_towns(b).get(cell), city=b.id,
-            consent=True)
+            consent=True, photo=photo)
     except IdempotencyConflict:
         # the same submission was stored before the server restarted (another session)
         ss["c_flash"], ss["c_form_n"] = "already_posted", n + 1

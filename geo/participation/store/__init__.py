@@ -37,6 +37,7 @@ from geo.participation.store.models import (
     factor_by_key,
     validate_cell,
 )
+from geo.participation.store.photos import PHOTO_ACTIONS, Photo, PhotoAction
 from geo.participation.store.queries import comments_to_frame
 from geo.participation.store.store import (
     DATA_DIR_ENV,
@@ -67,6 +68,7 @@ __all__ = [
     "KINDS",
     "KIND_NAMES_JA",
     "MAX_CELL_RESOLUTION",
+    "PHOTO_ACTIONS",
     "SQLITE_FILENAME",
     "STATUSES",
     "Alert",
@@ -87,6 +89,8 @@ __all__ = [
     "LinkRevoked",
     "LoginResult",
     "ModerationAction",
+    "Photo",
+    "PhotoAction",
     "PostResult",
     "QueueItem",
     "RateLimited",

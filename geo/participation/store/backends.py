@@ -128,6 +128,9 @@ class SQLiteBackend:
         )
         self._conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
         self._conn.execute("PRAGMA foreign_keys = ON")
+        # deleted rows (a comment's text, its photo) are overwritten in the file, not left in
+        # free pages until they happen to be reused
+        self._conn.execute("PRAGMA secure_delete = ON")
         self._set_wal(busy_timeout)
         self._conn.execute(f"PRAGMA synchronous = {synchronous.upper()}")
 

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from geo.grid import ids
+from geo.participation.photos import CleanPhoto, clean_photo
 from geo.participation.store.backends import Tx, _lock_id
 from geo.participation.store.base import (
     StoreBase,
@@ -44,6 +45,8 @@ from geo.participation.store.models import (
     validate_factor,
     validate_kind,
 )
+from geo.participation.store.photos import store_photo
+from geo.settings import settings
 from geo.text import sanitize_comment, sanitize_nickname
 
 logger = logging.getLogger(__name__)
@@ -84,6 +87,7 @@ class _Draft:
     moment: datetime
     parent: int | None
     scenario: str | None
+    photo: CleanPhoto | None = None
 
     def values(self, token_hash: str, *, plus_ones: int = 0) -> list[Any]:
         """The parameters of :data:`_INSERT`."""
@@ -95,8 +99,10 @@ class _Draft:
 
 def _draft(*, key: object, session_id: object, cell: object, factor: object, kind: object,
            text: Any, nickname: Any, town_code: object, city: str, parent_id: object,
-           scenario_id: object, now: datetime | None, factors: Collection[str]) -> _Draft:
-    """Validate one comment as :meth:`CommentsMixin.post_comment` documents."""
+           scenario_id: object, now: datetime | None, factors: Collection[str],
+           photo: bytes | None = None) -> _Draft:
+    """Validate one comment as :meth:`CommentsMixin.post_comment` documents (a photo is
+    re-encoded without metadata here, before any transaction)."""
     return _Draft(
         key=check_key(key),
         session=session_hash(session_id),
@@ -110,6 +116,8 @@ def _draft(*, key: object, session_id: object, cell: object, factor: object, kin
         moment=utc(now),
         parent=None if parent_id is None else check_id(parent_id),
         scenario=None if scenario_id is None else validate_code(scenario_id, name="scenario_id"),
+        photo=None if photo is None else clean_photo(photo,
+                                                     max_bytes=settings().photo_max_bytes),
     )
 
 
@@ -228,7 +236,7 @@ class CommentsMixin(StoreBase):
         self, *, idempotency_key: str, session_id: str, cell: str, factor: str, kind: Kind,
         text: str, nickname: str | None = None, town_code: str | None = None, city: str,
         consent: bool, parent_id: int | None = None, scenario_id: str | None = None,
-        group_token: str | None = None, now: datetime | None = None,
+        group_token: str | None = None, now: datetime | None = None, photo: bytes | None = None,
     ) -> PostResult:
         """Store a comment once, however often the same submission is retried.
 
@@ -259,8 +267,8 @@ class CommentsMixin(StoreBase):
         group_token
             Join-link token of a group of the scenario's session, required with a new
             ``scenario_id`` (checked in the writing transaction: a renewed link cannot comment).
-        now
-            Time of posting (aware; default now).
+        photo, now
+            A photo (see :mod:`geo.participation.store.photos`); the time (aware; default now).
 
         Returns
         -------
@@ -272,8 +280,8 @@ class CommentsMixin(StoreBase):
         InvalidInput
             For any invalid parameter (``InvalidCell`` for the location), an unknown scenario
             or one of another city.
-        geo.text.TextError
-            If the text or nickname is empty or too long.
+        geo.text.TextError, geo.participation.photos.PhotoError
+            If the text or nickname is empty or too long; if the photo is refused.
         RateLimited
             If this session already posted ``rate_limit`` comments in the window (a retry of
             a stored key is never limited); :class:`CityBusy` if the city received
@@ -286,7 +294,7 @@ class CommentsMixin(StoreBase):
         draft = _draft(key=idempotency_key, session_id=session_id, cell=cell, factor=factor,
                        kind=kind, text=text, nickname=nickname, town_code=town_code,
                        city=validate_code(city, name="city"), parent_id=parent_id,
-                       scenario_id=scenario_id, now=now, factors=self.factors)
+                       scenario_id=scenario_id, now=now, factors=self.factors, photo=photo)
         _check_consent(consent)
         token = secrets.token_urlsafe(24)
         with self._backend.write(lock="post:" + draft.session) as tx:
@@ -319,6 +327,8 @@ class CommentsMixin(StoreBase):
             return _stored_after_conflict(tx, draft)
         bump(tx, draft.city)
         note_activity(tx, draft.session, draft.moment, action=True)
+        if draft.photo is not None:  # re-encoded without metadata by _draft
+            store_photo(tx, int(row[0]), draft.photo, draft.moment)
         return int(row[0])
 
     def _city_ceiling(self, tx: Tx, city: str, moment: datetime) -> CityBusy | None:

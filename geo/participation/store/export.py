@@ -31,8 +31,10 @@ CSV_COLUMNS: tuple[str, ...] = (
     "plus_ones",
     "replies",
     "scenario_id",
+    "photo",
 )
-"""Columns of :func:`comments_to_csv`, in order."""
+"""Columns of :func:`comments_to_csv`, in order. ``photo`` names the comment's photo in the
+photo export (``Store.export_photos``) when a moderator approved it for export, else empty."""
 
 _DECIDIM_TITLE_LENGTH = 60
 

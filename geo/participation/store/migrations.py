@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 from geo.grid import ids
 
@@ -356,6 +356,146 @@ _V6_AUDIT: dict[Dialect, tuple[str, ...]] = {
 }
 
 
+# The map's per-cell counts kept by the database itself (version 7): one row per city, factor
+# (and "*" for all factors), summary resolution, cell and kind, moved on by triggers on every
+# insert, status or +1 change and delete of a comment, so the map reads a few thousand rows
+# however many comments a city holds, whatever code path wrote them. A comment counts when it
+# is top-level and visible.
+CELLS_ALL_FACTORS: Final = "*"
+
+_V7_SHARED = [
+    """CREATE TABLE comment_cells (
+        city TEXT NOT NULL,
+        factor TEXT NOT NULL,
+        resolution INTEGER NOT NULL,
+        cell TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        plus INTEGER NOT NULL,
+        PRIMARY KEY (city, factor, resolution, cell, kind)
+    )""",
+    *(f"INSERT INTO comment_cells (city, factor, resolution, cell, kind, n, plus) "  # noqa: S608 - constants only
+      f"SELECT city, {factor}, {r}, cell{r}, kind, COUNT(*), SUM(plus_count) FROM comments "
+      f"WHERE parent_id IS NULL AND status = 'visible' GROUP BY city, {group}cell{r}, kind"
+      for r in SUMMARY_RESOLUTIONS
+      for factor, group in (("factor", "factor, "), (f"'{CELLS_ALL_FACTORS}'", ""))),
+    # the covering indexes of version 5 that the map read are no longer needed
+    *(f"DROP INDEX IF EXISTS comments_summary_{which}cell{r}"
+      for r in SUMMARY_RESOLUTIONS for which in ("", "all_")),
+]
+
+
+def _cells_rows(row: str, sign: str) -> str:
+    """The six comment_cells rows one comment moves (factor and all, at each resolution)."""
+    return ", ".join(
+        f"({row}.city, {factor}, {r}, {row}.cell{r}, {row}.kind, {sign}, {sign} * "
+        f"{row}.plus_count)"
+        for r in SUMMARY_RESOLUTIONS for factor in (f"{row}.factor", f"'{CELLS_ALL_FACTORS}'"))
+
+
+_CELLS_UPSERT = ("INSERT INTO comment_cells (city, factor, resolution, cell, kind, n, plus) "
+                 "VALUES {rows} ON CONFLICT (city, factor, resolution, cell, kind) DO UPDATE "
+                 "SET n = comment_cells.n + excluded.n, plus = comment_cells.plus + excluded.plus")
+_COUNTED = "{row}.parent_id IS NULL AND {row}.status = 'visible'"
+_CELLS_COLUMNS = "status, plus_count, parent_id, city, factor, kind, cell7, cell8, cell9"
+
+_V7_TRIGGERS: dict[Dialect, tuple[str, ...]] = {
+    "sqlite": tuple(
+        f"CREATE TRIGGER comment_cells_{name} AFTER {event} ON comments "
+        f"WHEN {_COUNTED.format(row=row)} BEGIN "
+        f"{_CELLS_UPSERT.format(rows=_cells_rows(row, sign))}; END"
+        for name, event, row, sign in (
+            ("insert", "INSERT", "NEW", "1"),
+            ("update_old", f"UPDATE OF {_CELLS_COLUMNS}", "OLD", "-1"),
+            ("update_new", f"UPDATE OF {_CELLS_COLUMNS}", "NEW", "1"),
+            ("delete", "DELETE", "OLD", "-1"),
+        )
+    ),
+    "postgres": (
+        f"""CREATE FUNCTION comment_cells_move(c comments, step integer) RETURNS void
+        LANGUAGE plpgsql AS $$
+        BEGIN
+            IF {_COUNTED.format(row="c")} THEN
+                {_CELLS_UPSERT.format(rows=_cells_rows("c", "step"))};
+            END IF;
+        END
+        $$""",
+        """CREATE FUNCTION comment_cells_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP IN ('UPDATE', 'DELETE') THEN PERFORM comment_cells_move(OLD, -1); END IF;
+            IF TG_OP IN ('INSERT', 'UPDATE') THEN PERFORM comment_cells_move(NEW, 1); END IF;
+            RETURN NULL;
+        END
+        $$""",
+        f"""CREATE TRIGGER comment_cells_sync
+        AFTER INSERT OR UPDATE OF {_CELLS_COLUMNS} OR DELETE ON comments
+        FOR EACH ROW EXECUTE FUNCTION comment_cells_sync()""",
+    ),
+}
+
+
+# A photo with a comment (issue 15, version 8): at most one per comment, stored as the JPEG
+# that geo.participation.photos re-encoded (no metadata) with its thumbnail; never exported
+# until a moderator approves it. It goes with its comment: a row deleted (purge, a reply's
+# parent purged) cascades, and a trigger drops it the moment the comment's status becomes
+# "deleted" (by its poster or a moderator), whatever code path did it. The audit learns the
+# photo actions (SQLite copies the table again, as for version 6).
+_AUDIT_ACTIONS_V8 = _AUDIT_ACTIONS_V6 + ", 'photo_approve', 'photo_withdraw', 'photo_delete'"
+_V8_TYPES: dict[Dialect, dict[str, str]] = {
+    "sqlite": {"blob": "BLOB", "false": "0"},
+    "postgres": {"blob": "BYTEA", "false": "FALSE"},
+}
+_V8_PHOTOS = """CREATE TABLE comment_photos (
+        comment_id {ref} PRIMARY KEY REFERENCES comments (id) ON DELETE CASCADE,
+        bytes {blob} NOT NULL,
+        thumbnail {blob} NOT NULL,
+        mime TEXT NOT NULL CHECK (mime IN ('image/jpeg')),
+        width INTEGER NOT NULL CHECK (width >= 1),
+        height INTEGER NOT NULL CHECK (height >= 1),
+        approved_for_export {bool} NOT NULL DEFAULT {false},
+        created_at {ts} NOT NULL
+    )"""
+_V8_SPECIFIC: dict[Dialect, tuple[str, ...]] = {
+    "sqlite": (
+        _V8_PHOTOS.format(**_TYPES["sqlite"], **_V8_TYPES["sqlite"]),
+        """CREATE TRIGGER comment_photos_on_delete AFTER UPDATE OF status ON comments
+        WHEN NEW.status = 'deleted'
+        BEGIN DELETE FROM comment_photos WHERE comment_id = NEW.id; END""",
+        """CREATE TABLE moderation_audit_v8 (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        created_at TEXT NOT NULL,
+        comment_id INTEGER,
+        action TEXT NOT NULL CHECK (action IN (""" + _AUDIT_ACTIONS_V8 + """)),
+        actor TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        detail TEXT
+    )""",
+        "INSERT INTO moderation_audit_v8 (id, created_at, comment_id, action, actor, reason, "
+        "detail) SELECT id, created_at, comment_id, action, actor, reason, detail "
+        "FROM moderation_audit ORDER BY id",
+        "DROP TABLE moderation_audit",
+        "ALTER TABLE moderation_audit_v8 RENAME TO moderation_audit",
+        "CREATE INDEX moderation_audit_comment ON moderation_audit (comment_id)",
+        *_V1_APPEND_ONLY["sqlite"],
+    ),
+    "postgres": (
+        _V8_PHOTOS.format(**_TYPES["postgres"], **_V8_TYPES["postgres"]),
+        """CREATE FUNCTION comment_photos_on_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            DELETE FROM comment_photos WHERE comment_id = NEW.id;
+            RETURN NULL;
+        END
+        $$""",
+        """CREATE TRIGGER comment_photos_on_delete AFTER UPDATE OF status ON comments
+        FOR EACH ROW WHEN (NEW.status = 'deleted')
+        EXECUTE FUNCTION comment_photos_on_delete()""",
+        "ALTER TABLE moderation_audit DROP CONSTRAINT moderation_audit_action_check",
+        "ALTER TABLE moderation_audit ADD CONSTRAINT moderation_audit_action_check "
+        "CHECK (action IN (" + _AUDIT_ACTIONS_V8 + "))",
+    ),
+}
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         version=1,
@@ -390,6 +530,18 @@ MIGRATIONS: tuple[Migration, ...] = (
         name="login back-off, session activity, counted reports, alerts; audit of logins",
         shared=tuple(_V6_SHARED),
         specific=tuple(_V6_AUDIT.items()),
+    ),
+    Migration(
+        version=7,
+        name="per-cell comment counts kept by triggers, for the map at city scale",
+        shared=tuple(_V7_SHARED),
+        specific=tuple(_V7_TRIGGERS.items()),
+    ),
+    Migration(
+        version=8,
+        name="a photo with a comment (re-encoded, no metadata), approved for export or not",
+        shared=(),
+        specific=tuple(_V8_SPECIFIC.items()),
     ),
 )
 """Every schema step, oldest first."""

@@ -17,7 +17,7 @@ from geo.participation.store.base import (
     record,
 )
 from geo.participation.store.errors import InvalidInput
-from geo.participation.store.migrations import SUMMARY_RESOLUTIONS
+from geo.participation.store.migrations import CELLS_ALL_FACTORS, SUMMARY_RESOLUTIONS
 from geo.participation.store.models import (
     CellCount,
     Comment,
@@ -30,6 +30,7 @@ from geo.participation.store.models import (
     validate_factor,
     validate_kind,
 )
+from geo.participation.store.photos import approved_photo_ids, photo_file_name
 
 if TYPE_CHECKING:  # pandas is imported when first needed: posting does not need it
     import pandas as pd
@@ -54,6 +55,9 @@ _FRAME_COLUMNS = (
     "replies",
 )
 _DOMINANCE_ORDER: tuple[Kind, ...] = ("concern", "idea", "good")
+#: Per-cell counts of each kind as SQL columns (good, concern, idea), summing ``{n}``.
+_PER_KIND = ", ".join(f"SUM(CASE WHEN kind = '{k}' THEN {{n}} ELSE 0 END)"
+                      for k in ("good", "concern", "idea"))
 
 
 class QueriesMixin(StoreBase):
@@ -320,28 +324,36 @@ class QueriesMixin(StoreBase):
         if not 0 <= resolution <= 15:
             raise InvalidInput("解像度が正しくありません。", "resolution must be 0-15")
         where, params, _ = self._where(city=city, factor=factor, top_level=not include_replies)
-        column = f"c.cell{resolution}" if resolution in SUMMARY_RESOLUTIONS else "c.cell"
-        sql = (
-            f"SELECT {column}, c.kind, COUNT(*), SUM(c.plus_count) "  # noqa: S608 - constant SQL fragments; values are bound
-            f"FROM comments c WHERE {' AND '.join(where)} GROUP BY {column}, c.kind"
-        )
+        if resolution in SUMMARY_RESOLUTIONS and not include_replies:
+            # the counts the database keeps per cell (migration 7): a few thousand rows
+            sql = (f"SELECT cell, {_PER_KIND.format(n='n')}, SUM(plus) "  # noqa: S608 - constant SQL fragments; values are bound
+                   "FROM comment_cells WHERE city = ? AND factor = ? AND resolution = ? AND n > 0 "
+                   "GROUP BY cell")
+            params = [params[0], CELLS_ALL_FACTORS if factor is None else params[-1], resolution]
+        else:
+            sql = self._cell_scan_sql(where, resolution)
         with self._backend.read() as tx:
             rows = tx.fetchall(sql, params)
-        counts: dict[str, dict[str, int]] = {}
-        for cell, kind, n, plus in rows:
+        counts: dict[str, list[int]] = {}
+        for cell, *numbers in rows:
             own = str(cell)
-            if resolution not in SUMMARY_RESOLUTIONS:
+            if resolution not in SUMMARY_RESOLUTIONS:  # fold finer cells into their parent
                 own = ids.parent_string(own, resolution)
-            slot = counts.setdefault(own, {"good": 0, "concern": 0, "idea": 0, "plus": 0})
-            slot[str(kind)] += int(n)
-            slot["plus"] += int(plus or 0)
-        out = [
-            CellCount(cell=cell, count=v["good"] + v["concern"] + v["idea"], good=v["good"],
-                      concern=v["concern"], idea=v["idea"], plus_ones=v["plus"],
-                      dominant_kind=max(_DOMINANCE_ORDER, key=lambda k, v=v: v[k]))  # type: ignore[misc]
-            for cell, v in counts.items()
-        ]
+            slot = counts.setdefault(own, [0, 0, 0, 0])
+            for i, number in enumerate(numbers):
+                slot[i] += int(number or 0)
+        out = [_cell_count(cell, *v) for cell, v in counts.items()]
         return sorted(out, key=lambda c: (-c.count, c.cell))
+
+    @staticmethod
+    def _cell_scan_sql(where: list[str], resolution: int) -> str:
+        """The per-cell counts computed from the comments themselves (a GROUP BY): cell, good,
+        concern, idea, +1s."""
+        column = f"c.cell{resolution}" if resolution in SUMMARY_RESOLUTIONS else "c.cell"
+        return (
+            f"SELECT {column}, {_PER_KIND.format(n='1')}, SUM(c.plus_count) "  # noqa: S608 - constant SQL fragments; values are bound
+            f"FROM comments c WHERE {' AND '.join(where)} GROUP BY {column}"
+        )
 
     def similar_nearby(
         self, *, city: str, cell: str, factor: str, k: int = 2, limit: int = 20
@@ -415,7 +427,7 @@ class QueriesMixin(StoreBase):
         """
         from geo.participation.store.export import comments_to_csv
 
-        return comments_to_csv(self.comments_frame(city=city))
+        return comments_to_csv(self._export_frame(city))
 
     def export_geojson(self, *, city: str) -> dict[str, Any]:
         """Export a city's visible comments as GeoJSON H3-cell polygons (never points).
@@ -432,7 +444,18 @@ class QueriesMixin(StoreBase):
         """
         from geo.participation.store.export import comments_to_geojson
 
-        return comments_to_geojson(self.comments_frame(city=city))
+        return comments_to_geojson(self._export_frame(city))
+
+    def _export_frame(self, city: str) -> pd.DataFrame:
+        """A city's visible comments as exported: ``photo`` names the file of a photo a
+        moderator approved for export (in ``Store.export_photos``); other photos are in no
+        export."""
+        frame = self.comments_frame(city=city)
+        with self._backend.read() as tx:
+            approved = approved_photo_ids(tx, validate_code(city, name="city"))
+        frame["photo"] = [photo_file_name(int(i)) if int(i) in approved else None
+                          for i in frame["id"]]
+        return frame
 
     def export_decidim(
         self,
@@ -540,6 +563,15 @@ def _inside(cells: Iterable[str], wanted: Iterable[str]) -> list[bool]:
         )
     return out
 
+
+
+def _cell_count(cell: str, good: int, concern: int, idea: int, plus: int) -> CellCount:
+    """One cell of the map summary; ties for the dominant kind go to concern, idea, good."""
+    by_kind = {"good": good, "concern": concern, "idea": idea}
+    top = max(by_kind.values())
+    return CellCount(cell=cell, count=good + concern + idea, good=good, concern=concern,
+                     idea=idea, plus_ones=plus,
+                     dominant_kind=next(k for k in _DOMINANCE_ORDER if by_kind[k] == top))
 
 
 def _to_resolution(cell: str, resolution: int) -> str:
