@@ -7,6 +7,7 @@ from functools import partial
 import streamlit as st
 
 from geo.participation.store import Comment, CommentPage
+from geo.text import escape_for_markdown
 from ui import photos as ph
 from ui import safety, state
 from ui import voices as v
@@ -54,7 +55,7 @@ cell = place.cell
 if cell is None:
     st.info(t("pick_first"))
 else:
-    st.markdown(f"**{t('place_chosen')}** {place.caption(b)}")
+    st.markdown(f"**{t('place_chosen')}** {escape_for_markdown(place.caption(b))}")
     # the factor is the citizen's choice: no default that a hurried post would keep
     factor = st.selectbox(t("factor"), list(factors), index=None, placeholder=t("factor_pick"),
                           format_func=factors.__getitem__, key="c_factor")

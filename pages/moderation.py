@@ -3,6 +3,7 @@
 import streamlit as st
 
 from geo.errors import DioramaError
+from geo.text import escape_for_markdown
 from ui import photos as ph
 from ui import safety, state
 from ui.auth import configured_password, has_identity_provider, password_ok
@@ -59,7 +60,7 @@ for item in queue:
     with st.container(border=True):
         show_comment(c, factors=factors)
         ph.queue_photo(store, c.id, moderator)  # also a hidden comment's, for the moderators
-        st.caption(t("mod_where", place=place_label(b, c.cell)))
+        st.caption(t("mod_where", place=escape_for_markdown(place_label(b, c.cell))))
         st.caption(t("mod_state", status=t(f"status_{c.status}"), reports=item.reports,
                      pending=item.pending_reports))
         safety.queue_notes(item)

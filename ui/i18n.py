@@ -720,6 +720,30 @@ STRINGS: dict[str, dict[str, str]] = {
                 "en": "Built {city}; it is now in the city picker."},
     "bc_dropped": {"ja": "除外した行({n})", "en": "Rows left out ({n})"},
     "bc_open": {"ja": "この都市を開く", "en": "Open this city"},
+    "bc_limits": {"ja": "ファイルの上限: {limits}(設定 DIORAMA_UPLOAD_LIMITS_MB)",
+                  "en": "File size limits: {limits} (setting DIORAMA_UPLOAD_LIMITS_MB)"},
+    "bc_delete": {"ja": "追加した都市を削除", "en": "Delete a city added here"},
+    "bc_delete_intro": {
+        "ja": "ここで追加した都市(開けなくなった都市も)を削除します。同梱の都市は削除できません。"
+              "取り消しはできません。",
+        "en": "Deletes a city added here (also one that can no longer be opened). The cities "
+              "shipped with the app cannot be deleted. This cannot be undone."},
+    "bc_delete_city": {"ja": "削除する都市", "en": "City to delete"},
+    "bc_delete_reason": {"ja": "理由(記録に残ります)", "en": "Reason (kept in the record)"},
+    "bc_delete_confirm": {"ja": "「{city}」を削除することを確認しました",
+                          "en": "I confirm that “{city}” is to be deleted"},
+    "bc_delete_button": {"ja": "削除する", "en": "Delete"},
+    "bc_deleted": {"ja": "{city} を削除しました。", "en": "{city} was deleted."},
+    "bc_delete_none": {"ja": "ここで追加した都市はありません。",
+                       "en": "No city has been added here."},
+    "bc_delete_needs_password": {
+        "ja": "都市の削除には管理者パスワードの設定が必要です(moderator_password)。"
+              "コマンドでは diorama delete-city で削除できます。",
+        "en": "Deleting a city needs a moderator password to be configured "
+              "(moderator_password); on the command line use diorama delete-city."},
+    "bc_unopenable": {"ja": "開けない都市: {city}", "en": "City that cannot be opened: {city}"},
+    "bc_too_large": {"ja": "ファイルが大きすぎます。何も読み込んでいません。",
+                     "en": "A file is too large; nothing was read."},
     "kpi": {"ja": "表示する指標", "en": "Indicator"},
     "kpi_dist": {"ja": "最寄り施設までの距離 (m)", "en": "Distance to nearest (m)"},
     "kpi_rate": {"ja": "徒歩圏カバー率 (%)", "en": "Coverage rate (%)"},
