@@ -168,3 +168,30 @@ def test_the_city_ceiling_says_so_and_alerts_the_moderators(monkeypatch):
     assert at.text_area(key=f"c_text_{n}").value == "三つ目"  # what was written is kept
     mod = log_in(session("pages/moderation.py"))
     assert any("投稿が上限に達しました" in w.value for w in mod.warning)
+
+
+def test_the_add_a_city_password_shares_the_throttle_and_the_audit():
+    """Guessing the password on the add-a-city page is slowed down like the moderators'
+    login (one counter for the app), each submission is one audited attempt, and a rerun of
+    the page is not another attempt."""
+    build = session("pages/build_city.py")
+
+    def submit(password: str) -> AppTest:
+        build.text_input(key="_bc_password").input(password)
+        return run(next(b for b in build.button if b.label == "ログイン").click())
+
+    for _ in range(5):
+        submit("hunter2-guess")
+        assert errors(build)[-1].startswith("パスワードが違います")
+    run(build)  # a rerun alone is not an attempt
+    submit(PASSWORD)  # too early: not even looked at
+    assert any("いまは受け付けていません" in e for e in errors(build))
+    mod = session("pages/moderation.py")  # the same back-off holds for the moderators' login
+    log_in(mod, PASSWORD)
+    assert any("いまは受け付けていません" in e for e in errors(mod))
+    time.sleep(1.2)
+    submit(PASSWORD)
+    assert build.session_state["_bc_unlocked"] is True
+    logins = [e for e in open_store().audit_log() if e.action.startswith("login")]
+    assert [e.action for e in logins] == ["login_failed"] * 5 + ["login"]
+    assert all("build_city" in (e.reason or "") for e in logins)

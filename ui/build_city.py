@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -20,7 +19,7 @@ from geo.ingest.limits import check_size, limit_mb
 from geo.text import escape_for_markdown
 
 from . import state
-from .auth import configured_password
+from .auth import configured_password, password_ok
 from .cache import city_names, list_cities, unopenable_cities
 from .i18n import lang, t
 
@@ -40,8 +39,17 @@ def allowed() -> bool:
     pw = configured_password()
     if not pw:
         return True
-    given = st.text_input(t("bc_password"), type="password", key="_bc_password")
-    return bool(given) and hmac.compare_digest(given.encode(), pw.encode())
+    if st.session_state.get("_bc_unlocked"):
+        return True
+    with st.form("bc_login"):
+        given = st.text_input(t("bc_password"), type="password", key="_bc_password")
+        sent = st.form_submit_button(t("login"))
+    # checked once per submission, through the moderators' throttled and audited check: a
+    # rerun of the page is not another attempt
+    if sent and given and password_ok(given, pw, purpose="build_city"):
+        st.session_state["_bc_unlocked"] = True
+        return True
+    return False
 
 
 #: The upload kind (``DIORAMA_UPLOAD_LIMITS_MB``) of each uploader on the page; a facility
