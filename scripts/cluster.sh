@@ -188,6 +188,9 @@ start_replicas() {  # n db_url
       (
         cd "$root"
         export DIORAMA_DATABASE_URL="$db" DIORAMA_DATA_DIR="$dir/data"
+        # a hall: several hundred phones may post in the same minute (the app's default
+        # ceiling of 60 a minute per city fits a workshop room); set it to keep another
+        export DIORAMA_CITY_COMMENTS_PER_MINUTE="${DIORAMA_CITY_COMMENTS_PER_MINUTE:-600}"
         exec setsid "$py" -m streamlit run app.py --server.port "$port" \
           --server.address 127.0.0.1 --server.headless true --browser.gatherUsageStats false \
           --server.fileWatcherType none </dev/null >>"$dir/replicas/r$i.log" 2>&1
