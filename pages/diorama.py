@@ -7,6 +7,7 @@ from geo.errors import DioramaError
 from geo.kinds import KIND_BY_KEY, KINDS
 from geo.participation.store import FACTORS
 from geo.text import escape_for_markdown
+from ui import compare as cmp
 from ui import diorama as dio
 from ui import state
 from ui import workshop as wk
@@ -103,6 +104,7 @@ def editor() -> None:
 
 
 editor()
+cmp.section(ws, group["session_id"], b.id, key="cmp", default_b=sid)
 
 # --- comments on this scenario (the comment store's path: escaped, consented, idempotent) --
 st.subheader(t("dio_comment"))

@@ -10,6 +10,7 @@ import streamlit as st
 
 from geo.errors import DioramaError
 from geo.text import escape_for_markdown
+from ui import compare as cmp
 from ui import facilitator as fac
 from ui import state
 from ui import workshop as wk
@@ -96,6 +97,8 @@ if done := ss.pop("ws_renewed", None):
     st.success(t("ws_renewed", group=escape_for_markdown(done)))
 
 fac.group_cards(ws, session, key)
+cmp.group_maps(ws, session, key="wsg")
+cmp.section(ws, session.id, session.city, key="wcmp")
 fac.exports_block(ws, session)
 
 st.subheader(t("ws_this_device"))

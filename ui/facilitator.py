@@ -7,18 +7,12 @@ from typing import Any
 
 import streamlit as st
 
-from geo import access as sc
 from geo.participation.store import Session, Workshop
 from geo.text import escape_for_markdown
 
 from . import workshop as wk
+from .compare import stored_engine as _engine
 from .i18n import t
-
-
-@st.cache_resource(show_spinner=False, max_entries=64)
-def _engine(city: str, mode: str, scenario_id: str, version: int, mods: str) -> sc.Engine:
-    """A stored scenario's engine, built once per version (shared: only read)."""
-    return wk.baseline(city, mode).with_modifications(sc.loads(mods))
 
 
 def _renew(ws: Workshop, key: str, g: Any) -> None:

@@ -195,6 +195,8 @@ def facility_layer(facilities: gpd.GeoDataFrame, *, kind: str, label: str) -> pd
         radius_max_pixels=10,
         get_radius=40,
         pickable=True,
+        # drawn over the hexagons below it: at the same depth they would hide the points
+        parameters={"depthCompare": "always"},
     )
 
 
@@ -283,6 +285,33 @@ def _with_pickable(layer: pdk.Layer, pickable: bool) -> pdk.Layer:
     if not pickable:
         twin.auto_highlight = False
     return twin
+
+
+def state_layer(cells: np.ndarray, states: Sequence[int] | np.ndarray,
+                colors: Sequence[Sequence[int]], *,
+                layer_id: str, labels: Sequence[str] | None = None,
+                pickable: bool = False, outline_px: float = 0.0) -> pdk.Layer:
+    """H3 cells (uint64) coloured by a small integer state: ``colors[state]`` (RGBA).
+
+    Each record is ``{"h": cell, "s": state}`` (plus ``"v"``, the escaped tooltip text, when
+    ``labels`` are given), the colour picked by an expression: about half the bytes of a
+    record carrying its own colour. ``outline_px`` draws each cell's edge in its colour at
+    least that wide, so that a few cells stay visible on a map of the whole city.
+    """
+    ids = grid.to_strings(np.asarray(cells, dtype=np.uint64))
+    recs: list[dict[str, Any]] = [{"h": h, "s": int(s)}
+                                  for h, s in zip(ids, states, strict=True)]
+    if labels is not None:
+        for r, label in zip(recs, labels, strict=True):
+            r["v"] = tooltip_text(label)
+    rgba = ["[" + ",".join(str(int(x)) for x in c) + "]" for c in colors]
+    expr = rgba[-1]
+    for i in range(len(rgba) - 2, -1, -1):
+        expr = f"s=={i}?{rgba[i]}:{expr}"
+    return pdk.Layer("H3HexagonLayer", id=layer_id, data=recs, get_hexagon="h",
+                     get_fill_color=expr, stroked=outline_px > 0, get_line_color=expr,
+                     line_width_min_pixels=outline_px, filled=True, pickable=pickable,
+                     auto_highlight=pickable)
 
 
 def selection_layer(cell: str | None, *, layer_id: str = "chosen") -> pdk.Layer:
