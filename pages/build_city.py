@@ -33,20 +33,25 @@ if bc.allowed():
                                key="bc_pref")
         bc.limits_caption()
         boundary = st.file_uploader(t("bc_boundary"), type=["geojson", "json", "gpkg", "zip"],
-                                    max_upload_size=bc.upload_limit("boundary"))
+                                    max_upload_size=bc.upload_limit("boundary"),
+                                    help=t("upload_help", mb=bc.upload_limit("boundary")))
         population = st.file_uploader(t("bc_population"),
                                       type=["geojson", "json", "gpkg", "zip", "csv"],
-                                      max_upload_size=bc.upload_limit("population"))
+                                      max_upload_size=bc.upload_limit("population"),
+                                      help=t("upload_help", mb=bc.upload_limit("population")))
         facilities = st.file_uploader(t("bc_facilities"), accept_multiple_files=True,
                                       type=["geojson", "json", "gpkg", "csv", "zip", "pbf"],
-                                      max_upload_size=bc.upload_limit("facilities"))
+                                      max_upload_size=bc.upload_limit("facilities"),
+                                      help=t("upload_help", mb=bc.upload_limit("facilities")))
         kind = st.selectbox(t("bc_kind"), ["", *[k.key for k in KINDS]],
                             format_func=({"": "—"} | kind_labels()).__getitem__,
-                            key="bc_kind")
+                            key="bc_kind", placeholder=t("choose"))
         network = st.file_uploader(t("bc_network"), type=["pbf", "graphml", "gz"],
-                                   max_upload_size=bc.upload_limit("network"))
+                                   max_upload_size=bc.upload_limit("network"),
+                                   help=t("upload_help", mb=bc.upload_limit("network")))
         flows = st.file_uploader(t("bc_flows"), type=["csv"], accept_multiple_files=True,
-                                 max_upload_size=bc.upload_limit("flows"))
+                                 max_upload_size=bc.upload_limit("flows"),
+                                 help=t("upload_help", mb=bc.upload_limit("flows")))
         attr = st.text_input(t("bc_attribution"), key="bc_attr")
         submitted = st.form_submit_button(t("bc_build"))
     if submitted:

@@ -26,7 +26,7 @@ left, right = st.columns(2)
 with left:
     st.subheader(t("cat_by_factor"))
     factor = st.selectbox(t("cat_pick_factor"), list(factors), key="cat_factor",
-                          format_func=factors.__getitem__)
+                          format_func=factors.__getitem__, placeholder=t("choose"))
     found = cat.services_for(factor)
     st.caption(t("cat_services_found", n=len(found)))
     if not found:
@@ -39,7 +39,7 @@ with left:
 with right:
     st.subheader(t("cat_by_service"))
     sid = st.selectbox(t("cat_pick_service"), list(services), key="cat_service",
-                       format_func=services.__getitem__)
+                       format_func=services.__getitem__, placeholder=t("choose"))
     s = cat.service(sid)
     st.markdown(escape_for_markdown(f"{s.ja if ja else s.en} — {s.where}"))
     st.markdown(escape_for_markdown(s.summary_ja if ja else s.summary_en))

@@ -42,7 +42,7 @@ st.caption(t("comments_intro"))
 # --- the map: comments per cell, coloured by their most common kind, over the pin grid -----
 c1, c2 = st.columns([3, 1])
 f_map = c1.selectbox(t("map_factor"), list(any_factor), key="c_map_factor",
-                     format_func=any_factor.__getitem__)
+                     format_func=any_factor.__getitem__, placeholder=t("choose"))
 res = c2.select_slider(t("resolution"), options=[7, 8, 9], value=v.PIN_RESOLUTION, key="c_res")
 layers = [*v.base_layers(b.id), *v.count_layers(b.id, f_map, res)]
 place.map(b, layers)
@@ -83,13 +83,13 @@ safety.held_for_me(store, b.id, sid)  # the author's own comments under review
 st.subheader(t("comments_list"))
 f1, f2, f3, f4 = st.columns(4)
 f_factor = f1.selectbox(t("filter_factor"), list(any_factor), key="c_f_factor",
-                        format_func=any_factor.__getitem__)
+                        format_func=any_factor.__getitem__, placeholder=t("choose"))
 f_kind = f2.selectbox(t("filter_kind"), list(any_kind), key="c_f_kind",
-                      format_func=any_kind.__getitem__)
+                      format_func=any_kind.__getitem__, placeholder=t("choose"))
 town_names = {None: t("all"), **({} if b.towns is None else
                                   dict(zip(b.towns["town_code"], b.towns["name"], strict=True)))}
 f_town = f3.selectbox(t("filter_town"), list(town_names), key="c_f_town",
-                      format_func=town_names.__getitem__)
+                      format_func=town_names.__getitem__, placeholder=t("choose"))
 f_since = f4.date_input(t("since"), value=None, key="c_f_since")
 since = datetime.combine(f_since, time(), tzinfo=v.JST) if f_since else None
 

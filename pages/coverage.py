@@ -10,9 +10,9 @@ from geo.kinds import KIND_BY_KEY, KINDS
 from geo.render import deck
 from ui import state
 from ui.cache import boundary_layer, get_bundle, get_cell_kpis, get_coverage
-from ui.format import round_total
+from ui.format import distance, people, round_total
 from ui.i18n import factor_name, kind_label, kind_labels, labels, t
-from ui.widgets import attribution, cells_downloads, csv_download, data_notes, fmt_count, legend
+from ui.widgets import attribution, cells_downloads, csv_download, data_notes, legend
 
 state.require_app(__file__)
 ss = st.session_state
@@ -44,9 +44,9 @@ table = pd.DataFrame({
     t("radius") + " (m)": s["radius_m"].astype(int),
 })
 if b.has_population:
-    table[t("population")] = s["population"].map(fmt_count)
-    table[t("covered")] = s["covered"].map(fmt_count)
-    table[t("uncovered")] = s["uncovered"].map(fmt_count)
+    table[t("population")] = s["population"].map(people)
+    table[t("covered")] = s["covered"].map(people)
+    table[t("uncovered")] = s["uncovered"].map(people)
     table[t("rate") + " (%)"] = (s["rate"] * 100).round(1)
 else:
     table[t("cells_share") + " (%)"] = (s["cells_covered_share"] * 100).round(1)
@@ -59,12 +59,14 @@ if not ok:
     st.warning(t("no_data_note"))
     attribution(b)
     st.stop()
-kind = st.selectbox(t("kind"), ok, format_func=kind_labels().__getitem__, key="cov_kind")
+kind = st.selectbox(t("kind"), ok, format_func=kind_labels().__getitem__, key="cov_kind",
+                    placeholder=t("choose"))
 
 if cov.towns is not None:
     st.subheader(t("by_town"))
-    towns = cov.towns[["name", "population", f"covered_{kind}", f"uncovered_{kind}",
-                       f"rate_{kind}"]].copy()
+    machine = cov.towns[["name", "population", f"covered_{kind}", f"uncovered_{kind}",
+                         f"rate_{kind}"]]
+    towns = machine.copy()
     towns[f"rate_{kind}"] = (towns[f"rate_{kind}"] * 100).round(1)
     for col in ("population", f"covered_{kind}", f"uncovered_{kind}"):  # whole people
         towns[col] = round_total(towns[col].tolist())
@@ -74,7 +76,8 @@ if cov.towns is not None:
         f"uncovered_{kind}": t("uncovered"), f"rate_{kind}": t("rate") + " (%)"}
     ).rename_axis(t("town_code"))
     st.dataframe(towns, width="stretch", height=320)
-    csv_download(t("download_towns"), towns, file_name=f"{b.id}_{kind}_towns.csv", index=True)
+    csv_download(t("download_towns"), machine, file_name=f"{b.id}_{kind}_towns.csv",
+                 key="cov_dl_towns", index=True)
 
 res = st.select_slider(t("resolution"), options=list(grid.RESOLUTIONS), value=9,
                        help=t("res_help"), key="cov_res")
@@ -93,7 +96,8 @@ st.pydeck_chart(deck.deck(layers, view=deck.view_of(b.boundary, height_px=480), 
                 height=480)
 if len(values):
     legend(t("kpi_uncovered") if b.has_population else t("kpi_dist"),
-           float(values.min()), float(values.max()))
+           float(values.min()), float(values.max()),
+           shown=people if b.has_population else distance)
 
 cells = kpis[[c for c in kpis.columns if c == "population" or c.endswith(f"_{kind}")]]
 cells_downloads(cells, stem=f"{b.id}_{kind}_res{res}", key="cov_dl")

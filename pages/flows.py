@@ -9,6 +9,7 @@ from geo.context import flows
 from geo.render import deck
 from geo.text import escape_for_markdown
 from ui import flows_view as ui_flows
+from ui import format as fmt
 from ui import state
 from ui.cache import boundary_layer, get_bundle
 from ui.flows import get_flow_cells, get_flows
@@ -41,7 +42,8 @@ day_labels = {k: t(f"dayflag_{k}") for k in flows.DAYFLAGS}
 tz_labels = {k: t(f"timezone_{k}") for k in flows.TIMEZONES}
 c1, c2, c3 = st.columns([2, 2, 3])
 metric = c1.selectbox(t("flows_metric"), METRICS, key="flows_metric",
-                      format_func=labels(METRICS, prefix="flows_metric_").__getitem__)
+                      format_func=labels(METRICS, prefix="flows_metric_").__getitem__,
+                      placeholder=t("choose"))
 dayflag = c2.radio(t("dayflag"), [flows.WEEKDAY, flows.HOLIDAY, flows.ALL_DAYS],
                    format_func=day_labels.__getitem__, key="flows_day", horizontal=True)
 timezone = c3.radio(t("timezone"), list(flows.TIMEZONES), format_func=tz_labels.__getitem__,
@@ -74,11 +76,12 @@ m1, m2 = st.columns(2)
 now_total = float(total.get(month, float("nan")))
 # ratios over the meshes published in both terms (README: Method), like each cell's
 change = flows.city_change_pct(fl, month=month, dayflag=dayflag, timezone=timezone)
-m1.metric(t("flows_city_total", month=month), f"{now_total:,.0f}",
-          delta=f"{change:+.1f} % ({t('flows_vs', base=base)})" if pd.notna(change) else None)
+m1.metric(t("flows_city_total", month=fmt.month(month)), fmt.people(now_total),
+          delta=f"{fmt.percent(change, sign=True)} ({t('flows_vs', base=fmt.month(base))})"
+          if pd.notna(change) else None)
 cells = get_flow_cells(b.id, month, dayflag, timezone, res)
 ratio = flows.city_day_night_pct(fl, month=month, dayflag=dayflag)
-m2.metric(t("flows_city_ratio"), f"{ratio:,.1f} %" if pd.notna(ratio) else "—")
+m2.metric(t("flows_city_ratio"), fmt.percent(ratio))
 
 values = cells[COLUMN[metric]].dropna()
 if metric == "stay":
@@ -94,9 +97,10 @@ tip = deck.value_tooltip(t(f"flows_metric_{metric}"))
 event = st.pydeck_chart(deck.deck(layers, view=view, pick="flows", tooltip=tip), key="flows_chart",
                         height=540,
                         on_select="rerun", selection_mode="multi-object")
-legend(t(f"flows_metric_{metric}"), vmin, vmax)
+legend(t(f"flows_metric_{metric}"), vmin, vmax,
+       shown=fmt.people if metric == "stay" else fmt.percent)
 if metric == "change":
-    st.caption(t("flows_change_note", base=base))
+    st.caption(t("flows_change_note", base=fmt.month(base)))
 elif metric == "ratio":
     st.caption(t("flows_ratio_note"))
 st.caption(t("flows_method"))

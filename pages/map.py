@@ -8,6 +8,7 @@ from geo.render import deck
 from geo.text import escape_for_markdown
 from ui import state
 from ui.cache import boundary_layer, get_bundle, get_cell_kpis, get_coverage
+from ui.format import distance, people, percent
 from ui.i18n import kind_labels, labels, t
 from ui.places import picked_cell, place_label, town_select
 from ui.widgets import attribution, cell_detail, data_notes, legend, town_detail
@@ -32,15 +33,15 @@ if not present:  # no facility data at all (e.g. a city built from people-flow f
 c1, c2, c3, c4 = st.columns([2, 2, 2, 1])
 kinds = kind_labels()
 metric = c1.selectbox(t("kpi"), metrics, format_func=labels(metrics, prefix="kpi_").__getitem__,
-                      key="map_metric")
+                      key="map_metric", placeholder=t("choose"))
 kind = c2.selectbox(t("kind"), [k.key for k in present], key="map_kind",
                     format_func=kinds.__getitem__,
-                    disabled=metric == "population")
+                    disabled=metric == "population", placeholder=t("choose"))
 res = c3.select_slider(t("resolution"), options=list(grid.RESOLUTIONS), value=9,
                        help=t("res_help"), key="map_res")
 extruded = c4.toggle(t("extrude"), key="map_3d")
 show = st.multiselect(t("show_facilities"), [k.key for k in present], default=[],
-                      format_func=kinds.__getitem__, key="map_fac")
+                      format_func=kinds.__getitem__, key="map_fac", placeholder=t("choose_many"))
 basemap = st.toggle(t("basemap"), value=False, key="map_basemap")
 
 kpis = get_cell_kpis(b.id, ss[state.MODE], state.radii_key(), ss[state.FREQUENT], res)
@@ -58,7 +59,8 @@ event = st.pydeck_chart(deck.deck(layers, view=view, basemap=basemap, pick="kpi"
                         selection_mode="single-object", key="map_chart", height=560)
 finite = values.replace([float("inf")], float("nan")).dropna()
 if len(finite):
-    legend(t(f"kpi_{metric}"), float(finite.min()), float(finite.max()), reverse=reverse)
+    legend(t(f"kpi_{metric}"), float(finite.min()), float(finite.max()), reverse=reverse,
+           shown={"dist": distance, "rate": percent}.get(metric, people))
 else:
     st.warning(t("no_data_note"))
 data_notes(b)

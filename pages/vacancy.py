@@ -12,6 +12,7 @@ from ui import state
 from ui import vacancy_view as vv
 from ui.cache import boundary_layer, get_bundle
 from ui.flows import get_sample_cells, get_sample_total, get_sample_towns
+from ui.format import count, percent
 from ui.i18n import labels, t
 from ui.widgets import attribution, csv_download, legend
 
@@ -40,7 +41,8 @@ target_pct = c3.number_input(t("vac_target"), min_value=0.1, max_value=60.0,
 target = round(float(target_pct) / 100, 6) if calibrate else None
 c4, c5, c6 = st.columns([2, 3, 1])
 metric = c4.selectbox(t("vac_metric"), METRICS, key="vac_metric",
-                      format_func=labels(METRICS, prefix="vac_metric_").__getitem__)
+                      format_func=labels(METRICS, prefix="vac_metric_").__getitem__,
+                      placeholder=t("choose"))
 res = c5.select_slider(t("resolution"), options=list(grid.RESOLUTIONS), value=9,
                        help=t("res_help"), key="vac_res")
 extruded = c6.toggle(t("extrude"), key="vac_3d")
@@ -73,7 +75,8 @@ st.pydeck_chart(deck.deck(layers, view=deck.view_of(b.boundary, pitch=45 if extr
                           tooltip=deck.value_tooltip(t(f"vac_metric_{metric}"))),
                 key="vac_chart", height=520)
 if len(shown):
-    legend(t(f"vac_metric_{metric}"), float(shown.min()), float(shown.max()))
+    legend(t(f"vac_metric_{metric}"), float(shown.min()), float(shown.max()),
+           shown=percent if metric == "rate" else count)
 n_sup = int(cells["suppressed"].sum())
 st.caption(t("vac_suppressed_note", k=k, n=n_sup, total=len(cells)))
 if label:
@@ -87,8 +90,8 @@ if towns_out is not None:
     st.subheader(t("by_town"))
     table = vv.town_table(towns_out, label)
     st.dataframe(table, width="stretch", height=320)
-    csv_download(t("download_towns"), table, file_name=f"{stem}_towns.csv",
-                 key="vac_dl_towns", index=True)
+    csv_download(t("download_towns"), vv.for_download(towns_out, label),
+                 file_name=f"{stem}_towns.csv", key="vac_dl_towns", index=True)
 
 with st.expander(t("vac_rules_title")):
     st.markdown(t("vac_rules"))

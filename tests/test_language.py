@@ -19,7 +19,15 @@ from pathlib import Path
 import pytest
 from room import room_fixture
 from streamlit.testing.v1 import AppTest
-from visible_text import JAPANESE, SNAKE, WORD, japanese_leftovers, untranslated, visible_texts
+from visible_text import (
+    JAPANESE,
+    SNAKE,
+    WORD,
+    japanese_leftovers,
+    raw_numbers,
+    untranslated,
+    visible_texts,
+)
 
 from geo.ingest import bundle
 from geo.participation.store import Workshop
@@ -212,14 +220,14 @@ def report(bad: list) -> list[str]:
 @pytest.mark.parametrize("page", list(PAGES))
 def test_japanese_page_shows_no_identifier_or_english(page, env, data_words) -> None:
     states = walk(page, "ja", env)
-    bad = [(i, untranslated(texts, data_words)) for i, texts in states]
+    bad = [(i, untranslated(texts, data_words) + raw_numbers(texts)) for i, texts in states]
     assert not any(xs for _, xs in bad), "\n".join(report(bad))
 
 
 @pytest.mark.parametrize("page", list(PAGES))
 def test_english_page_shows_no_japanese_ui(page, env, data_text) -> None:
     states = walk(page, "en", env)
-    bad = [(i, japanese_leftovers(texts, data_text)) for i, texts in states]
+    bad = [(i, japanese_leftovers(texts, data_text) + raw_numbers(texts)) for i, texts in states]
     assert not any(xs for _, xs in bad), "\n".join(report(bad))
 
 
@@ -237,3 +245,18 @@ def test_the_checks_catch_what_they_are_for() -> None:
     assert japanese_leftovers([Text("x", "People 周辺")], "千代田町")
     assert not japanese_leftovers([Text("x", "near 千代田町")], "千代田町")
     assert JAPANESE.findall("near 千代田町二丁目") == ["千代田町二丁目"]
+
+
+def test_the_number_check_catches_numbers_people_do_not_read() -> None:
+    from visible_text import Text
+
+    for s in ["カバー率 0.323", "徒歩圏内の人口 112.7307", "103,820.505", "7636.218459394045",
+              "徒歩圏外の人口 12.5人", "12.5 people"]:
+        assert raw_numbers([Text("x", s)]), s
+    for s in ["カバー率 32.3%", "103,821人", "1.2 km", "350 m", "平均 3.42", "2020年5月"]:
+        assert not raw_numbers([Text("x", s)]), s
+    assert raw_numbers([Text("dataframe.number[人口]", "112.7")])
+    assert raw_numbers([Text("dataframe.number[カバー率 (%)]", "32.34")])
+    assert raw_numbers([Text("dataframe.number[値]", "0.323")])
+    assert not raw_numbers([Text("dataframe.number[カバー率 (%)]", "32.3")])
+    assert not raw_numbers([Text("dataframe.number[平均]", "3.4167")])

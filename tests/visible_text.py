@@ -14,11 +14,13 @@ is excluded by the caller's vocabulary of data.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
 import pyarrow as pa
 from google.protobuf.message import Message
 
@@ -89,6 +91,23 @@ def arrow_texts(raw: bytes, config: str = "") -> Iterator[tuple[str, str]]:
         for v in dict.fromkeys(col.tolist()):
             if isinstance(v, str) and v.strip():
                 yield ("index" if name in index_cols else "cell"), v
+
+
+def arrow_numbers(raw: bytes, config: str = "") -> Iterator[tuple[str, float]]:
+    """(header as shown, value) of every non-whole number in the float columns of a table."""
+    if not raw:
+        return
+    table = pa.ipc.open_stream(raw).read_all()
+    cfg = json.loads(config) if config else {}
+    frame = table.to_pandas()
+    for name in frame.columns:
+        conf = cfg.get(str(name)) or {}
+        if conf.get("hidden") or not pd.api.types.is_float_dtype(frame[name]):
+            continue
+        header = str(conf.get("label", name))
+        for v in dict.fromkeys(frame[name].dropna().tolist()):
+            if math.isfinite(v) and v != round(v):
+                yield header, float(v)
 
 
 def vega_texts(spec_json: str) -> Iterator[tuple[str, str]]:
@@ -163,6 +182,8 @@ def _encoded(proto: Message) -> Iterator[tuple[str, str]]:
     names = {f.name for f in proto.DESCRIPTOR.fields}
     if "arrow_data" in names and proto.HasField("arrow_data"):
         yield from arrow_texts(proto.arrow_data.data, getattr(proto, "columns", ""))
+        yield from ((f"number[{h}]", repr(v)) for h, v in
+                    arrow_numbers(proto.arrow_data.data, getattr(proto, "columns", "")))
     if "spec" in names and isinstance(proto.spec, str) and proto.spec:
         yield from vega_texts(proto.spec)
     if "datasets" in names:
@@ -258,6 +279,39 @@ def untranslated(texts: Iterable[Text], data_words: set[str]) -> list[Text]:
             if "_" in w or low in ENGLISH_WORDS or w in ("None", "nan", "NaN"):
                 bad.append(x)
                 break
+    return bad
+
+
+#: A number with three decimals or more (a raw fraction such as 0.323, or 112.7307 people);
+#: a small area in km² (a hexagon of 0.015 km²) is how it is said.
+RAW_DECIMAL = re.compile(r"(?<![\d.])\d[\d,]*\.\d{3,}(?![\d])(?!\s*k?m²)")
+#: A figure of people with a decimal: "112.7人", "103,820.5 people".
+FRACTIONAL_PEOPLE = re.compile(r"\d\.\d+\s*(?:人|people\b|persons?\b)")
+#: Table headers of whole people (人口, 人数, (人), people, population) and of rates (率, %).
+PEOPLE_HEADER = re.compile(r"人口|人数|\(人\)|（人）|\bpeople\b|population", re.I)
+RATE_HEADER = re.compile(r"率|%|\brate\b|coverage", re.I)
+#: Headers of data whose decimals are meant (coordinates, survey means on their 1-5 scale).
+DECIMAL_HEADER = re.compile(r"経度|緯度|longitude|latitude|平均|mean|区間|interval", re.I)
+
+
+def raw_numbers(texts: Iterable[Text]) -> list[Text]:
+    """Texts that show a number as people do not read it (in either language): a raw
+    fraction or more than two decimals, a fractional head count, and in tables a non-whole
+    number of people or a rate with more than one decimal."""
+    bad = []
+    for x in texts:
+        if "number[" in x.where:  # a float cell of a table: number[<header>]
+            header = x.where[x.where.index("number[") + 7:-1]
+            v = float(x.text)
+            if DECIMAL_HEADER.search(header):
+                continue
+            if (PEOPLE_HEADER.search(header) and not RATE_HEADER.search(header)) \
+                    or (RATE_HEADER.search(header) and round(v, 1) != v) \
+                    or round(v, 2) != v:
+                bad.append(x)
+        elif not x.in_expander and (RAW_DECIMAL.search(x.text)
+                                    or FRACTIONAL_PEOPLE.search(x.text)):
+            bad.append(x)
     return bad
 
 

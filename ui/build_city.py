@@ -160,7 +160,7 @@ def delete_section() -> None:
         if not built:
             st.caption(t("bc_delete_none"))
             return
-        city = st.selectbox(t("bc_delete_city"), built, key="bc_del_city")
+        city = st.selectbox(t("bc_delete_city"), built, key="bc_del_city", placeholder=t("choose"))
         reason = st.text_input(t("bc_delete_reason"), key="bc_del_reason", max_chars=500)
         sure = st.checkbox(t("bc_delete_confirm", city=escape_for_markdown(city)),
                            key="bc_del_confirm")

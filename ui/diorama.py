@@ -21,6 +21,7 @@ from geo.errors import DioramaError
 from geo.participation.store import Scenario
 from geo.render import deck
 
+from . import format as fmt
 from . import workshop as wk
 from .i18n import lang, t
 from .voices import base_layers, error_text
@@ -86,11 +87,12 @@ def edit(scenario_id: str, make: Callable[[], sc.Modification | None]) -> None:
     after = wk.scenario_engine(saved).figures([mod.kind]).loc[mod.kind]
     what = wk.kind_name(mod.kind)
     if after["status"] == "ok" and before["status"] == "ok":
-        ss[FLASH] = t("dio_changed", kind=what, d=f"{after['covered'] - before['covered']:+,.0f}",
-                      r0=f"{before['rate'] * 100:.1f}", r1=f"{after['rate'] * 100:.1f}", ms=ms)
+        ss[FLASH] = t("dio_changed", kind=what, ms=ms,
+                      d=fmt.people_change(round(after["covered"]) - round(before["covered"])),
+                      r0=fmt.rate(before["rate"]), r1=fmt.rate(after["rate"]))
     else:
         ss[FLASH] = t("dio_changed_cells", kind=what, ms=ms,
-                      d=f"{int(after['cells_covered'] - before['cells_covered']):+,}")
+                      d=fmt.people_change(after["cells_covered"] - before["cells_covered"]))
 
 
 def radar(s: Scenario, base: sc.Engine, eng: sc.Engine) -> bytes:
@@ -112,7 +114,7 @@ def mod_line(m: sc.Modification, names: dict[str, str], place: Callable[[str], s
     facilities whose modification carries no name."""
     what = names.get(m.kind, m.kind)
     if m.op == "radius":
-        return t("dio_mod_radius", kind=what, m=f"{m.radius_m:,.0f}")
+        return t("dio_mod_radius", kind=what, m=fmt.distance(m.radius_m))
     label = m.name or facilities.get(m.facility or "") or what
     where = place(m.cell) if m.cell else ""
     return t(f"dio_mod_{m.op}", kind=what, name=label, place=where)
@@ -132,14 +134,13 @@ def figures(s: Scenario, base: sc.Engine, eng: sc.Engine, kind: str, kinds: dict
     f0, f1 = base.figures([kind]).loc[kind], eng.figures([kind]).loc[kind]
     m1, m2, m3 = st.columns(3)
     if f1["status"] == "ok" or f0["status"] == "ok":
-        m1.metric(t("dio_covered"), f"{f1['covered']:,.0f}",
-                  f"{f1['covered'] - f0['covered']:+,.0f}")
-        m2.metric(t("dio_rate"), f"{f1['rate'] * 100:.1f} %",
-                  f"{(f1['rate'] - f0['rate']) * 100:+.1f} pt")
+        m1.metric(t("dio_covered"), fmt.people(f1["covered"]),  # the change as shown
+                  fmt.people_change(round(f1["covered"]) - round(f0["covered"])))
+        m2.metric(t("dio_rate"), fmt.rate(f1["rate"]), fmt.points(f1["rate"] - f0["rate"]))
     else:
         st.caption(t("dio_no_pop"))
-    m3.metric(t("dio_cells"), f"{int(f1['cells_covered']):,}",
-              f"{int(f1['cells_covered'] - f0['cells_covered']):+,}")
+    m3.metric(t("dio_cells"), fmt.count(f1["cells_covered"]),
+              fmt.people_change(f1["cells_covered"] - f0["cells_covered"]))
     st.dataframe(wk.before_after_table(base, eng), hide_index=True, key="dio_table")
     r1, r2 = st.columns([2, 3])
     r1.markdown(f"**{t('dio_radar')}**")
@@ -162,8 +163,8 @@ def sites_table(sites: pd.DataFrame, words: Callable[[str], str]) -> pd.DataFram
     return pd.DataFrame({
         t("dio_site_rank_col"): sites["rank"].astype(int).to_numpy(),
         t("dio_site_place"): [words(str(c)) for c in sites["cell"]],
-        t("dio_site_new"): [f"{v:,.0f}" for v in sites["new_covered"]],
-        t("dio_site_cumulative"): [f"{v:,.0f}" for v in sites["cumulative"]],
+        t("dio_site_new"): [fmt.people(v) for v in sites["new_covered"]],
+        t("dio_site_cumulative"): [fmt.people(v) for v in sites["cumulative"]],
     })
 
 
@@ -183,7 +184,7 @@ def suggestions_block(scenario_id: str, eng: sc.Engine, kind: str, place: Any,
     ranks = [int(r) for r in sites["rank"]]
     st.dataframe(sites_table(sites, words), hide_index=True, key="dio_sites_table")
     st.selectbox(t("dio_site_pick"), ranks, key="dio_site_pick",
-                 format_func=lambda r: t("dio_site_rank", rank=r))
+                 format_func=lambda r: t("dio_site_rank", rank=r), placeholder=t("choose"))
 
     def at_site() -> sc.Modification | None:
         row = sites[sites["rank"] == ss["dio_site_pick"]].iloc[0]

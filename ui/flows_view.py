@@ -12,6 +12,7 @@ from geo.context import flows
 from geo.context.flows import Flows
 from geo.ingest.bundle import CityBundle
 
+from . import format as fmt
 from .flows import get_area_series
 from .i18n import labels, t
 from .places import picked_cells
@@ -37,8 +38,8 @@ def origins_block(fl: Flows, *, dayflag: int, timezone: int, month: str) -> None
                description=t("flows_origin_title"), key="flows_origin_chart")
     visitors = origins.drop(columns="same_city").sum(axis=1)
     share = 100 * visitors / origins.sum(axis=1)
-    st.caption(t("flows_origin_note", month=month,
-                 share=f"{share.get(month, float('nan')):.1f}"))
+    st.caption(t("flows_origin_note", month=fmt.month(month),
+                 share=fmt.percent(share.get(month, float("nan")))))
 
 
 def vitality_block(b: CityBundle, fl: Flows, *, dayflag: int,
@@ -54,7 +55,7 @@ def vitality_block(b: CityBundle, fl: Flows, *, dayflag: int,
         names = dict(zip(towns["town_code"], towns["name"], strict=True))
         members = tuple(sorted(st.multiselect(t("flows_towns_pick"), list(names),
                                               format_func=names.__getitem__,
-                                              key="flows_towns")))
+                                              key="flows_towns", placeholder=t("choose_many"))))
     elif kind == "cells":
         members = tuple(sorted(picked_cells(selection, "flows")))
         st.caption(t("flows_cells_hint", n=len(members)))
@@ -65,11 +66,11 @@ def vitality_block(b: CityBundle, fl: Flows, *, dayflag: int,
     time_chart(dated(series[["stay"]].rename(columns={"stay": t("flows_daytime_stay")})),
                y_label=t("flows_people"), description=t("flows_vitality_title"),
                key="flows_vitality_chart")
-    st.caption(t("flows_vitality_note", day=t(f"dayflag_{dayflag}"), month=series.index[-1],
-                 change=f"{series['change_pct'].iloc[-1]:+.1f}"))
+    st.caption(t("flows_vitality_note", day=t(f"dayflag_{dayflag}"),
+                 month=fmt.month(series.index[-1]),
+                 change=fmt.percent(series["change_pct"].iloc[-1], sign=True)))
     if kind == "centre":
         st.caption(t("flows_centre_note", mesh=flows.centre_mesh(fl)))
-    table = series.rename(columns={"stay": t("flows_daytime_stay"),
-                                   "change_pct": t("flows_change_col")}).round(1)
+    table = series[["stay", "change_pct"]].round(1).rename_axis("month")
     csv_download(t("flows_download_series"), table, file_name=f"{b.id}_vitality_{kind}.csv",
                  key="flows_dl_series", index=True)

@@ -29,7 +29,8 @@ def upload_field(n: int) -> None:
     """The optional photo of the comment form number ``n`` (inside the form)."""
     mb = settings().photo_max_mb
     st.file_uploader(t("photo_upload", mb=mb), type=list(UPLOAD_TYPES), key=f"c_photo_{n}",
-                     max_upload_size=mb)
+                     max_upload_size=mb,
+                     help=t("upload_help", mb=mb))
     st.caption(t("photo_note"))
 
 

@@ -115,7 +115,7 @@ def sidebar() -> None:
     names = city_names(tuple(cities), ss[LANG])
     # format_func must be a pure lookup: AppTest calls it outside the script run.
     st.sidebar.selectbox(t("city"), cities, format_func=names.__getitem__,
-                         **bind(CITY))  # type: ignore[arg-type]
+                         **bind(CITY), placeholder=t("choose"))  # type: ignore[arg-type]
     b = get_bundle(ss[CITY])
     if b.network is None and ss[MODE] == "network":
         ss[MODE] = "line"

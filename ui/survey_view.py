@@ -95,9 +95,11 @@ def answers(b: CityBundle) -> Answers | None:
     data, file, mapping = None, "", None
     if src == "upload":
         up = st.file_uploader(t("sv_upload"), type=["csv"], key="sv_upload",
-                              max_upload_size=limit_mb("survey"))
+                              max_upload_size=limit_mb("survey"),
+                              help=t("upload_help", mb=limit_mb("survey")))
         mp = st.file_uploader(t("sv_mapping"), type=["toml"], key="sv_mapping",
-                              max_upload_size=limit_mb("mapping"))
+                              max_upload_size=limit_mb("mapping"),
+                              help=t("upload_help", mb=limit_mb("mapping")))
         st.caption(t("sv_upload_note"))
         if not within_limit(up, "survey") or not within_limit(mp, "mapping"):
             return None
@@ -146,11 +148,15 @@ def choose(b: CityBundle, a: Answers, names_of: Any) -> View:
     c1, c2, c3, c4, c5 = st.columns([3, 2.2, 1.4, 1.6, 1.1])
     measure = c1.selectbox(t("sv_measure"), list(measures),
                            index=list(measures).index("mobility"),
-                           format_func=measures.__getitem__, key="sv_measure")
+                           format_func=measures.__getitem__, key="sv_measure",
+                           placeholder=t("choose"))
     level = c2.selectbox(t("sv_level"), levels, key="sv_level",
-                         format_func=labels(levels, prefix="sv_level_").__getitem__)
-    age = c3.selectbox(t("sv_age"), ages, format_func=age_names.__getitem__, key="sv_age")
-    sex = c4.selectbox(t("sv_sex"), sexes, format_func=sex_names.__getitem__, key="sv_sex")
+                         format_func=labels(levels, prefix="sv_level_").__getitem__,
+                         placeholder=t("choose"))
+    age = c3.selectbox(t("sv_age"), ages, format_func=age_names.__getitem__, key="sv_age",
+                       placeholder=t("choose"))
+    sex = c4.selectbox(t("sv_sex"), sexes, format_func=sex_names.__getitem__, key="sv_sex",
+                       placeholder=t("choose"))
     k = int(c5.number_input(t("sv_k"), min_value=k_min, max_value=200, value=k_min, step=1,
                             key="sv_k", help=t("sv_k_help", k=k_min)))
     src = (b.id, a.data, a.file, a.mapping, k, a.is_sample)
@@ -324,7 +330,8 @@ def aggregate_block(k: int) -> None:
     with st.expander(t("sv_agg")):
         st.caption(t("sv_agg_note", k=k))
         up = st.file_uploader(t("sv_agg_upload"), type=["csv"], key="sv_agg_upload",
-                              max_upload_size=limit_mb("survey"))
+                              max_upload_size=limit_mb("survey"),
+                              help=t("upload_help", mb=limit_mb("survey")))
         if up is None or not within_limit(up, "survey"):
             return
         try:
@@ -337,6 +344,6 @@ def aggregate_block(k: int) -> None:
         pub = survey.published_aggregate(agg.frame, k=k)
         munis = sorted(pub["municipality"].unique())
         if munis:
-            muni = st.selectbox(t("sv_agg_muni"), munis, key="sv_agg_muni")
+            muni = st.selectbox(t("sv_agg_muni"), munis, key="sv_agg_muni", placeholder=t("choose"))
             st.dataframe(pub[pub["municipality"] == muni], hide_index=True, width="stretch")
         st.caption(t("sv_agg_hidden", n=len(agg.frame) - len(pub), k=k))

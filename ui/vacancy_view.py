@@ -13,6 +13,8 @@ from geo.errors import InputError
 from geo.ingest.bundle import CityBundle
 from geo.ingest.limits import check_size, limit_mb
 
+from . import format as fmt
+from .columns import for_people
 from .i18n import t
 from .voices import error_text
 from .widgets import cells_downloads
@@ -24,7 +26,8 @@ def uploaded(b: CityBundle, *, target: float | None, k: int,
     why: nothing uploaded yet, or the file's problems with file/row/field)."""
     st.caption(t("vac_upload_help"))
     up = st.file_uploader(t("vac_upload"), type=["csv", "txt"], key="vac_file",
-                          max_upload_size=limit_mb("vacancy"))
+                          max_upload_size=limit_mb("vacancy"),
+                          help=t("upload_help", mb=limit_mb("vacancy")))
     if up is None:
         st.info(t("vac_upload_wait"))
         return None
@@ -61,14 +64,14 @@ def city_metrics(total: pd.Series, *, k: int) -> None:
     if bool(total["suppressed"]):
         st.warning(t("vac_total_suppressed", k=k))
         return
-    m[0].metric(t("vac_buildings"), f"{total['buildings']:,.0f}")
-    m[1].metric(t("vac_dwellings"), f"{total['dwellings']:,.0f}")
-    m[2].metric(t("vac_metric_estimated"), f"{total['estimated']:,.0f}",
-                help=t("vac_band", low=f"{total['low']:,.0f}", high=f"{total['high']:,.0f}"))
-    m[3].metric(t("vac_metric_rate"), f"{100 * total['rate']:.1f} %",
-                help=t("vac_band", low=f"{100 * total['rate_low']:.1f} %",
-                       high=f"{100 * total['rate_high']:.1f} %"))
-    st.caption(t("vac_likely_note", n=f"{total['likely_vacant']:,.0f}"))
+    m[0].metric(t("vac_buildings"), fmt.count(total["buildings"]))
+    m[1].metric(t("vac_dwellings"), fmt.count(total["dwellings"]))
+    m[2].metric(t("vac_metric_estimated"), fmt.count(total["estimated"]),
+                help=t("vac_band", low=fmt.count(total["low"]), high=fmt.count(total["high"])))
+    m[3].metric(t("vac_metric_rate"), fmt.rate(total["rate"]),
+                help=t("vac_band", low=fmt.rate(total["rate_low"]),
+                       high=fmt.rate(total["rate_high"])))
+    st.caption(t("vac_likely_note", n=fmt.count(total["likely_vacant"])))
 
 
 def for_download(frame: pd.DataFrame, label: str) -> pd.DataFrame:
@@ -84,14 +87,10 @@ def for_download(frame: pd.DataFrame, label: str) -> pd.DataFrame:
 
 
 def town_table(towns: pd.DataFrame, label: str) -> pd.DataFrame:
-    """The towns' figures with the column names people read."""
-    cols = {"buildings": t("vac_buildings"), "dwellings": t("vac_dwellings"),
-            "likely_vacant": t("vac_metric_likely_vacant"),
-            "estimated": t("vac_metric_estimated"), "low": t("vac_low"), "high": t("vac_high"),
-            "rate": t("vac_rate_pct"), "rate_low": t("vac_rate_low"),
-            "rate_high": t("vac_rate_high"), "suppressed": t("vac_suppressed"),
-            "name": t("town"), "data_label": t("vac_data_label")}
-    return for_download(towns, label).rename(columns=cols).rename_axis(t("town_code"))
+    """The towns' figures as people read them (the download for people): headers in the
+    session's language, whole dwellings, rates in % with one decimal, indexed by town code."""
+    shown = for_people(for_download(towns, label), index=True)
+    return shown.set_index(shown.columns[0])
 
 
 def downloads(cells: pd.DataFrame, *, stem: str, res: int, label: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from typing import Any
 
@@ -15,7 +16,9 @@ from geo.render import export
 from geo.render.deck import ramp_color
 from geo.text import escape_for_markdown
 
-from .format import vega_month_format
+from .columns import for_people
+from .format import distance, people, round_total, vega_month_format
+from .format import rate as fmt_rate
 from .i18n import kind_label, lang, t
 
 
@@ -29,14 +32,18 @@ def attribution(b: CityBundle) -> None:
 
 
 def legend(title: str, vmin: float, vmax: float, *, unit: str = "", reverse: bool = False,
-           decimals: int = 0) -> None:
-    """A five-step colour legend built from numbers only (no user text reaches the HTML)."""
+           decimals: int = 0, shown: Callable[[float], str] | None = None) -> None:
+    """A five-step colour legend built from numbers only (no user text reaches the HTML).
+
+    ``shown`` formats each step (:mod:`ui.format`: ``people``, ``percent``, ``distance``);
+    without it a step is a plain number with ``decimals`` (a survey mean on its 1-5 scale)."""
     steps = [vmin + (vmax - vmin) * i / 4 for i in range(5)]
+    text = shown or (lambda v: f"{v:,.{decimals}f}")
     cells = "".join(
-        '<span style="display:inline-block;width:3.4em;text-align:center;'
+        '<span style="display:inline-block;min-width:3.4em;text-align:center;'
         f'background:rgb{ramp_color(v, vmin, vmax, reverse=reverse)};'
         f'color:{"#fff" if (i >= 3) != reverse else "#000"};font-size:0.8em">'
-        f'{v:,.{decimals}f}</span>'
+        f'{html.escape(text(v))}</span>'
         for i, v in enumerate(steps)
     )
     st.caption(f"{t('legend')}: {title} {unit}".strip())
@@ -63,16 +70,17 @@ def town_detail(towns: pd.DataFrame, code: str) -> None:
     """One town's population and, per kind with data, covered / not covered people and rate."""
     row = towns.loc[code]
     name = escape_for_markdown(str(row["name"]))  # a town name from a file: text, not markdown
-    st.markdown(f"**{name}** — {t('population')}: {row['population']:,.0f}"
+    st.markdown(f"**{name}** — {t('population')}: {people(row['population'], unit=True)}"
                 if pd.notna(row["population"]) else f"**{name}** — {t('no_data')}")
     rows = []
     for k in KINDS:
         rate = row.get(f"rate_{k.key}")
         if rate is None or pd.isna(rate):
             continue
-        rows.append({t("kind"): kind_label(k), t("covered"): round(row[f"covered_{k.key}"]),
-                     t("uncovered"): round(row[f"uncovered_{k.key}"]),
-                     t("rate"): f"{rate:.0%}"})
+        # covered + uncovered = the town's population, as shown (largest remainder)
+        covered, uncovered = round_total([row[f"covered_{k.key}"], row[f"uncovered_{k.key}"]])
+        rows.append({t("kind"): kind_label(k), t("covered"): people(covered),
+                     t("uncovered"): people(uncovered), t("rate"): fmt_rate(rate)})
     if rows:
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 
@@ -82,7 +90,7 @@ def cell_detail(row: pd.Series, kinds: list[Any], *, radii: dict[str, float]) ->
     nearest one is and whether it is within walking distance."""
     pop = row.get("population")
     if pop is not None and pd.notna(pop):
-        st.caption(f"{t('population')}: {fmt_count(pop)}")
+        st.caption(f"{t('population')}: {people(pop, unit=True)}")
     rows = []
     for k in kinds:
         d = row.get(f"dist_{k.key}")
@@ -92,7 +100,7 @@ def cell_detail(row: pd.Series, kinds: list[Any], *, radii: dict[str, float]) ->
         rows.append({
             t("kind"): kind_label(k),
             t("nearest"): t("farther_than", m=f"{MAX_DISTANCE_M:,.0f}") if far
-            else fmt_distance(d),
+            else distance(d),
             t("within_walk"): t("yes") if d <= radii.get(k.key, 0) else t("no"),
         })
     if rows:
@@ -100,34 +108,33 @@ def cell_detail(row: pd.Series, kinds: list[Any], *, radii: dict[str, float]) ->
 
 
 def csv_download(label: str, frame: pd.DataFrame | Callable[[], pd.DataFrame], *,
-                 file_name: str, key: str | None = None, index: bool = False) -> None:
-    """A CSV download button: formula-safe, UTF-8 with BOM, made only when clicked."""
-    def make() -> bytes:
-        return export.csv_bytes(frame() if callable(frame) else frame, index=index)
+                 file_name: str, key: str, index: bool = False) -> None:
+    """A table as two CSV downloads, formula-safe, UTF-8 with BOM, made only when clicked:
+    *for people* (``label``; headers in the session's language, numbers as people read them,
+    :func:`ui.columns.for_people`) and *for tools* (``frame``'s stable snake_case columns,
+    listed in the README). ``frame`` has machine columns only."""
+    def get() -> pd.DataFrame:
+        return frame() if callable(frame) else frame
 
-    st.download_button(label, make, file_name=file_name, mime="text/csv", key=key)
+    stem = file_name.removesuffix(".csv")
+    c1, c2 = st.columns(2)
+    c1.download_button(t("dl_people", what=label),
+                       lambda: export.csv_bytes(for_people(get(), index=index)),
+                       file_name=f"{stem}_{lang()}.csv", mime="text/csv", key=f"{key}_people",
+                       help=t("dl_people_help"))
+    c2.download_button(t("dl_tools"), lambda: export.csv_bytes(get(), index=index),
+                       file_name=f"{stem}.csv", mime="text/csv", key=key,
+                       help=t("dl_tools_help"))
 
 
 def cells_downloads(cells: pd.DataFrame, *, stem: str, key: str) -> None:
-    """Per-cell figures as CSV and as GeoJSON hexagons (made when clicked)."""
-    c1, c2 = st.columns(2)
-    c1.download_button(t("download_csv"), lambda: export.cells_csv(cells),
-                       file_name=f"{stem}.csv", mime="text/csv", key=f"{key}_csv")
-    c2.download_button(t("download_geojson"), lambda: export.cells_geojson(cells),
+    """Per-cell figures as CSV (for people and for tools) and as GeoJSON hexagons (made when
+    clicked)."""
+    csv_download(t("download_csv"), lambda: export.cells_frame(cells), file_name=f"{stem}.csv",
+                 key=f"{key}_csv")
+    st.download_button(t("download_geojson"), lambda: export.cells_geojson(cells),
                        file_name=f"{stem}.geojson", mime="application/geo+json",
                        key=f"{key}_geojson")
-
-
-def fmt_distance(metres: float) -> str:
-    """A walking distance as people say it: metres to the nearest 10 m, or km."""
-    if metres < 1000:
-        return f"{round(metres, -1):,.0f} m"
-    return f"{metres / 1000:.1f} km"
-
-
-def fmt_count(value: float) -> str:
-    """A head count with thousands separators, or an em dash when there is no figure."""
-    return "—" if pd.isna(value) else f"{value:,.0f}"
 
 
 def chart(c: Any, *, description: str, key: str | None = None) -> None:

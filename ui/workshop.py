@@ -22,6 +22,7 @@ from geo.participation.store import Scenario, Session, TokenMismatch, Workshop
 from geo.render import deck
 from geo.settings import settings
 
+from . import format as fmt
 from . import state
 from .cache import get_bundle
 from .i18n import lang, t
@@ -290,7 +291,7 @@ def scenario_layers(b: Any, base: sc.Engine, scen: sc.Engine, kind: str,
     if sites is not None and len(sites):
         layers.append(pdk.Layer(
             "H3HexagonLayer", id="sites",
-            data=[{"h": c, "v": f"#{r} +{v:,.0f}"} for c, r, v in
+            data=[{"h": c, "v": f"#{r} {fmt.people_change(v)}"} for c, r, v in
                   zip(sites["cell"], sites["rank"], sites["new_covered"], strict=True)],
             get_hexagon="h", get_fill_color=[255, 127, 0, 230], stroked=True,
             get_line_color=[0, 0, 0], line_width_min_pixels=2, pickable=True))
@@ -315,12 +316,13 @@ def before_after_table(base: sc.Engine, scen: sc.Engine) -> pd.DataFrame:
     """Per kind: covered people and rate before / after and the change (display frame)."""
     c = sc.compare(base, scen)
     c = c[(c["facilities_before"] > 0) | (c["facilities_after"] > 0)]
+    before, after = (c[col].round(0).astype("Int64") for col in ("covered_before", "covered_after"))
     out = pd.DataFrame({
         t("dio_kind"): [kind_name(k) for k in c.index],
         # whole people, rates in % with one decimal (ui.format's rules; numbers stay sortable)
-        t("dio_before") + " " + t("dio_covered"): c["covered_before"].round(0).astype("Int64"),
-        t("dio_after") + " " + t("dio_covered"): c["covered_after"].round(0).astype("Int64"),
-        "Δ " + t("dio_covered"): c["covered_change"].round(0).astype("Int64"),
+        t("dio_before") + " " + t("dio_covered"): before,
+        t("dio_after") + " " + t("dio_covered"): after,
+        "Δ " + t("dio_covered"): after - before,  # the change of the figures as shown
         t("dio_before") + " " + t("dio_rate") + " (%)": (c["rate_before"] * 100).round(1),
         t("dio_after") + " " + t("dio_rate") + " (%)": (c["rate_after"] * 100).round(1),
         "Δ pt": (c["rate_change"] * 100).round(1),

@@ -16,7 +16,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from geo import access as sc
-from geo import grid
+from geo import fmt, grid
 from geo.kinds import KINDS
 
 __all__ = [
@@ -36,7 +36,7 @@ __all__ = [
 
 Lang = Literal["ja", "en"]
 #: A missing figure (no facility of the kind, or no population).
-DASH = "—"
+DASH = fmt.DASH
 _JST = timezone(timedelta(hours=9), "JST")
 
 #: Every fixed word of the document, per language.
@@ -233,44 +233,33 @@ def _finite(v: Any) -> float | None:
 
 def people(v: Any) -> str:
     """Whole people with thousands separators (``103,821``), or a dash."""
-    f = _finite(v)
-    return DASH if f is None else f"{f:,.0f}"
+    return fmt.people(v)
 
 
 def people_change(v: Any) -> str:
     """A signed change of people (``+1,234``, ``-56``, ``±0``), or a dash."""
-    f = _finite(v)
-    if f is None:
-        return DASH
-    r = round(f)
-    return "±0" if r == 0 else f"{r:+,d}"
+    return fmt.people_change(v)
 
 
 def percent(v: Any) -> str:
     """A share (0–1) as a percentage with one decimal (``32.3%``), or a dash."""
-    f = _finite(v)
-    return DASH if f is None else f"{f * 100:.1f}%"
+    return fmt.rate(v)
 
 
 def points(v: Any) -> str:
-    """A change of a share (0–1) in percentage points, one decimal, with a sign (``+1.2``)."""
-    f = _finite(v)
-    if f is None:
-        return DASH
-    r = round(f * 100, 1)
-    return "±0.0" if r == 0 else f"{r:+.1f}"
+    """A change of a share (0–1) in percentage points, one decimal, with a sign (``+1.2``): the
+    column header says "points", so :func:`geo.fmt.points` without its unit."""
+    return fmt.points(v).removesuffix(" pt")
 
 
 def metres(v: Any) -> str:
-    """A distance in whole metres (``300 m``), or a dash."""
-    f = _finite(v)
-    return DASH if f is None else f"{f:,.0f} m"
+    """A walking distance (``300 m``, ``1.2 km``), or a dash (:func:`geo.fmt.distance`)."""
+    return fmt.distance(v)
 
 
 def count(v: Any) -> str:
     """A count of facilities, or a dash."""
-    f = _finite(v)
-    return DASH if f is None else f"{f:,.0f}"
+    return fmt.count(v)
 
 
 def figures_rows(figures: pd.DataFrame, kinds: Sequence[str], lang: str
