@@ -44,8 +44,10 @@ def create() -> None:
 # --- the group's scenarios -----------------------------------------------------------------
 with st.popover(t("dio_new"), key="dio_new_pop", on_change="rerun"):
     st.text_input(t("dio_name"), max_chars=80, key="dio_new_name")
-    st.radio(t("dio_mode"), ["line", "network"] if b.network is not None else ["line"],
-             horizontal=True, key="dio_new_mode", format_func=lambda m: t(f"dio_mode_{m}"))
+    kinds_of_walk = ["line", "network"] if b.network is not None else ["line"]
+    modes = {m: t(f"dio_mode_{m}") for m in kinds_of_walk}
+    st.radio(t("dio_mode"), list(modes), horizontal=True, key="dio_new_mode",
+             format_func=modes.__getitem__)  # a pure lookup: AppTest calls it outside the run
     st.button(t("dio_create"), key="dio_create", on_click=create, type="primary")
 if err := ss.pop(dio.ERROR, None):
     st.error(err)
@@ -56,8 +58,7 @@ if not mine:
 names = {s.id: s.name for s in mine}
 if ss.get("dio_sid") not in names:
     ss["dio_sid"] = mine[-1].id
-sid = st.selectbox(t("dio_scenario"), list(names), format_func=names.__getitem__, key="dio_sid",
-                   placeholder=t("choose"))
+sid = st.selectbox(t("dio_scenario"), list(names), format_func=names.__getitem__, key="dio_sid")
 kinds = {k.key: wk.kind_name(k.key) for k in KINDS}
 place = PlacePicker("dio", to_cell=wk.target_cell)
 
@@ -68,8 +69,7 @@ def editor() -> None:
     scen = ws.scenario(sid)  # the stored version (an edit saved in a callback moved it on)
     base, eng = wk.baseline(scen.city, scen.mode), wk.scenario_engine(scen)
     kind = st.selectbox(t("dio_kind"), list(kinds), format_func=kinds.__getitem__,
-                        index=list(kinds).index("bus_stop"), key="dio_kind",
-                        placeholder=t("choose"))
+                        index=list(kinds).index("bus_stop"), key="dio_kind")
     sites = ss.get("dio_sites") if ss.get("dio_sites_kind") == (sid, kind) else None
     left, right = st.columns([3, 2])
     with left:
@@ -86,7 +86,7 @@ def editor() -> None:
         fnames = dio.facility_names(eng, kind)
         if fnames:
             st.selectbox(t("dio_facility"), list(fnames), format_func=fnames.__getitem__,
-                         key="dio_fid", placeholder=t("choose"))
+                         key="dio_fid")
             c1, c2 = st.columns(2)
             c1.button(t("dio_move"), key="dio_move", disabled=cell is None, on_click=dio.edit,
                       args=(sid, lambda: sc.move(kind, ss["dio_fid"], place.cell or "")))
