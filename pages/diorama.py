@@ -58,7 +58,8 @@ if not mine:
 names = {s.id: s.name for s in mine}
 if ss.get("dio_sid") not in names:
     ss["dio_sid"] = mine[-1].id
-sid = st.selectbox(t("dio_scenario"), list(names), format_func=names.__getitem__, key="dio_sid")
+sid = st.selectbox(t("dio_scenario"), list(names), format_func=names.__getitem__, key="dio_sid",
+                   placeholder=t("choose"))
 kinds = {k.key: wk.kind_name(k.key) for k in KINDS}
 place = PlacePicker("dio", to_cell=wk.target_cell)
 
@@ -69,7 +70,8 @@ def editor() -> None:
     scen = ws.scenario(sid)  # the stored version (an edit saved in a callback moved it on)
     base, eng = wk.baseline(scen.city, scen.mode), wk.scenario_engine(scen)
     kind = st.selectbox(t("dio_kind"), list(kinds), format_func=kinds.__getitem__,
-                        index=list(kinds).index("bus_stop"), key="dio_kind")
+                        index=list(kinds).index("bus_stop"), key="dio_kind",
+                        placeholder=t("choose"))
     sites = ss.get("dio_sites") if ss.get("dio_sites_kind") == (sid, kind) else None
     left, right = st.columns([3, 2])
     with left:
@@ -86,7 +88,7 @@ def editor() -> None:
         fnames = dio.facility_names(eng, kind)
         if fnames:
             st.selectbox(t("dio_facility"), list(fnames), format_func=fnames.__getitem__,
-                         key="dio_fid")
+                         key="dio_fid", placeholder=t("choose"))
             c1, c2 = st.columns(2)
             c1.button(t("dio_move"), key="dio_move", disabled=cell is None, on_click=dio.edit,
                       args=(sid, lambda: sc.move(kind, ss["dio_fid"], place.cell or "")))
