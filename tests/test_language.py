@@ -31,6 +31,7 @@ from visible_text import (
 
 from geo.ingest import bundle
 from geo.participation.store import Workshop
+from geo.text import escape_for_markdown
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PASSWORD = "language-test-password"
@@ -44,9 +45,12 @@ def data_text(room) -> str:
     """All data a page may show as it is: comments, names, towns, facilities, attributions."""
     parts: list[str] = []
     with room.open() as store:
-        frame = store.comments_frame(city="maebashi")
-        parts += frame["text"].dropna().astype(str).tolist()
-        parts += frame["nickname"].dropna().astype(str).tolist()
+        # hidden comments too (the moderation page shows them), as stored and as the pages
+        # hand them to markdown (escaped)
+        frame = store.comments_frame(city="maebashi", include_hidden=True)
+        for column in ("text", "nickname"):
+            values = frame[column].dropna().astype(str).tolist()
+            parts += values + [escape_for_markdown(v) for v in values]
         parts += [f"{a.actor}\n{a.reason}" for a in store.audit_log(limit=10_000)]
         parts += [r for item in store.moderation_queue(city="maebashi") for r in item.reasons]
         ws = Workshop(store)
