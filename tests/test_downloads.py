@@ -33,7 +33,9 @@ RADII = tuple(sorted(default_radii().items()))
 
 @pytest.fixture(params=["ja", "en"])
 def language(request, monkeypatch) -> str:
-    for module in (i18n, ui_format):
+    from ui import survey as ui_survey
+
+    for module in (i18n, ui_format, ui_survey):
         monkeypatch.setattr(module, "lang", lambda: request.param)
     return str(request.param)
 
@@ -116,6 +118,28 @@ def test_people_csv_is_formula_safe_and_excel_readable(language) -> None:
     back = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", dtype=str)
     assert back.iloc[0, 1].startswith("'=")
     assert back.iloc[:, 2].tolist() == ["113", "103820"]  # largest remainder: total 103,933
+
+
+def test_survey_download_for_people(language) -> None:
+    from geo.participation import survey
+    from ui import survey as ui_survey
+
+    data = ui_survey.sample_bytes("maebashi")
+    assert data is not None
+    src = ("maebashi", data, "maebashi_survey_sample.csv", None, survey.min_k(), True)
+    csv = ui_survey.downloads(src, "town", None, None)[0]
+    machine = pd.read_csv(io.BytesIO(csv), encoding="utf-8-sig")
+    shown = ui_survey.for_people(csv)
+    assert len(shown) == len(machine) and len(shown.columns) == len(machine.columns)
+    for header in shown.columns:
+        assert not SNAKE.match(str(header)), header
+        assert bool(JAPANESE.search(str(header))) == (language == "ja") or "(" in str(header), \
+            header
+    level = shown.iloc[:, list(machine.columns).index("level")]
+    assert set(level) == {i18n.t("sv_level_town")}
+    means = shown[[c for c, m in zip(shown.columns, machine.columns, strict=True)
+                   if m.endswith("_mean")]]
+    assert ((means.round(2) == means) | means.isna()).all().all()
 
 
 def test_an_unknown_machine_column_cannot_reach_a_person_untranslated() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import math
 from collections import Counter
 from typing import Any
@@ -323,6 +324,32 @@ def distribution(src: Source, level: str, measure: str, age: str | None,
     """:func:`geo.survey.distribution` (publishable groups only)."""
     return survey.distribution(_data(src), level=level, measure=measure,  # type: ignore[arg-type]
                                age_band=age, sex=sex)
+
+
+def for_people(csv: bytes) -> pd.DataFrame:
+    """The survey download (:func:`geo.participation.survey.export_csv`, machine columns) for
+    people: headers and codes (level, age band, sex) in the session's language, means and
+    interval ends with two decimals."""
+    frame = pd.read_csv(io.BytesIO(csv), encoding="utf-8-sig", dtype={"area": str})
+    short = short_labels()
+    words = {"level": lambda v: t("sv_level_" + v),
+             "age_band": lambda v: t("all") if v == "all" else t("sv_age_" + v),
+             "sex": lambda v: t("all") if v == "all" else t("sv_sex_" + v)}
+    fixed = {"area": t("col_area_code"), "level": t("sv_level"), "age_band": t("sv_age"),
+             "sex": t("sv_sex"), "name": t("sv_area"), "n": t("sv_n"),
+             "k_min_respondents": t("sv_k"), "data_note": t("vac_data_label")}
+    parts = {"mean": "col_sv_mean", "ci_low": "col_sv_ci_low", "ci_high": "col_sv_ci_high"}
+    cols = {}
+    for c in frame.columns:
+        if c in words:
+            frame[c] = frame[c].map(lambda v, f=words[c]: f(v) if isinstance(v, str) else v)
+        if c in fixed:
+            cols[c] = fixed[c]
+            continue
+        m, part = next((c.removesuffix("_" + p), p) for p in parts if c.endswith("_" + p))
+        cols[c] = t(parts[part], m=short.get(m, m))
+        frame[c] = frame[c].round(2)
+    return frame.rename(columns=cols)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

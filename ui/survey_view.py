@@ -16,6 +16,7 @@ from geo.kinds import KIND_BY_KEY
 from geo.participation import survey
 from geo.participation.framework import FRAMEWORK
 from geo.participation.store import Comment
+from geo.render import export
 from geo.text import escape_for_markdown
 
 from . import state
@@ -33,6 +34,7 @@ from .survey import (
     short_labels,
     stats,
 )
+from .survey import for_people as survey_people
 from .voices import error_text, factor_labels, show_comment
 from .widgets import chart
 
@@ -313,9 +315,15 @@ def downloads_block(b: CityBundle, v: View, is_sample: bool) -> None:
     """The published (suppressed) figures as CSV and GeoJSON, made when clicked."""
     st.subheader(t("sv_download"))
     suffix = f"{b.id}_{v.level}{'_sample' if is_sample else ''}"
-    d1, d2 = st.columns(2)
-    d1.download_button(t("sv_download_csv"), lambda: downloads(v.src, v.level, v.age, v.sex)[0],
-                       file_name=f"wellbeing_{suffix}.csv", mime="text/csv", key="sv_dl_csv")
+    d0, d1, d2 = st.columns(3)
+    d0.download_button(t("dl_people", what=t("sv_download_csv")),
+                       lambda: export.csv_bytes(
+                           survey_people(downloads(v.src, v.level, v.age, v.sex)[0])),
+                       file_name=f"wellbeing_{suffix}_{lang()}.csv", mime="text/csv",
+                       key="sv_dl_csv_people", help=t("dl_people_help"))
+    d1.download_button(t("dl_tools"), lambda: downloads(v.src, v.level, v.age, v.sex)[0],
+                       file_name=f"wellbeing_{suffix}.csv", mime="text/csv", key="sv_dl_csv",
+                       help=t("dl_tools_help"))
     d2.download_button(t("sv_download_geojson"),
                        lambda: downloads(v.src, v.level, v.age, v.sex)[1],
                        file_name=f"wellbeing_{suffix}.geojson", mime="application/geo+json",
