@@ -12,9 +12,10 @@ from ui import photos as ph
 from ui import safety, state
 from ui import voices as v
 from ui.cache import get_bundle
+from ui.columns import comments_for_people
 from ui.i18n import t
 from ui.places import PlacePicker
-from ui.widgets import attribution
+from ui.widgets import attribution, csv_pair
 
 #: Comments per page of the list.
 LIST_PAGE = 20
@@ -134,8 +135,9 @@ with st.expander(t("delete_mine")):
     v.delete_form(store)
 e1, e2, e3, e4 = st.columns(4)
 # exports are made when clicked (a callable), not on every run of the page
-e1.download_button(t("export_csv"), partial(store.export_csv, city=b.id),
-                   file_name=f"{b.id}_comments.csv", mime="text/csv")
+with e1:  # for people (headers in the user's language) and for tools (README's columns)
+    csv_pair(partial(store.export_csv, city=b.id), comments_for_people, label=t("export_csv"),
+             stem=f"{b.id}_comments", key="c_export_csv")
 e2.download_button(t("export_geojson"),
                    lambda: json.dumps(store.export_geojson(city=b.id), ensure_ascii=False),
                    file_name=f"{b.id}_comments.geojson", mime="application/geo+json")

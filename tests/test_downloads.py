@@ -142,6 +142,31 @@ def test_survey_download_for_people(language) -> None:
     assert ((means.round(2) == means) | means.isna()).all().all()
 
 
+def test_comment_export_for_people(language) -> None:
+    from geo.participation.store.export import CSV_COLUMNS, comments_to_csv
+
+    row = dict.fromkeys(CSV_COLUMNS, None) | {
+        "id": 7, "created_at": "2026-11-01T12:00:00+00:00", "city": "maebashi",
+        "cell": "892f5a3a0c3ffff", "resolution": 9, "town_code": "102012400",
+        "factor": "mobility", "factor_ja": "移動・交通", "kind": "concern",
+        "text": "=HYPERLINK(\"http://x\")", "nickname": "たろう", "plus_ones": 3, "replies": 0}
+    tools = comments_to_csv(pd.DataFrame([row]))
+    shown = columns.comments_for_people(tools)
+    for header in shown.columns:
+        assert not SNAKE.match(str(header)), header
+    values = shown.iloc[0].tolist()
+    assert "maebashi" not in values and "mobility" not in values
+    if language == "ja":
+        assert "気になるところ" in values and "2026年11月1日 21:00" in values
+        assert "移動・交通" in values
+    else:
+        assert "Concern" in values and "1 Nov 2026, 21:00" in values
+        assert "移動・交通" not in values
+    back = pd.read_csv(io.BytesIO(export.csv_bytes(shown)), encoding="utf-8-sig", dtype=str)
+    text = back.iloc[0, list(shown.columns).index(i18n.t("col_c_text"))]
+    assert text.startswith("'=")  # still formula-safe
+
+
 def test_an_unknown_machine_column_cannot_reach_a_person_untranslated() -> None:
     with pytest.raises(KeyError):
         columns.header("brand_new_column")

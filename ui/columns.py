@@ -10,6 +10,7 @@ machine column cannot reach a person's file untranslated (tests/test_downloads.p
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 
 import numpy as np
@@ -17,10 +18,10 @@ import pandas as pd
 
 from geo.kinds import KIND_BY_KEY
 
-from .format import month, round_total
-from .i18n import kind_label, t
+from .format import month, round_total, stamp
+from .i18n import factor_name, kind_label, t
 
-__all__ = ["for_people", "header"]
+__all__ = ["comments_for_people", "for_people", "header"]
 
 
 def _people(s: pd.Series) -> pd.Series:  # whole, and the column still adds up as shown
@@ -108,3 +109,25 @@ def for_people(frame: pd.DataFrame, *, index: bool = False) -> pd.DataFrame:
             out[c] = shown(out[c])
         cols[c] = label
     return out.rename(columns=cols)
+
+
+#: The comment export's columns (geo.participation.store.export.CSV_COLUMNS) for people, in
+#: order; ``city``, ``resolution`` and the factor's key are left out (the factor is named).
+COMMENT_HEADERS = {"id": "col_c_id", "parent_id": "col_c_parent", "created_at": "col_c_when",
+                   "town_code": "town_code", "cell": "col_h3_cell", "factor_ja": "factor",
+                   "kind": "col_c_kind", "text": "col_c_text", "nickname": "col_c_nickname",
+                   "plus_ones": "col_c_plus_ones", "replies": "col_c_replies",
+                   "scenario_id": "col_c_scenario", "photo": "col_c_photo"}
+
+
+def comments_for_people(csv: bytes) -> pd.DataFrame:
+    """The comment export (``Store.export_csv``) for people: headers in the session's
+    language, the kind and the factor named, the time in the locale's form (Japan time)."""
+    frame = pd.read_csv(io.BytesIO(csv), encoding="utf-8-sig", dtype=str,
+                        keep_default_na=False)
+    frame["kind"] = [t("ckind_" + v) if v in ("good", "concern", "idea") else v
+                     for v in frame["kind"]]
+    frame["factor_ja"] = [factor_name(v) for v in frame["factor_ja"]]
+    frame["created_at"] = [stamp(v) if v else "" for v in frame["created_at"]]
+    keep = [c for c in COMMENT_HEADERS if c in frame.columns]
+    return frame[keep].rename(columns={c: t(COMMENT_HEADERS[c]) for c in keep})

@@ -127,6 +127,18 @@ def csv_download(label: str, frame: pd.DataFrame | Callable[[], pd.DataFrame], *
                        help=t("dl_tools_help"))
 
 
+def csv_pair(make: Callable[[], bytes], people: Callable[[bytes], pd.DataFrame], *,
+             label: str, stem: str, key: str) -> None:
+    """A CSV the library writes (``make``: for tools, its documented columns) and the same
+    rows for people (``people`` turns it into a frame with headers in the session's
+    language), as two buttons, both formula-safe and made only when clicked."""
+    st.download_button(t("dl_people", what=label), lambda: export.csv_bytes(people(make())),
+                       file_name=f"{stem}_{lang()}.csv", mime="text/csv",
+                       key=f"{key}_people", help=t("dl_people_help"))
+    st.download_button(t("dl_tools"), make, file_name=f"{stem}.csv", mime="text/csv", key=key,
+                       help=t("dl_tools_help"))
+
+
 def cells_downloads(cells: pd.DataFrame, *, stem: str, key: str) -> None:
     """Per-cell figures as CSV (for people and for tools) and as GeoJSON hexagons (made when
     clicked)."""
