@@ -91,7 +91,8 @@ else:  # ratios have long tails: colour the middle 96 %, the ends take the end c
     vmin, vmax = float(values.quantile(0.02)), float(values.quantile(0.98))
 height = deck.extrusion_height(res)
 layers = [deck.hex_layer(values, layer_id="flows", extruded=extruded, max_height_m=height,
-                         vmin=vmin, vmax=vmax), boundary_layer(b.id)]
+                         vmin=vmin, vmax=vmax, decimals=0 if metric == "stay" else 1),
+          boundary_layer(b.id)]
 view = deck.view_of(b.boundary, pitch=45 if extruded else 0)
 tip = deck.value_tooltip(t(f"flows_metric_{metric}"))
 event = st.pydeck_chart(deck.deck(layers, view=view, pick="flows", tooltip=tip), key="flows_chart",

@@ -49,7 +49,8 @@ column = "population" if metric == "population" else f"{metric}_{kind}"
 values = kpis[column] * (100 if metric == "rate" else 1)
 reverse = metric == "rate"
 height = deck.extrusion_height(res)
-layers = [deck.hex_layer(values, extruded=extruded, max_height_m=height, reverse=reverse),
+layers = [deck.hex_layer(values, extruded=extruded, max_height_m=height, reverse=reverse,
+                         decimals=1 if metric == "rate" else 0),  # rates: % with one decimal
           boundary_layer(b.id)]
 layers += [deck.facility_layer(by_kind[k], kind=k, label=kinds[k]) for k in show]
 view = deck.view_of(b.boundary, pitch=45 if extruded else 0)

@@ -69,7 +69,8 @@ shown = cells.loc[~cells["suppressed"], metric].dropna()
 if metric == "rate":
     shown = shown * 100
 height = deck.extrusion_height(res)
-layers = [deck.hex_layer(shown, layer_id="vacancy", extruded=extruded, max_height_m=height),
+layers = [deck.hex_layer(shown, layer_id="vacancy", extruded=extruded, max_height_m=height,
+                         decimals=1 if metric == "rate" else 0),
           boundary_layer(b.id)]
 st.pydeck_chart(deck.deck(layers, view=deck.view_of(b.boundary, pitch=45 if extruded else 0),
                           tooltip=deck.value_tooltip(t(f"vac_metric_{metric}"))),

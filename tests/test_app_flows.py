@@ -163,6 +163,20 @@ def test_vacancy_suppressed_cells_never_reach_the_map():
     assert sup.drop(columns=["町丁", "秘匿", "データの種類"]).isna().all().all()
 
 
+def test_map_values_are_read_as_people_do():
+    """Tooltips show rates in % with one decimal and people as whole numbers (issue 13)."""
+    at = open_page("pages/vacancy.py")
+    rates = [r["v"] for r in layer(at, "vacancy")]
+    assert rates and all(round(v, 1) == v for v in rates) and max(rates) > 1
+    at.selectbox(key="vac_metric").select("estimated").run()
+    assert all(isinstance(r["v"], int) for r in layer(at, "vacancy"))
+    at = open_page("pages/flows.py")
+    assert all(isinstance(r["v"], int) for r in layer(at, "flows"))
+    at.selectbox(key="flows_metric").select("ratio").run()
+    ratios = [r["v"] for r in layer(at, "flows")]
+    assert ratios and all(round(v, 1) == v for v in ratios)
+
+
 def test_vacancy_calibration_hits_the_target_rate():
     at = open_page("pages/vacancy.py")
     at.toggle(key="vac_cal").set_value(True).run()
