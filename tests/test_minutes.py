@@ -147,7 +147,7 @@ def test_minutes_pdf_text_is_in_words(seeded: Seeded) -> None:
     for step in seeded.session.agenda:
         assert step in flat
     # kinds, places, figures and comments in words
-    assert "バス停" in text and "小学校「みなみ小学校」" in flat and "付近に追加" in flat
+    assert "バス停" in text and "小学校「みなみ小学校」" in flat and "周辺に追加" in flat
     assert "施設の種類" in text and "徒歩圏内の人口" in text
     assert re.search(r"\d{1,3}(,\d{3})+ → \d{1,3}(,\d{3})+", text)  # people, separators
     assert re.search(r"\d+\.\d% → \d+\.\d%", text)  # rates in % with one decimal
@@ -226,7 +226,7 @@ def test_minutes_in_english(seeded: Seeded) -> None:
     assert "Add elementary school “みなみ小学校” near" in text
     assert re.search(r"\d{1,2} (January|February|March|April|May|June|July|August|September|"
                      r"October|November|December) 20\d\d", text)
-    assert "議事録" not in text and "付近" not in text
+    assert "議事録" not in text and "周辺" not in text
     assert _leaks(text, seeded.ids) == []
 
 
@@ -268,12 +268,12 @@ def test_modifications_in_words() -> None:
             sc.add("park", cell)]
     towns = {cell: "千代田町二丁目"}
     ja = words.describe(mods, base, place=towns, lang="ja")
-    assert ja[0] == "バス停「新しい停留所」を千代田町二丁目 付近に追加"
+    assert ja[0] == "バス停「新しい停留所」を千代田町二丁目周辺に追加"
     assert ja[1].startswith(f"バス停「{name}」を")
-    assert ja[1].endswith("から千代田町二丁目 付近へ移設")
-    assert ja[2] == f"バス停「{name}」(千代田町二丁目 付近)を廃止"  # where it stood by then
+    assert ja[1].endswith("から千代田町二丁目周辺へ移設")
+    assert ja[2] == f"バス停「{name}」(千代田町二丁目周辺)を廃止"  # where it stood by then
     assert ja[3] == "バス停の徒歩圏の半径を300 mから400 mに変更"
-    assert ja[4] == "公園を千代田町二丁目 付近に追加"
+    assert ja[4] == "公園を千代田町二丁目周辺に追加"
     en = words.describe(mods, base, place=lambda c: None, lang="en")
     assert en[0] == "Add bus stop “新しい停留所” in the city"
     assert en[3] == "Change the walking distance to a bus stop from 300 m to 400 m"

@@ -82,7 +82,6 @@ WORDS: dict[str, dict[str, str]] = {
         "anonymous": "匿名",
         "page": "ページ",
         "footer": "Well-Being Diorama で作成",
-        "near": "{town} 付近",
         "in_city": "市内",
         "add": "{what}を{place}に追加",
         "move": "{what}を{source}から{place}へ移設",
@@ -146,7 +145,6 @@ WORDS: dict[str, dict[str, str]] = {
         "anonymous": "anonymous",
         "page": "page",
         "footer": "Made with Well-Being Diorama",
-        "near": "near {town}",
         "in_city": "in the city",
         "add": "Add {what} {place}",
         "move": "Move {what} from {source} to {place}",
@@ -204,9 +202,9 @@ def long_date(when: datetime | date, lang: str) -> str:
 
 
 def place_words(town: str | None, lang: str) -> str:
-    """``"<town> 付近"`` / ``"near <town>"``, or "in the city" when the town is unknown."""
-    w = WORDS[lang]
-    return w["near"].format(town=town) if town else w["in_city"]
+    """``"<town>周辺"`` / ``"near <town>"``, or the city when the town is unknown
+    (:func:`geo.fmt.place`, as on the pages)."""
+    return fmt.place(town, lang)
 
 
 def comment_kind(kind: str | None, lang: str) -> str:
