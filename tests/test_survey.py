@@ -317,6 +317,15 @@ def test_no_group_under_k_in_any_output(sample, level) -> None:
             assert (gap["n"] >= k).all()
 
 
+def test_export_csv_is_formula_safe(sample) -> None:
+    """An area name from a file (a town name such as '=HYPERLINK(...)') stays text."""
+    table = survey.area_table(sample, level="town")
+    names = dict.fromkeys(table.index, '=HYPERLINK("http://x")')
+    csv = pd.read_csv(io.BytesIO(survey.export_csv(sample, level="town", names=names)),
+                      encoding="utf-8-sig", dtype=str)
+    assert len(csv) and (csv["name"] == '\'=HYPERLINK("http://x")').all()
+
+
 def audit(placed: pd.DataFrame, disc: pd.DataFrame, *, k: int) -> list[str]:
     """Exact (LP) range of each suppressed group, and of the suppressed remainder of every split,
     given the published counts; anything pinned to 1…k−1 people is a leak."""

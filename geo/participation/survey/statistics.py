@@ -16,6 +16,7 @@ from geo.participation.framework import FRAMEWORK, Framework
 from geo.participation.survey.areas import place
 from geo.participation.survey.common import ALL, K_DEFAULT, SAMPLE_LABEL, Level
 from geo.participation.survey.disclosure import disclosure
+from geo.text import escape_for_csv_cell
 
 __all__ = [
     "SurveyData",
@@ -276,5 +277,8 @@ def export_csv(
     table.insert(2, "sex", sex or "all")
     table["k_min_respondents"] = data.k
     table["data_note"] = SAMPLE_LABEL if data.sample else ""
+    if "name" in table.columns:  # area names come from files: formula-safe, like every CSV
+        table["name"] = [escape_for_csv_cell(v) if isinstance(v, str) else v
+                         for v in table["name"]]
     text: str = table.to_csv()
     return text.encode("utf-8-sig")
