@@ -1,5 +1,7 @@
 """Well-Being Diorama: entry point (streamlit run app.py)."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from geo.settings import configure_logging
@@ -7,7 +9,10 @@ from ui import state
 from ui.i18n import t
 from ui.voices import DB_ERRORS, db_unavailable
 
-st.set_page_config(page_title="Well-Being Diorama", page_icon=":material/hexagon:", layout="wide")
+# the icon is a file of ours: a Material icon name makes every browser fetch it from Google's
+# font servers (a request leaving the room, and a broken icon offline)
+ICON = Path(__file__).resolve().parent / "ui" / "assets" / "favicon.png"
+st.set_page_config(page_title="Well-Being Diorama", page_icon=str(ICON), layout="wide")
 configure_logging()  # the library's log, at DIORAMA_LOG_LEVEL (INFO by default)
 state.init()
 state.sidebar()

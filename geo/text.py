@@ -304,6 +304,8 @@ def escape_for_markdown(text: str) -> str:
     includes ``\\ ` * _ { } [ ] ( ) # + - . ! | ~ < > $ & : @``) is escaped, so no link,
     autolink, image, emphasis, heading, list, table, HTML tag, entity, LaTeX formula or
     Streamlit directive (``:red[...]``) can form. Line breaks become Markdown hard breaks.
+    GitHub-flavoured Markdown still links a bare address whose punctuation is escaped (an
+    "autolink literal"), so a zero-width space follows ``://``'s colon, ``www`` and ``@``.
 
     Parameters
     ----------
@@ -313,10 +315,18 @@ def escape_for_markdown(text: str) -> str:
     Returns
     -------
     str
-        Markdown source that renders as exactly ``text``.
+        Markdown source that renders as ``text`` (with those invisible zero-width spaces).
     """
     escaped = "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in text)
+    # GFM's autolink literals (remark in the browser) link bare addresses even when their
+    # punctuation is escaped: a zero-width space after "://", "www" and "@" keeps them text
+    escaped = _AUTOLINK_SEAMS.sub(lambda m: m.group(0) + "\u200b", escaped)
     return escaped.replace("\n", "  \n")
+
+
+#: Where an address would start an autolink literal, in escaped text: "\:" before "\/\/",
+#: "www" before "\.", and "\@".
+_AUTOLINK_SEAMS = re.compile(r"\\:(?=\\/\\/)|(?i:www)(?=\\\.)|\\@")
 
 
 def escape_for_deck_tooltip(text: str, *, line_breaks: bool = False) -> str:

@@ -200,9 +200,19 @@ def test_markdown_escape_keeps_hostile_text_inert(case: object) -> None:
     rendered = _render_markdown(escape_for_markdown(text))
     assert rendered.tags <= {"p", "br"}, rendered.tags
     assert rendered.attrs == []
-    # What the reader sees is the text itself (Markdown only trims line-leading spaces).
-    shown = "".join(rendered.text).replace("\n", "")
-    assert shown == re.sub(r"\n *", "", text)
+    # What the reader sees is the text itself (Markdown only trims line-leading spaces; the
+    # zero-width spaces that keep addresses from becoming links are invisible).
+    shown = "".join(rendered.text).replace("\n", "").replace("\u200b", "")
+    assert shown == re.sub(r"\n *", "", text).replace("\u200b", "")
+
+
+def test_markdown_escape_keeps_bare_addresses_from_becoming_links() -> None:
+    """GFM (Streamlit's renderer in the browser) links "https://…", "www.…" and "a@b.c" even
+    with their punctuation escaped; a zero-width space breaks each (tests/test_browser_hostile
+    checks the browser)."""
+    assert escape_for_markdown("https://x.jp www.x.jp WWW.x.jp a@x.jp") == (
+        "https\\:\u200b\\/\\/x\\.jp www\u200b\\.x\\.jp WWW\u200b\\.x\\.jp a\\@\u200bx\\.jp")
+    assert escape_for_markdown("比: //a") == "比\\: \\/\\/a"  # no address, nothing added
 
 
 def test_corpus_is_large_and_names_are_unique() -> None:
