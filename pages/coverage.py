@@ -22,7 +22,7 @@ st.title(t("page_coverage"))
 modes = available_modes(b)
 if "network" not in modes:
     st.caption(t("no_network"))
-st.radio(t("mode"), modes, **state.bind(state.MODE), horizontal=True,
+st.radio(t("mode"), modes, **state.bind(state.MODE, modes), horizontal=True,
          format_func=labels(list(modes), prefix="mode_").__getitem__)
 with st.expander(t("radii")):
     cols = st.columns(4)

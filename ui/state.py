@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
@@ -80,30 +82,38 @@ def set_value(state_key: str, value: object) -> None:
     st.session_state.pop(f"_{state_key}", None)
 
 
-def bind(state_key: str) -> dict[str, object]:
+def bind(state_key: str, options: Sequence[Any] | None = None) -> dict[str, object]:
     """Widget arguments that keep ``state_key`` across pages.
 
     Streamlit drops a widget's key from the session when a run does not draw the widget (e.g.
-    on another page), so each widget gets its own key ``_<state_key>``, seeded from and copied
-    back to the persistent ``state_key``.
+    on another page), so each widget gets its own key ``_<state_key>``, copied back to the
+    persistent ``state_key`` when the user changes it, and its default from ``state_key``:
+    ``index`` among ``options`` for a choice (radio, selectbox), else ``value``.
+
+    The widget's key is never written from code. It used to be seeded through the Session
+    State API, and then a city chosen in the sidebar on a session's first page (the map, at
+    ``/``) was applied while Chromium went on showing the previous city in the picker.
     """
     ss = st.session_state
     wkey = f"_{state_key}"
-    if wkey not in ss:
-        ss[wkey] = ss[state_key]
 
     def copy_back() -> None:
         # the widget's key may have been dropped on purpose (see :func:`set_value`)
         if wkey in ss:
             ss[state_key] = ss[wkey]
 
-    return {"key": wkey, "on_change": copy_back}
+    current = ss[state_key]
+    if options is None:
+        return {"key": wkey, "on_change": copy_back, "value": current}
+    choices = list(options)
+    index = choices.index(current) if current in choices else 0
+    return {"key": wkey, "on_change": copy_back, "index": index}
 
 
 def sidebar() -> None:
     """Language switch and city picker, shown on every page."""
     ss = st.session_state
-    st.sidebar.radio(t("language"), LANGS, **bind(LANG), horizontal=True,  # type: ignore[arg-type]
+    st.sidebar.radio(t("language"), LANGS, **bind(LANG, LANGS), horizontal=True,  # type: ignore[arg-type]
                      format_func=lambda v: {"ja": "日本語", "en": "English"}[v])
     if ss[LANG] == "ja":  # the default needs no parameter
         if "lang" in st.query_params:
@@ -115,7 +125,7 @@ def sidebar() -> None:
     names = city_names(tuple(cities), ss[LANG])
     # format_func must be a pure lookup: AppTest calls it outside the script run.
     st.sidebar.selectbox(t("city"), cities, format_func=names.__getitem__,
-                         **bind(CITY), placeholder=t("choose"))  # type: ignore[arg-type]
+                         **bind(CITY, cities), placeholder=t("choose"))  # type: ignore[arg-type]
     b = get_bundle(ss[CITY])
     if b.network is None and ss[MODE] == "network":
         ss[MODE] = "line"
