@@ -19,7 +19,7 @@ from geo.participation.store.base import as_datetime
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ALL_CITIES", "AlertKind", "Backoff", "note_activity", "raise_alert"]
+__all__ = ["ALL_CITIES", "AlertKind", "Backoff", "note_activity", "raise_alert", "standing"]
 
 AlertKind = Literal["login_burst", "comment_ceiling", "report_burst"]
 
@@ -63,9 +63,9 @@ class Backoff:
         return float(min(self.cap, self.base * self.factor ** exponent))
 
 
-def note_activity(tx: Tx, session: str, moment: datetime, *, action: bool) -> tuple[datetime, int]:
+def note_activity(tx: Tx, session: str, moment: datetime, *, action: bool) -> None:
     """Remember that a session was seen (and, with ``action``, did something a person does: a
-    post, a reply, a +1); return when it was first seen and its actions so far."""
+    post, a reply, a +1). One statement: posting pays one round trip for it."""
     tx.execute(
         "INSERT INTO session_activity (session_hash, first_seen, last_seen, actions) "
         "VALUES (?, ?, ?, ?) ON CONFLICT (session_hash) DO UPDATE SET "
@@ -76,6 +76,12 @@ def note_activity(tx: Tx, session: str, moment: datetime, *, action: bool) -> tu
         "THEN excluded.last_seen ELSE session_activity.last_seen END",
         [session, moment, moment, 1 if action else 0],
     )
+
+
+def standing(tx: Tx, session: str, moment: datetime) -> tuple[datetime, int]:
+    """Note that a session was seen, and return when it was first seen and its actions so far
+    (what decides whether its report counts)."""
+    note_activity(tx, session, moment, action=False)
     row = tx.fetchone("SELECT first_seen, actions FROM session_activity WHERE session_hash = ?",
                       [session])
     assert row is not None

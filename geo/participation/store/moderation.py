@@ -30,7 +30,7 @@ from geo.participation.store.errors import (
     InvalidInput,
     TokenMismatch,
 )
-from geo.participation.store.guards import note_activity, raise_alert
+from geo.participation.store.guards import raise_alert, standing
 from geo.participation.store.models import (
     AuditEntry,
     Comment,
@@ -147,7 +147,7 @@ class ModerationMixin(StoreBase):
             status, acknowledged, city = str(row[0]), int(row[1]), str(row[2])
             if status == "deleted":
                 raise InvalidAction("このコメントは削除済みです。", f"Comment {cid} was deleted.")
-            first, actions = note_activity(tx, session, moment, action=False)
+            first, actions = standing(tx, session, moment)
             counts = (moment - first >= self.report_min_age
                       and actions >= self.report_min_actions)
             inserted = tx.fetchone(
