@@ -543,6 +543,14 @@ MIGRATIONS: tuple[Migration, ...] = (
         shared=(),
         specific=tuple(_V8_SPECIFIC.items()),
     ),
+    Migration(
+        version=9,
+        name="an index for the list filtered by factor and kind together",
+        # with one index per filter, factor and kind together read a factor's comments
+        # one by one from the table (17 ms at 100,000 comments instead of 2)
+        shared=("CREATE INDEX comments_city_factor_kind_top ON comments (city, factor, kind, "
+                "status, parent_id, created_at)",),
+    ),
 )
 """Every schema step, oldest first."""
 
