@@ -36,6 +36,13 @@ cov = get_coverage(b.id, ss[state.MODE], state.radii_key(), ss[state.FREQUENT])
 data_notes(b)
 
 st.subheader(t("summary"))
+
+
+def share(v: float) -> str:
+    """A share in % with one decimal; a dash, never "None", where a kind has no data."""
+    return "—" if pd.isna(v) else f"{v * 100:.1f}"
+
+
 s = cov.summary
 table = pd.DataFrame({
     t("kind"): [kind_label(KIND_BY_KEY[k]) for k in s.index],
@@ -47,9 +54,9 @@ if b.has_population:
     table[t("population")] = s["population"].map(people)
     table[t("covered")] = s["covered"].map(people)
     table[t("uncovered")] = s["uncovered"].map(people)
-    table[t("rate") + " (%)"] = (s["rate"] * 100).round(1)
+    table[t("rate") + " (%)"] = s["rate"].map(share)
 else:
-    table[t("cells_share") + " (%)"] = (s["cells_covered_share"] * 100).round(1)
+    table[t("cells_share") + " (%)"] = s["cells_covered_share"].map(share)
 table[t("status")] = [t("no_data") if v == "no_data" else "" for v in s["status"]]
 st.dataframe(table, hide_index=True, width="stretch", height=35 * (len(table) + 1) + 3)
 st.caption(t("no_data_note"))

@@ -46,7 +46,7 @@ def test_kind_without_data_is_no_data_not_zero() -> None:
     table = at.dataframe[0].value
     station = table[table["施設の種類"] == "鉄道駅"].iloc[0]
     assert station["状態"] == "データなし"
-    assert station.isna()["カバー率 (%)"]
+    assert station["カバー率 (%)"] == "—"  # a dash, never "None" or "nan"
     assert station["徒歩圏内の人口"] == "—"
 
 
