@@ -1077,3 +1077,11 @@ def test_the_kept_cell_counts_equal_a_count_of_the_comments(store: Store) -> Non
                 assert kept == {c: v for c, v in want.items() if sum(v[:3])}
                 checked += len(kept)
     assert checked > 60  # the mix reached many cells
+    # the list's total comes from the same kept counts when only factor and kind filter it
+    for city in (CITY, "27100"):
+        for factor in (None, "mobility", "health"):
+            for kind in (None, *kinds):
+                page = store.comment_page(city=city, factor=factor, kind=kind, limit=5)
+                listed = store.list_comments(city=city, factor=factor, kind=kind,
+                                             top_level=True)
+                assert page.total == len(listed), (city, factor, kind)

@@ -248,10 +248,10 @@ class QueriesMixin(StoreBase):
         newest = "c.created_at DESC, c.id DESC"
         with self._backend.read() as tx:
             if rest is None:
-                counted = tx.fetchone(
-                    f"SELECT COUNT(*) FROM comments c WHERE {' AND '.join(where)}",  # noqa: S608 - constant SQL fragments; values are bound
-                    params)
-                total = int(counted[0]) if counted else 0
+                kept = town_code is None and since is None and until is None and (
+                    scenario_id is None)
+                total = self._kept_total(tx, params[0], factor, kind) if kept else (
+                    self._counted(tx, where, params))
                 items = self._fetch(tx, where, params, order=newest, include_hidden=False,
                                     limit=limit, offset=offset)
             else:  # a coarse cell filter: filter in Python, then page
@@ -261,6 +261,26 @@ class QueriesMixin(StoreBase):
             replies = self._replies(tx, [c.id for c in items])
         return CommentPage(items=tuple(items), total=total, replies=replies, offset=offset,
                            limit=limit)
+
+    @staticmethod
+    def _counted(tx: Tx, where: list[str], params: list[Any]) -> int:
+        """Comments matching a filter, counted."""
+        row = tx.fetchone(f"SELECT COUNT(*) FROM comments c WHERE {' AND '.join(where)}",  # noqa: S608 - constant SQL fragments; values are bound
+                          params)
+        return int(row[0]) if row else 0
+
+    def _kept_total(self, tx: Tx, city: str, factor: str | None, kind: str | None) -> int:
+        """Visible top-level comments of a city (of a factor, of a kind) from the per-cell
+        counts the database keeps (migration 7): a sum over cells, not a count of comments."""
+        sql = ("SELECT COALESCE(SUM(n), 0) FROM comment_cells WHERE city = ? AND factor = ? "
+               "AND resolution = ?")
+        params: list[Any] = [city, CELLS_ALL_FACTORS if factor is None else factor,
+                             SUMMARY_RESOLUTIONS[0]]
+        if kind is not None:
+            sql += " AND kind = ?"
+            params.append(kind)
+        row = tx.fetchone(sql, params)
+        return int(row[0]) if row else 0
 
     def _replies(self, tx: Tx, parents: Sequence[int]) -> dict[int, tuple[Comment, ...]]:
         """Visible direct replies of ``parents``, oldest first."""
