@@ -82,7 +82,10 @@ if cov.towns is not None:
         "name": t("town"), "population": t("population"), f"covered_{kind}": t("covered"),
         f"uncovered_{kind}": t("uncovered"), f"rate_{kind}": t("rate") + " (%)"}
     ).rename_axis(t("town_code"))
-    st.dataframe(towns, width="stretch", height=320)
+    number = st.column_config.NumberColumn  # numbers stay numbers (sortable), shown as read
+    st.dataframe(towns, width="stretch", height=320, column_config={
+        t("population"): number(format="localized"), t("covered"): number(format="localized"),
+        t("uncovered"): number(format="localized"), t("rate") + " (%)": number(format="%.1f")})
     csv_download(t("download_towns"), machine, file_name=f"{b.id}_{kind}_towns.csv",
                  key="cov_dl_towns", index=True)
 

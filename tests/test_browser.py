@@ -73,6 +73,21 @@ def test_page_renders_without_error_and_passes_axe(server, page, name):
     assert not serious, json.dumps(serious, ensure_ascii=False, indent=1)
 
 
+@pytest.mark.parametrize("name", list(PAGES))
+def test_page_in_english_renders_without_error(server, page, name):
+    """Every page opened in English (the language is kept in the URL), with a screenshot
+    beside the Japanese one for reading every label."""
+    url, _ = server
+    path, _ = PAGES[name]
+    page.goto(f"{url}{path}?lang=en")
+    wait_for_app(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    body = page.inner_text("body")
+    assert "Traceback" not in body and "English" in body
+    assert page.get_by_role("radio", name="English").is_checked()
+    shot(page, f"{name}_en")
+
+
 def test_language_switch(server, page):
     url, _ = server
     open_page(page, url, "map")

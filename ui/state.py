@@ -30,7 +30,9 @@ def init() -> None:
     ss = st.session_state
     ss[BOOTED] = True
     # the language is kept in the URL (?lang=en), so a reload or a shared link keeps it
-    asked = st.query_params.get("lang")
+    # (a deep link's query string waits in INTENDED_QUERY while app.py takes over: see
+    # require_app)
+    asked = st.query_params.get("lang") or (ss.get(INTENDED_QUERY) or {}).get("lang")
     ss.setdefault(LANG, asked if asked in LANGS else "ja")
     ss.setdefault(SESSION_ID, uuid.uuid4().hex)
     cities = list_cities()
