@@ -26,6 +26,7 @@ __all__ = [
     "count",
     "day",
     "distance",
+    "finite",
     "month",
     "people",
     "people_change",
@@ -47,7 +48,8 @@ _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oc
               "Dec")
 
 
-def _finite(v: Any) -> float | None:
+def finite(v: Any) -> float | None:
+    """``v`` as a float, or None when it is missing, not a number or infinite."""
     try:
         f = float(v)
     except (TypeError, ValueError):
@@ -67,7 +69,7 @@ def round_total(values: Sequence[Any]) -> list[int | None]:
     >>> round_total([1.5, 1.5, 1.0])
     [2, 1, 1]
     """
-    nums = [_finite(v) for v in values]
+    nums = [finite(v) for v in values]
     present = [v for v in nums if v is not None]
     floors = [math.floor(v) if v is not None else None for v in nums]
     short = round(math.fsum(present)) - sum(f for f in floors if f is not None)
@@ -83,7 +85,7 @@ def round_total(values: Sequence[Any]) -> list[int | None]:
 
 def people(v: Any, lang: str = "ja", *, unit: bool = False) -> str:
     """A head count: ``1,235`` (with ``unit``: ``1,235人`` / ``1,235 people``)."""
-    f = _finite(v)
+    f = finite(v)
     if f is None:
         return DASH
     n = f"{round(f):,d}"
@@ -94,7 +96,7 @@ def people(v: Any, lang: str = "ja", *, unit: bool = False) -> str:
 
 def people_change(v: Any) -> str:
     """A change in people with its sign: ``+1,235``, ``-12``, ``±0``."""
-    f = _finite(v)
+    f = finite(v)
     if f is None:
         return DASH
     r = round(f)
@@ -108,13 +110,13 @@ def count(v: Any) -> str:
 
 def rate(fraction: Any, *, digits: int = 1) -> str:
     """A share as a percentage: ``0.3234`` → ``32.3%``."""
-    f = _finite(fraction)
+    f = finite(fraction)
     return DASH if f is None else f"{f * 100:,.{digits}f}%"
 
 
 def percent(value: Any, *, digits: int = 1, sign: bool = False) -> str:
     """A figure that is already in percent: ``32.34`` → ``32.3%`` (``+32.3%`` with sign)."""
-    f = _finite(value)
+    f = finite(value)
     if f is None:
         return DASH
     return f"{f:+,.{digits}f}%" if sign else f"{f:,.{digits}f}%"
@@ -122,7 +124,7 @@ def percent(value: Any, *, digits: int = 1, sign: bool = False) -> str:
 
 def points(fraction_change: Any) -> str:
     """A change of a rate in percentage points: ``0.0123`` → ``+1.2 pt``."""
-    f = _finite(fraction_change)
+    f = finite(fraction_change)
     if f is None:
         return DASH
     r = round(f * 100, 1)
@@ -131,7 +133,7 @@ def points(fraction_change: Any) -> str:
 
 def distance(metres: Any) -> str:
     """A walking distance: ``347.2`` → ``350 m``; ``1234`` → ``1.2 km``."""
-    f = _finite(metres)
+    f = finite(metres)
     if f is None:
         return DASH
     if round(f, -1) < 1000:

@@ -8,7 +8,6 @@ with thousands separators and a missing value is a dash.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Literal
@@ -221,14 +220,6 @@ def factor_labels(lang: str) -> dict[str, str] | None:
     return {f.ja: f.en for f in FACTORS}
 
 
-def _finite(v: Any) -> float | None:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
-
-
 def people(v: Any) -> str:
     """Whole people with thousands separators (``103,821``), or a dash."""
     return fmt.people(v)
@@ -288,7 +279,7 @@ def figures_rows(figures: pd.DataFrame, kinds: Sequence[str], lang: str
             continue
         r = figures.loc[k]
         rb, ra = r.get("radius_before"), r.get("radius_after")
-        radius = (w["radius_same"].format(r=metres(rb)) if _finite(rb) == _finite(ra)
+        radius = (w["radius_same"].format(r=metres(rb)) if fmt.finite(rb) == fmt.finite(ra)
                   else w["radius"].format(before=metres(rb), after=metres(ra)))
         rows.append({
             "kind": kind_name(k, lang),
