@@ -258,6 +258,10 @@ def _shown(text: str) -> str:
     return MATERIAL.sub("", text).replace(SAMPLE_LABEL, "")
 
 
+#: A web address as shown to be copied (join links, the app's own address).
+URL = re.compile(r"https?://\S+")
+
+
 def untranslated(texts: Iterable[Text], data_words: set[str]) -> list[Text]:
     """Texts of a Japanese page that show an internal identifier or English UI."""
     bad = []
@@ -267,6 +271,9 @@ def untranslated(texts: Iterable[Text], data_words: set[str]) -> list[Text]:
             bad.append(x)
             continue
         s = H3_ID.sub("", s)
+        # an address (a join link to copy) is not words: its random token may hold "_" or
+        # an English-looking run of letters
+        s = URL.sub("", s)
         if (".vega." in f".{x.where}" or x.where.endswith("header")) \
                 and IDENTIFIER.fullmatch(s.strip()) and s.strip().lower() not in ALLOWED_ASCII:
             bad.append(x)  # a field or column name shown as a title
