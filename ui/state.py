@@ -23,6 +23,9 @@ SESSION_ID = "session_id"
 BOOTED = "_booted"
 INTENDED = "_intended_page"
 INTENDED_QUERY = "_intended_query"
+#: Values set from code for widgets, by widget key, until the widget is next drawn (see
+#: set_value and bind).
+SET_FROM_CODE = "_set_from_code"
 
 
 def init() -> None:
@@ -36,8 +39,9 @@ def init() -> None:
     ss.setdefault(LANG, asked if asked in LANGS else "ja")
     ss.setdefault(SESSION_ID, uuid.uuid4().hex)
     cities = list_cities()
-    if ss.get(CITY) not in cities:
-        set_value(CITY, cities[0] if cities else None)
+    if ss.get(CITY) not in cities:  # a first run, or the city was deleted meanwhile
+        ss[CITY] = cities[0] if cities else None
+        ss.pop(f"_{CITY}", None)  # the picker starts from it (no value set from code)
     ss.setdefault(MODE, "line")
     ss.setdefault(RADII, default_radii())
     ss.setdefault(FREQUENT, FREQUENT_DEPARTURES)
@@ -77,11 +81,14 @@ def forward() -> None:
 def set_value(state_key: str, value: object) -> None:
     """Change a setting that a :func:`bind` widget shows, from code (e.g. a join link's city).
 
-    The widget's own key is dropped, so on the next run the widget is seeded from the new
-    value instead of sending back its old one.
+    The widget's own key is set the next time it is drawn, so it shows the new value instead
+    of sending back its old one.
     """
     st.session_state[state_key] = value
-    st.session_state.pop(f"_{state_key}", None)
+    # the widget may already be drawn in this run (its key cannot change then): the next
+    # run that draws it sets its key first, and gives it no default (Streamlit warns about
+    # both)
+    st.session_state.setdefault(SET_FROM_CODE, {})[f"_{state_key}"] = value
 
 
 def bind(state_key: str, options: Sequence[Any] | None = None) -> dict[str, object]:
@@ -92,9 +99,10 @@ def bind(state_key: str, options: Sequence[Any] | None = None) -> dict[str, obje
     persistent ``state_key`` when the user changes it, and its default from ``state_key``:
     ``index`` among ``options`` for a choice (radio, selectbox), else ``value``.
 
-    The widget's key is never written from code. It used to be seeded through the Session
-    State API, and then a city chosen in the sidebar on a session's first page (the map, at
-    ``/``) was applied while Chromium went on showing the previous city in the picker.
+    The widget is given its default on every run (Chromium re-mounts the sidebar's widgets
+    when the first page at ``/`` becomes ``/map``, and a widget without it then showed the
+    previous city while the page used the new one); only the run right after
+    :func:`set_value` shows the value set from code instead.
     """
     ss = st.session_state
     wkey = f"_{state_key}"
@@ -104,6 +112,10 @@ def bind(state_key: str, options: Sequence[Any] | None = None) -> dict[str, obje
         if wkey in ss:
             ss[state_key] = ss[wkey]
 
+    pending = ss.setdefault(SET_FROM_CODE, {})
+    if wkey in pending:  # a value set from code (see set_value), before the widget is made
+        ss[wkey] = pending.pop(wkey)
+        return {"key": wkey, "on_change": copy_back}
     current = ss[state_key]
     if options is None:
         return {"key": wkey, "on_change": copy_back, "value": current}
@@ -130,8 +142,7 @@ def sidebar() -> None:
                          **bind(CITY, cities), placeholder=t("choose"))  # type: ignore[arg-type]
     b = get_bundle(ss[CITY])
     if b.network is None and ss[MODE] == "network":
-        ss[MODE] = "line"
-        ss.pop(f"_{MODE}", None)
+        set_value(MODE, "line")
 
 
 def radii_key() -> tuple[tuple[str, float], ...]:
