@@ -168,3 +168,24 @@ def test_view_of_centres_on_the_boundary(maebashi):
     assert v.latitude == pytest.approx((miny + maxy) / 2)
     assert 8 <= v.zoom <= 15
     assert v.pitch == 40
+
+
+def test_every_hexagon_layer_is_flat_unless_asked():
+    """deck.gl's H3HexagonLayer is extruded by default (1,000 m columns): the pin grid drawn
+    so hid every comment count and the city outline on the comments map. Each helper says
+    extruded=False unless a height is asked for."""
+    import h3
+    import pandas as pd
+
+    from geo import grid
+    from geo.render import deck as d
+
+    cells = grid.to_cells(sorted(h3.grid_disk(h3.latlng_to_cell(36.39, 139.06, 9), 2)))
+    values = pd.Series(range(len(cells)), index=cells, dtype=float)
+    layers = [d.pin_layer(cells), d.selection_layer(grid.to_strings(cells[:1])[0]),
+              d.count_layer(values, layer_id="c", color=(1, 2, 3)), d.hex_layer(values),
+              d.state_layer(cells, [0] * len(cells), colors=[(1, 2, 3, 4)], layer_id="s")]
+    for layer in layers:
+        assert layer.type == "H3HexagonLayer"
+        assert layer.extruded is False, layer.id
+    assert d.hex_layer(values, extruded=True, max_height_m=100).extruded is True

@@ -146,6 +146,7 @@ def pin_layer(cells: np.ndarray, *, layer_id: str = "pin",
         line_width_min_pixels=0.5,
         stroked=True,
         filled=True,
+        extruded=False,  # deck.gl's default is 1,000 m columns that hide the layers above
         pickable=True,
         auto_highlight=True,
         highlight_color=[255, 200, 0, 160],
@@ -310,8 +311,8 @@ def state_layer(cells: np.ndarray, states: Sequence[int] | np.ndarray,
         expr = f"s=={i}?{rgba[i]}:{expr}"
     return pdk.Layer("H3HexagonLayer", id=layer_id, data=recs, get_hexagon="h",
                      get_fill_color=expr, stroked=outline_px > 0, get_line_color=expr,
-                     line_width_min_pixels=outline_px, filled=True, pickable=pickable,
-                     auto_highlight=pickable)
+                     line_width_min_pixels=outline_px, filled=True, extruded=False,
+                     pickable=pickable, auto_highlight=pickable)
 
 
 def selection_layer(cell: str | None, *, layer_id: str = "chosen") -> pdk.Layer:
@@ -331,6 +332,7 @@ def selection_layer(cell: str | None, *, layer_id: str = "chosen") -> pdk.Layer:
         line_width_min_pixels=3,
         stroked=True,
         filled=True,
+        extruded=False,
         pickable=False,
     )
 
