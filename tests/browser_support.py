@@ -230,3 +230,30 @@ class Server:
     def stop(self) -> None:
         if self._cm is not None and self.proc is not None and self.proc.poll() is None:
             self._cm.__exit__(None, None, None)
+
+
+def colourful_share(page, *, index: int = 0) -> float:
+    """The share of a map's pixels in a clear colour (not grey, white or black): the data
+    layers people read, as opposed to the faint grey pin grid and the page around it."""
+    import io
+
+    from PIL import Image
+
+    chart = page.locator('[data-testid="stDeckGlJsonChart"]').nth(index)
+    chart.scroll_into_view_if_needed()
+    img = Image.open(io.BytesIO(chart.screenshot())).convert("RGB")
+    px = list(img.getdata())
+    vivid = sum(1 for r, g, b in px if max(r, g, b) - min(r, g, b) > 60)
+    return vivid / max(len(px), 1)
+
+
+def wait_for_colour(page, *, index: int = 0, share: float = 0.01,
+                    timeout: float = 15.0) -> float:
+    """Wait until a map shows its data in colour (deck.gl draws after the page settles);
+    the share reached, or the last seen when the time is up."""
+    deadline = time.monotonic() + timeout
+    seen = colourful_share(page, index=index)
+    while seen < share and time.monotonic() < deadline:
+        page.wait_for_timeout(500)
+        seen = colourful_share(page, index=index)
+    return seen

@@ -25,6 +25,7 @@ from browser_support import (
     join_links,
     shot,
     wait_for_app,
+    wait_for_colour,
 )
 
 pytestmark = pytest.mark.browser
@@ -99,6 +100,8 @@ def test_citizen_pins_by_map_then_town_posts_and_gets_the_code(room, page):
     page.goto(url + "/comments")
     wait_for_app(page, heading="みんなの声")
     no_error(page)
+    # the map shows the room's comments in their kinds' colours (a flat pin grid under them)
+    assert wait_for_colour(page) >= 0.01
     # the list of a real city: nicknamed, anonymous and replied comments side by side
     assert page.get_by_text("件").first.is_visible()
     # a map click chooses a place, shown in words; then the town list overrides it
