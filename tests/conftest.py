@@ -28,3 +28,15 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+@pytest.fixture
+def fresh_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An AppTest flow's own SQLite store in ``tmp_path`` and the moderators' password
+    (``util.APP_PASSWORD``); test modules take it with ``pytest.mark.usefixtures``."""
+    from util import APP_PASSWORD
+
+    monkeypatch.setenv("DIORAMA_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("DIORAMA_DATABASE_URL", raising=False)
+    monkeypatch.setenv("DIORAMA_MODERATOR_PASSWORD", APP_PASSWORD)
+    return tmp_path

@@ -10,21 +10,15 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from util import APP_PASSWORD
 
 from geo.participation.store import Workshop, open_store
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TOWN = "102012400"  # 粕川町稲里
 CELL = "892f5a32803ffff"
-PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture(autouse=True)
-def fresh_store(tmp_path, monkeypatch):
-    monkeypatch.setenv("DIORAMA_DATA_DIR", str(tmp_path))
-    monkeypatch.delenv("DIORAMA_DATABASE_URL", raising=False)
-    monkeypatch.setenv("DIORAMA_MODERATOR_PASSWORD", PASSWORD)
-    return tmp_path
+PASSWORD = APP_PASSWORD
+pytestmark = pytest.mark.usefixtures("fresh_store")  # tests/conftest.py
 
 
 def run(x) -> AppTest:

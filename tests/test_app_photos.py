@@ -10,21 +10,15 @@ from pathlib import Path
 import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
+from util import APP_PASSWORD
 
 from geo.participation.store import open_store
 from tests.test_photos import assert_no_metadata, phone_photo
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TOWN = "102012400"  # 粕川町稲里
-PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture(autouse=True)
-def fresh_store(tmp_path, monkeypatch):
-    monkeypatch.setenv("DIORAMA_DATA_DIR", str(tmp_path))
-    monkeypatch.delenv("DIORAMA_DATABASE_URL", raising=False)
-    monkeypatch.setenv("DIORAMA_MODERATOR_PASSWORD", PASSWORD)
-    return tmp_path
+PASSWORD = APP_PASSWORD
+pytestmark = pytest.mark.usefixtures("fresh_store")  # tests/conftest.py
 
 
 def session(page: str) -> AppTest:

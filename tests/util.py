@@ -23,6 +23,8 @@ from geo.ingest.walkgraph import WalkNetwork, from_frames
 
 #: Folder holding ``raw/`` and the shipped bundles.
 REPO_DATA = Path(__file__).resolve().parent.parent / "data"
+#: The moderators' password of the AppTest flows (tests/conftest.py: fresh_store).
+APP_PASSWORD = "correct horse battery staple"
 
 #: Metric CRS of Maebashi (prefecture 10 → zone IX).
 CRS_6677 = CRS.from_epsg(6677)
