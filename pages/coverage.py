@@ -10,6 +10,7 @@ from geo.kinds import KIND_BY_KEY, KINDS
 from geo.render import deck
 from ui import state
 from ui.cache import boundary_layer, get_bundle, get_cell_kpis, get_coverage
+from ui.deckmap import deck_map
 from ui.format import distance, people, round_total
 from ui.i18n import factor_name, kind_label, kind_labels, labels, t
 from ui.widgets import attribution, cells_downloads, csv_download, data_notes, legend
@@ -101,9 +102,8 @@ else:
     values = kpis[f"dist_{kind}"]
 layers = [deck.hex_layer(values), boundary_layer(b.id)]
 tip = deck.value_tooltip(t("kpi_uncovered") if b.has_population else t("kpi_dist"))
-st.pydeck_chart(deck.deck(layers, view=deck.view_of(b.boundary, height_px=480), tooltip=tip),
-                key="cov_chart",
-                height=480)
+deck_map(deck.deck(layers, view=deck.view_of(b.boundary, height_px=480), tooltip=tip),
+         key="cov_chart", height=480)
 if len(values):
     legend(t("kpi_uncovered") if b.has_population else t("kpi_dist"),
            float(values.min()), float(values.max()),

@@ -12,6 +12,7 @@ from ui import flows_view as ui_flows
 from ui import format as fmt
 from ui import state
 from ui.cache import boundary_layer, get_bundle
+from ui.deckmap import deck_map
 from ui.flows import get_flow_cells, get_flows
 from ui.i18n import labels, t
 from ui.widgets import attribution, cells_downloads, legend
@@ -95,9 +96,8 @@ layers = [deck.hex_layer(values, layer_id="flows", extruded=extruded, max_height
           boundary_layer(b.id)]
 view = deck.view_of(b.boundary, pitch=45 if extruded else 0)
 tip = deck.value_tooltip(t(f"flows_metric_{metric}"))
-event = st.pydeck_chart(deck.deck(layers, view=view, pick="flows", tooltip=tip), key="flows_chart",
-                        height=540,
-                        on_select="rerun", selection_mode="multi-object")
+event = deck_map(deck.deck(layers, view=view, pick="flows", tooltip=tip), key="flows_chart",
+                 height=540, mode="multi")
 legend(t(f"flows_metric_{metric}"), vmin, vmax,
        shown=fmt.people if metric == "stay" else fmt.percent)
 if metric == "change":

@@ -8,6 +8,7 @@ from geo.render import deck
 from geo.text import escape_for_markdown
 from ui import state
 from ui.cache import boundary_layer, get_bundle, get_cell_kpis, get_coverage
+from ui.deckmap import deck_map
 from ui.format import distance, people, percent
 from ui.i18n import kind_labels, labels, t
 from ui.places import picked_cell, place_label, town_select
@@ -54,10 +55,9 @@ layers = [deck.hex_layer(values, extruded=extruded, max_height_m=height, reverse
           boundary_layer(b.id)]
 layers += [deck.facility_layer(by_kind[k], kind=k, label=kinds[k]) for k in show]
 view = deck.view_of(b.boundary, pitch=45 if extruded else 0)
-event = st.pydeck_chart(deck.deck(layers, view=view, basemap=basemap, pick="kpi",
-                                  tooltip=deck.value_tooltip(t(f"kpi_{metric}"))),
-                        on_select="rerun",
-                        selection_mode="single-object", key="map_chart", height=560)
+event = deck_map(deck.deck(layers, view=view, basemap=basemap, pick="kpi",
+                           tooltip=deck.value_tooltip(t(f"kpi_{metric}"))),
+                 mode="single", key="map_chart", height=560)
 finite = values.replace([float("inf")], float("nan")).dropna()
 if len(finite):
     legend(t(f"kpi_{metric}"), float(finite.min()), float(finite.max()), reverse=reverse,

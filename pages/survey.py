@@ -9,6 +9,7 @@ from geo.render import deck
 from ui import state
 from ui import survey_view as sv
 from ui.cache import boundary_layer, get_bundle
+from ui.deckmap import deck_map
 from ui.i18n import t
 from ui.survey import area_names, comment_layer, get_areas, hex_choropleth, town_choropleth
 from ui.voices import cell_towns, get_store, kind_labels
@@ -54,12 +55,11 @@ layers = (town_choropleth(v.vals["mean"], city=b.id, names=v.names, vmin=vmin, v
 layers.append(boundary_layer(b.id))
 if show_voices:
     layers.append(comment_layer(comments, kinds=kind_labels()))
-event = st.pydeck_chart(deck.deck(layers, view=deck.view_of(b.boundary, height_px=520),
-                                  pick=("sv_values", "sv_hidden"),
-                                  **({} if v.level == "town" else  # a hexagon has no name
-                                     {"tooltip": deck.value_tooltip(v.short[v.measure])})),
-                        on_select="rerun", selection_mode="single-object", key="sv_map",
-                        height=520)
+event = deck_map(deck.deck(layers, view=deck.view_of(b.boundary, height_px=520),
+                           pick=("sv_values", "sv_hidden"),
+                           **({} if v.level == "town" else  # a hexagon has no name
+                              {"tooltip": deck.value_tooltip(v.short[v.measure])})),
+                 mode="single", key="sv_map", height=520)
 if len(v.vals):
     legend(f"{v.short[v.measure]} ({t('sv_mean')})", vmin, vmax, decimals=2)
 st.caption(t("sv_map_note", k=v.k, shown=len(v.vals)))

@@ -99,9 +99,13 @@ def wait_for_app(page, *, heading: str | None = None, timeout: float = 60_000) -
     idle(page, timeout=timeout)
 
 
+#: Every map of the app (ui/deckmap.py draws them).
+MAP = '[data-testid="dioramaMap"]'
+
+
 def map_point(page, *, dx: float = 0.0, dy: float = 0.0, index: int = 0) -> tuple[float, float]:
     """A point on a map (its centre, offset by a share of its size), scrolled into view."""
-    chart = page.locator('[data-testid="stDeckGlJsonChart"]').nth(index)
+    chart = page.locator(MAP).nth(index)
     chart.scroll_into_view_if_needed()
     chart.locator("canvas").first.wait_for()
     box = chart.bounding_box()
@@ -239,7 +243,7 @@ def colourful_share(page, *, index: int = 0) -> float:
 
     from PIL import Image
 
-    chart = page.locator('[data-testid="stDeckGlJsonChart"]').nth(index)
+    chart = page.locator(MAP).nth(index)
     chart.scroll_into_view_if_needed()
     img = Image.open(io.BytesIO(chart.screenshot())).convert("RGB")
     px = list(img.getdata())

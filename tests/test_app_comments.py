@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
-from util import APP_PASSWORD
+from util import APP_PASSWORD, map_specs
 
 from geo.participation.store import open_store
 
@@ -42,7 +41,7 @@ def texts(at: AppTest) -> list[str]:
 
 
 def layer_cells(at: AppTest) -> dict[str, list[str]]:
-    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    spec = map_specs(at)[0]
     return {layer["id"]: [d["h"] for d in layer["data"]] for layer in spec["layers"]
             if str(layer["id"]).startswith("c_")}
 
@@ -235,7 +234,7 @@ def test_hostile_corpus_on_the_page_and_in_the_map_payload():
         assert "<script" not in html and "<img" not in html and "<a " not in html, m
         assert "<iframe" not in html and "<svg" not in html and "<style" not in html, m
     # the comment layers carry cell ids and counts only: no text, no coordinates
-    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    spec = map_specs(at)[0]
     for layer in spec["layers"]:
         if str(layer["id"]).startswith("c_"):
             assert all(set(d) == {"h", "v"} for d in layer["data"])

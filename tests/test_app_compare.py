@@ -3,12 +3,12 @@ in the facilitator's view; the shown differences are B − A of the one engine's
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 from room import room_fixture
 from streamlit.testing.v1 import AppTest
+from util import map_specs
 
 from geo import access as sc
 from geo import fmt
@@ -59,8 +59,8 @@ def shown_table(at: AppTest):
     return [d.value for d in at.dataframe if "B − A 徒歩圏内の人口" in d.value.columns][-1]
 
 
-def charts(at: AppTest) -> list:
-    return at.get("deck_gl_json_chart")
+def charts(at: AppTest) -> list[dict]:
+    return map_specs(at)
 
 
 def test_group_compares_two_saved_scenarios(room):
@@ -94,13 +94,13 @@ def test_group_compares_two_saved_scenarios(room):
                                 fmt.people_change(bus["covered_diff"]))
     assert m["B カバー率"] == (fmt.rate(bus["rate_b"]), fmt.points(bus["rate_diff"]))
     # the two maps and the difference map share one view state
-    views = [json.loads(c.proto.json)["initialViewState"] for c in charts(at)[-3:]]
+    views = [c["initialViewState"] for c in charts(at)[-3:]]
     assert views[0] == views[1] == views[2]
     assert "Well-Being因子(客観側): A と B" in [m.value.strip("*") for m in at.markdown]
     assert at.get("image")  # the radar
     # a town moves every map there
     run(at.selectbox(key="cmp_town").select(TOWN))
-    moved = [json.loads(c.proto.json)["initialViewState"] for c in charts(at)[-3:]]
+    moved = [c["initialViewState"] for c in charts(at)[-3:]]
     assert moved[0] == moved[1] == moved[2] != views[0]
     # the same A and B: nothing to compare
     run(at.selectbox(key="cmp_b").select(a_id))

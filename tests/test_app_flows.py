@@ -3,12 +3,11 @@ is labelled and suppressed cells never reach the map."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
-from util import REPO_DATA
+from util import REPO_DATA, map_specs
 
 from geo import grid
 from geo.context import flows
@@ -31,7 +30,7 @@ def metrics(at: AppTest) -> dict[str, str]:
 
 
 def layer(at: AppTest, layer_id: str) -> list[dict]:
-    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    spec = map_specs(at)[0]
     return next(x["data"] for x in spec["layers"] if x["id"] == layer_id)
 
 

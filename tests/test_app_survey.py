@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import h3
@@ -10,6 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
+from util import map_specs
 
 from geo.ingest import bundle
 from geo.participation import survey
@@ -47,7 +47,7 @@ def open_survey(lang: str = "ja") -> AppTest:
 
 
 def layers(at: AppTest) -> dict[str, list[dict]]:
-    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    spec = map_specs(at)[0]
     return {layer["id"]: layer["data"] for layer in spec["layers"]
             if isinstance(layer.get("data"), list)}
 

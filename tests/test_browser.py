@@ -127,6 +127,35 @@ def test_select_hexagon_post_and_see_it(server, page):
     assert "8" + mine[0].cell[1:] not in tip.inner_text() and tip.inner_text().strip()
 
 
+def test_a_slow_press_or_a_held_finger_still_chooses_the_place(server, browser):
+    """deck.gl in st.pydeck_chart dropped any press over 250 ms (by the page's clock, so a busy
+    page dropped quick ones too): a press of 0.8 s with the mouse, and a finger held 0.8 s on
+    a phone, each choose the hexagon, first time, and the place is shown in words."""
+    url, _ = server
+    for touch in (False, True):
+        size = {"width": 390, "height": 844} if touch else {"width": 1400, "height": 900}
+        context = browser.new_context(viewport=size, locale="ja-JP", has_touch=touch,
+                                      is_mobile=touch)
+        page = context.new_page()
+        try:
+            open_page(page, url, "comments")
+            x, y = map_point(page)
+            if touch:
+                cdp = context.new_cdp_session(page)
+                point = [{"x": x, "y": y}]
+                cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": point})
+                page.wait_for_timeout(800)  # the finger stays down (what is tested)
+                cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+            else:
+                page.mouse.move(x, y)
+                page.mouse.down()
+                page.wait_for_timeout(800)  # the button stays down (what is tested)
+                page.mouse.up()
+            page.get_by_text("付近の六角形").first.wait_for(timeout=15_000)
+        finally:
+            context.close()
+
+
 MARKER_PAYLOADS = [
     "<img src=x onerror=\"console.log('XSS-MARKER')\">",
     "<script>console.log('XSS-MARKER')</script>",

@@ -57,13 +57,9 @@ def open_comparison(page, url: str, p: dict) -> None:
     assert p["b_people"] in metric.first.inner_text()
     assert p["diff"] in metric.first.inner_text()
     idle(page)
-    page.wait_for_function(  # the editor's map, A, B and the difference
-        "() => document.querySelectorAll('[data-testid=stDeckGlJsonChart]').length >= 4",
+    page.wait_for_function(  # the editor's map, A, B and the difference, each drawn
+        "() => document.querySelectorAll('[data-testid=dioramaMap][data-drawn]').length >= 4",
         timeout=60_000)
-    charts = page.locator('[data-testid="stDeckGlJsonChart"]')
-    for i in range(charts.count()):
-        charts.nth(i).locator("canvas").first.wait_for()
-    page.wait_for_timeout(1500)  # deck.gl draws the hexagons a moment after the canvas
 
 
 @pytest.mark.parametrize("viewport,name", [(WIDE, "1400"), (PHONE, "390")])
@@ -99,13 +95,9 @@ def test_facilitator_sees_every_groups_scenario_on_maps(room, browser):
         idle(page)
         groups = sum(1 for g in summary.workshop.group_ids
                      if summary.workshop.scenarios_by_group[g])
-        page.wait_for_function(  # one map per group, then A, B and the difference
-            "n => document.querySelectorAll('[data-testid=stDeckGlJsonChart]').length >= n",
+        page.wait_for_function(  # one map per group, then A, B and the difference, each drawn
+            "n => document.querySelectorAll('[data-testid=dioramaMap][data-drawn]').length >= n",
             arg=groups + 3, timeout=60_000)
-        charts = page.locator('[data-testid="stDeckGlJsonChart"]')
-        for i in range(charts.count()):
-            charts.nth(i).locator("canvas").first.wait_for()
-        page.wait_for_timeout(1500)
         heading.scroll_into_view_if_needed()
         page.screenshot(path=str(ARTIFACTS / "screenshots" / "compare_groups_view_1400.png"))
         shot(page, "compare_groups_1400")

@@ -258,3 +258,10 @@ def make_tiny_city(
 def load_shipped(city: str) -> bundle.CityBundle:
     """Load a shipped bundle from the repository's ``data/`` (not from DIORAMA_BUNDLE_DIR)."""
     return bundle.load(city, data_dir=REPO_DATA)
+
+
+def map_specs(at: Any) -> list[dict[str, Any]]:
+    """The deck spec (pydeck JSON: layers, initial view) of every map an AppTest page drew
+    (ui.deckmap.deck_map), in page order."""
+    return [json.loads(json.loads(el.proto.json)["spec"]) for el in at.get("bidi_component")
+            if el.proto.component_name == "diorama_map"]

@@ -33,7 +33,8 @@ HIDDEN_FIELDS = frozenset({
     "fragment_id", "deploy_params", "page_script_hash", "page", "use_container_width",
     "width", "height", "scale", "src", "alt", "ids", "selection", "vega_lite_theme",
     "dimensions", "border", "delta_color", "chart_height", "scroll_behavior",
-    "tooltip", "arrow_data",
+    "tooltip", "arrow_data", "component_name", "js_content", "css_content", "html_content",
+    "js_source_path", "css_source_path",
 })
 #: Element types whose text is the user's own typing, not the app's.
 TYPED = frozenset({"text_input", "text_area", "chat_input", "number_input", "date_input"})
@@ -192,6 +193,13 @@ def _encoded(proto: Message) -> Iterator[tuple[str, str]]:
                         if w != "header")
     if "json" in names and "tooltip" in names and proto.json:
         yield from deck_texts(proto.json, proto.tooltip)
+    if getattr(proto, "component_name", "") == "diorama_map" and proto.json:
+        # the app's map (ui.deckmap): the deck spec, its tooltip, and what it says to people
+        d = json.loads(proto.json)
+        tip = json.dumps({"text": d["tooltip"]}) if d.get("tooltip") else ""
+        yield from deck_texts(d["spec"], tip)
+        yield "map.label", d["label"]
+        yield "map.failed", d["failed"]
 
 
 def visible_texts(at: Any) -> list[Text]:

@@ -24,6 +24,7 @@ from geo.text import escape_for_markdown
 
 from . import workshop as wk
 from .cache import get_bundle
+from .deckmap import deck_map
 from .format import people, people_change, points, rate
 from .i18n import kind_labels, lang, t
 from .places import town_select
@@ -146,8 +147,7 @@ def diff_layers(b: Any, a: sc.Engine, other: sc.Engine, kind: str,
 def draw(layers: list[pdk.Layer], v: pdk.ViewState, *, key: str, pick: str,
          tooltip: str, height: int = MAP_HEIGHT) -> None:
     """One map of the comparison (no click selection: these maps are for looking)."""
-    st.pydeck_chart(deck.deck(layers, view=v, pick=pick, tooltip=tooltip), height=height,
-                    key=key)
+    deck_map(deck.deck(layers, view=v, pick=pick, tooltip=tooltip), height=height, key=key)
 
 
 def pair_table(a: sc.Engine, b: sc.Engine) -> pd.DataFrame:

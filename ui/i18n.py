@@ -149,6 +149,14 @@ STRINGS: dict[str, dict[str, str]] = {
     "all": {"ja": "すべて", "en": "All"},
     "choose": {"ja": "選んでください(入力して検索できます)", "en": "Choose (type to search)"},
     "post_title": {"ja": "投稿する", "en": "Post a comment"},
+    "map_label": {
+        "ja": "地図(六角形をタップまたはクリックすると選べます)",
+        "en": "Map (tap or click a hexagon to choose it)",
+    },
+    "map_failed": {
+        "ja": "地図を表示できませんでした。ページを再読み込みしてください。町丁の一覧からも選べます。",
+        "en": "The map could not be shown. Reload the page; you can also pick a town from the list.",
+    },
     "pick_first": {
         "ja": "まず地図の六角形をクリックするか、町丁を選んでください。",
         "en": "First click a hexagon on the map or pick a town.",

@@ -19,6 +19,7 @@ from geo import grid
 from geo.ingest.bundle import CityBundle
 from geo.render import deck
 
+from .deckmap import deck_map
 from .i18n import t
 from .voices import PIN_RESOLUTION, cell_towns, town_cells
 
@@ -32,7 +33,8 @@ def picked_cell(selection: Mapping[str, Any] | None, layer_id: str = PICK_LAYER)
     Parameters
     ----------
     selection
-        ``event.selection`` of ``st.pydeck_chart`` (or the widget's session-state value).
+        The ``"selection"`` of :func:`ui.deckmap.deck_map` (or the widget's session-state
+        value), shaped as ``st.pydeck_chart``'s.
     layer_id
         The pickable layer whose records carry the cell id as ``"h"``.
     """
@@ -107,8 +109,6 @@ class PlacePicker:
     def __init__(self, key: str, *, to_cell: Callable[[str], str] | None = None) -> None:
         self.key = key
         self.to_cell = to_cell or (lambda c: c)
-        ss = st.session_state
-        ss.setdefault(f"{key}_gen", 0)
 
     @property
     def cell(self) -> str | None:
@@ -116,41 +116,34 @@ class PlacePicker:
         value = st.session_state.get(f"{self.key}_cell")
         return value if isinstance(value, str) else None
 
-    def set(self, cell: str | None, *, outline: bool = True) -> None:
-        """Choose a cell from code (e.g. a suggested site); ``outline`` draws it on the map
-        (a map click is highlighted by the map itself, so the map's data stays the same and
-        the browser does not rebuild every layer for a click)."""
+    def set(self, cell: str | None) -> None:
+        """Choose a cell from code (e.g. a suggested site); the map outlines it."""
         st.session_state[f"{self.key}_cell"] = cell
-        st.session_state[f"{self.key}_outline"] = cell if outline else None
 
     @property
     def chart_key(self) -> str:
-        """Key of the map chart; it changes when a town is chosen so that the old map
-        selection (highlighted by Streamlit) does not linger beside the new choice."""
-        return f"{self.key}_map_{st.session_state[f'{self.key}_gen']}"
+        """Key of the map (one map per picker: a town choice moves the outline, not the map)."""
+        return f"{self.key}_map"
 
     def _on_map(self) -> None:
         cell = picked_cell(st.session_state.get(self.chart_key, {}).get("selection"))
-        if cell is not None:  # a second click on the chosen cell deselects: keep the choice
-            self.set(self.to_cell(cell), outline=False)
+        if cell is not None:
+            self.set(self.to_cell(cell))
             st.session_state.pop(f"{self.key}_town", None)
 
     def _on_town(self, towns: Mapping[str, str]) -> None:
         code = st.session_state.get(f"{self.key}_town")
         if code in towns:
             self.set(self.to_cell(towns[code]))
-            st.session_state[f"{self.key}_gen"] += 1
 
     def map(self, b: CityBundle, layers: Sequence[pdk.Layer], *, height: int = 460,
             pitch: float = 0.0, tooltip: str = "{v}") -> None:
         """Draw the map: ``layers`` (whose pin grid, id ``"pin"``, is the only pickable layer)
-        with the chosen cell outlined on top."""
-        outline = st.session_state.get(f"{self.key}_outline")
-        d = deck.deck([*layers, deck.selection_layer(outline)],
-                      view=deck.view_of(b.boundary, height_px=height, pitch=pitch),
+        with the chosen cell outlined on top (by the map itself, see :mod:`ui.deckmap`)."""
+        d = deck.deck(list(layers), view=deck.view_of(b.boundary, height_px=height, pitch=pitch),
                       pick=PICK_LAYER, tooltip=tooltip)
-        st.pydeck_chart(d, on_select=self._on_map, selection_mode="single-object",
-                        key=self.chart_key, height=height)
+        deck_map(d, key=self.chart_key, height=height, mode="single", on_select=self._on_map,
+                 selected=self.cell)
 
     def town_select(self, b: CityBundle, *, label: str | None = None) -> None:
         """The non-map path: a searchable list of the city's towns."""

@@ -243,10 +243,9 @@ def deck(layers: Sequence[pdk.Layer], *, view: pdk.ViewState, basemap: bool = Fa
     basemap
         Add OpenStreetMap raster tiles under the layers.
     pick
-        Id(s) of the layer(s) a click selects; every other layer is drawn unpickable. With
-        three or more pickable layers, deck.gl in Chromium drops the first click (seen on
-        the diorama: pin grid + coverage difference + facilities), so a map people click
-        on has one pickable layer (two at most), and it carries the tooltip text.
+        Id(s) of the layer(s) a click selects; every other layer is drawn unpickable, so a
+        tap picks what the tooltip names and each picking pass draws only those layers
+        (``ui.deckmap`` picks on release; pickable layers are what it costs).
     tooltip
         deck.gl tooltip template over the pickable layer's record keys.
 
@@ -271,8 +270,7 @@ def deck(layers: Sequence[pdk.Layer], *, view: pdk.ViewState, basemap: bool = Fa
         initial_view_state=view,
         map_provider=None,
         tooltip={"text": tooltip},
-        # a click is a selection, never a zoom: with double-click zoom on, deck.gl holds
-        # every click back to see whether a second one follows
+        # a click is a selection, never a zoom
         views=[pdk.View("MapView", controller={"doubleClickZoom": False})],
     )
 
