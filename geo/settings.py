@@ -26,11 +26,15 @@ from typing import Any, Final
 from geo.errors import DioramaError
 
 __all__ = [
+    "BASEMAP_ATTRIBUTION_ENV",
+    "BASEMAP_URL_ENV",
     "BUILD_MEMORY_ENV",
     "BUNDLE_DIR_ENV",
     "CITY_COMMENTS_ENV",
     "DATABASE_URL_ENV",
     "DATA_DIR_ENV",
+    "DEFAULT_BASEMAP_ATTRIBUTION",
+    "DEFAULT_BASEMAP_URL",
     "DEFAULT_BUILD_MEMORY_MB",
     "DEFAULT_CITY_COMMENTS_PER_MINUTE",
     "DEFAULT_DATA_DIR",
@@ -95,12 +99,17 @@ BUILD_MEMORY_ENV: Final = "DIORAMA_BUILD_MEMORY_MB"
 """Memory (address space), in MB, one city build may use before it is stopped."""
 PHOTO_MAX_MB_ENV: Final = "DIORAMA_PHOTO_MAX_MB"
 """Largest photo a citizen may attach to a comment, in MB (it is re-encoded smaller)."""
+BASEMAP_URL_ENV: Final = "DIORAMA_BASEMAP_URL"
+"""Raster tiles under the maps when they can be reached (``{z}/{x}/{y}``), or ``off``."""
+BASEMAP_ATTRIBUTION_ENV: Final = "DIORAMA_BASEMAP_ATTRIBUTION"
+"""Credit shown on the map while those tiles are drawn (required with a custom URL)."""
 
 #: Every variable :func:`settings` reads.
 ENV_NAMES: Final = (DATA_DIR_ENV, DATABASE_URL_ENV, RETENTION_DAYS_ENV, MODERATOR_PASSWORD_ENV,
                     PUBLIC_URL_ENV, BUNDLE_DIR_ENV, SURVEY_MIN_N_ENV, LOG_LEVEL_ENV,
                     UPLOAD_LIMITS_ENV, UNPACKED_LIMIT_ENV, BUILD_MEMORY_ENV,
-                    CITY_COMMENTS_ENV, PHOTO_MAX_MB_ENV)
+                    CITY_COMMENTS_ENV, PHOTO_MAX_MB_ENV, BASEMAP_URL_ENV,
+                    BASEMAP_ATTRIBUTION_ENV)
 
 #: Folder of the SQLite store when neither a path nor ``DIORAMA_DATA_DIR`` is given
 #: (relative to the working directory, as ``streamlit run`` and the CLI are started).
@@ -133,6 +142,11 @@ DEFAULT_UNPACKED_LIMIT_MB: Final = 2048
 DEFAULT_BUILD_MEMORY_MB: Final = 6144
 #: Largest photo with a comment when ``DIORAMA_PHOTO_MAX_MB`` is not set: a phone's JPEG.
 DEFAULT_PHOTO_MAX_MB: Final = 5
+#: The base map when ``DIORAMA_BASEMAP_URL`` is not set: GSI's pale map (地理院タイル 淡色地図),
+#: Japanese labels drawn light enough to read the app's layers over it.
+DEFAULT_BASEMAP_URL: Final = "https://cyberjapandata.gsi.go.jp/xyz/pale/{z}/{x}/{y}.png"
+#: Its credit, as GSI's terms of use ask (shown on the map while its tiles are drawn).
+DEFAULT_BASEMAP_ATTRIBUTION: Final = "地理院タイル"
 
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -180,6 +194,11 @@ class Settings:
     photo_max_mb
         ``DIORAMA_PHOTO_MAX_MB``: largest photo file with a comment (default 5); see
         :func:`geo.participation.photos.clean_photo`.
+    basemap_url
+        ``DIORAMA_BASEMAP_URL``: raster tiles drawn under the maps when the browser can reach
+        them (default GSI's pale map); None (``off``) for none: the maps never ask for tiles.
+    basemap_attribution
+        ``DIORAMA_BASEMAP_ATTRIBUTION``: the tiles' credit (default GSI's, for its tiles).
     shipped_dir
         The cities shipped with the app (read-only; not configurable).
     """
@@ -198,6 +217,8 @@ class Settings:
     unpacked_limit_mb: int = DEFAULT_UNPACKED_LIMIT_MB
     build_memory_mb: int = DEFAULT_BUILD_MEMORY_MB
     photo_max_mb: int = DEFAULT_PHOTO_MAX_MB
+    basemap_url: str | None = DEFAULT_BASEMAP_URL
+    basemap_attribution: str = DEFAULT_BASEMAP_ATTRIBUTION
     shipped_dir: Path = SHIPPED_DATA
 
     def upload_limit_bytes(self, kind: str) -> int:
@@ -248,7 +269,28 @@ class Settings:
                                        DEFAULT_BUILD_MEMORY_MB),
             photo_max_mb=_megabytes(PHOTO_MAX_MB_ENV, get(PHOTO_MAX_MB_ENV),
                                     DEFAULT_PHOTO_MAX_MB),
+            **_basemap(get(BASEMAP_URL_ENV), get(BASEMAP_ATTRIBUTION_ENV)),
         )
+
+
+def _basemap(url: str | None, attribution: str | None) -> dict[str, Any]:
+    """The base map's tile URL and credit; ``off`` (or ``none``) for no base map."""
+    if url is None:
+        return {"basemap_url": DEFAULT_BASEMAP_URL,
+                "basemap_attribution": attribution or DEFAULT_BASEMAP_ATTRIBUTION}
+    if url.lower() in ("off", "none", "0", "false"):
+        return {"basemap_url": None, "basemap_attribution": ""}
+    if not url.startswith("https://") or not all(f"{{{k}}}" in url for k in "zxy"):
+        raise SettingsError(
+            f"{BASEMAP_URL_ENV} は https:// で始まり {{z}} {{x}} {{y}} を含むタイルのURLか "
+            f"off にしてください(現在: {url!r})。",
+            f"{BASEMAP_URL_ENV} must be an https:// tile URL with {{z}}, {{x}} and {{y}}, or off: "
+            f"{url!r}")
+    if not attribution:
+        raise SettingsError(
+            f"{BASEMAP_URL_ENV} を指定したときは {BASEMAP_ATTRIBUTION_ENV}(地図の出典)も必要です。",
+            f"{BASEMAP_ATTRIBUTION_ENV} (the tiles' credit) is needed with {BASEMAP_URL_ENV}")
+    return {"basemap_url": url, "basemap_attribution": attribution}
 
 
 def _megabytes(name: str, raw: str | None, default: int) -> int:

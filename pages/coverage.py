@@ -9,7 +9,7 @@ from geo.access import available_modes
 from geo.kinds import KIND_BY_KEY, KINDS
 from geo.render import deck
 from ui import state
-from ui.cache import boundary_layer, get_bundle, get_cell_kpis, get_coverage
+from ui.cache import get_bundle, get_cell_kpis, get_coverage, map_frame
 from ui.deckmap import deck_map
 from ui.format import distance, people, round_total
 from ui.i18n import factor_name, kind_label, kind_labels, labels, t
@@ -100,7 +100,7 @@ if b.has_population:
 else:
     st.subheader(t("kpi_dist"))
     values = kpis[f"dist_{kind}"]
-layers = [deck.hex_layer(values), boundary_layer(b.id)]
+layers = [deck.hex_layer(values), *map_frame(b.id)]
 tip = deck.value_tooltip(t("kpi_uncovered") if b.has_population else t("kpi_dist"))
 deck_map(deck.deck(layers, view=deck.view_of(b.boundary, height_px=480), tooltip=tip),
          key="cov_chart", height=480)

@@ -11,7 +11,7 @@ from geo.text import escape_for_markdown
 from ui import flows_view as ui_flows
 from ui import format as fmt
 from ui import state
-from ui.cache import boundary_layer, get_bundle
+from ui.cache import get_bundle, map_frame
 from ui.deckmap import deck_map
 from ui.flows import get_flow_cells, get_flows
 from ui.i18n import labels, t
@@ -93,7 +93,7 @@ else:  # ratios have long tails: colour the middle 96 %, the ends take the end c
 height = deck.extrusion_height(res)
 layers = [deck.hex_layer(values, layer_id="flows", extruded=extruded, max_height_m=height,
                          vmin=vmin, vmax=vmax, decimals=0 if metric == "stay" else 1),
-          boundary_layer(b.id)]
+          *map_frame(b.id)]
 view = deck.view_of(b.boundary, pitch=45 if extruded else 0)
 tip = deck.value_tooltip(t(f"flows_metric_{metric}"))
 event = deck_map(deck.deck(layers, view=view, pick="flows", tooltip=tip), key="flows_chart",

@@ -7,7 +7,7 @@ from geo.kinds import KINDS
 from geo.render import deck
 from geo.text import escape_for_markdown
 from ui import state
-from ui.cache import boundary_layer, get_bundle, get_cell_kpis, get_coverage
+from ui.cache import get_bundle, get_cell_kpis, get_coverage, map_frame
 from ui.deckmap import deck_map
 from ui.format import distance, people, percent
 from ui.i18n import kind_labels, labels, t
@@ -43,7 +43,6 @@ res = c3.select_slider(t("resolution"), options=list(grid.RESOLUTIONS), value=9,
 extruded = c4.toggle(t("extrude"), key="map_3d")
 show = st.multiselect(t("show_facilities"), [k.key for k in present], default=[],
                       format_func=kinds.__getitem__, key="map_fac", placeholder=t("choose_many"))
-basemap = st.toggle(t("basemap"), value=False, key="map_basemap")
 
 kpis = get_cell_kpis(b.id, ss[state.MODE], state.radii_key(), ss[state.FREQUENT], res)
 column = "population" if metric == "population" else f"{metric}_{kind}"
@@ -52,10 +51,10 @@ reverse = metric == "rate"
 height = deck.extrusion_height(res)
 layers = [deck.hex_layer(values, extruded=extruded, max_height_m=height, reverse=reverse,
                          decimals=1 if metric == "rate" else 0),  # rates: % with one decimal
-          boundary_layer(b.id)]
+          *map_frame(b.id)]
 layers += [deck.facility_layer(by_kind[k], kind=k, label=kinds[k]) for k in show]
 view = deck.view_of(b.boundary, pitch=45 if extruded else 0)
-event = deck_map(deck.deck(layers, view=view, basemap=basemap, pick="kpi",
+event = deck_map(deck.deck(layers, view=view, pick="kpi",
                            tooltip=deck.value_tooltip(t(f"kpi_{metric}"))),
                  mode="single", key="map_chart", height=560)
 finite = values.replace([float("inf")], float("nan")).dropna()

@@ -8,7 +8,7 @@ from geo.participation.store import comments_to_frame
 from geo.render import deck
 from ui import state
 from ui import survey_view as sv
-from ui.cache import boundary_layer, get_bundle
+from ui.cache import get_bundle, map_frame
 from ui.deckmap import deck_map
 from ui.i18n import t
 from ui.survey import area_names, comment_layer, get_areas, hex_choropleth, town_choropleth
@@ -52,7 +52,7 @@ vmax = float(v.vals["mean"].max()) if len(v.vals) else float(high)
 layers = (town_choropleth(v.vals["mean"], city=b.id, names=v.names, vmin=vmin, vmax=vmax)
           if v.level == "town" else
           hex_choropleth(v.vals["mean"], city=b.id, level=v.level, vmin=vmin, vmax=vmax))
-layers.append(boundary_layer(b.id))
+layers.extend(map_frame(b.id))
 if show_voices:
     layers.append(comment_layer(comments, kinds=kind_labels()))
 event = deck_map(deck.deck(layers, view=deck.view_of(b.boundary, height_px=520),

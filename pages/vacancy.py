@@ -10,7 +10,7 @@ from geo.render import deck
 from geo.samples.vacancy import SAMPLE_LABEL
 from ui import state
 from ui import vacancy_view as vv
-from ui.cache import boundary_layer, get_bundle
+from ui.cache import get_bundle, map_frame
 from ui.deckmap import deck_map
 from ui.flows import get_sample_cells, get_sample_total, get_sample_towns
 from ui.format import count, percent
@@ -72,7 +72,7 @@ if metric == "rate":
 height = deck.extrusion_height(res)
 layers = [deck.hex_layer(shown, layer_id="vacancy", extruded=extruded, max_height_m=height,
                          decimals=1 if metric == "rate" else 0),
-          boundary_layer(b.id)]
+          *map_frame(b.id)]
 deck_map(deck.deck(layers, view=deck.view_of(b.boundary, pitch=45 if extruded else 0),
                    tooltip=deck.value_tooltip(t(f"vac_metric_{metric}"))),
          key="vac_chart", height=520)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from browser_support import (
     AXE,
+    MAP,
     CHROMIUM,
     PAGES,
     add_here_and_wait,
@@ -151,7 +152,12 @@ def test_a_slow_press_or_a_held_finger_still_chooses_the_place(server, browser):
                 page.mouse.down()
                 page.wait_for_timeout(800)  # the button stays down (what is tested)
                 page.mouse.up()
-            page.get_by_text("付近の六角形").first.wait_for(timeout=15_000)
+            m = page.locator(MAP).first
+            try:
+                page.get_by_text("付近の六角形").first.wait_for(timeout=15_000)
+            except Exception as e:  # say what the map saw of the press
+                raise AssertionError(f"touch={touch}: press {m.get_attribute('data-last-press')}"
+                                     f", tap {m.get_attribute('data-last-tap')}") from e
         finally:
             context.close()
 

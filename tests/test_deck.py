@@ -66,13 +66,30 @@ def test_compact_deck_json_parses_and_has_no_newline(maebashi):
     assert "tile.openstreetmap.org" not in text
 
 
-def test_basemap_adds_osm_tiles_first(maebashi):
-    d = deck.deck([deck.boundary_layer(maebashi.boundary)], view=deck.view_of(maebashi.boundary),
-                  basemap=True)
-    obj = json.loads(d.to_json())
-    assert obj["layers"][0]["@@type"] == "TileLayer"
-    assert obj["layers"][0]["data"] == "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-    assert obj["layers"][1]["id"] == "boundary"
+def test_town_layers_draw_each_border_once_and_names_close_up(maebashi):
+    lines, names = deck.town_layers(maebashi.towns)
+    assert lines.id == "town_lines" and not lines.pickable
+    assert names.id == "town_names" and not names.pickable
+    assert names.min_zoom == deck.LABEL_MIN_ZOOM  # read by ui/assets/deckmap.js
+    # every town named once, at a point inside it, as text data (never markup)
+    assert sorted(r["t"] for r in names.data) == sorted(maebashi.towns["name"])
+    towns = maebashi.towns.to_crs(4326)
+    spots = dict(zip(towns["name"], towns.geometry, strict=True))
+    from shapely.geometry import Point
+
+    assert all(spots[r["t"]].buffer(1e-4).contains(Point(r["p"])) for r in names.data)
+    # a shared border is drawn once: the lines are shorter than all the towns' perimeters
+    from shapely.geometry import LineString
+
+    drawn = sum(LineString(p["p"]).length for p in lines.data)
+    assert drawn < 0.75 * towns.geometry.length.sum()
+    # and the whole frame stays small enough to send with every map
+    size = len(deck.deck([lines, names], view=deck.view_of(maebashi.boundary)).to_json())
+    assert size < 150_000
+
+
+def test_no_towns_no_town_layers():
+    assert deck.town_layers(None) == []
 
 
 # --------------------------------------------------------------------------------------------

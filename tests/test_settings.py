@@ -22,6 +22,21 @@ def test_defaults_when_nothing_is_set() -> None:
     assert s.survey_min_n == 10
     assert s.log_level is None  # the app logs at INFO, the command line at WARNING
     assert s.store_location == "var"
+    assert s.basemap_url == settings_mod.DEFAULT_BASEMAP_URL  # GSI's pale map, when reachable
+    assert s.basemap_attribution == "地理院タイル"
+
+
+def test_the_base_map_can_be_replaced_or_switched_off() -> None:
+    own = Settings.from_environ({"DIORAMA_BASEMAP_URL": "https://tiles.example.lg.jp/{z}/{x}/{y}.png",
+                                 "DIORAMA_BASEMAP_ATTRIBUTION": "○○市 都市計画図"})
+    assert own.basemap_url == "https://tiles.example.lg.jp/{z}/{x}/{y}.png"
+    assert own.basemap_attribution == "○○市 都市計画図"
+    assert Settings.from_environ({"DIORAMA_BASEMAP_URL": "off"}).basemap_url is None
+    with pytest.raises(SettingsError, match="ATTRIBUTION"):  # tiles need their credit
+        Settings.from_environ({"DIORAMA_BASEMAP_URL": "https://t.example/{z}/{x}/{y}.png"})
+    with pytest.raises(SettingsError, match="https"):  # no plain http, no template-less URL
+        Settings.from_environ({"DIORAMA_BASEMAP_URL": "http://t.example/{z}/{x}/{y}.png",
+                               "DIORAMA_BASEMAP_ATTRIBUTION": "x"})
 
 
 def test_every_variable_is_read() -> None:

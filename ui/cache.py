@@ -19,11 +19,17 @@ def get_bundle(city: str) -> CityBundle:
 
 
 @st.cache_resource(show_spinner=False)
-def boundary_layer(city: str) -> Any:
-    """The city outline layer (simplified once per city; shared, never modified)."""
+def map_frame(city: str) -> tuple[Any, ...]:
+    """What every map draws over its data so a person can find their way without a base
+    map: the towns' borders, the city outline, stations where the bundle has them, and the
+    town and station names close up (built once per city; shared, never modified)."""
     from geo.render import deck
 
-    return deck.boundary_layer(get_bundle(city).boundary)
+    b = get_bundle(city)
+    towns = deck.town_layers(b.towns)
+    stations = deck.station_layer(b.facilities)
+    return (*towns[:1], deck.boundary_layer(b.boundary), *stations[:1], *towns[1:],
+            *stations[1:])
 
 
 @st.cache_data(show_spinner=False)

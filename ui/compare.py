@@ -23,12 +23,11 @@ from geo.render import deck
 from geo.text import escape_for_markdown
 
 from . import workshop as wk
-from .cache import get_bundle
+from .cache import get_bundle, map_frame
 from .deckmap import deck_map
 from .format import people, people_change, points, rate
 from .i18n import kind_labels, lang, t
 from .places import town_select
-from .voices import base_layers
 
 #: Option key prefix of today's baseline (``"base:line"``, ``"base:network"``).
 BASE = "base:"
@@ -116,7 +115,7 @@ def side_layers(b: Any, eng: sc.Engine, kind: str, prefix: str) -> list[pdk.Laye
     facilities (the one pickable layer)."""
     cells = eng.cells[eng.covered(kind)]
     cov = deck.state_layer(cells, np.zeros(len(cells), int), [COVERED], layer_id=f"{prefix}_cov")
-    return [cov, base_layers(b.id)[1],
+    return [cov, *map_frame(b.id),
             *_facilities(eng, wk.baseline(b.id, eng.mode), kind, prefix)]
 
 
@@ -134,7 +133,7 @@ def diff_layers(b: Any, a: sc.Engine, other: sc.Engine, kind: str,
     return [
         deck.state_layer(kept.index.to_numpy(), np.zeros(len(kept), int), [DIFF[cmp.KEPT]],
                          layer_id="diff_kept"),
-        base_layers(b.id)[1],
+        *map_frame(b.id),
         deck.state_layer(changed.index.to_numpy(), changed["state"].to_numpy() - 1,
                          [DIFF[cmp.GAINED], DIFF[cmp.LOST]], layer_id="diff_changed",
                          labels=words, pickable=True, outline_px=3),

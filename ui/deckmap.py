@@ -5,7 +5,7 @@ Every map people click on is drawn by :func:`deck_map` from the same pydeck Deck
 a click only if it lasts under 250 ms by the page's clock, and it runs a picking pass between
 press and release, so a finger held a little long, or a busy device, chose nothing (the
 first click after a page load most often). Here a tap is judged by the events' own time
-stamps, with 1.5 s of grace, and picked once on release (``ui/assets/deckmap.js``).
+stamps, with 5 s of grace, and picked once on release (``ui/assets/deckmap.js``).
 
 deck.gl, its JSON converter and h3-js are served by the app itself from ``static/vendor``
 (``server.enableStaticServing``): the map needs no internet.
@@ -21,7 +21,10 @@ from typing import Any
 import pydeck as pdk
 import streamlit as st
 
+from geo.settings import settings
+
 from .i18n import t
+from .state import BASEMAP
 
 _ASSETS = Path(__file__).parent / "assets"
 _VENDOR = {"deck": "deck.gl-9.4.0.min.js", "json": "deck.gl-json-9.4.0.min.js",
@@ -29,6 +32,8 @@ _VENDOR = {"deck": "deck.gl-9.4.0.min.js", "json": "deck.gl-json-9.4.0.min.js",
 _CSS = """
 .diorama-map { position: relative; width: 100%; overflow: hidden; border-radius: 0.5rem;
                touch-action: none; background: #f4f4f2; }
+.diorama-map-credit { position: absolute; right: 0; bottom: 0; z-index: 2; padding: 1px 6px;
+                      font-size: 11px; color: #222; background: rgba(255, 255, 255, 0.8); }
 """
 
 
@@ -53,6 +58,15 @@ def _libs() -> dict[str, str]:
     base = str(st.get_option("server.baseUrlPath") or "").strip("/")
     prefix = f"/{base}/app/static/vendor/" if base else "/app/static/vendor/"
     return {k: prefix + v for k, v in _VENDOR.items()}
+
+
+def _basemap() -> dict[str, str] | None:
+    """The base map's tiles and credit when the deployment has one and the person has not
+    switched it off (the browser then tries them and falls back silently), else None."""
+    conf = settings()
+    if not conf.basemap_url or not st.session_state.get(BASEMAP, True):
+        return None
+    return {"url": conf.basemap_url, "attribution": conf.basemap_attribution}
 
 
 def _tooltip_template(d: pdk.Deck) -> str | None:
@@ -108,6 +122,7 @@ def deck_map(d: pdk.Deck, *, key: str, height: int, mode: str | None = None,
         "libs": _libs(),
         "label": label or t("map_label"),
         "failed": t("map_failed"),
+        "basemap": _basemap(),
     }
     result = _component()(data=data, key=key, on_selection_change=on_select or (lambda: None),
                           height=int(height))

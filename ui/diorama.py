@@ -57,8 +57,8 @@ def layers(b: Any, base: sc.Engine, scen: sc.Engine, kind: str,
            sites: pd.DataFrame | None = None) -> list[pdk.Layer]:
     """Pin grid (the one pickable layer: unpickable layers above it never block a click),
     coverage difference, outline, facilities and suggested sites."""
-    pin, boundary = base_layers(b.id)
-    out = [pin, diff_layer(base, scen, kind), boundary]
+    pin, *frame = base_layers(b.id)
+    out = [pin, diff_layer(base, scen, kind), *frame]
     fac = scen.facilities(kind)
     if len(fac):
         out.append(deck.facility_layer(fac, kind=kind, label=wk.kind_name(kind)))

@@ -791,8 +791,13 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "extrude": {"ja": "立体表示 (ジオラマ)", "en": "3D extrusion (diorama)"},
     "show_facilities": {"ja": "施設を表示", "en": "Show facilities"},
-    "basemap": {
-        "ja": "背景地図 (インターネット接続時のみ)", "en": "Basemap (needs an internet connection)"
+    "basemap": {"ja": "背景地図を表示", "en": "Show the base map"},
+    "basemap_help": {
+        "ja": "インターネットにつながるときは地図の下に背景地図(地理院タイルなど)を表示します。"
+              "つながらないときは町丁の境界と名前だけで表示します。オフにすると地図は外部に一切アクセスしません。",
+        "en": "When the internet can be reached, a base map (e.g. GSI tiles) is drawn under the "
+              "maps; when not, the maps show town borders and names only. Off: the maps make "
+              "no request outside this app.",
     },
     "mode": {"ja": "距離の測り方", "en": "Distance method"},
     "mode_line": {

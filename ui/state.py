@@ -10,6 +10,7 @@ from typing import Any
 import streamlit as st
 
 from geo.kinds import FREQUENT_DEPARTURES, default_radii
+from geo.settings import settings
 
 from .cache import city_names, get_bundle, list_cities
 from .i18n import LANGS, t
@@ -26,6 +27,8 @@ INTENDED_QUERY = "_intended_query"
 #: Values set from code for widgets, by widget key, until the widget is next drawn (see
 #: set_value and bind).
 SET_FROM_CODE = "_set_from_code"
+#: Draw the base map under the maps when its tiles can be reached (the person's choice).
+BASEMAP = "basemap"
 
 
 def init() -> None:
@@ -45,6 +48,7 @@ def init() -> None:
     ss.setdefault(MODE, "line")
     ss.setdefault(RADII, default_radii())
     ss.setdefault(FREQUENT, FREQUENT_DEPARTURES)
+    ss.setdefault(BASEMAP, True)
 
 
 def require_app(page_file: str | None = None) -> None:
@@ -140,6 +144,8 @@ def sidebar() -> None:
     # format_func must be a pure lookup: AppTest calls it outside the script run.
     st.sidebar.selectbox(t("city"), cities, format_func=names.__getitem__,
                          **bind(CITY, cities), placeholder=t("choose"))  # type: ignore[arg-type]
+    if settings().basemap_url:  # off: the maps never ask the internet for anything
+        st.sidebar.toggle(t("basemap"), help=t("basemap_help"), **bind(BASEMAP))  # type: ignore[arg-type]
     b = get_bundle(ss[CITY])
     if b.network is None and ss[MODE] == "network":
         set_value(MODE, "line")

@@ -28,7 +28,7 @@ from geo.settings import settings
 from geo.text import escape_for_markdown
 
 from .audit_words import audit_detail, audit_reason
-from .cache import boundary_layer, get_bundle
+from .cache import get_bundle, map_frame
 from .i18n import lang, t
 from .photos import form_photo
 
@@ -140,7 +140,8 @@ def _cell_towns(city: str) -> dict[str, str]:
 
 @st.cache_resource(show_spinner=False)
 def base_layers(city: str) -> tuple[Any, ...]:
-    """The pin grid (its tooltip: the town each cell lies in) and the city outline: the same
+    """The pin grid (its tooltip: the town each cell lies in) and the map's frame (towns,
+    outline, names: :func:`ui.cache.map_frame`): the same
     for every session and every run (never modify them: :func:`geo.deck.deck` copies)."""
     b = get_bundle(city)
     cells = pin_cells(b)
@@ -148,7 +149,7 @@ def base_layers(city: str) -> tuple[Any, ...]:
     names = ({} if b.towns is None else
              dict(zip(b.towns["town_code"], b.towns["name"], strict=True)))
     labels = [names.get(towns.get(h, ""), "") for h in grid.to_strings(cells)]
-    return (deck.pin_layer(cells, labels=labels), boundary_layer(city))
+    return (deck.pin_layer(cells, labels=labels), *map_frame(city))
 
 
 def pin_cells(b: CityBundle) -> np.ndarray:

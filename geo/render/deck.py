@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pydeck as pdk
 from pydeck.bindings.json_tools import default_serialize
+from shapely.ops import linemerge, unary_union
 
 from geo import grid
 
@@ -228,10 +229,11 @@ def view_of(
                          pitch=pitch, bearing=0)
 
 
-def deck(layers: Sequence[pdk.Layer], *, view: pdk.ViewState, basemap: bool = False,
+def deck(layers: Sequence[pdk.Layer], *, view: pdk.ViewState,
          pick: str | tuple[str, ...] | None = None,
          tooltip: str = "{h}\n{v}") -> CompactDeck:
-    """A Deck that renders with no network; ``basemap=True`` adds OSM raster tiles when online.
+    """A Deck that renders with no network (a base map, when wanted, is the map's own: see
+    ``ui.deckmap``).
 
     Parameters
     ----------
@@ -240,8 +242,6 @@ def deck(layers: Sequence[pdk.Layer], *, view: pdk.ViewState, basemap: bool = Fa
         every session); where ``pick`` changes one, a copy is used.
     view
         The initial view.
-    basemap
-        Add OpenStreetMap raster tiles under the layers.
     pick
         Id(s) of the layer(s) a click selects; every other layer is drawn unpickable, so a
         tap picks what the tooltip names and each picking pass draws only those layers
@@ -252,17 +252,12 @@ def deck(layers: Sequence[pdk.Layer], *, view: pdk.ViewState, basemap: bool = Fa
     Returns
     -------
     CompactDeck
-        With no map style: nothing is fetched from the internet unless ``basemap``.
+        With no map style and no tiles: nothing is fetched from the internet.
     """
     all_layers = list(layers)
     if pick is not None:
         ids = {pick} if isinstance(pick, str) else set(pick)
         all_layers = [_with_pickable(layer, layer.id in ids) for layer in all_layers]
-    if basemap:
-        all_layers.insert(0, pdk.Layer(
-            "TileLayer", id="basemap", data="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-            min_zoom=0, max_zoom=19, tile_size=256, opacity=0.6,
-        ))
     # pydeck's default map style is a sentinel that Streamlit reads as "no base map"; passing
     # map_style=None instead makes Streamlit load a CARTO style from the internet on every map
     return CompactDeck(
@@ -273,6 +268,75 @@ def deck(layers: Sequence[pdk.Layer], *, view: pdk.ViewState, basemap: bool = Fa
         # a click is a selection, never a zoom
         views=[pdk.View("MapView", controller={"doubleClickZoom": False})],
     )
+
+
+#: Zoom from which town names and station names are drawn (a district fills the map).
+LABEL_MIN_ZOOM = 12.5
+#: Fonts for Japanese labels drawn by deck.gl (the first one the browser has is used).
+LABEL_FONTS = "'Noto Sans CJK JP', 'Noto Sans JP', 'Hiragino Sans', 'Yu Gothic', sans-serif"
+
+
+def town_layers(towns: gpd.GeoDataFrame | None, *, tolerance: float = 0.0004) -> list[pdk.Layer]:
+    """What a person finds their way by on a map with no base map: every town's (町丁) outline,
+    thin, and its name at :data:`LABEL_MIN_ZOOM` and closer.
+
+    Borders are drawn once each, simplified to about 40 m and written with 4 decimals (about
+    10 m): about 75 kB for Maebashi's 275 towns; names are
+    drawn as text by deck.gl (never HTML), at a point inside the town. An empty list when the
+    city has no towns.
+    """
+    if towns is None or not len(towns):
+        return []
+    wgs = towns.to_crs(4326) if towns.crs is not None and towns.crs.to_epsg() != 4326 else towns
+    # each border once (neighbours share it), merged into long lines, then simplified
+    borders = linemerge(unary_union([g.boundary for g in wgs.geometry
+                                     if g is not None and not g.is_empty]))
+    borders = borders.simplify(tolerance)
+    paths = [{"p": np.round(np.asarray(line.coords)[:, :2], 4).tolist()}
+             for line in getattr(borders, "geoms", [borders]) if not line.is_empty]
+    spots = wgs.geometry.representative_point()
+    names = [{"p": [round(float(pt.x), 5), round(float(pt.y), 5)], "t": str(n)}
+             for pt, n in zip(spots, wgs["name"], strict=True) if pt is not None and str(n)]
+    return [
+        pdk.Layer("PathLayer", id="town_lines", data=paths, get_path="p",
+                  get_color=[90, 90, 90, 110], width_min_pixels=1, width_max_pixels=1,
+                  pickable=False),
+        label_layer(names, layer_id="town_names"),
+    ]
+
+
+def label_layer(records: list[dict[str, Any]], *, layer_id: str,
+                size_px: int = 13) -> pdk.Layer:
+    """Text at points (``{"p": [lon, lat], "t": text}``), drawn from :data:`LABEL_MIN_ZOOM`
+    (``minZoom`` is read by ``ui.deckmap``), dark with a white halo so it reads on any layer."""
+    return pdk.Layer(
+        "TextLayer", id=layer_id, data=records, get_position="p", get_text="t",
+        get_size=size_px, size_units="'pixels'", get_color=[30, 30, 30, 255],
+        character_set="'auto'", font_family=f'"{LABEL_FONTS}"',
+        font_settings={"sdf": True}, outline_width=3, outline_color=[255, 255, 255, 230],
+        get_text_anchor="'middle'", get_alignment_baseline="'center'",
+        pickable=False, min_zoom=LABEL_MIN_ZOOM,
+    )
+
+
+def station_layer(facilities: gpd.GeoDataFrame | None) -> list[pdk.Layer]:
+    """Railway stations, where the bundle has them: a dark ring and, close up, the name."""
+    if facilities is None or "kind" not in facilities or not len(facilities):
+        return []
+    st_ = facilities[facilities["kind"] == "station"]
+    if not len(st_):
+        return []
+    wgs = st_.to_crs(4326) if st_.crs is not None and st_.crs.to_epsg() != 4326 else st_
+    names = wgs["name"] if "name" in wgs else [""] * len(wgs)
+    recs = [{"p": [round(float(g.x), 5), round(float(g.y), 5)], "t": str(n or "")}
+            for g, n in zip(wgs.geometry, names, strict=True) if g is not None]
+    return [
+        pdk.Layer("ScatterplotLayer", id="stations", data=recs, get_position="p",
+                  get_radius=60, radius_min_pixels=4, stroked=True, filled=True,
+                  get_fill_color=[255, 255, 255, 255], get_line_color=[30, 30, 30, 255],
+                  line_width_min_pixels=2, pickable=False),
+        label_layer([r for r in recs if r["t"]], layer_id="station_names", size_px=12),
+    ]
 
 
 def _with_pickable(layer: pdk.Layer, pickable: bool) -> pdk.Layer:

@@ -6,14 +6,17 @@
 // picking pass on pointerdown. A finger held a little longer, or a busy phone or laptop
 // (the picking pass itself took 75-100 ms in software GL), lost the click with no sign; the
 // first click after a page load was lost most often. Here a tap is judged by the events' own
-// time stamps (when the person pressed and released), with 1.5 s of grace, and picked once
+// time stamps (when the person pressed and released), with 5 s of grace, and picked once
 // on release. Layers whose JSON did not change are reused, so a rerun redraws nothing.
 //
 // Everything shown comes from the server as data; tooltip text is set as text, never HTML.
 
 const LIBS = (window.__dioramaMapLibs = window.__dioramaMapLibs || {});
 const MAPS = (window.__dioramaMaps = window.__dioramaMaps || new WeakMap());
-const TAP_MS = 1500;  // longest press still taken as a tap
+// longest press still taken as a tap: the map has no long-press gesture, so a press that
+// stays put is a tap however slow the hand (or the device: under load a 0.8 s press was
+// stamped 1.7-2.6 s); only a hand resting on the map for seconds is not
+const TAP_MS = 5000;
 const TAP_PX = 10;    // farthest a finger may slide during a tap (CSS pixels)
 
 function loadScript(src) {
@@ -79,34 +82,123 @@ function highlightLayer(lib, state) {
   });
 }
 
+function tileLayer(lib, spec) {
+  // raster tiles (the optional base map): each tile's image drawn over its bounds
+  return new lib.deck.TileLayer({
+    id: spec.id, data: spec.data, minZoom: spec.minZoom, maxZoom: spec.maxZoom,
+    tileSize: spec.tileSize || 256, opacity: spec.opacity ?? 1, pickable: false,
+    onTileError: () => { /* offline or blocked: the map stays without a base map */ },
+    renderSubLayers: props => {
+      const [[west, south], [east, north]] = props.tile.boundingBox;
+      return new lib.deck.BitmapLayer(props, { data: null, image: props.data,
+                                              bounds: [west, south, east, north] });
+    },
+  });
+}
+
 function convertLayers(lib, state, specLayers) {
   // reuse the converted layer when its JSON did not change: deck.gl then keeps its buffers
   const cache = state.layerCache;
   const next = new Map();
-  const layers = [];
+  const layers = [], labels = [];
   for (const spec of specLayers || []) {
     if (!spec) continue;
     const text = JSON.stringify(spec);
     let layer = cache.get(text);
-    if (!layer) layer = state.converter.convert(spec);
+    if (!layer) layer = spec["@@type"] === "TileLayer" ? tileLayer(lib, spec) : state.converter.convert(spec);
     next.set(text, layer);
-    layers.push(layer);
+    // a layer with "minZoom" (names) is drawn from that zoom on, above every other layer
+    if (spec.minZoom !== undefined) {
+      labels.push(layer.clone({ visible: (state.zoom ?? 0) >= spec.minZoom }));
+    } else layers.push(layer);
   }
   state.layerCache = next;
-  return layers;
+  state.thresholds = (specLayers || []).filter(x => x && x.minZoom !== undefined).map(x => x.minZoom);
+  return [...layers, ...labels];
+}
+
+function baseLayers(lib, state) {
+  // the base map, under everything, once its tiles were seen to load (see probeBasemap)
+  const bm = state.basemap;
+  if (!bm || !BASEMAPS[bm.url] || BASEMAPS[bm.url].ok !== true) return [];
+  if (!state.tiles || state.tiles.url !== bm.url) {
+    state.tiles = { url: bm.url, layer: tileLayer(lib, { id: "__basemap", data: bm.url, minZoom: 0,
+                                                        maxZoom: 18, tileSize: 256, opacity: 0.9 }) };
+  }
+  return [state.tiles.layer];
+}
+
+const BASEMAPS = (window.__dioramaBasemaps = window.__dioramaBasemaps || {});
+
+function tileUrl(template, lon, lat, zoom) {
+  const z = Math.max(0, Math.min(18, Math.round(zoom)));
+  const n = 2 ** z;
+  const x = Math.floor(((lon + 180) / 360) * n);
+  const r = (lat * Math.PI) / 180;
+  const y = Math.floor(((1 - Math.log(Math.tan(r) + 1 / Math.cos(r)) / Math.PI) / 2) * n);
+  return template.replace("{z}", z).replace("{x}", x).replace("{y}", y);
+}
+
+function probeBasemap(state) {
+  // one tile of the map's centre: drawn if it loads within 5 s, else the map stays as it is
+  // (no message: the town borders and names are the map); asked once per page load
+  const bm = state.basemap;
+  if (!bm) return;
+  let entry = BASEMAPS[bm.url];
+  if (!entry) {
+    const v = state.spec.initialViewState || {};
+    entry = BASEMAPS[bm.url] = { ok: null, waiting: [] };
+    const img = new Image();
+    const done = ok => {
+      if (entry.ok !== null) return;
+      entry.ok = ok;
+      img.onload = img.onerror = null;
+      for (const f of entry.waiting.splice(0)) f();
+    };
+    const timer = setTimeout(() => done(false), 5000);
+    img.onload = () => { clearTimeout(timer); done(true); };
+    img.onerror = () => { clearTimeout(timer); done(false); };
+    img.crossOrigin = "anonymous";
+    img.referrerPolicy = "no-referrer";
+    img.src = tileUrl(bm.url, v.longitude || 0, v.latitude || 0, v.zoom || 10);
+  }
+  if (entry.ok === null) entry.waiting.push(() => state.deck && render(state.lib, state));
+}
+
+function showCredit(state) {
+  const bm = state.basemap;
+  const on = !!(bm && BASEMAPS[bm.url] && BASEMAPS[bm.url].ok);
+  if (!state.credit) {
+    state.credit = document.createElement("div");
+    state.credit.className = "diorama-map-credit";
+    state.el.appendChild(state.credit);
+  }
+  state.credit.textContent = on ? bm.attribution : "";
+  state.credit.style.display = on ? "block" : "none";
+  state.el.dataset.basemap = on ? "on" : "off";
 }
 
 function render(lib, state) {
-  const layers = [...convertLayers(lib, state, state.spec.layers)];
+  const layers = [...baseLayers(lib, state), ...convertLayers(lib, state, state.spec.layers)];
   if (state.mode) layers.push(highlightLayer(lib, state));
   state.deck.setProps({ layers });
+  state.el.dataset.labels = String(layers.filter(l => l.props.visible && l.props.minZoom !== undefined).length);
+  showCredit(state);
 }
 
 function onTap(state, x, y) {
   if (!state.mode || !state.pick.length) return;  // a map for looking (tooltips only)
-  if (!state.drawn) { state.pendingTap = [x, y]; return; }  // taken once the layers are drawn
+  if (!state.drawn) {  // taken once the layers are drawn
+    state.pendingTap = [x, y];
+    state.el.dataset.lastTap = "waiting for the layers";
+    return;
+  }
   const info = state.deck.pickObject({ x, y, radius: 3, layerIds: state.pick });
-  if (!info || !info.object || !info.layer) return;  // outside the city: keep the choice
+  if (!info || !info.object || !info.layer) {  // outside the city: keep the choice
+    state.el.dataset.lastTap = "nothing there";
+    return;
+  }
+  state.el.dataset.lastTap = "chose " + info.layer.id;
   const layerId = info.layer.id;
   const object = info.object;
   taps += 1;  // numbers the taps: choosing again a cell a town list replaced is still news
@@ -143,12 +235,16 @@ function watchTaps(state) {
     if (!d || down.size > 0) return;  // a second finger: a pinch, not a tap
     if (e.button !== undefined && e.button > 0) return;
     const moved = Math.hypot(e.clientX - d.x, e.clientY - d.y);
+    // what the last press was, for anyone asking why a tap did nothing (tests print it)
+    el.dataset.lastPress = `${Math.round(e.timeStamp - d.t)} ms, ${Math.round(moved)} px`;
     if (moved <= TAP_PX && e.timeStamp - d.t <= TAP_MS) {
       const rect = el.getBoundingClientRect();
       onTap(state, e.clientX - rect.left, e.clientY - rect.top);
     }
   }, true);
-  el.addEventListener("pointercancel", e => down.delete(e.pointerId), true);
+  el.addEventListener("pointercancel", e => {
+    if (down.delete(e.pointerId)) el.dataset.lastPress = "cancelled by the browser";
+  }, true);
 }
 
 export default async function (component) {
@@ -166,6 +262,7 @@ export default async function (component) {
   state.setStateValue = setStateValue;
   state.el.style.height = data.height + "px";
   state.el.setAttribute("aria-label", data.label || "");
+  state.basemap = data.basemap || null;
   state.pick = data.pick || [];
   state.mode = data.mode || null;  // "single", "multi" or null (no selection)
   state.multi = state.multi || new Map();
@@ -202,9 +299,19 @@ export default async function (component) {
         return text ? { text, style: { whiteSpace: "pre-line", fontSize: "13px" } } : null;
       },
       onLoad: () => { state.el.dataset.ready = "1"; },
+      onViewStateChange: ({ viewState }) => {
+        const before = state.zoom ?? 0;
+        state.zoom = viewState.zoom;
+        // names appear or go as the zoom crosses their threshold
+        if ((state.thresholds || []).some(z => (before >= z) !== (viewState.zoom >= z))) {
+          render(state.lib, state);
+        }
+      },
       onAfterRender: () => {
         if (state.drawn || !state.deck.props.layers.length) return;
-        if (!state.deck.props.layers.every(l => l.isLoaded)) return;
+        // the data layers, that is: base map tiles may never come (offline)
+        const TileLayer = state.lib.deck.TileLayer;
+        if (!state.deck.props.layers.every(l => l.isLoaded || l instanceof TileLayer)) return;
         state.drawn = true;
         state.el.dataset.drawn = "1";
         const tap = state.pendingTap;
@@ -214,10 +321,13 @@ export default async function (component) {
     });
     watchTaps(state);
     state.viewKey = viewKey;
+    state.zoom = view ? view.zoom : 0;
   } else if (viewKey !== state.viewKey) {
     state.deck.setProps({ initialViewState: state.spec.initialViewState });
     state.viewKey = viewKey;
+    state.zoom = state.spec.initialViewState ? state.spec.initialViewState.zoom : state.zoom;
   }
+  probeBasemap(state);
   state.el.dataset.selected = state.selected ? state.selected.h || "" : "";
   render(lib, state);
   return () => {

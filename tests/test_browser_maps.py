@@ -1,0 +1,109 @@
+"""Maps in Chromium: a person can find their way with no internet (town borders and names,
+close up), the base map is drawn when its tiles can be reached, and none is asked for when
+the person switched it off."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from browser_support import CHROMIUM, MAP, app_server, idle, map_point, need, shot, wait_for_app
+from PIL import Image
+
+pytestmark = pytest.mark.browser
+
+TILES = "https://cyberjapandata.gsi.go.jp/**"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    need(CHROMIUM, "Chromium")
+    data = tmp_path_factory.mktemp("maps-db")
+    with app_server(data) as (url, _):
+        yield url
+
+
+def _png() -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (256, 256), (200, 230, 200)).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def _open(browser, url: str, *, tiles: str, phone: bool = False):
+    size = {"width": 390, "height": 844} if phone else {"width": 1400, "height": 900}
+    context = browser.new_context(viewport=size, locale="ja-JP", has_touch=phone,
+                                  is_mobile=phone)
+    page = context.new_page()
+    page.asked = []  # tile requests the page made
+    page.errors = []
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+
+    def answer(route):
+        page.asked.append(route.request.url)
+        if tiles == "reachable":
+            route.fulfill(status=200, content_type="image/png", body=_png(),
+                          headers={"Access-Control-Allow-Origin": "*"})
+        else:
+            route.abort("internetdisconnected")
+
+    page.route(TILES, answer)
+    page.goto(url + "/")
+    wait_for_app(page, heading="ウェルビーイング・ジオラマ")
+    page.wait_for_selector(f"{MAP}[data-drawn]", timeout=60_000)
+    return context, page
+
+
+def test_offline_the_map_shows_towns_and_their_names_close_up(server, browser):
+    for phone in (False, True):
+        context, page = _open(browser, server, tiles="offline", phone=phone)
+        try:
+            m = page.locator(MAP).first
+            page.wait_for_function(  # the base map was tried, failed, and nothing else changed
+                "s => document.querySelector(s)?.dataset.basemap === 'off'", arg=MAP)
+            assert m.get_attribute("data-labels") == "0"  # the whole city: no names yet
+            x, y = map_point(page)
+            page.mouse.move(x, y)
+            for _ in range(40):  # zoom in on the middle a notch at a time, as with a wheel
+                if int(m.get_attribute("data-labels") or 0) >= 1:
+                    break
+                page.mouse.wheel(0, -120)
+                page.wait_for_timeout(200)
+            assert int(m.get_attribute("data-labels") or 0) >= 1  # names, close up
+            idle(page)
+            shot(page, f"map_offline_names_{'390' if phone else '1400'}")
+            assert not page.errors
+        finally:
+            context.close()
+
+
+def test_the_base_map_is_drawn_when_it_can_be_reached(server, browser):
+    context, page = _open(browser, server, tiles="reachable")
+    try:
+        page.wait_for_function(
+            "s => document.querySelector(s)?.dataset.basemap === 'on'", arg=MAP, timeout=20_000)
+        credit = page.locator(f"{MAP} .diorama-map-credit")
+        assert credit.inner_text().strip() == "地理院タイル"
+        assert page.asked and all(u.startswith("https://cyberjapandata.gsi.go.jp/xyz/pale/")
+                                  for u in page.asked)
+        assert not page.errors
+    finally:
+        context.close()
+
+
+def test_switched_off_the_maps_ask_the_internet_for_nothing(server, browser):
+    context, page = _open(browser, server, tiles="reachable")
+    try:
+        page.get_by_text("背景地図を表示").click()
+        idle(page)
+        page.wait_for_function(
+            "s => document.querySelector(s)?.dataset.basemap === 'off'", arg=MAP)
+        page.asked.clear()
+        for path in ("/comments", "/coverage"):  # other maps, in the same session
+            page.get_by_role("link", name={"/comments": "みんなの声",
+                                           "/coverage": "徒歩圏カバー率"}[path]).click()
+            wait_for_app(page)
+            page.wait_for_selector(f"{MAP}[data-drawn]", timeout=60_000)
+            assert page.locator(MAP).first.get_attribute("data-basemap") == "off"
+        assert page.asked == []
+    finally:
+        context.close()
