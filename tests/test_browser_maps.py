@@ -53,13 +53,18 @@ def _open(browser, url: str, *, tiles: str, phone: bool = False):
     return context, page
 
 
+def basemap_is(page, shown: str) -> None:
+    """Wait until the first map says whether it draws the base map ("on" / "off")."""
+    page.wait_for_function("([s, v]) => document.querySelector(s)?.dataset.basemap === v",
+                           arg=[MAP, shown], timeout=20_000)
+
+
 def test_offline_the_map_shows_towns_and_their_names_close_up(server, browser):
     for phone in (False, True):
         context, page = _open(browser, server, tiles="offline", phone=phone)
         try:
             m = page.locator(MAP).first
-            page.wait_for_function(  # the base map was tried, failed, and nothing else changed
-                "s => document.querySelector(s)?.dataset.basemap === 'off'", arg=MAP)
+            basemap_is(page, "off")  # the base map was tried, failed, and nothing else changed
             assert m.get_attribute("data-labels") == "0"  # the whole city: no names yet
             x, y = map_point(page)
             page.mouse.move(x, y)
@@ -79,8 +84,7 @@ def test_offline_the_map_shows_towns_and_their_names_close_up(server, browser):
 def test_the_base_map_is_drawn_when_it_can_be_reached(server, browser):
     context, page = _open(browser, server, tiles="reachable")
     try:
-        page.wait_for_function(
-            "s => document.querySelector(s)?.dataset.basemap === 'on'", arg=MAP, timeout=20_000)
+        basemap_is(page, "on")
         credit = page.locator(f"{MAP} .diorama-map-credit")
         assert credit.inner_text().strip() == "地理院タイル"
         assert page.asked and all(u.startswith("https://cyberjapandata.gsi.go.jp/xyz/pale/")
@@ -95,8 +99,7 @@ def test_switched_off_the_maps_ask_the_internet_for_nothing(server, browser):
     try:
         page.get_by_text("背景地図を表示").click()
         idle(page)
-        page.wait_for_function(
-            "s => document.querySelector(s)?.dataset.basemap === 'off'", arg=MAP)
+        basemap_is(page, "off")
         page.asked.clear()
         for path in ("/comments", "/coverage"):  # other maps, in the same session
             page.get_by_role("link", name={"/comments": "みんなの声",

@@ -223,6 +223,31 @@ function onTap(state, x, y) {
   state.setStateValue("selection", selection);
 }
 
+function fitted(lib, state) {
+  // the server's view, zoomed so the city outline fills this map as wide as it is drawn
+  // (the server knows the height, not the width: a phone and a wide screen differ)
+  const view = { ...(state.spec.initialViewState || {}) };
+  const outline = (state.spec.layers || []).find(l => l && l.id === "boundary");
+  const width = state.el.clientWidth, height = state.el.clientHeight;
+  if (!outline || !outline.data || !width || !height || view.pitch) return view;
+  let w = 180, s = 90, e = -180, n = -90;
+  const walk = c => {
+    if (typeof c[0] === "number") {
+      w = Math.min(w, c[0]); e = Math.max(e, c[0]); s = Math.min(s, c[1]); n = Math.max(n, c[1]);
+    } else c.forEach(walk);
+  };
+  for (const f of outline.data.features || []) if (f.geometry) walk(f.geometry.coordinates);
+  if (!(e > w && n > s)) return view;
+  try {
+    const vp = new lib.deck.WebMercatorViewport({ width, height });
+    const fit = vp.fitBounds([[w, s], [e, n]], { padding: Math.min(24, width / 10, height / 10) });
+    return { ...view, longitude: fit.longitude, latitude: fit.latitude,
+             zoom: Math.min(fit.zoom, 16) };
+  } catch (err) {
+    return view;
+  }
+}
+
 function watchTaps(state) {
   const down = new Map();
   const el = state.el;
@@ -286,7 +311,7 @@ export default async function (component) {
   else if (!state.selected || state.selected.h !== chosen) state.selected = { h: chosen };
   const viewKey = JSON.stringify(state.spec.initialViewState);
   if (!state.deck) {
-    const view = state.spec.initialViewState;
+    const view = fitted(lib, state);
     state.deck = new lib.deck.Deck({
       parent: state.el,
       width: "100%",
@@ -323,7 +348,7 @@ export default async function (component) {
     state.viewKey = viewKey;
     state.zoom = view ? view.zoom : 0;
   } else if (viewKey !== state.viewKey) {
-    state.deck.setProps({ initialViewState: state.spec.initialViewState });
+    state.deck.setProps({ initialViewState: fitted(lib, state) });
     state.viewKey = viewKey;
     state.zoom = state.spec.initialViewState ? state.spec.initialViewState.zoom : state.zoom;
   }
