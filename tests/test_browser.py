@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from browser_support import (
     AXE,
-    MAP,
     CHROMIUM,
+    MAP,
     PAGES,
     add_here_and_wait,
     app_server,
@@ -237,6 +237,9 @@ def test_workshop_in_the_browser(server, browser):
     fac.get_by_role("button", name="セッションを作る").click()
     fac.get_by_text("ブラウザの会").first.wait_for(timeout=30_000)
     wait_for_app(fac)
+    fac.wait_for_function(  # the group cards (each with its QR code) are drawn one by one
+        "() => document.querySelectorAll('[data-testid=stImage] img').length >= 2",
+        timeout=30_000)
     assert fac.locator('[data-testid="stImage"] img').count() == 2  # a QR code per group
     link = next(t for t in fac.locator('[data-testid="stCode"]').all_inner_texts()
                 if "join=" in t).strip()
