@@ -8,6 +8,9 @@ Starts the app on a temporary database seeded with a city's worth of comments an
 
 - diorama: "ここに追加" clicked -> the new figures visible (target median <= 1 s);
 - a comment posted -> the confirmation visible (<= 1 s);
+- an idea proposing a bus stop posted -> the confirmation with its figures visible (people
+  newly within walking distance; <= 1 s), measured in the same run as plain comments, alternating
+  with them, and printed with its ratio to them (the figures' extra cost);
 - cold open of each page in a new browser session (<= 3 s);
 - page switch from the sidebar (<= 1.5 s);
 - the server-side rerun of every page (AppTest, <= 300 ms).
@@ -40,7 +43,9 @@ from browser_support import (  # noqa: E402
     wait_for_app,
 )
 
-TARGETS = {"edit": 1.0, "post": 1.0, "open": 3.0, "switch": 1.5, "rerun": 0.3}
+TARGETS = {"edit": 1.0, "post": 1.0, "propose": 1.0, "open": 3.0, "switch": 1.5,
+           "rerun": 0.3}
+STEPS = ("opens", "switches", "edits", "posts", "reruns")
 
 
 def seed(data: Path, n_comments: int) -> str:
@@ -90,26 +95,38 @@ def bench_edits(browser, url: str, token: str, rounds: int) -> list[float]:
     return waits
 
 
-def bench_posts(browser, url: str, rounds: int) -> list[float]:
-    """A citizen posts: one new browser session per post (a session may post 5 a minute)."""
-    waits = []
+def post_once(browser, url: str, i: int, *, propose: bool) -> float:
+    """A citizen posts once, in a new browser session (a session may post 5 a minute): a
+    concern, or an idea proposing a bus stop, whose answer is the dialog with its figures."""
+    page = browser.new_context(viewport={"width": 1400, "height": 900},
+                               locale="ja-JP").new_page()
+    page.goto(f"{url}/comments")
+    wait_for_app(page, heading="みんなの声")
+    click_map(page, dx=0.02 * (i % 4), dy=0.03 * (i % 3))
+    page.get_by_text("付近の六角形").first.wait_for(timeout=30_000)
+    choose(page, "関連するWell-Being因子", "移動・交通")
+    kind = "アイデア" if propose else "気になるところ"
+    page.locator('[data-testid="stForm"]').get_by_text(kind, exact=True).click()
+    if propose:
+        choose(page, "施設の提案", "バス停")
+    page.get_by_label("本文 (1000文字まで)").fill(f"計測用の投稿 {i} {propose}")
+    page.locator('label:has-text("同意します") input[type="checkbox"]').check(force=True)
+    idle(page)
+    answer = page.get_by_role("dialog").get_by_text(
+        "徒歩圏に新たに入る人" if propose else "投稿しました")
+    wait = timed(lambda: page.get_by_role("button", name="投稿", exact=True).click(),
+                 lambda: answer.first.wait_for(timeout=60_000))
+    page.context.close()
+    return wait
+
+
+def bench_posts(browser, url: str, rounds: int) -> tuple[list[float], list[float]]:
+    """Comments and proposals posted, alternating (so that load hits both alike)."""
+    posts, proposals = [], []
     for i in range(rounds):
-        page = browser.new_context(viewport={"width": 1400, "height": 900},
-                                   locale="ja-JP").new_page()
-        page.goto(f"{url}/comments")
-        wait_for_app(page, heading="みんなの声")
-        click_map(page, dx=0.02 * (i % 4), dy=0.03 * (i % 3))
-        page.get_by_text("付近の六角形").first.wait_for(timeout=30_000)
-        choose(page, "関連するWell-Being因子", "移動・交通")
-        page.locator('[data-testid="stForm"]').get_by_text("気になるところ", exact=True).click()
-        page.get_by_label("本文 (1000文字まで)").fill(f"計測用の投稿 {i}")
-        page.locator('label:has-text("同意します") input[type="checkbox"]').check(force=True)
-        idle(page)
-        dialog = page.get_by_role("dialog").get_by_text("投稿しました")
-        waits.append(timed(lambda p=page: p.get_by_role("button", name="投稿", exact=True).click(),
-                           lambda d=dialog: d.wait_for(timeout=60_000)))
-        page.context.close()
-    return waits
+        posts.append(post_once(browser, url, 2 * i, propose=False))
+        proposals.append(post_once(browser, url, 2 * i + 1, propose=True))
+    return posts, proposals
 
 
 def bench_opens(browser, url: str) -> dict[str, float]:
@@ -172,7 +189,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--comments", type=int, default=5000)
     ap.add_argument("--rounds", type=int, default=7)
+    ap.add_argument("--steps", nargs="+", choices=STEPS, default=list(STEPS),
+                    help="what to measure (default: everything)")
     args = ap.parse_args()
+    steps = set(args.steps)
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -183,15 +203,22 @@ def main() -> None:
               f"{time.perf_counter() - t0:.1f} s")
         with app_server(data) as (url, _), sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            opens = bench_opens(browser, url)  # the first of these is the cold server
-            switches = bench_switches(browser, url)
-            edits = bench_edits(browser, url, token, args.rounds)
-            posts = bench_posts(browser, url, args.rounds)
+            # the first page opened is the cold server
+            opens = bench_opens(browser, url) if "opens" in steps else {}
+            switches = bench_switches(browser, url) if "switches" in steps else {}
+            edits = bench_edits(browser, url, token, args.rounds) if "edits" in steps else []
+            posts, proposals = (bench_posts(browser, url, args.rounds) if "posts" in steps
+                                else ([], []))
             browser.close()
-        reruns = bench_reruns(data)
+        reruns = bench_reruns(data) if "reruns" in steps else {}
     print(f"\n{'step':<40s} {'median':>9s} {'slowest':>9s}   target")
-    print(row("diorama: add -> new figures", edits, TARGETS["edit"]))
-    print(row("comment posted -> confirmation", posts, TARGETS["post"]))
+    if edits:
+        print(row("diorama: add -> new figures", edits, TARGETS["edit"]))
+    if posts:
+        print(row("comment posted -> confirmation", posts, TARGETS["post"]))
+        print(row("proposal posted -> figures visible", proposals, TARGETS["propose"]))
+        print(f"{'  ratio proposal / comment (info)':<40s} "
+              f"{statistics.median(proposals) / statistics.median(posts):7.2f} x")
     for name, v in opens.items():
         print(row(f"cold open: {name}", [v], TARGETS["open"]))
     for name, v in switches.items():

@@ -9,7 +9,7 @@ import streamlit as st
 from geo.participation.store import Comment, CommentPage
 from geo.text import escape_for_markdown
 from ui import photos as ph
-from ui import safety, state
+from ui import proposals, safety, state
 from ui import voices as v
 from ui.cache import get_bundle
 from ui.columns import comments_for_people
@@ -45,7 +45,7 @@ c1, c2 = st.columns([3, 1])
 f_map = c1.selectbox(t("map_factor"), list(any_factor), key="c_map_factor",
                      format_func=any_factor.__getitem__, placeholder=t("choose"))
 res = c2.select_slider(t("resolution"), options=[7, 8, 9], value=v.PIN_RESOLUTION, key="c_res")
-layers = [*v.base_layers(b.id), *v.count_layers(b.id, f_map, res)]
+layers = [*v.base_layers(b.id), *v.count_layers(b.id, f_map, res), *proposals.layers(store, b.id)]
 place.map(b, layers)
 st.caption(t("comments_map_note"))
 place.town_select(b)
@@ -66,21 +66,23 @@ else:
     with st.form(f"c_form_{n}", clear_on_submit=False):
         st.radio(t("ckind"), list(kinds), format_func=kinds.__getitem__, horizontal=True,
                  index=None, key=f"c_kind_{n}")
+        proposals.facility_field(b, n)  # an idea may propose a facility here
         st.text_area(t("ctext"), max_chars=1000, key=f"c_text_{n}")
         st.text_input(t("nickname"), max_chars=40, key=f"c_nick_{n}")
         ph.upload_field(n)
         st.checkbox(t("consent", days=v.retention_days()), key=f"c_consent_{n}")
-        st.form_submit_button(t("post"), type="primary", on_click=v.post_from_form,
+        st.form_submit_button(t("post"), type="primary", on_click=proposals.post_from_form,
                               args=(store, b, n, cell, factor))
     if error := ss.pop("c_error", None):
         st.error(error)
 if flash := ss.pop("c_flash", None):
     st.info(t(flash))
 if ss.get("c_last"):
-    v.posted_dialog()  # the deletion code where the poster is looking, phone or not
+    v.posted_dialog(proposals.in_dialog)  # the code (and a proposal's figures) in view
 safety.held_for_me(store, b.id, sid)  # the author's own comments under review
 
 # --- the list --------------------------------------------------------------------------
+proposals.section(store, b, sid)  # proposed facilities, most people gained first
 st.subheader(t("comments_list"))
 f1, f2, f3, f4 = st.columns(4)
 f_factor = f1.selectbox(t("filter_factor"), list(any_factor), key="c_f_factor",

@@ -69,9 +69,9 @@ def editor() -> None:
     """Map, edits and figures: a click or an edit reruns only this part of the page."""
     scen = ws.scenario(sid)  # the stored version (an edit saved in a callback moved it on)
     base, eng = wk.baseline(scen.city, scen.mode), wk.scenario_engine(scen)
+    ss.setdefault("dio_kind", "bus_stop")  # set from code too: a proposal pulled in
     kind = st.selectbox(t("dio_kind"), list(kinds), format_func=kinds.__getitem__,
-                        index=list(kinds).index("bus_stop"), key="dio_kind",
-                        placeholder=t("choose"))
+                        key="dio_kind", placeholder=t("choose"))
     sites = ss.get("dio_sites") if ss.get("dio_sites_kind") == (sid, kind) else None
     left, right = st.columns([3, 2])
     with left:
@@ -105,6 +105,7 @@ def editor() -> None:
     words = lambda c: cell_in_words(b, c)  # noqa: E731 - a place in words, for the tables
     dio.figures(scen, base, eng, kind, kinds, words)
     dio.suggestions_block(sid, eng, kind, place, words)
+    dio.proposals_block(sid, b, place)  # a citizen's proposal into the scenario in one click
 
 
 editor()

@@ -149,6 +149,58 @@ def test_citizen_pins_by_map_then_town_posts_and_gets_the_code(room, page):
     no_error(page)
 
 
+# --- the citizen who proposes a facility -------------------------------------------------
+
+
+def test_citizen_proposes_a_bus_stop_and_sees_what_it_changes(room, page):
+    url, data, _ = room
+    from geo.participation.store import open_store
+
+    page.goto(url + "/comments")
+    wait_for_app(page, heading="みんなの声")
+    no_error(page)
+    click_map(page, dx=-0.08, dy=0.04)  # once: a lost click fails the test
+    page.get_by_text("付近の六角形").first.wait_for(timeout=15_000)
+    choose(page, "関連するWell-Being因子", "移動・交通")
+    form = page.locator('[data-testid="stForm"]')
+    form.get_by_text("アイデア", exact=True).click()
+    choose(page, "施設の提案", "バス停")
+    text = f"ここにバス停がほしい {page.device}"
+    page.get_by_label("本文 (1000文字まで)").fill(text)
+    page.locator('label:has-text("同意します") input[type="checkbox"]').check(force=True)
+    page.get_by_role("button", name="投稿", exact=True).click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_text("投稿しました").wait_for(timeout=15_000)
+    assert in_view(page, dialog.locator('[data-testid="stCode"]'))  # the code first
+    # what the bus stop would change, in the confirmation
+    people = dialog.locator('[data-testid="stMetric"]').filter(has_text="徒歩圏に新たに入る人")
+    people.wait_for(timeout=15_000)
+    people.scroll_into_view_if_needed()
+    shown = people.locator('[data-testid="stMetricValue"]').inner_text().strip()
+    rate = dialog.locator('[data-testid="stMetric"]').filter(has_text="徒歩圏カバー率")
+    assert re.fullmatch(r"\d+\.\d%", rate.locator('[data-testid="stMetricValue"]')
+                        .inner_text().strip())
+    body = dialog.inner_text()
+    assert "人が増える町丁:" in body and "動くWell-Being因子(客観側):" in body
+    assert "移動・交通" in body
+    snap(page, "citizen_proposed")
+    # the figures shown are the ones stored with the comment
+    store = open_store(str(data))
+    (mine,) = [c for c in store.list_comments(city="maebashi") if c.text == text]
+    stored = store.proposal(mine.id)
+    assert stored is not None and stored.kind == "bus_stop" and stored.figures is not None
+    assert stored.figures.people_gained is not None
+    assert shown == (f"{stored.figures.people_gained:+,d}" if stored.figures.people_gained
+                     else "±0")
+    dialog.get_by_role("button", name="閉じる").click()
+    idle(page)
+    no_error(page)
+    # it is in the list of proposals (most people gained first), with its +1
+    page.get_by_text(f"提案 #{mine.id} バス停").first.wait_for(timeout=15_000)
+    assert page.get_by_role("button", name="+1 (0)").count() >= 1
+    snap(page, "citizen_proposals_list")
+
+
 # --- the moderator -----------------------------------------------------------------------
 
 

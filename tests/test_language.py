@@ -36,6 +36,7 @@ from geo.text import escape_for_markdown
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PASSWORD = "language-test-password"
 TOWN = "102012400"  # 粕川町稲里
+PROPOSAL_TEXT = "ここにバス停を"
 
 room = room_fixture(n_comments=400)
 
@@ -73,6 +74,7 @@ def data_text(room) -> str:
     # town and column names quoted in the build's warnings (their words are checked)
     parts += [run for w in b.manifest.get("warnings", []) for run in JAPANESE.findall(w)]
     parts += ["通勤時間30分以内の割合"]  # an LWC indicator known only by its Japanese name
+    parts += [PROPOSAL_TEXT]  # what the comments page's walk posts (data from then on)
     return "\n".join(parts)
 
 
@@ -144,6 +146,19 @@ def _coverage(at):
 def _comments(at):
     yield lambda: at.selectbox(key="c_town").select(TOWN).run()
     yield lambda: at.selectbox(key="c_f_town").select(TOWN).run()
+    yield lambda: _propose(at)  # the confirmation with a proposal's figures, and the list
+
+
+def _propose(at) -> None:
+    """Post an idea that proposes a bus stop (its figures are shown in the dialog)."""
+    at.selectbox(key="c_factor").select("mobility").run()
+    n = at.session_state["c_form_n"]
+    at.radio(key=f"c_kind_{n}").set_value("idea")
+    at.selectbox(key=f"c_prop_{n}").select("bus_stop")
+    at.text_area(key=f"c_text_{n}").input(PROPOSAL_TEXT)
+    at.checkbox(key=f"c_consent_{n}").check()
+    next(b for b in at.button if b.label in ("投稿", "Post")).click().run()
+    assert at.session_state["c_last"]["proposal"]
 
 
 def _moderation(at):

@@ -868,7 +868,7 @@ def test_sqlite_file_location_and_pragmas(tmp_path: Path, monkeypatch: pytest.Mo
         assert triggers == {"moderation_audit_no_update", "moderation_audit_no_delete",
                             *(f"comment_cells_{event}" for event in
                               ("insert", "update_old", "update_new", "delete")),
-                            "comment_photos_on_delete"}
+                            "comment_photos_on_delete", "comment_proposals_on_delete"}
     finally:
         conn.close()
 

@@ -22,6 +22,7 @@ from geo.participation.store import Scenario
 from geo.render import deck
 
 from . import format as fmt
+from . import proposals
 from . import workshop as wk
 from .i18n import lang, t
 from .voices import base_layers, error_text
@@ -193,3 +194,9 @@ def suggestions_block(scenario_id: str, eng: sc.Engine, kind: str, place: Any,
         return sc.add(kind, str(row["cell"]), name=t("dio_site_name", rank=int(row["rank"])))
 
     st.button(t("dio_add_site"), key="dio_add_site", on_click=edit, args=(scenario_id, at_site))
+
+
+def proposals_block(scenario_id: str, b: Any, place: Any) -> None:
+    """Citizens' proposals of the city, most people gained first: one click adds one to the
+    scenario, which names it as the facility's source (:func:`ui.proposals.pull_block`)."""
+    proposals.pull_block(scenario_id, b, place, edit)

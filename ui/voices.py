@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import uuid
+from collections.abc import Callable
 from datetime import timedelta, timezone
 from typing import Any
 
@@ -20,6 +21,7 @@ from geo.participation.store import (
     AuditEntry,
     Comment,
     IdempotencyConflict,
+    ProposalDraft,
     Store,
     open_store,
 )
@@ -247,9 +249,11 @@ def similar_block(store: Store, city: str, cell: str, factor: str, *,
                       on_click=plus_one, args=(store, c.id, session_id))
 
 
-def post_from_form(store: Store, b: CityBundle, n: int, cell: str, factor: str | None) -> None:
+def post_from_form(store: Store, b: CityBundle, n: int, cell: str, factor: str | None, *,
+                   proposal: ProposalDraft | None = None) -> None:
     """The comment form's callback: it runs before the page, so one run shows the new
-    comment on the map and in the list, and the confirmation."""
+    comment on the map and in the list, and the confirmation. ``proposal``: a facility an
+    idea proposes, stored with it (see :mod:`ui.proposals`)."""
     ss = st.session_state
     kind = ss.get(f"c_kind_{n}")
     if factor is None:
@@ -266,10 +270,10 @@ def post_from_form(store: Store, b: CityBundle, n: int, cell: str, factor: str |
     try:
         r = store.post_comment(
             idempotency_key=submission_key(ss["c_nonce"], cell, factor, kind, text, nickname,
-                                           *photo_key),
+                                           *photo_key, *([proposal.kind] if proposal else [])),
             session_id=ss["session_id"], cell=cell, factor=factor, kind=kind, text=text,
             nickname=nickname or None, town_code=cell_towns(b).get(cell), city=b.id,
-            consent=True, photo=photo)
+            consent=True, photo=photo, proposal=proposal)
     except IdempotencyConflict:
         # the same submission was stored before the server restarted (another session)
         ss["c_flash"], ss["c_form_n"] = "already_posted", n + 1
@@ -289,9 +293,10 @@ def _forget_last() -> None:
     st.session_state.pop("c_last", None)
 
 
-def posted_dialog() -> None:
+def posted_dialog(more: Callable[[dict[str, Any]], None] | None = None) -> None:
     """The confirmation with the deletion code, in a dialog: on a phone it opens where the
-    poster is looking instead of below the fold. It stays until closed."""
+    poster is looking instead of below the fold. It stays until closed. ``more`` draws what
+    else the poster should see, after the code (what a proposed facility changes)."""
     last = st.session_state["c_last"]
 
     @st.dialog(t("posted_title"), on_dismiss=_forget_last)
@@ -299,6 +304,8 @@ def posted_dialog() -> None:
         st.success(t("posted", id=last["id"]))
         st.code(last["token"], language=None)
         st.caption(t("token_note"))
+        if more is not None:
+            more(last)
         if st.button(t("close"), type="primary", key="c_last_close"):
             _forget_last()
             st.rerun()

@@ -26,6 +26,7 @@ from geo.access.modification import (
     modifications_geojson,
     move,
     new_facility_id,
+    proposal_id,
     remove,
     set_radius,
 )
@@ -70,6 +71,7 @@ __all__ = [
     "modifications_geojson",
     "move",
     "new_facility_id",
+    "proposal_id",
     "remove",
     "set_radius",
     "suggest",

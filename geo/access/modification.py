@@ -9,6 +9,7 @@ the map, the store's JSON, the minutes); the engine turns the string into a cell
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -51,6 +52,9 @@ class Modification:
         New walking radius (``"radius"`` only).
     name
         Optional label of an added facility.
+    source
+        Where an added facility came from, e.g. ``"proposal:12"`` (a citizen's proposal, comment
+        #12, pulled into the scenario); empty when the group placed it itself.
     """
 
     op: Op
@@ -59,6 +63,7 @@ class Modification:
     cell: str | None = None
     radius_m: float | None = None
     name: str = ""
+    source: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict for JSON storage (empty fields left out)."""
@@ -68,6 +73,8 @@ class Modification:
                 d[k] = getattr(self, k)
         if self.name:
             d["name"] = self.name
+        if self.source:
+            d["source"] = self.source
         return d
 
     @classmethod
@@ -93,7 +100,8 @@ class Modification:
         radius = _checked_radius(d.get("radius_m")) if op == "radius" else None
         return cls(op=op, kind=kind, facility=fac if op != "radius" else None,
                    cell=cell if op in ("add", "move") else None, radius_m=radius,
-                   name=str(d.get("name", ""))[:80] if op == "add" else "")
+                   name=str(d.get("name", ""))[:80] if op == "add" else "",
+                   source=_checked_source(d.get("source")) if op == "add" else "")
 
 
 def _is_cell(value: object) -> bool:
@@ -104,6 +112,24 @@ def _is_cell(value: object) -> bool:
     except ValueError:
         return False
     return True
+
+
+#: The shape of a modification's ``source``: ``proposal:<comment id>``.
+_SOURCE = re.compile(r"proposal:[1-9][0-9]{0,17}")
+
+
+def _checked_source(source: object) -> str:
+    if source is None or source == "":
+        return ""
+    if not isinstance(source, str) or not _SOURCE.fullmatch(source):
+        raise ScenarioError("追加した施設の出どころが正しくありません。",
+                            f"a source is 'proposal:<comment id>', not {source!r}")
+    return source
+
+
+def proposal_id(m: Modification) -> int | None:
+    """The comment id of the proposal an added facility came from, or None."""
+    return int(m.source.split(":", 1)[1]) if m.source.startswith("proposal:") else None
 
 
 def _checked_radius(radius: object) -> float:
@@ -121,10 +147,13 @@ def new_facility_id() -> str:
     return "new-" + secrets.token_hex(4)
 
 
-def add(kind: str, cell: str, *, facility: str | None = None, name: str = "") -> Modification:
-    """Modification adding a facility of ``kind`` at the centre of ``cell``."""
+def add(kind: str, cell: str, *, facility: str | None = None, name: str = "",
+        source: str = "") -> Modification:
+    """Modification adding a facility of ``kind`` at the centre of ``cell`` (``source``: where
+    it came from, e.g. ``"proposal:12"``)."""
     return Modification.from_dict({"op": "add", "kind": kind, "cell": cell, "name": name,
-                                   "facility": facility or new_facility_id()})
+                                   "facility": facility or new_facility_id(),
+                                   "source": source})
 
 
 def move(kind: str, facility: str, cell: str) -> Modification:

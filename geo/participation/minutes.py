@@ -269,7 +269,8 @@ class ScenarioMinutes:
     comments
         ``text``, ``nickname`` and ``kind`` (in words) of each comment on the scenario.
     proposals
-        Proposals that came out of the scenario (none yet: the slot stays empty).
+        The citizens' proposals the scenario took in, one line each
+        (:func:`geo.participation.minutes_text.proposal_line`).
     """
 
     name: str
@@ -386,6 +387,12 @@ def scenario_minutes(name: str, base: Engine, scen: Engine, *,
         proposals=list(proposals))
 
 
+def taken_proposals(mods: Sequence[Modification]) -> list[int]:
+    """The citizens' proposals a scenario took in (the ids its added facilities name as their
+    source), in order, each once."""
+    return list(dict.fromkeys(pid for m in mods if (pid := sc.proposal_id(m)) is not None))
+
+
 def session_minutes(ws: Workshop, session: Session, *, bundle: CityBundle,
                     baseline: Callable[[str, str], Engine],
                     place: Callable[[str], str | None] | Mapping[str, str] | None = None,
@@ -408,7 +415,10 @@ def session_minutes(ws: Workshop, session: Session, *, bundle: CityBundle,
     lang
         ``"ja"`` or ``"en"`` (the facilitator's language).
     proposals
-        Proposals by scenario id (none yet).
+        More lines of proposals by scenario id, printed after those of the citizens'
+        proposals each scenario took in (its added facilities whose ``source`` names one;
+        read from ``ws.store``: a proposal whose comment is no longer visible is named by its
+        number only).
     held_on
         The day of the session; by default the day (Japan time) of the last scenario save,
         or the session's creation day when no group saved a scenario.
@@ -423,11 +433,13 @@ def session_minutes(ws: Workshop, session: Session, *, bundle: CityBundle,
             base = baseline(s.city, s.mode)
             eng = base.with_modifications(sc.loads(s.modifications))
             said = ws.store.list_comments(city=session.city, scenario_id=s.id, top_level=True)
+            taken = [words.proposal_line(pid, ws.store.proposal(pid), place=place, lang=lg)
+                     for pid in taken_proposals(eng.mods)]
             scens.append(scenario_minutes(
                 s.name, base, eng, boundary=bundle.boundary, place=place, lang=lg,
                 comments=[{"text": c.text, "nickname": c.nickname, "kind": c.kind}
                           for c in said],
-                proposals=(proposals or {}).get(s.id, ())))
+                proposals=[*taken, *(proposals or {}).get(s.id, ())]))
         groups.append(GroupMinutes(name=g.name, scenarios=scens))
     city = bundle.manifest.get("city", {})
     name = city.get(f"name_{lg}") or city.get("name_ja") or city.get("name_en") or ""

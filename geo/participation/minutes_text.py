@@ -17,6 +17,7 @@ import pandas as pd
 from geo import access as sc
 from geo import fmt, grid
 from geo.kinds import KINDS
+from geo.participation.store.proposals import Proposal
 
 __all__ = [
     "DASH",
@@ -30,6 +31,7 @@ __all__ = [
     "kind_name",
     "long_date",
     "place_words",
+    "proposal_line",
     "to_lang",
 ]
 
@@ -78,6 +80,17 @@ WORDS: dict[str, dict[str, str]] = {
         "no_comments": "コメントはありません。",
         "proposals": "提案",
         "no_proposals": "(提案はまだありません。書き込み欄)",
+        "proposal": "提案 #{id}",
+        "proposal_what": "{what}({place})",
+        "proposal_people": "徒歩圏に新たに入る人 {n}人",
+        "proposal_cells": "徒歩圏に新たに入るセル {n}",
+        "proposal_rate": "{kind}の徒歩圏カバー率 {before} → {after}({change})",
+        "proposal_points": "{d}ポイント",
+        "proposal_tiny": "+0.1ポイント未満",
+        "proposal_plus": "+1 {n}件",
+        "proposal_no_figures": "効果は計算できていません",
+        "proposal_gone": "(投稿は非表示または削除されたため、内容は載せていません)",
+        "proposal_text": "「{text}」",
         "anonymous": "匿名",
         "page": "ページ",
         "footer": "Well-Being Diorama で作成",
@@ -141,6 +154,17 @@ WORDS: dict[str, dict[str, str]] = {
         "no_comments": "No comments.",
         "proposals": "Proposals",
         "no_proposals": "(No proposals yet; space for notes)",
+        "proposal": "Proposal #{id}",
+        "proposal_what": "{what} {place}",
+        "proposal_people": "{n} more people within walking distance",
+        "proposal_cells": "{n} more cells within walking distance",
+        "proposal_rate": "{kind} coverage {before} → {after} ({change})",
+        "proposal_points": "{d} points",
+        "proposal_tiny": "under +0.1 points",
+        "proposal_plus": "+1 ×{n}",
+        "proposal_no_figures": "its effect could not be computed",
+        "proposal_gone": "(the post was hidden or deleted, so its content is not printed)",
+        "proposal_text": "“{text}”",
         "anonymous": "anonymous",
         "page": "page",
         "footer": "Made with Well-Being Diorama",
@@ -366,3 +390,43 @@ def describe(mods: Sequence[sc.Modification], base: sc.Engine, *,
             key = "remove" if cell else "remove_nowhere"
             out.append(w[key].format(what=what(m.kind, names.get(fid, "")), place=where(cell)))
     return out
+
+
+def proposal_line(proposal_id: int, proposal: Proposal | None, *,
+                  place: Callable[[str], str | None] | Mapping[str, str] | None = None,
+                  lang: str = "ja") -> str:
+    """A citizen's proposal in one line for the minutes: its number, the facility and where,
+    the people it brings within walking distance, the city's rate before → after, its +1s and
+    the comment ("提案 #12 バス停(千代田町二丁目周辺): 徒歩圏に新たに入る人 340人、…").
+
+    ``proposal`` is None when its comment is no longer visible: then only the number is
+    printed. The result is plain text (the template escapes it).
+    """
+    w = WORDS[lang]
+    head = w["proposal"].format(id=proposal_id)
+    if proposal is None:
+        return f"{head} {w['proposal_gone']}"
+    town = place.get(proposal.cell) if isinstance(place, Mapping) else (
+        place(proposal.cell) if place is not None else None)
+    what = w["proposal_what"].format(what=kind_name(proposal.kind, lang, in_sentence=True),
+                                     place=place_words(town, lang))
+    f = proposal.figures
+    if f is None:
+        parts = [w["proposal_no_figures"]]
+    else:
+        parts = [w["proposal_people"].format(n=people(f.people_gained))
+                 if f.people_gained is not None
+                 else w["proposal_cells"].format(n=count(f.cells_gained))]
+        if f.rate_before is not None and f.rate_after is not None:
+            d = f.rate_after - f.rate_before
+            change = (w["proposal_tiny"] if 0 < d < 0.0005
+                      else w["proposal_points"].format(d=points(d)))
+            parts.append(w["proposal_rate"].format(
+                kind=kind_name(proposal.kind, lang, in_sentence=lang == "en"),
+                before=percent(f.rate_before), after=percent(f.rate_after), change=change))
+    if proposal.comment.plus_ones:
+        parts.append(w["proposal_plus"].format(n=count(proposal.comment.plus_ones)))
+    sep = w["list_sep"] if lang == "ja" else "; "
+    text = w["proposal_text"].format(text=proposal.comment.text) if proposal.comment.text else ""
+    joint = " " if lang == "ja" else ", "
+    return f"{head}{joint}{what}: {sep.join(parts)}" + (f" — {text}" if text else "")

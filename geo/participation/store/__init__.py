@@ -38,6 +38,15 @@ from geo.participation.store.models import (
     validate_cell,
 )
 from geo.participation.store.photos import PHOTO_ACTIONS, Photo, PhotoAction
+from geo.participation.store.proposals import (
+    PROPOSAL_KINDS,
+    FactorMove,
+    Proposal,
+    ProposalDraft,
+    ProposalFigures,
+    TownGain,
+    facility_cell,
+)
 from geo.participation.store.queries import comments_to_frame
 from geo.participation.store.store import (
     DATA_DIR_ENV,
@@ -69,6 +78,7 @@ __all__ = [
     "KIND_NAMES_JA",
     "MAX_CELL_RESOLUTION",
     "PHOTO_ACTIONS",
+    "PROPOSAL_KINDS",
     "SQLITE_FILENAME",
     "STATUSES",
     "Alert",
@@ -80,6 +90,7 @@ __all__ = [
     "CommentPage",
     "CreatedSession",
     "Factor",
+    "FactorMove",
     "Group",
     "IdempotencyConflict",
     "InvalidAction",
@@ -92,6 +103,9 @@ __all__ = [
     "Photo",
     "PhotoAction",
     "PostResult",
+    "Proposal",
+    "ProposalDraft",
+    "ProposalFigures",
     "QueueItem",
     "RateLimited",
     "ReportResult",
@@ -104,9 +118,11 @@ __all__ = [
     "Store",
     "StoreError",
     "TokenMismatch",
+    "TownGain",
     "UnknownLink",
     "Workshop",
     "comments_to_frame",
+    "facility_cell",
     "factor_by_key",
     "open_store",
     "validate_cell",

@@ -7,7 +7,7 @@ import logging
 import operator
 import secrets
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Final
 
@@ -46,6 +46,7 @@ from geo.participation.store.models import (
     validate_kind,
 )
 from geo.participation.store.photos import store_photo
+from geo.participation.store.proposals import ProposalDraft, check_proposal, store_proposal
 from geo.settings import settings
 from geo.text import sanitize_comment, sanitize_nickname
 
@@ -88,6 +89,7 @@ class _Draft:
     parent: int | None
     scenario: str | None
     photo: CleanPhoto | None = None
+    proposal: ProposalDraft | None = None
 
     def values(self, token_hash: str, *, plus_ones: int = 0) -> list[Any]:
         """The parameters of :data:`_INSERT`."""
@@ -100,10 +102,10 @@ class _Draft:
 def _draft(*, key: object, session_id: object, cell: object, factor: object, kind: object,
            text: Any, nickname: Any, town_code: object, city: str, parent_id: object,
            scenario_id: object, now: datetime | None, factors: Collection[str],
-           photo: bytes | None = None) -> _Draft:
+           photo: bytes | None = None, proposal: object = None) -> _Draft:
     """Validate one comment as :meth:`CommentsMixin.post_comment` documents (a photo is
     re-encoded without metadata here, before any transaction)."""
-    return _Draft(
+    draft = _Draft(
         key=check_key(key),
         session=session_hash(session_id),
         city=city,
@@ -119,6 +121,11 @@ def _draft(*, key: object, session_id: object, cell: object, factor: object, kin
         photo=None if photo is None else clean_photo(photo,
                                                      max_bytes=settings().photo_max_bytes),
     )
+    if proposal is None:
+        return draft
+    return replace(draft, proposal=check_proposal(
+        proposal, cell=draft.cell, kind=draft.kind, parent=draft.parent,
+        scenario=draft.scenario))
 
 
 def _check_consent(consent: object) -> None:
@@ -237,6 +244,7 @@ class CommentsMixin(StoreBase):
         text: str, nickname: str | None = None, town_code: str | None = None, city: str,
         consent: bool, parent_id: int | None = None, scenario_id: str | None = None,
         group_token: str | None = None, now: datetime | None = None, photo: bytes | None = None,
+        proposal: ProposalDraft | None = None,
     ) -> PostResult:
         """Store a comment once, however often the same submission is retried.
 
@@ -246,29 +254,28 @@ class CommentsMixin(StoreBase):
             Unique id of this submission chosen by the client (e.g. a UUID made when the
             form is shown): 1-128 characters of ``A-Z a-z 0-9 . _ : -``. A retry with the
             same key, from any process, returns the stored comment.
-        session_id
-            The browser session; used (hashed) for the rate limit. Never an IP address.
-        cell
-            H3 cell id of resolution 10 or coarser. Coordinates are refused.
-        factor, kind
-            Well-Being factor key (see ``FACTORS``); ``"good"``, ``"concern"`` or ``"idea"``.
+        session_id, cell
+            The browser session, used (hashed) for the rate limit, never an IP address; an H3
+            cell id of resolution 10 or coarser (coordinates are refused).
+        factor, kind, town_code, city
+            Well-Being factor key (see ``FACTORS``); ``"good"``, ``"concern"`` or ``"idea"``;
+            optional code of the town (町丁目) the cell lies in; the city id.
         text, nickname
             The comment, cleaned by :func:`geo.text.sanitize_comment` (at most 1,000
             characters after cleaning, never truncated); an optional nickname (≤ 40).
-        town_code, city
-            Optional code of the town (町丁目) the cell lies in; the city id.
-        consent
-            The poster agreed to the terms of publication; must be True.
-        parent_id
-            Comment this one replies to (visible, same city).
+        consent, parent_id
+            True: the poster agreed to the terms of publication; the comment this one replies
+            to (visible, same city).
         scenario_id
             Optional workshop scenario the comment is about: it must exist and belong to
             ``city`` (checked in the writing transaction). A reply may keep its parent's.
         group_token
             Join-link token of a group of the scenario's session, required with a new
             ``scenario_id`` (checked in the writing transaction: a renewed link cannot comment).
-        photo, now
-            A photo (see :mod:`geo.participation.store.photos`); the time (aware; default now).
+        photo, proposal, now
+            A photo (:mod:`~geo.participation.store.photos`) and a facility an idea proposes
+            (:mod:`~geo.participation.store.proposals`), both stored in the comment's
+            transaction; the time (aware; default now).
 
         Returns
         -------
@@ -292,9 +299,9 @@ class CommentsMixin(StoreBase):
             If another session already used this key.
         """
         draft = _draft(key=idempotency_key, session_id=session_id, cell=cell, factor=factor,
-                       kind=kind, text=text, nickname=nickname, town_code=town_code,
-                       city=validate_code(city, name="city"), parent_id=parent_id,
-                       scenario_id=scenario_id, now=now, factors=self.factors, photo=photo)
+                       kind=kind, text=text, nickname=nickname, town_code=town_code, now=now,
+                       city=validate_code(city, name="city"), parent_id=parent_id, photo=photo,
+                       scenario_id=scenario_id, factors=self.factors, proposal=proposal)
         _check_consent(consent)
         token = secrets.token_urlsafe(24)
         with self._backend.write(lock="post:" + draft.session) as tx:
@@ -329,6 +336,8 @@ class CommentsMixin(StoreBase):
         note_activity(tx, draft.session, draft.moment, action=True)
         if draft.photo is not None:  # re-encoded without metadata by _draft
             store_photo(tx, int(row[0]), draft.photo, draft.moment)
+        if draft.proposal is not None:  # checked by _draft
+            store_proposal(tx, int(row[0]), draft.city, draft.proposal, draft.moment)
         return int(row[0])
 
     def _city_ceiling(self, tx: Tx, city: str, moment: datetime) -> CityBusy | None:

@@ -496,6 +496,56 @@ _V8_SPECIFIC: dict[Dialect, tuple[str, ...]] = {
 }
 
 
+# A facility proposed with an "idea" comment (issue 15, version 10): kept with the comment it
+# came with (one per comment, keyed by its id), the facility's kind, the cell it would stand at
+# (a res-10 cell at the centre of the comment's pin: a planning object, never a home) and the
+# figures the scenario engine computed when it was posted (people newly within walking
+# distance, cells gained, the city's rate of the kind before and after, the towns that gain and
+# the Well-Being factors it moves, both as JSON). Figures are NULL when they could not be
+# computed. It is shown only while its comment is visible, dropped by a trigger the moment the
+# comment is deleted (by its poster or a moderator) and by cascade when the comment is purged.
+_V10_TYPES: dict[Dialect, dict[str, str]] = {
+    "sqlite": {"real": "REAL"},
+    "postgres": {"real": "DOUBLE PRECISION"},
+}
+_V10_PROPOSALS = """CREATE TABLE comment_proposals (
+        comment_id {ref} PRIMARY KEY REFERENCES comments (id) ON DELETE CASCADE,
+        city TEXT NOT NULL,
+        facility_kind TEXT NOT NULL,
+        facility_cell TEXT NOT NULL,
+        mode TEXT NOT NULL CHECK (mode IN ('line', 'network')),
+        people_gained INTEGER CHECK (people_gained >= 0),
+        cells_gained INTEGER CHECK (cells_gained >= 0),
+        rate_before {real} CHECK (rate_before BETWEEN 0 AND 1),
+        rate_after {real} CHECK (rate_after BETWEEN 0 AND 1),
+        towns TEXT NOT NULL,
+        factors TEXT NOT NULL,
+        created_at {ts} NOT NULL
+    )"""
+_V10_SPECIFIC: dict[Dialect, tuple[str, ...]] = {
+    "sqlite": (
+        _V10_PROPOSALS.format(**_TYPES["sqlite"], **_V10_TYPES["sqlite"]),
+        "CREATE INDEX comment_proposals_city ON comment_proposals (city)",
+        """CREATE TRIGGER comment_proposals_on_delete AFTER UPDATE OF status ON comments
+        WHEN NEW.status = 'deleted'
+        BEGIN DELETE FROM comment_proposals WHERE comment_id = NEW.id; END""",
+    ),
+    "postgres": (
+        _V10_PROPOSALS.format(**_TYPES["postgres"], **_V10_TYPES["postgres"]),
+        "CREATE INDEX comment_proposals_city ON comment_proposals (city)",
+        """CREATE FUNCTION comment_proposals_on_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            DELETE FROM comment_proposals WHERE comment_id = NEW.id;
+            RETURN NULL;
+        END
+        $$""",
+        """CREATE TRIGGER comment_proposals_on_delete AFTER UPDATE OF status ON comments
+        FOR EACH ROW WHEN (NEW.status = 'deleted')
+        EXECUTE FUNCTION comment_proposals_on_delete()""",
+    ),
+}
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         version=1,
@@ -553,6 +603,12 @@ MIGRATIONS: tuple[Migration, ...] = (
                 "status, parent_id, created_at)",
                 "CREATE INDEX comments_city_factor_cell9 ON comments (city, factor, cell9, "
                 "status, parent_id)"),
+    ),
+    Migration(
+        version=10,
+        name="a facility proposed with an idea, and the figures computed when it was posted",
+        shared=(),
+        specific=tuple(_V10_SPECIFIC.items()),
     ),
 )
 """Every schema step, oldest first."""

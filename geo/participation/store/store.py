@@ -27,6 +27,7 @@ from geo.participation.store.guards import Backoff
 from geo.participation.store.models import FACTOR_KEYS
 from geo.participation.store.moderation import ModerationMixin
 from geo.participation.store.photos import PhotosMixin
+from geo.participation.store.proposals import ProposalsMixin
 from geo.participation.store.queries import QueriesMixin, comments_to_frame
 from geo.participation.store.security import SecurityMixin
 from geo.settings import DATA_DIR_ENV, DATABASE_URL_ENV, DEFAULT_DATA_DIR, settings
@@ -53,7 +54,8 @@ DEFAULT_SESSION_BACKOFF: Final = Backoff(free=5, base=1.0, factor=2.0, cap=900.0
 _FROM_SETTINGS: Final = -1
 
 
-class Store(CommentsMixin, ModerationMixin, QueriesMixin, SecurityMixin, PhotosMixin):
+class Store(CommentsMixin, ModerationMixin, QueriesMixin, SecurityMixin, PhotosMixin,
+            ProposalsMixin):
     """Citizens' comments on the map, on SQLite or PostgreSQL; open it with :func:`open_store`.
 
     A store may be shared by the threads of one process (calls are serialised); every
