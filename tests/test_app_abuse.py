@@ -9,30 +9,18 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from app_flow import run, session
 from streamlit.testing.v1 import AppTest
 from util import APP_PASSWORD
 
 from geo.participation.store import Workshop, open_store
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TOWN = "102012400"  # 粕川町稲里
 CELL = "892f5a32803ffff"
 PASSWORD = APP_PASSWORD
 pytestmark = pytest.mark.usefixtures("fresh_store")  # tests/conftest.py
 
 
-def run(x) -> AppTest:
-    at = x.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def session(page: str = "pages/comments.py", *, join: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    if join is not None:
-        at.query_params["join"] = join
-    run(at)
-    return run(at.switch_page(page))
 
 
 def log_in(mod: AppTest, password: str = PASSWORD) -> AppTest:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from app_flow import run, session
 from streamlit.testing.v1 import AppTest
 from util import map_specs
 
@@ -14,24 +15,10 @@ from geo import access as sc
 from geo.participation import proposals as pr
 from geo.participation.store import Workshop, open_store
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TOWN = "102012400"  # 粕川町稲里
 pytestmark = pytest.mark.usefixtures("fresh_store")  # tests/conftest.py
 
 
-def run(x) -> AppTest:
-    """Run an AppTest, or the AppTest of a widget just interacted with; no exception."""
-    at = x.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def session(page: str = "pages/comments.py", *, join: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    if join:
-        at.query_params["join"] = join
-    run(at)
-    return run(at.switch_page(page))
 
 
 def propose(at: AppTest, text: str, *, facility: str | None = "bus_stop",
