@@ -8,8 +8,8 @@ import streamlit as st
 
 from geo.participation.store import Comment, CommentPage
 from geo.text import escape_for_markdown
+from ui import areas, proposals, safety, state
 from ui import photos as ph
-from ui import proposals, safety, state
 from ui import voices as v
 from ui.cache import get_bundle
 from ui.columns import comments_for_people
@@ -46,17 +46,15 @@ f_map = c1.selectbox(t("map_factor"), list(any_factor), key="c_map_factor",
                      format_func=any_factor.__getitem__, placeholder=t("choose"))
 res = c2.select_slider(t("resolution"), options=[7, 8, 9], value=v.PIN_RESOLUTION, key="c_res")
 layers = [*v.base_layers(b.id), *v.count_layers(b.id, f_map, res), *proposals.layers(store, b.id)]
-place.map(b, layers)
-st.caption(t("comments_map_note"))
-place.town_select(b)
+where = areas.choose(b, place, layers)  # one hexagon, an area or a route: by map or by towns
 
 # --- the form --------------------------------------------------------------------------
 st.subheader(t("post_title"))
-cell = place.cell
+cell = where.cell
 if cell is None:
-    st.info(t("pick_first"))
+    st.info(t(where.hint))
 else:
-    st.markdown(f"**{t('place_chosen')}** {escape_for_markdown(place.caption(b))}")
+    st.markdown(f"**{t('place_chosen')}** {escape_for_markdown(where.caption(b, place))}")
     # the factor is the citizen's choice: no default that a hurried post would keep
     factor = st.selectbox(t("factor"), list(factors), index=None, placeholder=t("factor_pick"),
                           format_func=factors.__getitem__, key="c_factor")
@@ -72,7 +70,7 @@ else:
         ph.upload_field(n)
         st.checkbox(t("consent", days=v.retention_days()), key=f"c_consent_{n}")
         st.form_submit_button(t("post"), type="primary", on_click=proposals.post_from_form,
-                              args=(store, b, n, cell, factor))
+                              args=(store, b, n, cell, factor), kwargs={"shape": where.draft})
     if error := ss.pop("c_error", None):
         st.error(error)
 if flash := ss.pop("c_flash", None):

@@ -9,7 +9,6 @@ from ui import safety, state
 from ui.auth import configured_password, has_identity_provider, password_ok
 from ui.cache import get_bundle
 from ui.i18n import t
-from ui.places import place_label
 from ui.voices import (
     audit_table,
     error_text,
@@ -60,7 +59,7 @@ for item in queue:
     with st.container(border=True):
         show_comment(c, factors=factors)
         ph.queue_photo(store, c.id, moderator)  # also a hidden comment's, for the moderators
-        st.caption(t("mod_where", place=escape_for_markdown(place_label(b, c.cell))))
+        st.caption(t("mod_where", place=escape_for_markdown(safety.where(b, c))))
         st.caption(t("mod_state", status=t(f"status_{c.status}"), reports=item.reports,
                      pending=item.pending_reports))
         safety.queue_notes(item)

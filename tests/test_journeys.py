@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from browser_support import (
     CHROMIUM,
+    MAP,
     add_here_and_wait,
     app_server,
     choose,
@@ -243,6 +244,109 @@ def test_moderator_sees_reasons_and_place_and_acts(room, page):
                                                           include_hidden=True)}[cid]
     assert status == ("visible" if desk else "hidden")
     assert ("表示に戻す" if desk else "非表示") in page.inner_text("body")  # audit, in words
+    no_error(page)
+
+
+# --- the citizen who comments on an area or a route -------------------------------------
+
+
+def place_says(page, words: str, *, timeout: float = 15_000) -> None:
+    """Wait until the place chosen is said in these words above the form."""
+    page.locator('[data-testid="stMarkdownContainer"]', has_text="投稿場所:").filter(
+        has_text=words).first.wait_for(timeout=timeout)
+
+
+def post_form(page, text: str) -> int:
+    """Fill and send the comment form; close the confirmation; the new comment's number."""
+    choose(page, "関連するWell-Being因子", "移動・交通")
+    page.locator('[data-testid="stForm"]').get_by_text("気になるところ", exact=True).click()
+    page.get_by_label("本文 (1000文字まで)").fill(text)
+    page.locator('label:has-text("同意します") input[type="checkbox"]').check(force=True)
+    page.get_by_role("button", name="投稿", exact=True).click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_text("投稿しました").wait_for(timeout=15_000)
+    cid = int(re.search(r"#(\d+)", dialog.inner_text()).group(1))
+    dialog.get_by_role("button", name="閉じる").click()
+    idle(page)
+    return cid
+
+
+def test_citizen_posts_an_area_by_map_and_a_route_by_towns_moderator_hides_one(room, page):
+    url, data, _ = room
+    import json
+
+    from geo.participation.store import open_store
+
+    store = open_store(str(data))
+    page.goto(url + "/comments")
+    wait_for_app(page, heading="みんなの声")
+    no_error(page)
+    # an area: three hexagons tapped on the map, each once
+    page.get_by_text("エリア(六角形をいくつか)").click()
+    page.get_by_text("エリアを決めてください").first.wait_for(timeout=15_000)
+    idle(page)  # the run that follows the choice has drawn its map
+    page.locator(f'{MAP}[data-drawn="1"]').first.wait_for(timeout=30_000)
+    for k, (dx, dy) in enumerate([(0.0, 0.0), (0.07, 0.0), (0.0, 0.07)], start=1):
+        click_map(page, dx=dx, dy=dy)  # once: a lost tap fails the test
+        place_says(page, f"エリア: {k}個の六角形")
+    snap(page, "area_chosen")
+    area_text = f"この公園は夜暗い {page.device}"
+    area_id = post_form(page, area_text)
+    # a route: from one town to another, without the map
+    page.get_by_text("ルート(道のり)").click()
+    page.get_by_text("出発と到着の町丁を選んでください").first.wait_for(timeout=15_000)
+    choose(page, "出発の町丁", "千代田町一丁目")
+    choose(page, "到着の町丁", "大手町一丁目")
+    place_says(page, "ルート: ")
+    snap(page, "route_chosen")
+    route_text = f"通学路に歩道がない {page.device}"
+    route_id = post_form(page, route_text)
+    no_error(page)
+    stored = {c.id: c for c in store.list_comments(city="maebashi", since=None)
+              if c.id in (area_id, route_id)}
+    assert stored[area_id].shape == "area" and len(stored[area_id].cells) == 3
+    assert stored[route_id].shape == "route" and len(stored[route_id].cells) >= 2
+    # both in the list, with their shape in words
+    for text, words in ((area_text, "エリア: 3個の六角形"), (route_text, "ルート: ")):
+        card = page.locator('[data-testid="stVerticalBlock"]').filter(
+            has=page.get_by_text(text)).last
+        card.wait_for(timeout=15_000)
+        assert words in card.inner_text()
+    snap(page, "area_route_listed")
+    # the GeoJSON export holds the area as a polygon and the route as a line
+    with page.expect_download() as download:
+        page.get_by_role("button", name="声をGeoJSON(六角形)で保存").click()
+    geo = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+    kinds = {f["id"]: f["geometry"]["type"] for f in geo["features"]}
+    assert kinds[area_id] in ("Polygon", "MultiPolygon") and kinds[route_id] == "LineString"
+    # someone reports the area; a moderator hides it; it is gone from the list
+    store.report(comment_id=area_id, session_id=f"reporter-{page.device}", reason="確認して")
+    page.goto(url + "/moderation")
+    wait_for_app(page, heading="モデレーション")
+    page.get_by_label("お名前 (記録に残ります)").fill("担当 山田")
+    page.get_by_label("パスワード").fill(PASSWORD)
+    page.get_by_role("button", name="ログイン").click()
+    page.get_by_text("確認待ち").first.wait_for(timeout=30_000)
+    idle(page)
+    card = page.locator('[data-testid="stVerticalBlock"]').filter(
+        has=page.get_by_text(re.compile(rf"#{area_id}$"))).filter(
+        has=page.get_by_role("button", name="削除する")).last
+    card.scroll_into_view_if_needed()
+    assert "エリア: 3個の六角形" in card.inner_text()  # the moderator sees the shape in words
+    snap(page, "area_moderated")
+    reason = card.get_by_label("理由 (必須・記録されます)")
+    reason.fill("不適切な内容")
+    reason.press("Enter")
+    idle(page)
+    card.get_by_role("button", name="非表示にする").click()
+    card.wait_for(state="detached", timeout=15_000)
+    idle(page)
+    assert {c.id: c.status for c in store.list_comments(
+        city="maebashi", include_hidden=True)}[area_id] == "hidden"
+    page.goto(url + "/comments")
+    wait_for_app(page, heading="みんなの声")
+    page.get_by_text(route_text).first.wait_for(timeout=15_000)
+    assert area_text not in page.inner_text("body")
     no_error(page)
 
 

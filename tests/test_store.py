@@ -728,7 +728,7 @@ def test_export_formats(store: Store) -> None:
     assert list(rows[0]) == [
         "id", "parent_id", "created_at", "city", "cell", "resolution", "town_code", "factor",
         "factor_ja", "kind", "text", "nickname", "plus_ones", "replies", "scenario_id",
-        "photo",
+        "photo", "shape", "shape_cells",
     ]  # fmt: skip
     assert rows[0]["text"] == long_text and rows[0]["nickname"] == "花子"
     assert rows[0]["id"] == str(first.comment_id) and rows[0]["cell"] == TEST_CELL
@@ -868,7 +868,8 @@ def test_sqlite_file_location_and_pragmas(tmp_path: Path, monkeypatch: pytest.Mo
         assert triggers == {"moderation_audit_no_update", "moderation_audit_no_delete",
                             *(f"comment_cells_{event}" for event in
                               ("insert", "update_old", "update_new", "delete")),
-                            "comment_photos_on_delete", "comment_proposals_on_delete"}
+                            "comment_photos_on_delete", "comment_proposals_on_delete",
+                            "comment_shape_cells_on_delete"}
     finally:
         conn.close()
 

@@ -117,17 +117,23 @@ COMMENT_HEADERS = {"id": "col_c_id", "parent_id": "col_c_parent", "created_at": 
                    "town_code": "town_code", "cell": "col_h3_cell", "factor_ja": "factor",
                    "kind": "col_c_kind", "text": "col_c_text", "nickname": "col_c_nickname",
                    "plus_ones": "col_c_plus_ones", "replies": "col_c_replies",
-                   "scenario_id": "col_c_scenario", "photo": "col_c_photo"}
+                   "scenario_id": "col_c_scenario", "photo": "col_c_photo",
+                   "shape": "col_c_shape", "shape_cells": "col_c_shape_cells"}
 
 
 def comments_for_people(csv: bytes) -> pd.DataFrame:
     """The comment export (``Store.export_csv``) for people: headers in the session's
-    language, the kind and the factor named, the time in the locale's form (Japan time)."""
+    language, the kind, the factor and the shape named (an area's or a route's hexagons
+    counted), the time in the locale's form (Japan time)."""
     frame = pd.read_csv(io.BytesIO(csv), encoding="utf-8-sig", dtype=str,
                         keep_default_na=False)
     frame["kind"] = [t("ckind_" + v) if v in ("good", "concern", "idea") else v
                      for v in frame["kind"]]
     frame["factor_ja"] = [factor_name(v) for v in frame["factor_ja"]]
     frame["created_at"] = [stamp(v) if v else "" for v in frame["created_at"]]
+    if "shape" in frame:  # the shape in words, an area's or a route's hexagons counted
+        frame["shape"] = [t("shape_word_" + v) if v in ("point", "area", "route") else v
+                          for v in frame["shape"]]
+        frame["shape_cells"] = [str(len(v.split())) if v else "" for v in frame["shape_cells"]]
     keep = [c for c in COMMENT_HEADERS if c in frame.columns]
     return frame[keep].rename(columns={c: t(COMMENT_HEADERS[c]) for c in keep})

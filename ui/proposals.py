@@ -25,6 +25,7 @@ from geo.participation.store import (
     PROPOSAL_KINDS,
     Proposal,
     ProposalFigures,
+    ShapeDraft,
     Store,
     factor_by_key,
 )
@@ -74,13 +75,14 @@ def _figures(b: CityBundle, kind: str, cell: str,
         return None, t("prop_failed")
 
 
-def post_from_form(store: Store, b: CityBundle, n: int, cell: str, factor: str | None) -> None:
+def post_from_form(store: Store, b: CityBundle, n: int, cell: str, factor: str | None, *,
+                   shape: ShapeDraft | None = None) -> None:
     """The comment form's callback: an idea with a facility gets its figures computed and
-    stored with it (:func:`ui.voices.post_from_form` posts it)."""
+    stored with it (:func:`ui.voices.post_from_form` posts it, with its area or route)."""
     ss = st.session_state
     kind = ss.get(f"c_prop_{n}")
     if kind is None:
-        v.post_from_form(store, b, n, cell, factor)
+        v.post_from_form(store, b, n, cell, factor, shape=shape)
         return
     if ss.get(f"c_kind_{n}") != "idea":
         ss["c_error"] = t("prop_need_idea")
@@ -88,7 +90,8 @@ def post_from_form(store: Store, b: CityBundle, n: int, cell: str, factor: str |
     mode = pr.best_mode(sc.available_modes(b))
     figures, problem = _figures(b, kind, cell, mode)
     before = ss.get("c_last")
-    v.post_from_form(store, b, n, cell, factor, proposal=pr.draft(kind, cell, mode, figures))
+    v.post_from_form(store, b, n, cell, factor, proposal=pr.draft(kind, cell, mode, figures),
+                     shape=shape)
     last = ss.get("c_last")
     if last and last is not before:  # posted now: the dialog shows what it changes
         last["proposal"] = True

@@ -5,10 +5,19 @@ from __future__ import annotations
 
 import streamlit as st
 
-from geo.participation.store import QueueItem, Store
+from geo.ingest.bundle import CityBundle
+from geo.participation.store import Comment, QueueItem, Store
 
 from .i18n import t
-from .voices import JST, factor_labels, show_comment
+from .places import place_label
+from .voices import JST, factor_labels, shape_words, show_comment
+
+
+def where(b: CityBundle, c: Comment) -> str:
+    """Where a comment is, in words (plain text): its hexagon near a town, or its area or
+    route ("エリア: 12個の六角形(千代田町一丁目 ほか)")."""
+    return shape_words(b, c.shape, c.cells) if c.shape != "point" and c.cells else (
+        place_label(b, c.cell))
 
 
 def alerts_panel(store: Store, city: str) -> None:

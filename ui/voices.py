@@ -22,6 +22,7 @@ from geo.participation.store import (
     Comment,
     IdempotencyConflict,
     ProposalDraft,
+    ShapeDraft,
     Store,
     open_store,
 )
@@ -41,6 +42,7 @@ JST = timezone(timedelta(hours=9), "JST")
 KIND_COLORS = {"good": (26, 152, 80), "concern": (215, 48, 39), "idea": (69, 117, 180)}
 KIND_ICONS = {"good": ":material/thumb_up:", "concern": ":material/warning:",
               "idea": ":material/lightbulb:"}
+SHAPE_ICONS = {"area": ":material/pentagon:", "route": ":material/route:"}
 
 
 def retention_days() -> int:
@@ -191,7 +193,36 @@ def show_comment(c: Comment, *, factors: dict[str, str]) -> None:
     factor = escape_for_markdown(factors.get(c.factor, c.factor))
     st.markdown(f"{KIND_ICONS[c.kind]} **{kinds[c.kind]}** · {factor} · {who} · "
                 f"{when} · #{c.id}")
+    if c.shape != "point" and c.cells:
+        st.markdown(f"{SHAPE_ICONS[c.shape]} {escape_for_markdown(comment_shape_words(c))}")
     st.markdown(escape_for_markdown(c.text))
+
+
+def shape_words(b: CityBundle | None, shape: str, cells: tuple[str, ...] | list[str]) -> str:
+    """An area or a route in words (plain text): how many hexagons and where — the central
+    cell's town ("… ほか" when it spans more), or the start and end towns of a route."""
+    towns = {} if b is None else cell_towns(b)
+    names = ({} if b is None or b.towns is None else
+             dict(zip(b.towns["town_code"], b.towns["name"], strict=True)))
+
+    def town(cell: str) -> str:
+        return names.get(towns.get(cell, ""), "") or t("shape_in_city")
+
+    if shape == "route":
+        return t("shape_route_words", n=len(cells), start=town(cells[0]), end=town(cells[-1]))
+    centre = grid.central_cell(list(cells))
+    spans = len({towns.get(c) for c in cells}) > 1
+    where = t("shape_and_more", town=town(centre)) if spans else town(centre)
+    return t("shape_area_words", n=len(cells), town=where)
+
+
+def comment_shape_words(c: Comment) -> str:
+    """A stored comment's area or route in words (its city's towns when the city is known)."""
+    try:
+        b: CityBundle | None = get_bundle(c.city)
+    except Exception:  # a city without a bundle here (an import): the shape without towns
+        b = None
+    return shape_words(b, c.shape, c.cells)
 
 
 def error_text(exc: BaseException) -> str:
@@ -222,7 +253,28 @@ def _count_layers(location: str, city: str, factor: str | None, resolution: int,
         counts = pd.Series([float(c.count) for c in part], dtype=float,
                            index=grid.to_cells([c.cell for c in part]))
         layers.append(deck.count_layer(counts, layer_id=f"c_{kind}", color=color))
-    return tuple(layers)
+    return (*layers, *shape_layers(get_store().shaped_comments(city=city, factor=factor)))
+
+
+#: The kinds in the order of the shape layers' states.
+_KIND_ORDER = tuple(KIND_COLORS)
+
+
+def shape_layers(comments: list[Comment]) -> tuple[Any, ...]:
+    """Areas (their hexagons filled and outlined in the kind's colour) and routes (a line
+    through their hexagons' centres in the kind's colour) of visible comments; not pickable,
+    no text: cell ids and a kind number only."""
+    areas = [(cell, _KIND_ORDER.index(c.kind)) for c in comments if c.shape == "area"
+             for cell in c.cells]
+    routes = [c for c in comments if c.shape == "route" and c.cells]
+    cells = grid.to_cells([a[0] for a in areas])
+    return (
+        deck.state_layer(cells, [a[1] for a in areas], [(*KIND_COLORS[k], 70)
+                                                        for k in _KIND_ORDER],
+                         layer_id="shape_areas", outline_px=1.5),
+        deck.path_layer([c.cells for c in routes], [_KIND_ORDER.index(c.kind) for c in routes],
+                        [(*KIND_COLORS[k], 230) for k in _KIND_ORDER], layer_id="shape_routes"),
+    )
 
 
 def plus_one(store: Store, comment_id: int, session_id: str) -> None:
@@ -250,10 +302,12 @@ def similar_block(store: Store, city: str, cell: str, factor: str, *,
 
 
 def post_from_form(store: Store, b: CityBundle, n: int, cell: str, factor: str | None, *,
-                   proposal: ProposalDraft | None = None) -> None:
+                   proposal: ProposalDraft | None = None,
+                   shape: ShapeDraft | None = None) -> None:
     """The comment form's callback: it runs before the page, so one run shows the new
     comment on the map and in the list, and the confirmation. ``proposal``: a facility an
-    idea proposes, stored with it (see :mod:`ui.proposals`)."""
+    idea proposes, stored with it (see :mod:`ui.proposals`); ``shape``: the area or route
+    the comment is about (``cell`` its representative cell, see :mod:`ui.areas`)."""
     ss = st.session_state
     kind = ss.get(f"c_kind_{n}")
     if factor is None:
@@ -270,10 +324,11 @@ def post_from_form(store: Store, b: CityBundle, n: int, cell: str, factor: str |
     try:
         r = store.post_comment(
             idempotency_key=submission_key(ss["c_nonce"], cell, factor, kind, text, nickname,
-                                           *photo_key, *([proposal.kind] if proposal else [])),
+                                           *photo_key, *([proposal.kind] if proposal else []),
+                                           *([shape.shape, *shape.cells] if shape else [])),
             session_id=ss["session_id"], cell=cell, factor=factor, kind=kind, text=text,
             nickname=nickname or None, town_code=cell_towns(b).get(cell), city=b.id,
-            consent=True, photo=photo, proposal=proposal)
+            consent=True, photo=photo, proposal=proposal, shape=shape)
     except IdempotencyConflict:
         # the same submission was stored before the server restarted (another session)
         ss["c_flash"], ss["c_form_n"] = "already_posted", n + 1

@@ -14,10 +14,14 @@ __all__ = [
     "at_resolution",
     "boundary",
     "cell_of_string",
+    "cells_outline",
     "center_child",
+    "central_cell",
+    "centre",
     "children_strings",
     "grid_disk",
     "grid_distance",
+    "grid_path",
     "grid_ring",
     "is_cell",
     "parent_string",
@@ -133,3 +137,37 @@ def grid_distance(a: str, b: str) -> int:
 def boundary(cell: str) -> list[tuple[float, float]]:
     """The cell's outline as (lon, lat) vertices, not closed."""
     return [(lng, lat) for lat, lng in h3i.cell_to_boundary(cell_of_string(cell))]
+
+
+def centre(cell: str) -> tuple[float, float]:
+    """The cell's centre as (lon, lat)."""
+    lat, lng = h3i.cell_to_latlng(cell_of_string(cell))
+    return float(lng), float(lat)
+
+
+def central_cell(cells: list[str] | tuple[str, ...]) -> str:
+    """The cell whose centre lies nearest the mean of the cells' centres (the first such):
+    where a set of cells is shown as one place."""
+    if not cells:
+        raise ValueError("no cells")
+    points = [centre(c) for c in cells]
+    lon = sum(p[0] for p in points) / len(points)
+    lat = sum(p[1] for p in points) / len(points)
+    best = min(range(len(cells)),
+               key=lambda i: (points[i][0] - lon) ** 2 + (points[i][1] - lat) ** 2)
+    return cells[best]
+
+
+def grid_path(a: str, b: str) -> list[str]:
+    """The cells of a line of neighbours from ``a`` to ``b`` (both included), in order; H3
+    raises when it cannot tell (across a pentagon, or too far apart)."""
+    return [format(c, "x") for c in h3i.grid_path_cells(cell_of_string(a), cell_of_string(b))]
+
+
+def cells_outline(cells: list[str] | tuple[str, ...]) -> list[list[list[tuple[float, float]]]]:
+    """The union of the cells as polygons, each a list of closed rings of (lon, lat) — the
+    outer ring first, then its holes (GeoJSON MultiPolygon order)."""
+    shape = h3i.cells_to_geo([cell_of_string(c) for c in cells])
+    coords = shape["coordinates"]
+    polygons = [coords] if shape["type"] == "Polygon" else list(coords)
+    return [[[(float(x), float(y)) for x, y in ring] for ring in poly] for poly in polygons]

@@ -399,6 +399,24 @@ def selection_layer(cell: str | None, *, layer_id: str = "chosen") -> pdk.Layer:
     )
 
 
+def path_layer(paths: Sequence[Sequence[str]], states: Sequence[int],
+               colors: Sequence[Sequence[int]], *, layer_id: str,
+               width_px: float = 4.0) -> pdk.Layer:
+    """Lines through the centres of H3 cells (each path a sequence of cell ids, e.g. a
+    comment's route), coloured by a small integer state: ``colors[state]`` (RGBA). Records are
+    ``{"p": [[lon, lat], ...], "s": state}`` with 5 decimals (about a metre); never pickable."""
+    recs = [{"p": [[round(x, 5), round(y, 5)] for x, y in map(grid.centre, cells)],
+             "s": int(s)} for cells, s in zip(paths, states, strict=True) if len(cells) >= 2]
+    rgba = ["[" + ",".join(str(int(x)) for x in c) + "]" for c in colors]
+    expr = rgba[-1]
+    for i in range(len(rgba) - 2, -1, -1):
+        expr = f"s=={i}?{rgba[i]}:{expr}"
+    # as the town borders: one metre wide, held at width_px on screen (a width in pixel units
+    # with rounded joints drew wedges across the whole map in deck.gl 9.4)
+    return pdk.Layer("PathLayer", id=layer_id, data=recs, get_path="p", get_color=expr,
+                     width_min_pixels=width_px, width_max_pixels=width_px, pickable=False)
+
+
 def bytes_per_cell(d: pdk.Deck, n_cells: int) -> float:
     """Bytes of the deck's JSON per hexagon cell (what Streamlit sends on each rerun)."""
     return len(d.to_json().encode("utf-8")) / max(n_cells, 1)

@@ -20,6 +20,7 @@ from geo.participation.store.models import (
     KIND_NAMES_JA,
     KINDS,
     MAX_CELL_RESOLUTION,
+    SHAPES,
     STATUSES,
     Alert,
     AuditEntry,
@@ -33,6 +34,7 @@ from geo.participation.store.models import (
     PostResult,
     QueueItem,
     ReportResult,
+    Shape,
     Status,
     factor_by_key,
     validate_cell,
@@ -48,6 +50,13 @@ from geo.participation.store.proposals import (
     facility_cell,
 )
 from geo.participation.store.queries import comments_to_frame
+from geo.participation.store.shapes import (
+    MAX_AREA_CELLS,
+    MAX_ROUTE_CELLS,
+    SHAPE_RESOLUTION,
+    ShapeDraft,
+    representative,
+)
 from geo.participation.store.store import (
     DATA_DIR_ENV,
     DATABASE_URL_ENV,
@@ -76,9 +85,13 @@ __all__ = [
     "FACTOR_KEYS",
     "KINDS",
     "KIND_NAMES_JA",
+    "MAX_AREA_CELLS",
     "MAX_CELL_RESOLUTION",
+    "MAX_ROUTE_CELLS",
     "PHOTO_ACTIONS",
     "PROPOSAL_KINDS",
+    "SHAPES",
+    "SHAPE_RESOLUTION",
     "SQLITE_FILENAME",
     "STATUSES",
     "Alert",
@@ -113,6 +126,8 @@ __all__ = [
     "ScenarioNotFound",
     "SchemaTooNew",
     "Session",
+    "Shape",
+    "ShapeDraft",
     "StaleScenario",
     "Status",
     "Store",
@@ -125,5 +140,6 @@ __all__ = [
     "facility_cell",
     "factor_by_key",
     "open_store",
+    "representative",
     "validate_cell",
 ]

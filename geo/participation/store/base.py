@@ -24,7 +24,7 @@ KEY_PATTERN: Final = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 RECORD_COLUMNS: Final = (
     "c.id, c.parent_id, c.created_at, c.city, c.cell, c.resolution, c.town_code, c.factor, "
-    "c.kind, c.body, c.nickname, c.status, c.scenario_id, c.plus_count"
+    "c.kind, c.body, c.nickname, c.status, c.scenario_id, c.plus_count, c.shape"
 )
 """The columns :func:`record` reads (then the reply count), as SQL over ``comments c``."""
 
@@ -111,7 +111,8 @@ def record(row: Sequence[Any]) -> Comment:
         status=row[11],
         scenario_id=None if row[12] is None else str(row[12]),
         plus_ones=int(row[13] or 0),
-        replies=int(row[14] or 0),
+        replies=int(row[15] or 0),
+        shape=row[14] or "point",
     )
 
 

@@ -47,6 +47,7 @@ from geo.participation.store.models import (
 )
 from geo.participation.store.photos import store_photo
 from geo.participation.store.proposals import ProposalDraft, check_proposal, store_proposal
+from geo.participation.store.shapes import ShapeDraft, check_shape, store_shape
 from geo.settings import settings
 from geo.text import sanitize_comment, sanitize_nickname
 
@@ -90,6 +91,7 @@ class _Draft:
     scenario: str | None
     photo: CleanPhoto | None = None
     proposal: ProposalDraft | None = None
+    shape: ShapeDraft | None = None
 
     def values(self, token_hash: str, *, plus_ones: int = 0) -> list[Any]:
         """The parameters of :data:`_INSERT`."""
@@ -102,7 +104,8 @@ class _Draft:
 def _draft(*, key: object, session_id: object, cell: object, factor: object, kind: object,
            text: Any, nickname: Any, town_code: object, city: str, parent_id: object,
            scenario_id: object, now: datetime | None, factors: Collection[str],
-           photo: bytes | None = None, proposal: object = None) -> _Draft:
+           photo: bytes | None = None, proposal: object = None,
+           shape: object = None) -> _Draft:
     """Validate one comment as :meth:`CommentsMixin.post_comment` documents (a photo is
     re-encoded without metadata here, before any transaction)."""
     draft = _Draft(
@@ -121,6 +124,11 @@ def _draft(*, key: object, session_id: object, cell: object, factor: object, kin
         photo=None if photo is None else clean_photo(photo,
                                                      max_bytes=settings().photo_max_bytes),
     )
+    if shape is not None:
+        if draft.parent is not None:
+            raise InvalidInput("返信にはエリアやルートを付けられません。",
+                               "A reply takes its parent's place, not a shape of its own.")
+        draft = replace(draft, shape=check_shape(shape, cell=draft.cell))
     if proposal is None:
         return draft
     return replace(draft, proposal=check_proposal(
@@ -244,7 +252,7 @@ class CommentsMixin(StoreBase):
         text: str, nickname: str | None = None, town_code: str | None = None, city: str,
         consent: bool, parent_id: int | None = None, scenario_id: str | None = None,
         group_token: str | None = None, now: datetime | None = None, photo: bytes | None = None,
-        proposal: ProposalDraft | None = None,
+        proposal: ProposalDraft | None = None, shape: ShapeDraft | None = None,
     ) -> PostResult:
         """Store a comment once, however often the same submission is retried.
 
@@ -272,16 +280,15 @@ class CommentsMixin(StoreBase):
         group_token
             Join-link token of a group of the scenario's session, required with a new
             ``scenario_id`` (checked in the writing transaction: a renewed link cannot comment).
-        photo, proposal, now
-            A photo (:mod:`~geo.participation.store.photos`) and a facility an idea proposes
-            (:mod:`~geo.participation.store.proposals`), both stored in the comment's
-            transaction; the time (aware; default now).
+        photo, proposal, shape, now
+            A photo (:mod:`.photos`), a facility an idea proposes (:mod:`.proposals`), an area
+            or a route (:mod:`.shapes`, ``cell`` one of its cells), all stored in the
+            comment's transaction; the time (aware; default now).
 
         Returns
         -------
         PostResult
             The comment id; the plain edit token only when this call created it.
-
         Raises
         ------
         InvalidInput
@@ -301,7 +308,8 @@ class CommentsMixin(StoreBase):
         draft = _draft(key=idempotency_key, session_id=session_id, cell=cell, factor=factor,
                        kind=kind, text=text, nickname=nickname, town_code=town_code, now=now,
                        city=validate_code(city, name="city"), parent_id=parent_id, photo=photo,
-                       scenario_id=scenario_id, factors=self.factors, proposal=proposal)
+                       scenario_id=scenario_id, factors=self.factors, proposal=proposal,
+                       shape=shape)
         _check_consent(consent)
         token = secrets.token_urlsafe(24)
         with self._backend.write(lock="post:" + draft.session) as tx:
@@ -338,6 +346,8 @@ class CommentsMixin(StoreBase):
             store_photo(tx, int(row[0]), draft.photo, draft.moment)
         if draft.proposal is not None:  # checked by _draft
             store_proposal(tx, int(row[0]), draft.city, draft.proposal, draft.moment)
+        if draft.shape is not None:  # checked by _draft
+            store_shape(tx, int(row[0]), draft.shape)
         return int(row[0])
 
     def _city_ceiling(self, tx: Tx, city: str, moment: datetime) -> CityBusy | None:

@@ -32,9 +32,13 @@ CSV_COLUMNS: tuple[str, ...] = (
     "replies",
     "scenario_id",
     "photo",
+    "shape",
+    "shape_cells",
 )
 """Columns of :func:`comments_to_csv`, in order. ``photo`` names the comment's photo in the
-photo export (``Store.export_photos``) when a moderator approved it for export, else empty."""
+photo export (``Store.export_photos``) when a moderator approved it for export, else empty;
+``shape`` is ``point``, ``area`` or ``route`` and ``shape_cells`` an area's or a route's res-9
+cells, space-separated (a route's in order; empty for a point)."""
 
 _DECIDIM_TITLE_LENGTH = 60
 
@@ -88,10 +92,33 @@ def _cell_polygon(cell: str) -> dict[str, Any]:
     return {"type": "Polygon", "coordinates": [ring]}
 
 
-def comments_to_geojson(comments: pd.DataFrame) -> dict[str, Any]:
-    """Build a GeoJSON FeatureCollection with one H3 cell polygon per comment.
+def _shape_cells(record: Mapping[str, Any]) -> list[str]:
+    value = _plain(record.get("shape_cells"))
+    return str(value).split() if value else []
 
-    No point geometry is ever written: the location of a comment is its cell.
+
+def _geometry(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A comment's geometry: its cell's hexagon, an area's union of hexagons (a Polygon or a
+    MultiPolygon) or a route's line through its cells' centres."""
+    shape, cells = _plain(record.get("shape")), _shape_cells(record)
+    if shape == "route" and len(cells) >= 2:
+        return {"type": "LineString",
+                "coordinates": [[round(x, 7), round(y, 7)] for x, y in map(ids.centre, cells)]}
+    if shape == "area" and cells:
+        polygons = [[[[round(x, 7), round(y, 7)] for x, y in ring] for ring in poly]
+                    for poly in ids.cells_outline(cells)]
+        if len(polygons) == 1:
+            return {"type": "Polygon", "coordinates": polygons[0]}
+        return {"type": "MultiPolygon", "coordinates": polygons}
+    return _cell_polygon(str(record["cell"]))
+
+
+def comments_to_geojson(comments: pd.DataFrame) -> dict[str, Any]:
+    """Build a GeoJSON FeatureCollection with one feature per comment: its H3 cell's polygon,
+    an area's union of cells (Polygon or MultiPolygon) or a route's LineString through the
+    centres of its cells.
+
+    No point geometry is ever written: the location of a comment is its cells.
 
     Parameters
     ----------
@@ -110,7 +137,7 @@ def comments_to_geojson(comments: pd.DataFrame) -> dict[str, Any]:
             {
                 "type": "Feature",
                 "id": int(record["id"]),
-                "geometry": _cell_polygon(str(record["cell"])),
+                "geometry": _geometry(record),
                 "properties": properties,
             }
         )

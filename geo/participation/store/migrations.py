@@ -546,6 +546,42 @@ _V10_SPECIFIC: dict[Dialect, tuple[str, ...]] = {
 }
 
 
+# Comments on an area or a route (issue 15, version 11): ``comments.shape`` says whether a
+# comment is about its one cell ("point", every comment before), an area or a route; the
+# shape's res-9 cells are rows of comment_shape_cells in order (seq 0, 1, ...). The comment's
+# cell stays its representative cell, so counts, filters and summaries are unchanged. The
+# cells are read only through their visible comment, dropped by a trigger the moment it is
+# deleted (by its poster or a moderator) and by cascade when it is purged.
+_V11_SHARED = (
+    "ALTER TABLE comments ADD COLUMN shape TEXT NOT NULL DEFAULT 'point' "
+    "CHECK (shape IN ('point', 'area', 'route'))",
+    """CREATE TABLE comment_shape_cells (
+        comment_id {ref} NOT NULL REFERENCES comments (id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL CHECK (seq >= 0),
+        cell TEXT NOT NULL,
+        PRIMARY KEY (comment_id, seq)
+    )""",
+)
+_V11_SPECIFIC: dict[Dialect, tuple[str, ...]] = {
+    "sqlite": (
+        """CREATE TRIGGER comment_shape_cells_on_delete AFTER UPDATE OF status ON comments
+        WHEN NEW.status = 'deleted'
+        BEGIN DELETE FROM comment_shape_cells WHERE comment_id = NEW.id; END""",
+    ),
+    "postgres": (
+        """CREATE FUNCTION comment_shape_cells_on_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            DELETE FROM comment_shape_cells WHERE comment_id = NEW.id;
+            RETURN NULL;
+        END
+        $$""",
+        """CREATE TRIGGER comment_shape_cells_on_delete AFTER UPDATE OF status ON comments
+        FOR EACH ROW WHEN (NEW.status = 'deleted')
+        EXECUTE FUNCTION comment_shape_cells_on_delete()""",
+    ),
+}
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         version=1,
@@ -609,6 +645,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         name="a facility proposed with an idea, and the figures computed when it was posted",
         shared=(),
         specific=tuple(_V10_SPECIFIC.items()),
+    ),
+    Migration(
+        version=11,
+        name="comments on an area or a route: the shape and its cells",
+        shared=_V11_SHARED,
+        specific=tuple(_V11_SPECIFIC.items()),
     ),
 )
 """Every schema step, oldest first."""

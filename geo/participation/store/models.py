@@ -18,6 +18,7 @@ __all__ = [
     "KINDS",
     "KIND_NAMES_JA",
     "MAX_CELL_RESOLUTION",
+    "SHAPES",
     "STATUSES",
     "Alert",
     "AuditEntry",
@@ -31,6 +32,7 @@ __all__ = [
     "PostResult",
     "QueueItem",
     "ReportResult",
+    "Shape",
     "Status",
     "factor_by_key",
     "utc",
@@ -42,6 +44,9 @@ __all__ = [
 
 Kind = Literal["good", "concern", "idea"]
 Status = Literal["visible", "hidden_auto", "hidden", "deleted"]
+#: What a comment is about: one hexagon, an area of hexagons or a route through them.
+Shape = Literal["point", "area", "route"]
+SHAPES: tuple[Shape, ...] = get_args(Shape)
 ModerationAction = Literal["hide", "restore", "delete"]
 
 KINDS: tuple[Kind, ...] = get_args(Kind)
@@ -168,6 +173,11 @@ class Comment:
         Number of +1s.
     replies
         Number of visible direct replies.
+    shape
+        ``"point"`` (the comment is about ``cell``), ``"area"`` or ``"route"``.
+    cells
+        An area's or a route's res-9 cells (a route's in order); empty for a point. ``cell``
+        is then one of them, the shape's representative cell.
     """
 
     id: int
@@ -185,6 +195,8 @@ class Comment:
     scenario_id: str | None
     plus_ones: int
     replies: int
+    shape: Shape = "point"
+    cells: tuple[str, ...] = ()
 
     @property
     def factor_ja(self) -> str:

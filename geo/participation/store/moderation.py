@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Final
 
@@ -41,6 +42,7 @@ from geo.participation.store.models import (
     utc,
     validate_code,
 )
+from geo.participation.store.shapes import attach_shapes
 from geo.text import sanitize_line
 
 logger = logging.getLogger(__name__)
@@ -334,10 +336,19 @@ class ModerationMixin(StoreBase):
                 ):
                     reports_of.setdefault(int(cid), []).append(
                         (str(why) or "-", bool(counts), as_datetime(at)))
-        items = [self._queue_item(row, reports_of.get(int(row[0]), [])) for row in rows]
+        items = self._with_shapes([self._queue_item(row, reports_of.get(int(row[0]), []))
+                                   for row in rows])
         items.sort(key=lambda q: (q.comment.status != "hidden_auto", not q.burst,
                                   -q.pending_reports, q.comment.id))
         return items
+
+    def _with_shapes(self, items: list[QueueItem]) -> list[QueueItem]:
+        """Queued comments with their areas' and routes' cells (a moderator sees the shape)."""
+        if all(q.comment.shape == "point" for q in items):
+            return items
+        with self._backend.read() as tx:
+            comments = attach_shapes(tx, [q.comment for q in items])
+        return [replace(q, comment=c) for q, c in zip(items, comments, strict=True)]
 
     def _queue_item(self, row: Row, reports: list[tuple[str, bool, datetime]]) -> QueueItem:
         """One queued comment with its reports: why it is hidden or waiting."""
@@ -369,7 +380,7 @@ class ModerationMixin(StoreBase):
                "ORDER BY c.created_at DESC, c.id DESC LIMIT 50")
         with self._backend.read() as tx:
             rows = tx.fetchall(sql, [validate_code(city, name="city"), session_hash(session_id)])
-        return [record(r) for r in rows]
+            return attach_shapes(tx, [record(r) for r in rows])
 
     def audit_log(self, *, comment_id: int | None = None,
                   limit: int | None = None) -> list[AuditEntry]:

@@ -31,6 +31,7 @@ from geo.participation.store.models import (
     validate_kind,
 )
 from geo.participation.store.photos import approved_photo_ids, photo_file_name
+from geo.participation.store.shapes import attach_shapes
 
 if TYPE_CHECKING:  # pandas is imported when first needed: posting does not need it
     import pandas as pd
@@ -53,6 +54,7 @@ _FRAME_COLUMNS = (
     "scenario_id",
     "plus_ones",
     "replies",
+    "shape",
 )
 _DOMINANCE_ORDER: tuple[Kind, ...] = ("concern", "idea", "good")
 #: Per-cell counts of each kind as SQL columns (good, concern, idea), summing ``{n}``.
@@ -153,7 +155,22 @@ class QueriesMixin(StoreBase):
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
             args += [limit, offset]
-        return [record(r) for r in tx.fetchall(sql, args)]
+        return attach_shapes(tx, [record(r) for r in tx.fetchall(sql, args)])
+
+    def shaped_comments(self, *, city: str, factor: str | None = None,
+                        limit: int = 500) -> list[Comment]:
+        """A city's visible top-level areas and routes with their cells, newest first (at most
+        ``limit``, 1-5,000), for drawing them on the map."""
+        limit = positive(limit, name="limit", most=5000)
+        where = ["c.city = ?", "c.status = 'visible'", "c.parent_id IS NULL",
+                 "c.shape <> 'point'"]
+        params: list[Any] = [validate_code(city, name="city")]
+        if factor is not None:
+            where.append("c.factor = ?")
+            params.append(validate_factor(factor, allowed=self.factors))
+        with self._backend.read() as tx:
+            return self._fetch(tx, where, params, order="c.created_at DESC, c.id DESC",
+                               include_hidden=False, limit=limit)
 
     def list_comments(
         self,
@@ -528,14 +545,18 @@ def comments_to_frame(records: Sequence[Comment]) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Columns ``id, parent_id, created_at (UTC), city, cell, resolution, town_code,
-        factor, factor_ja, kind, text, nickname, status, scenario_id, plus_ones, replies``.
+        factor, factor_ja, kind, text, nickname, status, scenario_id, plus_ones, replies,
+        shape, shape_cells`` (an area's or a route's cells, space-separated, in order).
     """
     import pandas as pd
 
     if not records:
-        return _with_factor_names(_empty_frame(_FRAME_COLUMNS))
+        frame = _with_factor_names(_empty_frame(_FRAME_COLUMNS))
+        frame["shape_cells"] = pd.Series([], dtype=object)
+        return frame
     frame = pd.DataFrame([[getattr(c, name) for name in _FRAME_COLUMNS] for c in records],
                          columns=list(_FRAME_COLUMNS))
+    frame["shape_cells"] = [" ".join(c.cells) for c in records]
     return _with_factor_names(_typed(frame))
 
 
