@@ -110,3 +110,37 @@ def test_switched_off_the_maps_ask_the_internet_for_nothing(server, browser):
         assert page.asked == []
     finally:
         context.close()
+
+
+def test_a_map_redrawn_while_its_libraries_load_stays_on_the_page(server, browser):
+    # On a busy machine the page's data can change (here: the comment becomes an area) while
+    # the map's first render still waits for deck.gl. Streamlit then cleans up the overtaken
+    # render as soon as it finishes; that clean-up once ended the map both renders share, and
+    # the page was left with no map at all (the area journey failed under the CPU burner).
+    # The libraries are held back here until the second render has started, every time.
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="ja-JP",
+                                  has_touch=True, is_mobile=True)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    held = []
+    page.route("**/static/vendor/h3-js-*", lambda route: held.append(route))  # answered below
+    page.route(TILES, lambda route: route.abort("internetdisconnected"))
+    try:
+        page.goto(server + "/comments")
+        wait_for_app(page, heading="みんなの声")
+        page.wait_for_function("n => document.querySelectorAll(n).length > 0", arg=MAP,
+                               timeout=30_000)  # the first render has begun, and waits
+        assert held, "the map did not ask for its libraries"
+        page.get_by_text("エリア(六角形をいくつか)").click()
+        page.get_by_text("エリアを決めてください").first.wait_for(timeout=30_000)
+        idle(page)  # the second render has begun too
+        for route in held:
+            route.continue_()
+        page.wait_for_selector(f'{MAP}[data-drawn="1"]', timeout=60_000)
+        page.wait_for_timeout(500)  # an overtaken render's clean-up runs right after it ends
+        assert page.locator(MAP).count() == 1
+        assert page.locator(f'{MAP}[data-drawn="1"] canvas').count() >= 1
+        assert not errors
+    finally:
+        context.close()

@@ -355,9 +355,17 @@ export default async function (component) {
   probeBasemap(state);
   state.el.dataset.selected = state.selected ? state.selected.h || "" : "";
   render(lib, state);
+  // Streamlit calls this both when the map leaves the page and when this render was
+  // overtaken by a newer one before it finished (the data changed while the libraries or the
+  // module were still loading, as happens on a busy machine). The map is shared by every
+  // render into the same element, so only the first case may end it: an overtaken render's
+  // clean-up that ended it left the page with no map at all.
   return () => {
-    if (state.deck) state.deck.finalize();
-    state.el.remove();
-    MAPS.delete(parentElement);
+    setTimeout(() => {
+      if (parentElement.isConnected || MAPS.get(parentElement) !== state) return;
+      if (state.deck) state.deck.finalize();
+      state.el.remove();
+      MAPS.delete(parentElement);
+    }, 0);
   };
 }
