@@ -20,6 +20,8 @@ from ui.voices import (
 
 #: Newest audit rows shown on the page (the whole log stays in the database).
 AUDIT_ROWS = 200
+#: Queued comments shown at a time (each card has its own reason field and buttons).
+QUEUE_PAGE = 20
 
 state.require_app(__file__)
 ss = st.session_state
@@ -54,6 +56,18 @@ safety.alerts_panel(store, b.id)
 factors = factor_labels()
 queue = store.moderation_queue(city=b.id)
 st.subheader(t("mod_queue", n=len(queue)))
+find = st.number_input(t("mod_find"), min_value=1, value=None, step=1, key="m_find")
+if find is not None:  # one comment a citizen or a colleague named by its number
+    queue = [q for q in queue if q.comment.id == find]
+    if not queue:
+        st.info(t("mod_not_queued", id=find))
+elif len(queue) > QUEUE_PAGE:  # the most urgent first, a page at a time (a phone too)
+    st.caption(t("mod_order", n=QUEUE_PAGE))
+    pages = -(-len(queue) // QUEUE_PAGE)
+    if int(ss.get("m_page") or 1) > pages:  # the queue got shorter under a later page
+        ss["m_page"] = pages
+    at = int(st.number_input(t("list_page", pages=pages), 1, pages, key="m_page"))
+    queue = queue[(at - 1) * QUEUE_PAGE:at * QUEUE_PAGE]
 for item in queue:
     c = item.comment
     with st.container(border=True):

@@ -205,6 +205,15 @@ def test_citizen_proposes_a_bus_stop_and_sees_what_it_changes(room, page):
 # --- the moderator -----------------------------------------------------------------------
 
 
+def find_in_queue(page, cid: int) -> None:
+    """The moderator looks a comment up by its number (the queue shows 20 at a time)."""
+    box = page.get_by_label("番号で探す (# の後の数字)")
+    box.fill(str(cid))
+    box.press("Enter")
+    idle(page)
+    page.get_by_text(re.compile(rf"#{cid}$")).first.wait_for(timeout=15_000)
+
+
 def test_moderator_sees_reasons_and_place_and_acts(room, page):
     url, data, summary = room
     from geo.participation.store import open_store
@@ -220,6 +229,7 @@ def test_moderator_sees_reasons_and_place_and_acts(room, page):
     # on the desk: an auto-hidden comment is restored; on the phone: a reported one is hidden
     desk = page.device == "desk"
     cid = summary.hidden_auto_id if desk else summary.reported_id
+    find_in_queue(page, cid)
     # the comment's card: the innermost block holding its header and its delete button
     card = page.locator('[data-testid="stVerticalBlock"]').filter(
         has=page.get_by_text(re.compile(rf"#{cid}$"))).filter(
@@ -243,7 +253,11 @@ def test_moderator_sees_reasons_and_place_and_acts(room, page):
     status = {c.id: c.status for c in store.list_comments(city="maebashi",
                                                           include_hidden=True)}[cid]
     assert status == ("visible" if desk else "hidden")
-    assert ("表示に戻す" if desk else "非表示") in page.inner_text("body")  # audit, in words
+    # the looked-up number is no longer waiting, and the act is in the audit with its reason
+    page.get_by_text(f"#{cid} は確認待ちにありません。").first.wait_for(timeout=15_000)
+    assert [(e.action, e.actor, e.reason) for e in store.audit_log(limit=20)
+            if e.comment_id == cid][-1] == ("restore" if desk else "hide", "担当 山田",
+                                            "確認しました")
     no_error(page)
 
 
@@ -328,6 +342,7 @@ def test_citizen_posts_an_area_by_map_and_a_route_by_towns_moderator_hides_one(r
     page.get_by_role("button", name="ログイン").click()
     page.get_by_text("確認待ち").first.wait_for(timeout=30_000)
     idle(page)
+    find_in_queue(page, area_id)
     card = page.locator('[data-testid="stVerticalBlock"]').filter(
         has=page.get_by_text(re.compile(rf"#{area_id}$"))).filter(
         has=page.get_by_role("button", name="削除する")).last
