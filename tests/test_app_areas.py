@@ -90,6 +90,12 @@ def test_an_area_by_map_taps_and_a_route_by_towns_are_posted_shown_and_exported(
     at.selectbox(key="c_route_to").select(TOWN_B).run()
     route = at.session_state["c_shape_cells"]
     assert len(route) >= 2 and layer(at, "chosen_route")
+    # the line is drawn through the cells' centres, a few pixels wide at any zoom: a width in
+    # pixel units with rounded joints drew wedges across the whole map in deck.gl 9.4
+    spec = next(x for x in map_specs(at)[0]["layers"] if x["id"] == "chosen_route")
+    assert [len(p["p"]) for p in spec["data"]] == [len(route)]
+    assert spec["widthMinPixels"] == spec["widthMaxPixels"] <= 6
+    assert "widthUnits" not in spec and not spec.get("jointRounded")
     assert any("ルート: " in m and "粕川町稲里 → 西大室町" in m for m in texts(at))
     write(at, "通学路に歩道がない")
     cid_route = at.session_state["c_last"]["id"]

@@ -311,7 +311,7 @@ def test_citizen_posts_an_area_by_map_and_a_route_by_towns_moderator_hides_one(r
     page.get_by_text("出発と到着の町丁を選んでください").first.wait_for(timeout=15_000)
     choose(page, "出発の町丁", "千代田町一丁目")
     choose(page, "到着の町丁", "大手町一丁目")
-    place_says(page, "ルート: ")
+    place_says(page, "(千代田町一丁目 → 大手町一丁目)")  # named after the towns chosen
     snap(page, "route_chosen")
     route_text = f"通学路に歩道がない {page.device}"
     route_id = post_form(page, route_text)

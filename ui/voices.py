@@ -16,6 +16,7 @@ import streamlit as st
 from geo import grid
 from geo.errors import DioramaError
 from geo.ingest.bundle import CityBundle
+from geo.participation.places import PinTowns, pin_towns
 from geo.participation.store import (
     FACTORS,
     AuditEntry,
@@ -109,37 +110,21 @@ def kind_labels() -> dict[str, str]:
     return {k: t("ckind_" + k) for k in ("good", "concern", "idea")}
 
 
-@st.cache_data(show_spinner=False)
-def _town_by_pin_cell(city: str) -> pd.DataFrame:
-    """People of each town in each pin cell."""
-    b = get_bundle(city)
-    if b.pieces is None:
-        return pd.DataFrame({"town_code": [], "parent": [], "value": []})
-    p = b.pieces.assign(parent=grid.parents(b.pieces["cell"].to_numpy(), PIN_RESOLUTION))
-    return p.groupby(["town_code", "parent"])["value"].sum().reset_index()
-
-
 def town_cells(b: CityBundle) -> dict[str, str]:
-    """For each town, the pin cell holding most of its people (the non-map way to pin)."""
-    return _town_cells(b.id)
+    """For each town, the pin cell that stands for it (the non-map way to pin): filed under
+    that town wherever the grid allows (:mod:`geo.participation.places`)."""
+    return _pin_towns(b.id).town_cell
 
 
 def cell_towns(b: CityBundle) -> dict[str, str]:
-    """For each pin cell, the town most of its people live in (to file map pins by town)."""
-    return _cell_towns(b.id)
+    """For each pin cell, the town it is filed under (mostly: where most of its people live)."""
+    return _pin_towns(b.id).cell_town
 
 
-# One read-only dict per city, shared by every session (callers never modify them).
+# One read-only pair of dicts per city, shared by every session (callers never modify them).
 @st.cache_resource(show_spinner=False)
-def _town_cells(city: str) -> dict[str, str]:
-    top = _town_by_pin_cell(city).sort_values("value").groupby("town_code").tail(1)
-    return dict(zip(top["town_code"], grid.to_strings(top["parent"].to_numpy()), strict=True))
-
-
-@st.cache_resource(show_spinner=False)
-def _cell_towns(city: str) -> dict[str, str]:
-    top = _town_by_pin_cell(city).sort_values("value").groupby("parent").tail(1)
-    return dict(zip(grid.to_strings(top["parent"].to_numpy()), top["town_code"], strict=True))
+def _pin_towns(city: str) -> PinTowns:
+    return pin_towns(get_bundle(city).pieces, PIN_RESOLUTION)
 
 
 @st.cache_resource(show_spinner=False)
@@ -149,7 +134,7 @@ def base_layers(city: str) -> tuple[Any, ...]:
     for every session and every run (never modify them: :func:`geo.deck.deck` copies)."""
     b = get_bundle(city)
     cells = pin_cells(b)
-    towns = _cell_towns(city)
+    towns = _pin_towns(city).cell_town
     names = ({} if b.towns is None else
              dict(zip(b.towns["town_code"], b.towns["name"], strict=True)))
     labels = [names.get(towns.get(h, ""), "") for h in grid.to_strings(cells)]
