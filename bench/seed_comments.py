@@ -4,9 +4,10 @@
     .venv/bin/python bench/seed_comments.py --n 5000 --db postgresql://... --schema bench
 
 The database gets what months of use leave behind: comments over the city's towns, replies,
-+1s, reports, moderation, deletions, a purge run and (unless ``--no-workshop``) a workshop
-with scenarios. Everything goes through the store's validating write API. Point the app at a
-seeded SQLite folder with ``DIORAMA_DATA_DIR`` (the file must then be named comments.sqlite3).
++1s, reports, moderation, deletions, scored proposals, areas and routes, a purge run and
+(unless ``--no-workshop``) a workshop with scenarios. Everything goes through the store's
+validating write API. Point the app at a seeded SQLite folder with ``DIORAMA_DATA_DIR`` (the
+file must then be named comments.sqlite3).
 """
 
 from __future__ import annotations
@@ -88,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  reports    {c.reports:>9,}")
     print(f"  nicknames  {c.nicknamed:>9,}  (anonymous {c.anonymous:,}); hostile texts "
           f"{c.hostile:,}; towns {c.towns:,}; purged {c.purged:,}")
+    print(f"  shapes     {c.proposals:>9,}  proposals (scored), {c.areas:,} areas, "
+          f"{c.routes:,} routes")
     if room.workshop is not None:
         w = room.workshop
         print(f"  workshop   {w.title}: {len(w.group_ids)} groups, "

@@ -3,6 +3,8 @@ in proportion to population, never a coordinate; on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 import sqlite3
@@ -19,11 +21,15 @@ from store_fixtures import Target
 
 from geo import access as scenario
 from geo.ingest.bundle import load
+from geo.participation import proposals as pr
 from geo.participation.framework import FACTOR_KEYS
-from geo.participation.store import Workshop, open_store
+from geo.participation.store import Comment, Proposal, Workshop, facility_cell, open_store
 from geo.samples.comments import (
+    AREA_TEMPLATES,
     HOSTILE_TEXTS,
     MIN_COMMENTS,
+    PROPOSAL_TEMPLATES,
+    ROUTE_TEMPLATES,
     SPAN_DAYS,
     TEMPLATES,
     RoomSummary,
@@ -36,8 +42,8 @@ room = room_fixture(n_comments=5000)
 # id, parent, created_at, cell, resolution, town, factor, kind, body, nickname, status,
 # scenario, +1s, acknowledged reports: everything a seeding decides
 _ROWS = ("SELECT id, parent_id, created_at, cell, resolution, town_code, factor, kind, body, "
-         "nickname, status, scenario_id, plus_count, reports_acknowledged, cell7, cell8, cell9 "
-         "FROM comments ORDER BY id")
+         "nickname, status, scenario_id, plus_count, reports_acknowledged, cell7, cell8, cell9, "
+         "shape FROM comments ORDER BY id")
 
 
 def _sqlite(path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -63,8 +69,14 @@ def _content(path: Path, summary: RoomSummary) -> dict[str, Any]:
         "scenarios": _sqlite(path, "SELECT s.name, s.mode, s.modifications, s.version, "
                                    "g.position, g.name FROM scenarios s JOIN workshop_groups g "
                                    "ON g.id = s.group_id ORDER BY s.created_at, g.position"),
+        "proposals": _sqlite(path, "SELECT comment_id, facility_kind, facility_cell, mode, "
+                                   "people_gained, cells_gained, rate_before, rate_after, towns, "
+                                   "factors, created_at FROM comment_proposals "
+                                   "ORDER BY comment_id"),
+        "shapes": _sqlite(path, "SELECT comment_id, seq, cell FROM comment_shape_cells "
+                                "ORDER BY comment_id, seq"),
         "notable": {k: v for k, v in vars(summary).items()
-                    if k.endswith("_id") or k in ("reply_ids", "hostile_ids", "counts")},
+                    if k.endswith(("_id", "_ids")) or k == "counts"},
     }
 
 
@@ -88,6 +100,8 @@ def test_the_same_seed_writes_the_same_room_and_another_seed_another(tmp_path: P
     other = _content(tmp_path / "c.sqlite3", c)
     assert other["comments"] != same["comments"]
     assert other["scenarios"] != same["scenarios"]
+    assert same["proposals"] and same["shapes"]  # the proposals, areas and routes too
+    assert other["proposals"] != same["proposals"] and other["shapes"] != same["shapes"]
     # only the secrets differ: tokens and workshop ids are random
     assert a.workshop is not None and b.workshop is not None
     assert a.workshop.facilitator_token != b.workshop.facilitator_token
@@ -98,7 +112,7 @@ def test_the_bulk_path_stores_what_posting_one_by_one_stores(tmp_path: Path) -> 
     single = _seed(tmp_path / "single.sqlite3", n_comments=200, seed=3, bulk=False)
     one = _content(tmp_path / "bulk.sqlite3", bulk)
     other = _content(tmp_path / "single.sqlite3", single)
-    for part in ("comments", "reports", "audit", "scenarios", "notable"):
+    for part in ("comments", "reports", "audit", "scenarios", "proposals", "shapes", "notable"):
         assert one[part] == other[part], part
     # +1s: the same number per comment (an imported +1 is dated with its comment)
     assert Counter(c for c, _ in one["plus_ones"]) == Counter(c for c, _ in other["plus_ones"])
@@ -116,6 +130,8 @@ def test_every_notable_state_is_there(target: Target) -> None:
         assert room_.workshop is not None
         session, group = ws.join(room_.workshop.group_tokens[room_.workshop.group_ids[0]])
         fac = ws.facilitator_session(room_.workshop.facilitator_token)
+        proposals = store.proposals(city="maebashi", limit=50)
+        visible = {c.id: c for c in store.list_comments(city="maebashi", top_level=True)}
     finally:
         store.close()
     rows = {r[0]: r for r in target.raw(
@@ -182,11 +198,64 @@ def test_every_notable_state_is_there(target: Target) -> None:
     assert all(v[2] == 2 and v[3] == wk.session_id for v in scenarios.values())
     assert wk.scenario_comment_ids and counts.scenario_comments == len(wk.scenario_comment_ids)
     assert {rows[c][5] for c in wk.scenario_comment_ids} <= set(wk.scenario_ids)
+    # proposals with their figures (equal to a recompute), areas and routes, all visible
+    assert counts.proposals == len(room_.proposal_ids) == len(proposals) >= 3
+    assert {p.id for p in proposals} == set(room_.proposal_ids)
+    _check_figures(proposals)
+    _check_shapes(visible, room_)
     # retention: the old comments were purged, nothing older than a year is left
     assert counts.purged >= 2
     assert any(action == "purge" for _, action in audit)
     oldest = min(_aware(r[7]) for r in rows.values())
     assert NOW - oldest <= timedelta(days=SPAN_DAYS + 1)
+
+
+def _check_figures(proposals: list[Proposal]) -> None:
+    """Every seeded proposal is an idea whose stored figures are those of a full recompute
+    with the facility added to the city's baseline (the engine the comments page uses)."""
+    b = load("maebashi")
+    base = scenario.Engine.from_bundle(b, mode=pr.best_mode(scenario.available_modes(b)))
+    names = dict(zip(b.towns["town_code"].astype(str), b.towns["name"].astype(str),
+                     strict=True))
+    for p in proposals:
+        assert p.comment.kind == "idea" and p.comment.status == "visible"
+        assert p.cell == facility_cell(p.comment.cell) and p.mode == base.mode
+        expected = pr.proposal_figures(base, p.kind, p.cell, pieces=b.pieces, town_names=names)
+        assert p.figures == expected, p.id
+        assert p.figures.people_gained and p.figures.people_gained > 0  # placed in a gap
+        assert p.figures.rate_after is not None and p.figures.rate_before is not None
+        assert p.figures.rate_after > p.figures.rate_before and p.figures.towns
+    assert len({p.kind for p in proposals}) >= 2  # kinds in turn
+    assert all(_filled(p.comment.text, [t for k, _, t in PROPOSAL_TEMPLATES if k == p.kind])
+               for p in proposals)
+
+
+def _filled(text: str, templates: list[str]) -> bool:
+    """``text`` is one of ``templates`` with its slots filled in."""
+    return any(re.fullmatch(re.sub(r"\\\{\w+\\\}", ".+", re.escape(t)), text)
+               for t in templates)
+
+
+def _check_shapes(visible: dict[int, Comment], room_: RoomSummary) -> None:
+    """Areas and routes: visible, res-9 cells, the comment filed under one of them; a route
+    is a line of neighbours."""
+    assert room_.counts.areas == len(room_.area_ids) >= 3
+    assert room_.counts.routes == len(room_.route_ids) >= 3
+    for cid in room_.area_ids:
+        c = visible[cid]
+        assert c.shape == "area" and c.cell in c.cells
+        assert all(h3.get_resolution(x) == 9 for x in c.cells)
+        assert _filled(c.text, [t for _, _, t in AREA_TEMPLATES])
+    for cid in room_.route_ids:
+        c = visible[cid]
+        assert c.shape == "route" and c.cell == c.cells[len(c.cells) // 2]
+        assert all(h3.grid_distance(a, z) == 1 for a, z in zip(c.cells, c.cells[1:],
+                                                                strict=False))
+        assert _filled(c.text, [t for _, _, t in ROUTE_TEMPLATES])
+    assert max(len(visible[i].cells) for i in room_.area_ids) >= 7  # a ring around the pin
+    assert max(len(visible[i].cells) for i in room_.route_ids) >= 4  # 3 steps or more
+    others = [c for i, c in visible.items() if i not in {*room_.area_ids, *room_.route_ids}]
+    assert all(c.shape == "point" and not c.cells for c in others)
 
 
 def _aware(value: Any) -> datetime:
@@ -320,3 +389,25 @@ def test_build_room_uses_the_apps_data_folder_layout(tmp_path: Path,
     assert summary.counts.comments == MIN_COMMENTS
     assert _sqlite(tmp_path / "data" / "comments.sqlite3", "SELECT COUNT(*) FROM comments") == [
         (MIN_COMMENTS,)]
+
+
+def test_the_rooms_exports_carry_its_proposals_areas_and_routes(room: Room) -> None:
+    summary = room.summary
+    store = room.open()
+    try:
+        rows = {int(r["id"]): r for r in csv.DictReader(io.StringIO(
+            store.export_csv(city="maebashi").decode("utf-8-sig")))}
+        features = {f["id"]: f for f in store.export_geojson(city="maebashi")["features"]}
+        stored = {p.id: p for p in store.proposals(city="maebashi", limit=50)}
+    finally:
+        store.close()
+    assert set(stored) == set(summary.proposal_ids) and summary.counts.proposals >= 3
+    for pid, p in stored.items():
+        assert p.figures is not None
+        assert rows[pid]["proposal_kind"] == p.kind
+        assert rows[pid]["proposal_people_gained"] == str(p.figures.people_gained)
+        assert features[pid]["properties"]["proposal_rate_after"] == p.figures.rate_after
+    assert sum(r["proposal_kind"] != "" for r in rows.values()) == len(stored)
+    assert {features[i]["geometry"]["type"] for i in summary.area_ids} <= {"Polygon",
+                                                                           "MultiPolygon"}
+    assert {features[i]["geometry"]["type"] for i in summary.route_ids} == {"LineString"}

@@ -43,6 +43,7 @@ from geo.participation.store import (
     Workshop,
     open_store,
 )
+from geo.participation.store.export import PROPOSAL_COLUMNS
 from geo.participation.store.migrations import MIGRATIONS
 from geo.text import (
     TextEmpty,
@@ -728,7 +729,7 @@ def test_export_formats(store: Store) -> None:
     assert list(rows[0]) == [
         "id", "parent_id", "created_at", "city", "cell", "resolution", "town_code", "factor",
         "factor_ja", "kind", "text", "nickname", "plus_ones", "replies", "scenario_id",
-        "photo", "shape", "shape_cells",
+        "photo", "shape", "shape_cells", *PROPOSAL_COLUMNS,
     ]  # fmt: skip
     assert rows[0]["text"] == long_text and rows[0]["nickname"] == "花子"
     assert rows[0]["id"] == str(first.comment_id) and rows[0]["cell"] == TEST_CELL

@@ -17,7 +17,9 @@ import numpy as np
 import pandas as pd
 
 from geo.kinds import KIND_BY_KEY
+from geo.participation.store.export import TOWN_NAME_SEPARATOR
 
+from . import i18n
 from .format import month, round_total, stamp
 from .i18n import factor_name, kind_label, t
 
@@ -118,13 +120,21 @@ COMMENT_HEADERS = {"id": "col_c_id", "parent_id": "col_c_parent", "created_at": 
                    "kind": "col_c_kind", "text": "col_c_text", "nickname": "col_c_nickname",
                    "plus_ones": "col_c_plus_ones", "replies": "col_c_replies",
                    "scenario_id": "col_c_scenario", "photo": "col_c_photo",
-                   "shape": "col_c_shape", "shape_cells": "col_c_shape_cells"}
+                   "shape": "col_c_shape", "shape_cells": "col_c_shape_cells",
+                   "proposal_kind": "col_c_prop_kind", "proposal_mode": "col_c_prop_mode",
+                   "proposal_people_gained": "col_c_prop_people",
+                   "proposal_cells_gained": "col_c_prop_cells",
+                   "proposal_rate_before": "col_c_prop_rate_before",
+                   "proposal_rate_after": "col_c_prop_rate_after",
+                   "proposal_town_names": "col_c_prop_towns",
+                   "proposal_factors": "col_c_prop_factors"}
 
 
 def comments_for_people(csv: bytes) -> pd.DataFrame:
     """The comment export (``Store.export_csv``) for people: headers in the session's
     language, the kind, the factor and the shape named (an area's or a route's hexagons
-    counted), the time in the locale's form (Japan time)."""
+    counted), the time in the locale's form (Japan time), a proposed facility's kind, figures
+    (rates in %), towns with their people and factors in words."""
     frame = pd.read_csv(io.BytesIO(csv), encoding="utf-8-sig", dtype=str,
                         keep_default_na=False)
     frame["kind"] = [t("ckind_" + v) if v in ("good", "concern", "idea") else v
@@ -135,5 +145,46 @@ def comments_for_people(csv: bytes) -> pd.DataFrame:
         frame["shape"] = [t("shape_word_" + v) if v in ("point", "area", "route") else v
                           for v in frame["shape"]]
         frame["shape_cells"] = [str(len(v.split())) if v else "" for v in frame["shape_cells"]]
+    if "proposal_kind" in frame:
+        _proposal_for_people(frame)
     keep = [c for c in COMMENT_HEADERS if c in frame.columns]
     return frame[keep].rename(columns={c: t(COMMENT_HEADERS[c]) for c in keep})
+
+
+def _list_separator() -> str:
+    return "、" if i18n.lang() == "ja" else ", "
+
+
+def _percent_text(v: str) -> str:  # a share 0-1 as text -> % with one decimal, as text
+    try:
+        return f"{float(v) * 100:.1f}"
+    except ValueError:
+        return ""
+
+
+def _towns_text(names: str, people: str) -> str:
+    """The towns that gain as people read them: ``西町 312人、東町 20人``."""
+    counts = people.split()
+    shown = [t("prop_town_n", town=n, n=f"{int(c):,d}")
+             for n, c in zip(names.split(TOWN_NAME_SEPARATOR), counts, strict=False)]
+    return _list_separator().join(shown)
+
+
+def _proposal_for_people(frame: pd.DataFrame) -> None:
+    """The proposal columns in words (in place): the facility and the distance method named,
+    the rates in %, the towns with their people, the factors named."""
+    from geo.participation.framework import FACTORS
+
+    factors = {f.key: factor_name(f.ja) for f in FACTORS}
+    frame["proposal_kind"] = [kind_label(KIND_BY_KEY[v]) if v in KIND_BY_KEY else v
+                              for v in frame["proposal_kind"]]
+    frame["proposal_mode"] = [t("dio_mode_" + v) if v in ("line", "network") else v
+                              for v in frame["proposal_mode"]]
+    for col in ("proposal_rate_before", "proposal_rate_after"):
+        frame[col] = [_percent_text(v) if v else "" for v in frame[col]]
+    frame["proposal_town_names"] = [
+        _towns_text(n, p) for n, p in zip(frame["proposal_town_names"],
+                                          frame["proposal_town_people"], strict=True)]
+    sep = _list_separator()
+    frame["proposal_factors"] = [sep.join(factors.get(k, k) for k in v.split()) if v else ""
+                                 for v in frame["proposal_factors"]]

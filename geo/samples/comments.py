@@ -27,14 +27,23 @@ The model:
    1 % are reported by fewer sessions than the store's threshold, 0.3 % up to the automatic
    hide, 0.1 % are auto-hidden then restored by a moderator, 0.2 % hidden and 0.1 % deleted
    by a moderator, 0.5 % deleted by their poster with the edit token.
-5. **Hostile texts**: 18 texts an attacker or a careless paste would send (Markdown images
+5. **Proposals, areas and routes**: one comment in 1,000 (at least 3, at most 6 of each;
+   fewer proposals than the comments page lists) is an idea that proposes a facility (a bus
+   stop, clinic, shop, park, community hall, shelter or nursery the city has data on, in turn)
+   at its pin, placed where people live beyond walking distance of that kind; its figures
+   are computed by the scenario engine on the city's baseline, as the comments page does
+   (:func:`proposal_draft`), and stored with it by ``Store.post_comment``. As many are about
+   an area (the pin's hexagons within 1-2 steps) and about a route (a line of hexagons from
+   the pin to one 3-8 steps away), posted with their cells. They are chosen last, among the
+   plain visible comments, so the rest of a seed's room is as without them.
+6. **Hostile texts**: 18 texts an attacker or a careless paste would send (Markdown images
    and links, HTML and script, bidi and control characters, spreadsheet formulas, template
    syntax, SQL, emoji, full-width Japanese, a 1,000-character comment), each at least once.
-6. **Workshop** (optional): a session "<市> 地域公共交通ワークショップ" with 5 groups; each
+7. **Workshop** (optional): a session "<市> 地域公共交通ワークショップ" with 5 groups; each
    group saves 1-2 scenarios of 2-5 modifications (add, move or remove a bus stop, set a
    walking radius) made with :mod:`geo.access.modification` on the baseline's real facilities and
    checked by applying them; participants comment on the scenarios.
-7. **Retention**: a few comments older than a year are posted and removed by
+8. **Retention**: a few comments older than a year are posted and removed by
    ``purge_expired`` (one purge row in the audit), as the app's daily purge would.
 
 Nothing here is real: nicknames say サンプル, ids, keys and sessions start with ``sample-``.
@@ -50,32 +59,39 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, timezone
 from types import MappingProxyType
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 from scipy.spatial import cKDTree
 
 from geo import access as scenario
 from geo import grid
 from geo.ingest.bundle import load
 from geo.kinds import KIND_BY_KEY
+from geo.participation import proposals as pr
 from geo.participation.framework import FACTORS
-from geo.participation.store import Store, Workshop
+from geo.participation.store import ProposalDraft, ShapeDraft, Store, Workshop, representative
 from geo.participation.store.errors import RateLimited
 from geo.participation.store.models import KINDS, Kind, ModerationAction, Status, utc
 from geo.settings import DEFAULT_RETENTION_DAYS
 
 __all__ = [
+    "AREA_TEMPLATES",
     "HOSTILE_TEXTS",
     "MIN_COMMENTS",
     "NICKNAMES",
     "PIN_RESOLUTION",
+    "PROPOSAL_TEMPLATES",
+    "ROUTE_TEMPLATES",
     "SPAN_DAYS",
     "TEMPLATES",
     "RoomCounts",
     "RoomSummary",
     "WorkshopSummary",
+    "proposal_draft",
     "seed_room",
 ]
 
@@ -216,6 +232,49 @@ TEMPLATES: tuple[tuple[str, Kind, str], ...] = (
 """Citizens' remarks as ``(factor key, kind, text)``; slots ``{town} {stop} {park} {school}
 {hall} {shelter} {who} {when}`` are filled from the pin's surroundings."""
 
+PROPOSAL_TEMPLATES: tuple[tuple[str, str, str], ...] = (
+    ("bus_stop", "mobility",
+     "{town}のこのあたりにバス停を新設してほしいです。{stop}バス停まで遠く、{who}には不便です。"),
+    ("medical", "medical_welfare",
+     "{town}に内科のクリニックがあれば、{who}の通院がずっと楽になります。"),
+    ("commercial", "shopping_dining",
+     "この場所に小さなスーパーがあれば、車がなくても{town}で日々の買い物ができます。"),
+    ("park", "recreation", "この空き地を公園にして、子どもが安心して遊べる場所にしてほしいです。"),
+    ("community_hall", "community_ties",
+     "{town}に集会所があれば、高齢者のサロンや子ども食堂を近くで開けます。"),
+    ("shelter", "natural_disasters",
+     "{town}は{shelter}まで遠いので、このあたりにも避難所を指定してほしいです。"),
+    ("nursery", "childcare", "{town}に保育園があれば、毎朝遠くまで送らずに済みます。"),
+)
+"""Ideas that propose a facility, as ``(facility kind, factor key, text)``: each is posted as an
+"idea" with its facility at the pin, its figures computed by the scenario engine."""
+
+AREA_TEMPLATES: tuple[tuple[str, Kind, str], ...] = (
+    ("accidents_crime", "concern",
+     "{park}のまわりのこの一帯は、夜になると街灯が少なく真っ暗です。"),
+    ("housing", "concern", "このあたりは空き家が続いていて、{when}は人通りがほとんどありません。"),
+    ("natural_disasters", "concern",
+     "大雨のたびに、この一帯の道路が冠水します。{who}を連れて避難できるか心配です。"),
+    ("recreation", "good",
+     "{park}からこのあたりまでの一帯は緑が多く、散歩にちょうどいい地区です。"),
+    ("shopping_dining", "concern", "この地区には、歩いて行ける店が一軒もありません。"),
+    ("townscape", "idea", "この一帯の古い町並みを生かして、散策マップを作ってはどうでしょうか。"),
+)
+"""Comments about an area (several hexagons around the pin), as ``(factor key, kind, text)``."""
+
+ROUTE_TEMPLATES: tuple[tuple[str, Kind, str], ...] = (
+    ("school_education", "concern",
+     "{school}への通学路のこの道は歩道がなく、{when}は車がすぐ横を通って危ないです。"),
+    ("accidents_crime", "concern", "{stop}バス停までのこの道は街灯がなく、{when}は真っ暗です。"),
+    ("mobility", "idea", "この道に自転車レーンを引けば、駅まで安心して自転車で行けます。"),
+    ("health", "good", "この道は歩きやすく、毎朝のウォーキングコースにしています。"),
+    ("natural_disasters", "idea",
+     "{shelter}までのこの避難経路に、夜でも見える案内板を付けてほしいです。"),
+    ("mobility", "concern",
+     "{stop}までのこの道は坂が急で、{who}には大変です。途中にベンチがほしいです。"),
+)
+"""Comments about a route (a line of hexagons from the pin), as ``(factor key, kind, text)``."""
+
 _REPLIES = (
     "同感です。{who}も同じことを言っていました。",
     "私も{when}に同じことを感じました。",
@@ -303,11 +362,17 @@ _FACTOR_BY_JA = {f.ja: f.key for f in FACTORS}
 #: The workshop took place this many days before ``now`` (13:30 Japan time).
 _WORKSHOP_DAYS_AGO = 21
 #: Roles whose comments are posted one by one (their edit tokens are kept or used).
-_API_ROLES = ("nicknamed", "anonymous", "with_replies", "hostile_nickname", "deleted")
+_API_ROLES = ("nicknamed", "anonymous", "with_replies", "hostile_nickname", "deleted",
+              "proposal", "area", "route")
 #: Roles whose comments change status (replies and +1s come before, see :func:`_window`).
 _CHANGING = ("hidden_auto", "restored", "hidden", "moderator_deleted", "deleted")
 #: Share of such a comment's window in which it gathers +1s and replies.
 _PLUS_SHARE = 0.2
+#: Most proposals, areas and routes of a room (each: one per 1,000 comments, at least 3).
+#: Fewer proposals than the comments page lists (10), so a citizen's new one is always shown.
+_MOST_SHAPED = 6
+#: Steps from the pin to a route's far end (its hexagons are one more).
+_ROUTE_STEPS = (3, 9)
 #: Share of the replies that answer a reply rather than a top-level comment.
 _NESTED = 0.05
 #: Comments per :meth:`Store.import_comments` call on the bulk path.
@@ -345,6 +410,8 @@ class RoomCounts:
         Comments removed by the seeded ``purge_expired`` run.
     towns
         Towns with at least one comment.
+    proposals, areas, routes
+        Ideas that propose a facility; comments on an area; comments on a route.
     """
 
     comments: int
@@ -360,6 +427,9 @@ class RoomCounts:
     statuses: Mapping[str, int]
     purged: int
     towns: int
+    proposals: int
+    areas: int
+    routes: int
 
 
 @dataclass(frozen=True)
@@ -448,6 +518,10 @@ class RoomSummary:
         The visible top-level comment with the most +1s.
     edit_tokens
         Edit token of each notable visible comment, by comment id.
+    proposal_ids
+        Visible ideas that propose a facility, their figures stored with them.
+    area_ids, route_ids
+        Visible comments on an area; on a route.
     workshop
         The workshop session, or ``None`` without one.
     """
@@ -474,6 +548,9 @@ class RoomSummary:
     hostile_nickname_id: int
     popular_id: int
     edit_tokens: Mapping[int, str]
+    proposal_ids: tuple[int, ...]
+    area_ids: tuple[int, ...]
+    route_ids: tuple[int, ...]
     workshop: WorkshopSummary | None
 
     @property
@@ -503,6 +580,10 @@ class _City:
     cell_town: Mapping[str, str]
     cell_names: Mapping[str, Mapping[str, str]]
     engine: scenario.Engine
+    pieces: pd.DataFrame
+    proposal_engine: scenario.Engine  # on the walking network where the city has one
+    proposal_mode: str
+    cells9: frozenset[str]  # the city's res-9 cells (areas and routes stay in them)
 
 
 @functools.lru_cache(maxsize=4)
@@ -529,6 +610,8 @@ def _city(city: str) -> _City:
     weights = totals.to_numpy(dtype=float)
     names = dict(zip(b.towns["town_code"].astype(str), b.towns["name"].astype(str), strict=True))
     pins = sorted(cell_town)
+    engine = scenario.Engine.from_bundle(b)
+    mode = pr.best_mode(scenario.available_modes(b))
     return _City(
         id=b.id,
         name_ja=str(b.manifest["city"].get("name_ja") or b.id),
@@ -538,7 +621,11 @@ def _city(city: str) -> _City:
         town_cells=tuple(town_cells),
         cell_town=MappingProxyType(cell_town),
         cell_names=MappingProxyType(_nearest_names(pins, b.facilities)),
-        engine=scenario.Engine.from_bundle(b),
+        engine=engine,
+        pieces=b.pieces,
+        proposal_engine=engine if mode == "line" else scenario.Engine.from_bundle(b, mode=mode),
+        proposal_mode=mode,
+        cells9=frozenset(grid.to_strings(np.unique(grid.parents(b.cells, PIN_RESOLUTION)))),
     )
 
 
@@ -582,6 +669,8 @@ class _Post:
     hostile: str | None = None
     slots: Mapping[str, str] = field(default_factory=dict)
     depth: int = 0
+    proposal: str | None = None  # the facility kind an idea proposes
+    shape: ShapeDraft | None = None
 
 
 @dataclass(frozen=True)
@@ -830,6 +919,74 @@ class _Planner:
                                     factor=factor, scenario=s, slots=slots))
         return made
 
+    def shaped(self, roles: dict[str, list[int]], top: list[int], n: int) -> None:
+        """Turn a few plain top-level comments (of no other role) into ideas that propose a
+        facility (role ``proposal``), comments on an area (``area``) and on a route
+        (``route``). Drawn last, so that every earlier choice of a seed stays as it was."""
+        taken = {i for made in roles.values() for i in made}
+        free = [i for i in top if i not in taken]
+        k = max(3, min(_MOST_SHAPED, n // 1000))
+        roles["proposal"] = self._proposals(free, k)
+        chosen = set(roles["proposal"])
+        roles["area"], roles["route"] = self._shapes([i for i in free if i not in chosen], k)
+
+    def _gaps(self, kind: str) -> frozenset[str]:
+        """The res-10 cells where people (one or more) live beyond walking distance of
+        ``kind`` today."""
+        base = self.city.proposal_engine
+        pop = base.population if base.population is not None else np.ones(len(base.cells))
+        return frozenset(grid.to_strings(base.cells[~base.covered(kind) & (pop >= 1)]))
+
+    def _proposals(self, free: list[int], k: int) -> list[int]:
+        """Ideas proposing ``k`` facilities of the kinds the city has data on (in turn), each
+        on a comment whose pin's centre is a populated cell beyond walking distance of its
+        kind where there is one (as a citizen proposes where one is missing)."""
+        rng, base = self.rng, self.city.proposal_engine
+        usable = [t for t in PROPOSAL_TEMPLATES if base.has_facilities(t[0])]
+        if not usable:
+            return []
+        order = rng.permutation(len(usable))
+        made: list[int] = []
+        for j in range(min(k, len(free))):
+            kind, factor, text = usable[int(order[j % len(usable)])]
+            gaps = self._gaps(kind)
+            left = [i for i in free if i not in made]
+            fit = [i for i in left if pr.facility_cell(str(self.posts[i].cell)) in gaps]
+            i = (fit or left)[int(rng.integers(len(fit or left)))]
+            p = self.posts[i]
+            p.kind, p.factor, p.proposal, p.text = "idea", factor, kind, _fill(text, p.slots)
+            made.append(i)
+        return made
+
+    def _shapes(self, free: list[int], k: int) -> tuple[list[int], list[int]]:
+        """``k`` comments on an area (the pin's hexagons within 1-2 steps, in the city) and
+        ``k`` on a route (a line of hexagons from the pin to one 3-8 steps away)."""
+        rng, city = self.rng, self.city
+        picks = [free[int(j)] for j in rng.permutation(len(free))[:2 * k]]
+        areas, routes = picks[:k], picks[k:]
+        for i in areas:
+            pin = str(self.posts[i].cell)
+            cells = [c for c in grid.grid_disk(pin, int(rng.integers(1, 3))) if c in city.cells9]
+            self._reshape(i, ShapeDraft("area", tuple(cells)), AREA_TEMPLATES)
+        for i in routes:
+            pin = str(self.posts[i].cell)
+            ring = [c for c in grid.grid_ring(pin, int(rng.integers(*_ROUTE_STEPS)))
+                    if c in city.cells9] or grid.grid_ring(pin, 1)
+            end = ring[int(rng.integers(len(ring)))]
+            self._reshape(i, ShapeDraft("route", tuple(grid.grid_path(pin, end))),
+                          ROUTE_TEMPLATES)
+        return areas, routes
+
+    def _reshape(self, i: int, shape: ShapeDraft,
+                 templates: Sequence[tuple[str, Kind, str]]) -> None:
+        """Make post ``i`` a comment on ``shape``, filed under its representative cell (and
+        that cell's town), with a remark of ``templates``."""
+        p = self.posts[i]
+        factor, kind, text = templates[int(self.rng.integers(len(templates)))]
+        cell = representative(shape.shape, shape.cells)
+        p.shape, p.factor, p.kind, p.text = shape, factor, kind, _fill(text, p.slots)
+        p.cell, p.town = cell, self.city.cell_town.get(cell, p.town)
+
     def plus_ones(self, popularity: FloatArray, old: list[int], changing: set[int],
                   readers: Sequence[str]) -> list[tuple[int, str, float]]:
         """+1s from reader sessions, heavy-tailed by popularity (a quarter as many on replies,
@@ -955,6 +1112,7 @@ def _plan(city: _City, *, n: int, seed: int, now: float, with_workshop: bool,
     readers = [f"sample-{seed}-reader{i}" for i in range(max(60, n // 2))]
     plus = pl.plus_ones(popularity, roles["old"], changing, readers)
     reports, moderation, deletions = pl.moderation(roles, readers, threshold)
+    pl.shaped(roles, top, n)
     return _Plan(posts=pl.posts, roles=roles, plus=plus, reports=reports,
                  moderation=moderation, deletions=deletions, scenarios=scenarios,
                  workshop_at=workshop_at)
@@ -1056,7 +1214,7 @@ def _write_posts(store: Store, city: _City, plan: _Plan, scenario_ids: Sequence[
                     city=city.id, consent=True,
                     scenario_id=None if p.scenario is None else scenario_ids[p.scenario],
                     group_token=None if p.scenario is None else links[scenario_ids[p.scenario]],
-                    now=_when(p.at))
+                    now=_when(p.at), **_extras(city, p))
         except RateLimited as exc:  # pragma: no cover - the pacing makes this impossible
             raise AssertionError(f"sample session {p.session} was rate limited") from exc
         if not r.created or r.edit_token is None:
@@ -1069,6 +1227,26 @@ def _write_posts(store: Store, city: _City, plan: _Plan, scenario_ids: Sequence[
         if ids[i] not in imported:  # imported comments came with their +1s
             plus[ids[i]] = store.plus_one(comment_id=ids[i], session_id=session, now=_when(at))
     return ids, tokens, plus
+
+
+def _extras(city: _City, p: _Post) -> dict[str, Any]:
+    """The area or route and the proposal a planned comment is posted with (none for most)."""
+    out: dict[str, Any] = {}
+    if p.shape is not None:
+        out["shape"] = p.shape
+    if p.proposal is not None and p.cell is not None:
+        out["proposal"] = proposal_draft(city.id, p.proposal, p.cell)
+    return out
+
+
+def proposal_draft(city: str, kind: str, pin: str) -> ProposalDraft:
+    """A facility of ``kind`` proposed at ``pin`` with its figures, computed as the comments
+    page computes them: by the scenario engine on the city's baseline (on the walking network
+    where the city has one), the towns that gain named."""
+    c = _city(city)
+    figures = pr.proposal_figures(c.proposal_engine, kind, pr.facility_cell(pin),
+                                  pieces=c.pieces, town_names=c.town_names)
+    return pr.draft(kind, pin, c.proposal_mode, figures)
 
 
 def seed_room(
@@ -1230,6 +1408,7 @@ def _summary(city: _City, plan: _Plan, *, seed: int, now: datetime, ids: list[in
         statuses=MappingProxyType(statuses),
         purged=purged,
         towns=len({posts[i].town for i in live if posts[i].town is not None}),
+        proposals=len(roles["proposal"]), areas=len(roles["area"]), routes=len(roles["route"]),
     )
     if workshop is not None:
         workshop = replace(workshop,
@@ -1246,5 +1425,8 @@ def _summary(city: _City, plan: _Plan, *, seed: int, now: datetime, ids: list[in
         long_id=hostile_ids["long"], hostile_ids=MappingProxyType(hostile_ids),
         hostile_nickname_id=one("hostile_nickname"), popular_id=ids[popular],
         edit_tokens=MappingProxyType({cid: tokens[cid] for cid in notable}),
+        proposal_ids=tuple(ids[i] for i in roles["proposal"]),
+        area_ids=tuple(ids[i] for i in roles["area"]),
+        route_ids=tuple(ids[i] for i in roles["route"]),
         workshop=workshop,
     )

@@ -43,6 +43,7 @@ __all__ = [
     "check_proposal",
     "facility_cell",
     "store_proposal",
+    "visible_proposals",
 ]
 
 #: Resolution of the cell a proposed facility stands at (the scenario engine's cells).
@@ -278,6 +279,18 @@ def _figures(row: Sequence[Any]) -> ProposalFigures | None:
         towns=tuple(TownGain(str(c), str(n), int(p)) for c, n, p in json.loads(towns or "[]")),
         factors=tuple(FactorMove(str(k), float(b), float(a))
                       for k, b, a in json.loads(factors or "[]")))
+
+
+def visible_proposals(tx: Tx, city: str) -> dict[int, ProposalDraft]:
+    """The proposals of a city's visible comments, by comment id (for the exports): the
+    facility, how it was measured and its figures, as stored."""
+    rows = tx.fetchall(
+        "SELECT p.comment_id, p.facility_kind, p.facility_cell, p.mode, p.people_gained, "
+        "p.cells_gained, p.rate_before, p.rate_after, p.towns, p.factors "
+        "FROM comment_proposals p JOIN comments c ON c.id = p.comment_id "
+        "WHERE p.city = ? AND c.status = 'visible'", [validate_code(city, name="city")])
+    return {int(r[0]): ProposalDraft(kind=str(r[1]), cell=str(r[2]), mode=str(r[3]),
+                                     figures=_figures(r[4:10])) for r in rows}
 
 
 def _proposal(row: Row) -> Proposal:

@@ -31,6 +31,7 @@ from geo.participation.store.models import (
     validate_kind,
 )
 from geo.participation.store.photos import approved_photo_ids, photo_file_name
+from geo.participation.store.proposals import visible_proposals
 from geo.participation.store.shapes import attach_shapes
 
 if TYPE_CHECKING:  # pandas is imported when first needed: posting does not need it
@@ -486,13 +487,16 @@ class QueriesMixin(StoreBase):
     def _export_frame(self, city: str) -> pd.DataFrame:
         """A city's visible comments as exported: ``photo`` names the file of a photo a
         moderator approved for export (in ``Store.export_photos``); other photos are in no
-        export."""
+        export; the ``proposal_*`` columns hold the facility a comment proposes, if any."""
+        from geo.participation.store.export import with_proposals
+
         frame = self.comments_frame(city=city)
         with self._backend.read() as tx:
             approved = approved_photo_ids(tx, validate_code(city, name="city"))
+            proposals = visible_proposals(tx, city)
         frame["photo"] = [photo_file_name(int(i)) if int(i) in approved else None
                           for i in frame["id"]]
-        return frame
+        return with_proposals(frame, proposals)
 
     def export_decidim(
         self,
@@ -524,9 +528,11 @@ class QueriesMixin(StoreBase):
             ``;``-separated CSV with columns ``title/<locale>, body/<locale>, category/id,
             scope/id``; see :func:`geo.participation.store.export.comments_to_decidim_csv`.
         """
-        from geo.participation.store.export import comments_to_decidim_csv
+        from geo.participation.store.export import comments_to_decidim_csv, with_proposals
 
         comments = self.comments_frame(city=city, top_level=not include_replies)
+        with self._backend.read() as tx:
+            comments = with_proposals(comments, visible_proposals(tx, city))
         return comments_to_decidim_csv(
             comments, locale=locale, category_ids=category_ids, scope_ids=scope_ids
         )
