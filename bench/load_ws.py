@@ -78,6 +78,7 @@ class Widget:
     form: str
     kind: str
     options: list[str]
+    fragment: str = ""  # the st.fragment it is drawn in: its changes rerun only that part
 
 
 @dataclass
@@ -167,8 +168,9 @@ class Client:
             with contextlib.suppress(Exception):  # the socket is gone either way
                 await ws.close()
 
-    async def run(self, trigger: Any = None, *, page: str = "") -> None:
-        """One rerun with the tab's widget values (and a button press), to the end of the run."""
+    async def run(self, trigger: Any = None, *, page: str = "", fragment: str = "") -> None:
+        """One rerun with the tab's widget values (and a button press), to the end of the run;
+        with ``fragment``, of that fragment only (as the browser does for its widgets)."""
         from streamlit.proto.BackMsg_pb2 import BackMsg
         from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
@@ -176,6 +178,7 @@ class Client:
         msg.rerun_script.query_string = self.query
         msg.rerun_script.page_name = page
         msg.rerun_script.page_script_hash = "" if page else self.page_hash
+        msg.rerun_script.fragment_id = fragment
         for s in [*self.states.values(), *([trigger] if trigger is not None else [])]:
             msg.rerun_script.widget_states.widgets.append(s)
         self.widgets.clear()
@@ -195,16 +198,17 @@ class Client:
             elif kind == "page_not_found":
                 raise AppError(f"page not found: {fwd.page_not_found.page_name}")
             elif kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
-                self._element(fwd.delta.new_element)
+                self._element(fwd.delta.new_element, fwd.delta.fragment_id)
             elif kind == "script_finished":
                 status = fwd.script_finished
-                if status == ForwardMsg.FINISHED_SUCCESSFULLY:
+                if status in (ForwardMsg.FINISHED_SUCCESSFULLY,
+                              ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY):
                     return
                 if status == ForwardMsg.FINISHED_WITH_COMPILE_ERROR:
                     raise AppError("the script failed to compile")
                 # FINISHED_EARLY_FOR_RERUN: the app switched pages; its next run follows
 
-    def _element(self, el: Any) -> None:
+    def _element(self, el: Any, fragment: str = "") -> None:
         etype = el.WhichOneof("type")
         proto = getattr(el, etype)
         if etype in ("markdown", "alert", "toast"):
@@ -215,7 +219,7 @@ class Client:
         if isinstance(label, str) and isinstance(wid, str) and wid:
             options = [str(o) for o in getattr(proto, "options", [])]
             self.widgets.append(Widget(label, wid, str(getattr(proto, "form_id", "")),
-                                       etype, options))
+                                       etype, options, fragment))
 
     def widget(self, starts: str, *, form: str = "") -> Widget:
         """The widget (in a form whose id starts with ``form``) labelled exactly ``starts``,
@@ -311,7 +315,7 @@ async def one_session(url: str, i: int, run_id: str, *, timeout: float = 60.0,
                 factor = c.widget(FACTOR_LABEL)
                 choice.setdefault("factor", rng.choice(factor.options))
                 c.set(factor, string_value=choice["factor"])
-                await c.run()
+                await c.run(fragment=factor.fragment)
                 await thinking()
                 if gate is not None and not gate.opened.is_set():
                     await gate.wait()
@@ -320,9 +324,10 @@ async def one_session(url: str, i: int, run_id: str, *, timeout: float = 60.0,
                 c.set(kind, string_value=choice["kind"])
                 c.set(c.widget(TEXT_LABEL, form=FORM), string_value=r["text"])
                 c.set(c.widget(CONSENT_LABEL, form=FORM), bool_value=True)
-                submit = state(c.widget(SUBMIT_LABEL, form=FORM).id, trigger_value=True)
+                button = c.widget(SUBMIT_LABEL, form=FORM)
+                submit = state(button.id, trigger_value=True)
                 pressed = pressed or time.perf_counter()
-                await c.run(submit)
+                await c.run(submit, fragment=button.fragment)
                 r["submit_s"] = time.perf_counter() - pressed
                 r.update(choice)
                 if ack := c.said(POSTED):

@@ -7,8 +7,7 @@ from functools import partial
 import streamlit as st
 
 from geo.participation.store import Comment, CommentPage
-from geo.text import escape_for_markdown
-from ui import areas, proposals, safety, state
+from ui import areas, posting, proposals, safety, state
 from ui import photos as ph
 from ui import voices as v
 from ui.cache import get_bundle
@@ -48,35 +47,11 @@ res = c2.select_slider(t("resolution"), options=[7, 8, 9], value=v.PIN_RESOLUTIO
 layers = [*v.base_layers(b.id), *v.count_layers(b.id, f_map, res), *proposals.layers(store, b.id)]
 where = areas.choose(b, place, layers)  # one hexagon, an area or a route: by map or by towns
 
-# --- the form --------------------------------------------------------------------------
+# --- the form (a fragment: posting reruns only it, so its confirmation shows at once) ----
 st.subheader(t("post_title"))
-cell = where.cell
-if cell is None:
-    st.info(t(where.hint))
-else:
-    st.markdown(f"**{t('place_chosen')}** {escape_for_markdown(where.caption(b, place))}")
-    # the factor is the citizen's choice: no default that a hurried post would keep
-    factor = st.selectbox(t("factor"), list(factors), index=None, placeholder=t("factor_pick"),
-                          format_func=factors.__getitem__, key="c_factor")
-    if factor is not None:
-        v.similar_block(store, b.id, cell, factor, factors=factors, session_id=sid)
-    n = ss.setdefault("c_form_n", 0)
-    with st.form(f"c_form_{n}", clear_on_submit=False):
-        st.radio(t("ckind"), list(kinds), format_func=kinds.__getitem__, horizontal=True,
-                 index=None, key=f"c_kind_{n}")
-        proposals.facility_field(b, n)  # an idea may propose a facility here
-        st.text_area(t("ctext"), max_chars=1000, key=f"c_text_{n}")
-        st.text_input(t("nickname"), max_chars=40, key=f"c_nick_{n}")
-        ph.upload_field(n)
-        st.checkbox(t("consent", days=v.retention_days()), key=f"c_consent_{n}")
-        st.form_submit_button(t("post"), type="primary", on_click=proposals.post_from_form,
-                              args=(store, b, n, cell, factor), kwargs={"shape": where.draft})
-    if error := ss.pop("c_error", None):
-        st.error(error)
-if flash := ss.pop("c_flash", None):
-    st.info(t(flash))
-if ss.get("c_last"):
-    v.posted_dialog(proposals.in_dialog)  # the code (and a proposal's figures) in view
+posting.comment_form(store, b, where.cell, hint=where.hint,
+                     caption=where.caption(b, place) if where.cell else "", shape=where.draft,
+                     factors=factors, kinds=kinds, session_id=sid)
 safety.held_for_me(store, b.id, sid)  # the author's own comments under review
 
 # --- the list --------------------------------------------------------------------------

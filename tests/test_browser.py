@@ -113,7 +113,7 @@ def test_select_hexagon_post_and_see_it(server, page):
     assert dialog.locator('[data-testid="stCode"]').inner_text().strip()
     dialog.get_by_role("button", name="閉じる").click()
     wait_for_app(page)
-    assert page.get_by_text("ブラウザからの投稿です").count() >= 1
+    listed(page, "ブラウザからの投稿です").wait_for(timeout=15_000)
     shot(page, "comments_posted")
     from geo.participation.store import open_store
 
@@ -126,6 +126,31 @@ def test_select_hexagon_post_and_see_it(server, page):
     tip = page.locator(".deck-tooltip")
     tip.wait_for(timeout=10_000)
     assert "8" + mine[0].cell[1:] not in tip.inner_text() and tip.inner_text().strip()
+
+
+def listed(page, text: str):
+    """The comment's card in the list (list cards, unlike the similar ones, have 返信)."""
+    return page.locator('[data-testid="stVerticalBlock"]').filter(
+        has=page.get_by_text(text, exact=True)).filter(
+        has=page.get_by_role("button", name="返信")).last
+
+
+def test_a_confirmation_closed_by_escape_still_shows_the_new_comment(server, page):
+    # posting reruns only the form (the confirmation is in view at once); however the
+    # confirmation is closed, the page is then run whole and the comment is in the list
+    url, _ = server
+    open_page(page, url, "comments")
+    pin_on_map(page)
+    page.get_by_text("付近の六角形").first.wait_for()
+    choose(page, "関連するWell-Being因子", "移動・交通")
+    page.get_by_text("良いところ", exact=True).first.click()
+    page.get_by_label("本文 (1000文字まで)").fill("閉じるボタンを使わずに閉じました")
+    page.get_by_text("同意します").click()
+    page.get_by_role("button", name="投稿", exact=True).click()
+    page.get_by_role("dialog").get_by_text("投稿しました").wait_for(timeout=30_000)
+    page.keyboard.press("Escape")
+    page.get_by_role("dialog").wait_for(state="detached", timeout=15_000)
+    listed(page, "閉じるボタンを使わずに閉じました").wait_for(timeout=30_000)
 
 
 def test_a_slow_press_or_a_held_finger_still_chooses_the_place(server, browser):

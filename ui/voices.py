@@ -289,8 +289,9 @@ def similar_block(store: Store, city: str, cell: str, factor: str, *,
 def post_from_form(store: Store, b: CityBundle, n: int, cell: str, factor: str | None, *,
                    proposal: ProposalDraft | None = None,
                    shape: ShapeDraft | None = None) -> None:
-    """The comment form's callback: it runs before the page, so one run shows the new
-    comment on the map and in the list, and the confirmation. ``proposal``: a facility an
+    """The comment form's callback: it runs before the form's part of the page, which then
+    shows the confirmation (:mod:`ui.posting`); closing it shows the new comment on the map
+    and in the list. ``proposal``: a facility an
     idea proposes, stored with it (see :mod:`ui.proposals`); ``shape``: the area or route
     the comment is about (``cell`` its representative cell, see :mod:`ui.areas`)."""
     ss = st.session_state
@@ -329,8 +330,18 @@ def post_from_form(store: Store, b: CityBundle, n: int, cell: str, factor: str |
     ss["c_form_n"] = n + 1
 
 
+#: Set when the confirmation is dismissed: the page is then run whole, for the new comment.
+REFRESH = "c_refresh"
+
+
 def _forget_last() -> None:
     st.session_state.pop("c_last", None)
+
+
+def _dismissed() -> None:
+    """Closed by its X or Escape: only the form's part reruns, so ask for the whole page."""
+    _forget_last()
+    st.session_state[REFRESH] = True
 
 
 def posted_dialog(more: Callable[[dict[str, Any]], None] | None = None) -> None:
@@ -339,7 +350,7 @@ def posted_dialog(more: Callable[[dict[str, Any]], None] | None = None) -> None:
     else the poster should see, after the code (what a proposed facility changes)."""
     last = st.session_state["c_last"]
 
-    @st.dialog(t("posted_title"), on_dismiss=_forget_last)
+    @st.dialog(t("posted_title"), on_dismiss=_dismissed)
     def _show() -> None:
         st.success(t("posted", id=last["id"]))
         st.code(last["token"], language=None)
@@ -348,7 +359,7 @@ def posted_dialog(more: Callable[[dict[str, Any]], None] | None = None) -> None:
             more(last)
         if st.button(t("close"), type="primary", key="c_last_close"):
             _forget_last()
-            st.rerun()
+            st.rerun(scope="app")  # the new comment on the map and in the list
 
     _show()
 
