@@ -1022,6 +1022,45 @@ def test_migration_3_backfills_parent_cells_and_counts(target: Target) -> None:
     old.close()
 
 
+def test_migration_12_lets_a_database_post_in_one_call(
+        target: Target, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A database from before version 12 upgrades; a post then stores its row, moves the data
+    version on and notes the poster (PostgreSQL: one call committed with its statement)."""
+    from geo.participation.store import backends, migrations
+    from geo.participation.store.base import session_hash
+
+    monkeypatch.setattr(backends, "MIGRATIONS",
+                        tuple(m for m in migrations.MIGRATIONS if m.version < 12))
+    with target.open() as old:
+        item = {k: v for k, v in comment_args().items() if k not in ("city", "consent")}
+        first = old.import_comments([item], city=CITY)[0].comment_id
+        assert 12 not in old.migrations_applied
+    monkeypatch.undo()
+    with target.open() as s:
+        assert 12 in s.migrations_applied
+        version = s.data_version(city=CITY)
+        args = comment_args(session_id="poster")
+        made = s.post_comment(**args)
+        assert made.created and made.comment_id > first and made.edit_token
+        assert s.data_version(city=CITY) == version + 1
+        again = s.post_comment(**args)
+        assert (again.comment_id, again.created, again.edit_token) == (made.comment_id, False,
+                                                                       None)
+        assert s.data_version(city=CITY) == version + 1  # a retry changes nothing
+        with pytest.raises(IdempotencyConflict):
+            s.post_comment(**{**args, "session_id": "another"})
+        s.post_comment(**comment_args(session_id="poster"))
+        activity = target.raw("SELECT actions FROM session_activity WHERE session_hash = ?",
+                              [session_hash("poster")])
+        assert activity == [(2,)]
+        assert {first, made.comment_id} <= {c.id for c in s.list_comments(city=CITY)}
+        if target.backend == "postgres":  # committed with its last statement: nothing after
+            with s.backend.write() as tx:
+                assert tx.commit_with("SELECT 1") == (1,)
+                with pytest.raises(RuntimeError, match="committed"):
+                    tx.execute("SELECT 1")
+
+
 def test_the_kept_cell_counts_equal_a_count_of_the_comments(store: Store) -> None:
     """The map reads per-cell counts that triggers keep (migration 7). After a seeded mix of
     posts, replies, +1s, hides, restores, deletions, imports and a purge, in two cities, they

@@ -34,7 +34,11 @@ from geo.participation.store.errors import (
 )
 from geo.participation.store.guards import note_activity, raise_alert
 from geo.participation.store.links import group_of
-from geo.participation.store.migrations import parent_cells
+from geo.participation.store.migrations import (
+    POST_ROW_ARGUMENTS,
+    POST_ROW_FUNCTION,
+    parent_cells,
+)
 from geo.participation.store.models import (
     Kind,
     PostResult,
@@ -69,6 +73,10 @@ _INSERT = (
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'visible', ?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"
 )
+_POST_ROW = (f"SELECT {POST_ROW_FUNCTION}("
+             + ", ".join(f"?::{t}" for _, t in POST_ROW_ARGUMENTS) + ")")
+"""PostgreSQL: :data:`_INSERT`, the data version and the poster's activity in one call
+(migration 12); the new id, or NULL when the key is stored already."""
 _CHUNK = 500  # ids per IN (...) lookup
 _IMPORT_REQUIRED = ("idempotency_key", "session_id", "cell", "factor", "kind", "text")
 
@@ -317,31 +325,39 @@ class CommentsMixin(StoreBase):
             if existing is not None:
                 return existing
             self._check_rate(tx, draft.session, draft.moment)
-            busy, cid = self._city_ceiling(tx, draft.city, draft.moment), 0
+            busy, cid = self._city_ceiling(tx, draft.city, draft.moment), None
             if busy is None:  # else the alert is committed, then the poster told
-                stored = self._insert(tx, draft, token, group_token)
-                if isinstance(stored, PostResult):
-                    return stored
-                cid = stored
+                cid = self._insert(tx, draft, token, group_token)
         if busy is not None:
             raise busy
+        if cid is None:  # another session stored this key meanwhile (nothing was written)
+            with self._backend.read() as stored:
+                return _stored_after_conflict(stored, draft)
         self._after_post(cid, draft)
         return PostResult(comment_id=cid, created=True, edit_token=token, status="visible")
 
-    def _insert(self, tx: Tx, draft: _Draft, token: str,
-                group_token: object) -> int | PostResult:
-        """Check the parent, scenario and group link, insert the comment and note the poster's
-        activity; the new id, or the comment a concurrent retry stored first."""
+    def _insert(self, tx: Tx, draft: _Draft, token: str, group_token: object) -> int | None:
+        """Check the parent, scenario and group link, insert the comment, move the city's data
+        version on and note the poster's activity; the new id, or None when a concurrent
+        writer stored this key first. A comment without a photo, proposal or shape commits
+        the transaction with its insert (:meth:`Tx.commit_with`)."""
         inherited = None if draft.parent is None else _check_parent(tx, draft.parent,
                                                                      draft.city)
         if draft.scenario is not None and draft.scenario != inherited:
             _check_scenarios(tx, [draft.scenario], draft.city, lock=self._key_share)
             _check_group(tx, draft.scenario, group_token)
-        row = tx.fetchone(_INSERT, draft.values(sha256(token)))
-        if row is None:  # another session inserted this key concurrently
-            return _stored_after_conflict(tx, draft)
-        bump(tx, draft.city)
-        note_activity(tx, draft.session, draft.moment, action=True)
+        values = draft.values(sha256(token))
+        last = draft.photo is None and draft.proposal is None and draft.shape is None
+        if self._backend.dialect == "postgres":
+            row = tx.commit_with(_POST_ROW, values) if last else tx.fetchone(_POST_ROW, values)
+            if row is None or row[0] is None:
+                return None
+        else:
+            row = tx.fetchone(_INSERT, values)
+            if row is None:
+                return None
+            bump(tx, draft.city)
+            note_activity(tx, draft.session, draft.moment, action=True)
         if draft.photo is not None:  # re-encoded without metadata by _draft
             store_photo(tx, int(row[0]), draft.photo, draft.moment)
         if draft.proposal is not None:  # checked by _draft
