@@ -75,7 +75,7 @@ def editor() -> None:
     sites = ss.get("dio_sites") if ss.get("dio_sites_kind") == (sid, kind) else None
     left, right = st.columns([3, 2])
     with left:
-        place.map(b, dio.layers(b, base, eng, kind, sites))
+        place.map(b, dio.layers(b, scen.mode, base, eng, kind, sites))
         st.caption(t("dio_map_note"))
         place.town_select(b, label=t("dio_town"))
     with right:

@@ -16,7 +16,6 @@ import pydeck as pdk
 import streamlit as st
 
 from geo import access as sc
-from geo import grid
 from geo.errors import DioramaError
 from geo.participation.store import Scenario
 from geo.render import deck
@@ -33,33 +32,40 @@ FLASH = "dio_flash"
 ERROR = "dio_error"
 
 
-def diff_layer(base: sc.Engine, scen: sc.Engine, kind: str) -> pdk.Layer:
-    """Coverage of ``kind``: kept (blue), gained (green), lost (red) res-10 cells.
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _covered_today(city: str, mode: str, kind: str) -> pdk.Layer:
+    """The res-10 cells ``kind`` covers in the baseline, pale: the same layer for every
+    scenario and edit (the browser keeps it drawn; it is most of the map's cells)."""
+    base = wk.baseline(city, mode)
+    cells = base.cells[base.covered(kind)]
+    return deck.state_layer(cells, np.zeros(len(cells), dtype=int), [DIFF_COLORS[0]],
+                            layer_id="diff_today")
 
-    Each record is ``{"h": cell, "s": 0|1|2}`` with the colour picked by an expression,
-    about half the bytes of a record with its own colour and label; not pickable (the
-    pin grid is the map's one pickable layer).
+
+def diff_layers(city: str, mode: str, base: sc.Engine, scen: sc.Engine,
+                kind: str) -> list[pdk.Layer]:
+    """Coverage of ``kind``: today's (pale blue), and on top the res-10 cells the scenario
+    gains (green) or loses (red).
+
+    An edit changes only the top layer (a few hundred cells): redrawing every covered cell
+    with its state made the browser busy for 0.65-0.75 s after each edit (deck.gl computes
+    the hexagons of a changed layer anew), before the new figures could show.
     """
     before, after = base.covered(kind), scen.covered(kind)
-    ids = grid.to_strings(base.cells)
-    state = np.full(len(ids), -1, dtype=np.int8)
-    state[before & after] = 0
-    state[after & ~before] = 1
-    state[before & ~after] = 2
-    keep = state >= 0
-    recs = [{"h": h, "s": int(s)} for h, s in zip(ids[keep], state[keep], strict=True)]
-    k, g, lost = DIFF_COLORS
-    color = "s==0?[{}]:s==1?[{}]:[{}]".format(*(",".join(map(str, c)) for c in (k, g, lost)))
-    return pdk.Layer("H3HexagonLayer", id="diff", data=recs, get_hexagon="h",
-                     get_fill_color=color, stroked=False, filled=True, pickable=False)
+    changed = before != after
+    states = np.where(after[changed], 0, 1)  # 0 gained, 1 lost
+    return [_covered_today(city, mode, kind),
+            deck.state_layer(base.cells[changed], states, list(DIFF_COLORS[1:]),
+                             layer_id="diff")]
 
 
-def layers(b: Any, base: sc.Engine, scen: sc.Engine, kind: str,
+def layers(b: Any, mode: str, base: sc.Engine, scen: sc.Engine, kind: str,
            sites: pd.DataFrame | None = None) -> list[pdk.Layer]:
     """Pin grid (the one pickable layer: unpickable layers above it never block a click),
-    coverage difference, outline, facilities and suggested sites."""
+    coverage today and its changes (``base`` is the baseline of ``b`` in ``mode``), outline,
+    facilities and suggested sites."""
     pin, *frame = base_layers(b.id)
-    out = [pin, diff_layer(base, scen, kind), *frame]
+    out = [pin, *diff_layers(b.id, mode, base, scen, kind), *frame]
     fac = scen.facilities(kind)
     if len(fac):
         out.append(deck.facility_layer(fac, kind=kind, label=wk.kind_name(kind)))
@@ -148,15 +154,21 @@ def figures(s: Scenario, base: sc.Engine, eng: sc.Engine, kind: str, kinds: dict
     r1.image(radar(s, base, eng), alt=t("dio_radar"))
     with r2:
         st.markdown(f"**{t('dio_mods')}**")
-        known = {**_names(base), **_names(eng)}
+        # names of the moved and removed facilities (their modifications carry none), read
+        # for their kinds only: every kind's table took ~0.1 s of each edit's run
+        named = {m.kind for m in eng.mods if m.op in ("move", "remove")}
+        known = {**_names(base, named), **_names(eng, named)}
         for i, m in enumerate(eng.mods, 1):
             st.text(f"{i}. {mod_line(m, kinds, place, known)}")
 
 
-def _names(eng: sc.Engine) -> dict[str, str]:
-    """Facility id → name over every kind."""
-    f = eng.facilities()
-    return {str(i): str(n) for i, n in zip(f["id"], f["name"], strict=True) if n}
+def _names(eng: sc.Engine, kinds: set[str]) -> dict[str, str]:
+    """Facility id → name over these kinds."""
+    out: dict[str, str] = {}
+    for kind in sorted(kinds):
+        f = eng.facilities(kind)
+        out.update({str(i): str(n) for i, n in zip(f["id"], f["name"], strict=True) if n})
+    return out
 
 
 def sites_table(sites: pd.DataFrame, words: Callable[[str], str]) -> pd.DataFrame:

@@ -10,7 +10,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pandas as pd
-import pydeck as pdk
 import streamlit as st
 
 from geo import access as sc
@@ -19,14 +18,12 @@ from geo.access import siting
 from geo.kinds import KIND_BY_KEY, KINDS
 from geo.participation import minutes
 from geo.participation.store import Scenario, Session, TokenMismatch, Workshop
-from geo.render import deck
 from geo.settings import settings
 
-from . import format as fmt
 from . import state
 from .cache import get_bundle
 from .i18n import lang, t
-from .voices import base_layers, error_text, get_store
+from .voices import error_text, get_store
 
 GROUP = "wd_group"  # the joined group: token, ids, names (this browser session only)
 FACILITATOR = "wd_fac"  # the facilitator's token (this browser session only)
@@ -266,36 +263,6 @@ def apply_and_save(s: Scenario, mod: sc.Modification) -> tuple[Scenario, sc.Chan
 def target_cell(h: str) -> str:
     """The res-10 cell where a facility goes for a clicked cell (centre child if coarser)."""
     return grid.at_resolution(h, 10)
-
-
-def diff_layer(base: sc.Engine, scen: sc.Engine, kind: str) -> pdk.Layer:
-    """Coverage of ``kind``: kept (blue), gained (green), lost (red) res-10 cells."""
-    before, after = base.covered(kind), scen.covered(kind)
-    ids = grid.to_strings(base.cells)
-    recs: list[dict[str, Any]] = []
-    for mask, color, label in ((before & after, [158, 202, 225, 120], t("dio_kept")),
-                               (after & ~before, [26, 152, 80, 220], t("dio_gained")),
-                               (before & ~after, [215, 48, 39, 220], t("dio_lost"))):
-        recs.extend({"h": h, "v": label, "c": color} for h in ids[mask])
-    return pdk.Layer("H3HexagonLayer", id="diff", data=recs, get_hexagon="h",
-                     get_fill_color="c", stroked=False, filled=True, pickable=True)
-
-
-def scenario_layers(b: Any, base: sc.Engine, scen: sc.Engine, kind: str,
-                    sites: pd.DataFrame | None = None) -> list[pdk.Layer]:
-    """Pin grid, coverage difference, facilities (and suggested sites) for the diorama map."""
-    layers = [*base_layers(b.id), diff_layer(base, scen, kind)]
-    fac = scen.facilities(kind)
-    if len(fac):
-        layers.append(deck.facility_layer(fac, kind=kind, label=kind_name(kind)))
-    if sites is not None and len(sites):
-        layers.append(pdk.Layer(
-            "H3HexagonLayer", id="sites",
-            data=[{"h": c, "v": f"#{r} {fmt.people_change(v)}"} for c, r, v in
-                  zip(sites["cell"], sites["rank"], sites["new_covered"], strict=True)],
-            get_hexagon="h", get_fill_color=[255, 127, 0, 230], stroked=True,
-            get_line_color=[0, 0, 0], line_width_min_pixels=2, pickable=True))
-    return layers
 
 
 def kind_name(kind: str) -> str:
