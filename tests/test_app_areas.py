@@ -4,9 +4,9 @@ words and drawn on the map, exported as a Polygon and a LineString, hidden by a 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
+from app_flow import session
 from streamlit.testing.v1 import AppTest
 from util import APP_PASSWORD, map_specs
 
@@ -14,18 +14,10 @@ from geo import grid
 from geo.participation.store import open_store
 from ui import areas
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TOWN_A = "102012400"  # 粕川町稲里
 TOWN_B = "102012050"  # 西大室町
 pytestmark = pytest.mark.usefixtures("fresh_store")  # tests/conftest.py
 
-
-def session(page: str = "pages/comments.py") -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    at.switch_page(page).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def ok(at: AppTest) -> AppTest:

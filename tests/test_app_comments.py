@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from app_flow import session
 from streamlit.testing.v1 import AppTest
 from util import APP_PASSWORD, map_specs
 
@@ -16,13 +17,6 @@ TOWN = "102012400"  # 粕川町稲里
 PASSWORD = APP_PASSWORD
 pytestmark = pytest.mark.usefixtures("fresh_store")  # tests/conftest.py
 
-
-def session(page: str = "pages/comments.py") -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    at.switch_page(page).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def post(at: AppTest, text: str, *, kind: str = "concern", factor: str = "mobility") -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import io
 import zipfile
-from pathlib import Path
 
 import pytest
+from app_flow import session
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 from util import APP_PASSWORD
@@ -15,18 +15,10 @@ from util import APP_PASSWORD
 from geo.participation.store import open_store
 from tests.test_photos import assert_no_metadata, phone_photo
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TOWN = "102012400"  # 粕川町稲里
 PASSWORD = APP_PASSWORD
 pytestmark = pytest.mark.usefixtures("fresh_store")  # tests/conftest.py
 
-
-def session(page: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    at.switch_page(page).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def post(at: AppTest, text: str, photo: tuple[str, bytes, str] | None) -> None:

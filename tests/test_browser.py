@@ -100,16 +100,8 @@ def test_language_switch(server, page):
 
 def test_select_hexagon_post_and_see_it(server, page):
     url, data = server
-    open_page(page, url, "comments")
-    pin_on_map(page)
-    page.get_by_text("付近の六角形").first.wait_for()
-    choose(page, "関連するWell-Being因子", "移動・交通")
-    page.get_by_text("気になるところ", exact=True).first.click()
-    page.get_by_label("本文 (1000文字まで)").fill("ブラウザからの投稿です")
-    page.get_by_text("同意します").click()
-    page.get_by_role("button", name="投稿", exact=True).click()
+    post_here(page, url, "気になるところ", "ブラウザからの投稿です")
     dialog = page.get_by_role("dialog")
-    dialog.get_by_text("投稿しました").wait_for(timeout=30_000)
     assert dialog.locator('[data-testid="stCode"]').inner_text().strip()
     dialog.get_by_role("button", name="閉じる").click()
     wait_for_app(page)
@@ -128,6 +120,20 @@ def test_select_hexagon_post_and_see_it(server, page):
     assert "8" + mine[0].cell[1:] not in tip.inner_text() and tip.inner_text().strip()
 
 
+def post_here(page, url: str, kind: str, text: str) -> None:
+    """Pin on the map, write a comment of ``kind`` about mobility, post it and wait for the
+    confirmation."""
+    open_page(page, url, "comments")
+    pin_on_map(page)
+    page.get_by_text("付近の六角形").first.wait_for()
+    choose(page, "関連するWell-Being因子", "移動・交通")
+    page.get_by_text(kind, exact=True).first.click()
+    page.get_by_label("本文 (1000文字まで)").fill(text)
+    page.get_by_text("同意します").click()
+    page.get_by_role("button", name="投稿", exact=True).click()
+    page.get_by_role("dialog").get_by_text("投稿しました").wait_for(timeout=30_000)
+
+
 def listed(page, text: str):
     """The comment's card in the list (list cards, unlike the similar ones, have 返信)."""
     return page.locator('[data-testid="stVerticalBlock"]').filter(
@@ -139,15 +145,7 @@ def test_a_confirmation_closed_by_escape_still_shows_the_new_comment(server, pag
     # posting reruns only the form (the confirmation is in view at once); however the
     # confirmation is closed, the page is then run whole and the comment is in the list
     url, _ = server
-    open_page(page, url, "comments")
-    pin_on_map(page)
-    page.get_by_text("付近の六角形").first.wait_for()
-    choose(page, "関連するWell-Being因子", "移動・交通")
-    page.get_by_text("良いところ", exact=True).first.click()
-    page.get_by_label("本文 (1000文字まで)").fill("閉じるボタンを使わずに閉じました")
-    page.get_by_text("同意します").click()
-    page.get_by_role("button", name="投稿", exact=True).click()
-    page.get_by_role("dialog").get_by_text("投稿しました").wait_for(timeout=30_000)
+    post_here(page, url, "良いところ", "閉じるボタンを使わずに閉じました")
     page.keyboard.press("Escape")
     page.get_by_role("dialog").wait_for(state="detached", timeout=15_000)
     listed(page, "閉じるボタンを使わずに閉じました").wait_for(timeout=30_000)
