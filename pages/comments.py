@@ -62,10 +62,9 @@ f_factor = f1.selectbox(t("filter_factor"), list(any_factor), key="c_f_factor",
                         format_func=any_factor.__getitem__, placeholder=t("choose"))
 f_kind = f2.selectbox(t("filter_kind"), list(any_kind), key="c_f_kind",
                       format_func=any_kind.__getitem__, placeholder=t("choose"))
-town_names = {None: t("all"), **({} if b.towns is None else
-                                  dict(zip(b.towns["town_code"], b.towns["name"], strict=True)))}
-f_town = f3.selectbox(t("filter_town"), list(town_names), key="c_f_town",
-                      format_func=town_names.__getitem__, placeholder=t("choose"))
+any_town = {None: t("all"), **v.town_names(b)}
+f_town = f3.selectbox(t("filter_town"), list(any_town), key="c_f_town",
+                      format_func=any_town.__getitem__, placeholder=t("choose"))
 f_since = f4.date_input(t("since"), value=None, key="c_f_since")
 since = datetime.combine(f_since, time(), tzinfo=v.JST) if f_since else None
 

@@ -21,7 +21,7 @@ from geo.render import deck
 
 from .deckmap import deck_map
 from .i18n import t
-from .voices import PIN_RESOLUTION, cell_towns, town_cells
+from .voices import PIN_RESOLUTION, cell_towns, town_cells, town_names
 
 #: Layer id of the pickable pin grid (see ui.voices.base_layers).
 PICK_LAYER = "pin"
@@ -53,13 +53,6 @@ def picked_cells(selection: Mapping[str, Any] | None, layer_id: str) -> set[str]
     objects = ((selection or {}).get("objects") or {}).get(layer_id) or []
     return {o["h"] for o in objects
             if isinstance(o, Mapping) and grid.is_cell(o.get("h"))}
-
-
-def town_names(b: CityBundle) -> dict[str, str]:
-    """Town code → name, in the bundle's order (an empty dict when the city has no towns)."""
-    if b.towns is None:
-        return {}
-    return dict(zip(b.towns["town_code"], b.towns["name"], strict=True))
 
 
 def town_of(b: CityBundle, cell: str) -> str | None:

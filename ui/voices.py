@@ -110,6 +110,13 @@ def kind_labels() -> dict[str, str]:
     return {k: t("ckind_" + k) for k in ("good", "concern", "idea")}
 
 
+def town_names(b: CityBundle) -> dict[str, str]:
+    """Town code → name, in the bundle's order (an empty dict when the city has no towns)."""
+    if b.towns is None:
+        return {}
+    return dict(zip(b.towns["town_code"], b.towns["name"], strict=True))
+
+
 def town_cells(b: CityBundle) -> dict[str, str]:
     """For each town, the pin cell that stands for it (the non-map way to pin): filed under
     that town wherever the grid allows (:mod:`geo.participation.places`)."""
@@ -135,8 +142,7 @@ def base_layers(city: str) -> tuple[Any, ...]:
     b = get_bundle(city)
     cells = pin_cells(b)
     towns = _pin_towns(city).cell_town
-    names = ({} if b.towns is None else
-             dict(zip(b.towns["town_code"], b.towns["name"], strict=True)))
+    names = town_names(b)
     labels = [names.get(towns.get(h, ""), "") for h in grid.to_strings(cells)]
     return (deck.pin_layer(cells, labels=labels), *map_frame(city))
 
@@ -187,8 +193,7 @@ def shape_words(b: CityBundle | None, shape: str, cells: tuple[str, ...] | list[
     """An area or a route in words (plain text): how many hexagons and where — the central
     cell's town ("… ほか" when it spans more), or the start and end towns of a route."""
     towns = {} if b is None else cell_towns(b)
-    names = ({} if b is None or b.towns is None else
-             dict(zip(b.towns["town_code"], b.towns["name"], strict=True)))
+    names = {} if b is None else town_names(b)
 
     def town(cell: str) -> str:
         return names.get(towns.get(cell, ""), "") or t("shape_in_city")
