@@ -44,7 +44,7 @@ from geo.participation.store import (
     open_store,
 )
 from geo.participation.store.export import PROPOSAL_COLUMNS
-from geo.participation.store.migrations import MIGRATIONS
+from geo.participation.store.migrations import CITY_WINDOW, MIGRATIONS, SESSION_WINDOW
 from geo.text import (
     TextEmpty,
     TextTooLong,
@@ -133,6 +133,31 @@ def test_double_submit_stores_one_row(store: Store, target: Target) -> None:
     assert not third.created and third.comment_id == first.comment_id
     assert count(target, "SELECT COUNT(*) FROM comments") == 1
     assert store.comments_frame(city=CITY)["text"].tolist() == [sanitize_comment(args["text"])]
+
+
+def test_a_post_the_database_refuses_stores_nothing_and_the_next_goes_through(
+        store: Store, target: Target) -> None:
+    """A bare comment is one statement on PostgreSQL (no BEGIN, no COMMIT): when the
+    database refuses it mid-way (here a trigger), no part of it stays (not the comment, not
+    the city's data version, not the poster's activity) and the connection works on."""
+    if target.backend == "sqlite":
+        target.raw("CREATE TRIGGER refuse BEFORE INSERT ON comments WHEN NEW.body = 'boom' "
+                   "BEGIN SELECT RAISE(ABORT, 'refused'); END")
+    else:
+        target.raw("CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                   "IF NEW.body = 'boom' THEN RAISE EXCEPTION 'refused'; END IF; "
+                   "RETURN NEW; END $$")
+        target.raw("CREATE TRIGGER refuse BEFORE INSERT ON comments FOR EACH ROW "
+                   "EXECUTE FUNCTION refuse()")
+    version = store.data_version(city=CITY)
+    with pytest.raises(Exception, match="refused"):
+        post(store, text="boom")
+    assert count(target, "SELECT COUNT(*) FROM comments") == 0
+    assert count(target, "SELECT COUNT(*) FROM session_activity") == 0
+    assert store.data_version(city=CITY) == version
+    assert post(store, text="歩道が狭い").created
+    assert count(target, "SELECT COUNT(*) FROM comments") == 1
+    assert store.data_version(city=CITY) != version
 
 
 def test_idempotency_key_of_another_session_conflicts(store: Store) -> None:
@@ -815,6 +840,20 @@ def test_hostile_strings_refused_with_clear_message(
 # -- schema ----------------------------------------------------------------------------
 
 
+def test_the_rate_windows_are_those_migration_13_holds() -> None:
+    """PostgreSQL's one-statement post (migration 13) holds a copy of both rate-limit queries,
+    compiled into its function when a database is migrated: a change to either here would
+    leave migrated databases on the old rule. Such a change needs a migration that replaces
+    the function; then this test changes with it."""
+    assert SESSION_WINDOW == (
+        "SELECT created_at FROM comments WHERE session_hash = ? AND created_at > ? "
+        "AND created_at <= ? ORDER BY created_at LIMIT ?")
+    assert CITY_WINDOW == (
+        "SELECT created_at FROM comments WHERE city = ? "
+        "AND status IN ('visible', 'hidden_auto', 'hidden', 'deleted') "
+        "AND created_at > ? AND created_at <= ? ORDER BY created_at DESC LIMIT ?")
+
+
 def test_migrations_reopen_idempotently(store: Store, target: Target) -> None:
     assert store.migrations_applied == [m.version for m in MIGRATIONS]
     cid = post(store).comment_id
@@ -1024,8 +1063,9 @@ def test_migration_3_backfills_parent_cells_and_counts(target: Target) -> None:
 
 def test_migration_12_lets_a_database_post_in_one_call(
         target: Target, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A database from before version 12 upgrades; a post then stores its row, moves the data
-    version on and notes the poster (PostgreSQL: one call committed with its statement)."""
+    """A database from before versions 12 and 13 upgrades; a post then stores its row, moves
+    the data version on and notes the poster (PostgreSQL: one statement, version 13 calling
+    version 12)."""
     from geo.participation.store import backends, migrations
     from geo.participation.store.base import session_hash
 
@@ -1037,7 +1077,7 @@ def test_migration_12_lets_a_database_post_in_one_call(
         assert 12 not in old.migrations_applied
     monkeypatch.undo()
     with target.open() as s:
-        assert 12 in s.migrations_applied
+        assert {12, 13} <= set(s.migrations_applied)
         version = s.data_version(city=CITY)
         args = comment_args(session_id="poster")
         made = s.post_comment(**args)

@@ -259,6 +259,38 @@ def test_the_city_ceiling_holds_for_concurrent_writers(target: Target) -> None:
     assert target.raw("SELECT COUNT(*) FROM comments")[0][0] == 5
 
 
+def test_one_session_posting_from_eight_connections_gets_its_limit_exactly(
+        target: Target) -> None:
+    """One session posts from eight connections at once (eight tabs, or replicas), five
+    times over: the rate limit holds each time, as the city's ceiling does, on PostgreSQL's
+    one-statement path too (without the session's lock, two posts counted the same two)."""
+    stores = [target.open(rate_limit=3, city_rate_limit=None) for _ in range(8)]
+    rounds = 5
+    barrier = threading.Barrier(len(stores))
+    outcomes: list[tuple[int, str]] = []
+
+    def post(k: int) -> None:
+        for r in range(rounds):
+            barrier.wait(timeout=30)
+            try:
+                stores[k].post_comment(**comment_args(session_id=f"phone-{r}", now=T0))
+                outcomes.append((r, "stored"))
+            except RateLimited:
+                outcomes.append((r, "limited"))
+
+    threads = [threading.Thread(target=post, args=(k,)) for k in range(len(stores))]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=60)
+    for s in stores:
+        s.close()
+    for r in range(rounds):
+        assert sorted(o for n, o in outcomes if n == r) == ["limited"] * 5 + ["stored"] * 3
+    assert target.raw("SELECT COUNT(*) FROM comments")[0][0] == 3 * rounds
+    assert target.raw("SELECT SUM(actions) FROM session_activity")[0][0] == 3 * rounds
+
+
 def test_the_ceiling_comes_from_the_settings_only_with_limits_on(
         target: Target, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DIORAMA_CITY_COMMENTS_PER_MINUTE", "7")

@@ -67,6 +67,12 @@ class Backend(Protocol):
     def write(self, *, lock: str | None = None) -> AbstractContextManager[Tx]:
         """Open a write transaction, serialised with ``lock`` (a name) where needed."""
 
+    def write_at_once(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        """Run one statement as a write transaction of its own; its first row.
+
+        On PostgreSQL it is one prepared statement in one round trip, without ``BEGIN`` or
+        ``COMMIT``: the transaction never waits for this process."""
+
     def integrity_check(self) -> list[str]:
         """Return problems found in the database file (empty when sound)."""
 
@@ -207,6 +213,11 @@ class SQLiteBackend:
             finally:
                 if locked and self._lock_fd is not None:
                     fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+
+    def write_at_once(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        """Run one statement in a write transaction of its own; its first row."""
+        with self.write() as tx:
+            return tx.fetchone(sql, params)
 
     def _lock_file(self) -> bool:
         """Take the writers' file lock (``<db>.lock``), polling briefly until the busy timeout.
@@ -417,6 +428,21 @@ class PostgresBackend:
                 except BaseException:
                     self._rollback()
                     raise
+
+    def write_at_once(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        """Run one statement as a transaction of its own; its first row.
+
+        The connection is in autocommit mode, so the statement is sent alone (no ``BEGIN``,
+        no ``COMMIT``: one round trip) and commits when it ends, or rolls back when it fails.
+        psycopg prepares a statement after its fifth run, so the server plans it once per
+        connection. Inside another write transaction it runs in that one.
+        """
+        with self._lock:
+            if self._conn.info.transaction_status != _IDLE:  # nested
+                with self.write() as tx:
+                    return tx.fetchone(sql, params)
+            row = self._conn.execute(_PostgresTx._sql(sql), list(params)).fetchone()
+            return None if row is None else tuple(row)
 
     def _rollback(self) -> None:
         """Roll back the open transaction, if any (after an error in a write block)."""

@@ -35,8 +35,12 @@ from geo.participation.store.errors import (
 from geo.participation.store.guards import note_activity, raise_alert
 from geo.participation.store.links import group_of
 from geo.participation.store.migrations import (
+    CITY_WINDOW,
+    POST_AT_ONCE_ARGUMENTS,
+    POST_AT_ONCE_FUNCTION,
     POST_ROW_ARGUMENTS,
     POST_ROW_FUNCTION,
+    SESSION_WINDOW,
     parent_cells,
 )
 from geo.participation.store.models import (
@@ -77,6 +81,10 @@ _POST_ROW = (f"SELECT {POST_ROW_FUNCTION}("
              + ", ".join(f"?::{t}" for _, t in POST_ROW_ARGUMENTS) + ")")
 """PostgreSQL: :data:`_INSERT`, the data version and the poster's activity in one call
 (migration 12); the new id, or NULL when the key is stored already."""
+_POST_AT_ONCE = (f"SELECT {POST_AT_ONCE_FUNCTION}("
+                 + ", ".join(f"?::{t}" for _, t in POST_AT_ONCE_ARGUMENTS) + ")")
+"""PostgreSQL: a bare comment with its locks and rate limits in one statement (migration 13);
+the new id, or NULL when a limit refuses it or the key is stored already."""
 _CHUNK = 500  # ids per IN (...) lookup
 _IMPORT_REQUIRED = ("idempotency_key", "session_id", "cell", "factor", "kind", "text")
 
@@ -100,6 +108,13 @@ class _Draft:
     photo: CleanPhoto | None = None
     proposal: ProposalDraft | None = None
     shape: ShapeDraft | None = None
+
+    @property
+    def bare(self) -> bool:
+        """A comment with nothing attached or referred to (no parent, scenario, photo,
+        proposal or shape): most comments."""
+        return (self.parent is None and self.scenario is None and self.photo is None
+                and self.proposal is None and self.shape is None)
 
     def values(self, token_hash: str, *, plus_ones: int = 0) -> list[Any]:
         """The parameters of :data:`_INSERT`."""
@@ -320,6 +335,12 @@ class CommentsMixin(StoreBase):
                        shape=shape)
         _check_consent(consent)
         token = secrets.token_urlsafe(24)
+        if self._backend.dialect == "postgres" and draft.bare:
+            cid = self._post_at_once(draft, token)
+            if cid is not None:
+                self._after_post(cid, draft)
+                return PostResult(comment_id=cid, created=True, edit_token=token,
+                                  status="visible")
         with self._backend.write(lock="post:" + draft.session) as tx:
             existing = _existing(tx, draft.key, draft.session)
             if existing is not None:
@@ -335,6 +356,23 @@ class CommentsMixin(StoreBase):
                 return _stored_after_conflict(stored, draft)
         self._after_post(cid, draft)
         return PostResult(comment_id=cid, created=True, edit_token=token, status="visible")
+
+    def _post_at_once(self, draft: _Draft, token: str) -> int | None:
+        """Store a bare comment on PostgreSQL in one statement (migration 13, sent by
+        :meth:`Backend.write_at_once`): under the locks of the full path, and only when the
+        session's rate limit and the city's ceiling allow it (the same queries). The new id;
+        None when a limit would refuse it or its key is stored already: nothing was written,
+        and the full path of :meth:`post_comment` decides (a retry gets its stored comment, a
+        refusal is raised and alerted)."""
+        locks = []
+        if self.rate_limit is not None:  # a session's posts one at a time: its count holds
+            locks.append(_lock_id("post:" + draft.session))
+        if self.city_rate_limit is not None:  # and a city's, for its ceiling
+            locks.append(_lock_id("post-city:" + draft.city))
+        row = self._backend.write_at_once(_POST_AT_ONCE, [
+            *draft.values(sha256(token)), locks, self.rate_limit, self.city_rate_limit,
+            draft.moment - self.rate_window])
+        return None if row is None or row[0] is None else int(row[0])
 
     def _insert(self, tx: Tx, draft: _Draft, token: str, group_token: object) -> int | None:
         """Check the parent, scenario and group link, insert the comment, move the city's data
@@ -375,11 +413,8 @@ class CommentsMixin(StoreBase):
             return None
         if self._backend.dialect == "postgres":
             tx.execute("SELECT pg_advisory_xact_lock(?)", [_lock_id("post-city:" + city)])
-        row = tx.fetchone(
-            "SELECT COUNT(*), MIN(created_at) FROM (SELECT created_at FROM comments "
-            "WHERE city = ? AND status IN ('visible', 'hidden_auto', 'hidden', 'deleted') "
-            "AND created_at > ? AND created_at <= ? ORDER BY created_at DESC LIMIT ?) w",
-            [city, moment - self.rate_window, moment, limit])
+        row = tx.fetchone(f"SELECT COUNT(*), MIN(created_at) FROM ({CITY_WINDOW}) w",  # noqa: S608
+                          [city, moment - self.rate_window, moment, limit])
         if row is None or int(row[0]) < limit:
             return None
         window = self.rate_window.total_seconds()
@@ -586,11 +621,8 @@ class CommentsMixin(StoreBase):
         """Raise RateLimited when the session used up its comments of the window."""
         if self.rate_limit is None:
             return
-        rows = tx.fetchall(
-            "SELECT created_at FROM comments WHERE session_hash = ? AND created_at > ? "
-            "AND created_at <= ? ORDER BY created_at LIMIT ?",
-            [session, moment - self.rate_window, moment, self.rate_limit],
-        )
+        rows = tx.fetchall(SESSION_WINDOW,
+                           [session, moment - self.rate_window, moment, self.rate_limit])
         if len(rows) >= self.rate_limit:
             oldest = as_datetime(rows[0][0])
             retry_after = (oldest + self.rate_window - moment).total_seconds()

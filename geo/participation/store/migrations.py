@@ -632,6 +632,63 @@ _V12_POSTGRES = (
 )
 
 
+# The windows of the two rate limits (version 13 reads them; comments.py runs them on SQLite
+# and on the full path): a session's comments (session, after, until, limit), a city's
+# comments (city, after, until, limit). Changing either needs a migration that replaces
+# the function below (tests/test_store.py holds them as migrated).
+SESSION_WINDOW: Final = ("SELECT created_at FROM comments WHERE session_hash = ? "
+                         "AND created_at > ? AND created_at <= ? ORDER BY created_at LIMIT ?")
+CITY_WINDOW: Final = ("SELECT created_at FROM comments WHERE city = ? "
+                      "AND status IN ('visible', 'hidden_auto', 'hidden', 'deleted') "
+                      "AND created_at > ? AND created_at <= ? ORDER BY created_at DESC LIMIT ?")
+
+
+def _bound(sql: str, *names: str) -> str:
+    """``sql`` with its ``?`` placeholders replaced by PL/pgSQL variable ``names``, in order."""
+    parts = sql.split("?")
+    if len(parts) != len(names) + 1:
+        raise ValueError(f"{len(parts) - 1} placeholders for {len(names)} names")
+    return "".join(part + name for part, name in zip(parts, names, strict=False)) + parts[-1]
+
+
+# A bare comment (no parent, scenario, photo, proposal or shape) in one statement on
+# PostgreSQL (version 13): the advisory locks, both rate limits, then version 12's call.
+# One statement runs as its own transaction without BEGIN or COMMIT, and as a prepared
+# statement (its plan kept by the connection): with 8 writers on 2 cores, posts made in one
+# round trip were acknowledged ~1.3x as often as in three. NULL when a limit refuses the
+# comment or its key is stored: nothing is written, and the app's full path decides.
+POST_AT_ONCE_FUNCTION: Final = "post_comment_at_once"
+POST_AT_ONCE_ARGUMENTS: Final = (*POST_ROW_ARGUMENTS, ("locks", "bigint[]"),
+                                 ("rate_limit", "integer"), ("city_limit", "integer"),
+                                 ("after", "timestamptz"))
+"""Version 12's arguments, then the advisory-lock keys to take in order, the session's and
+the city's limits (NULL: none) and the start of their window."""
+_V13_POSTGRES = (
+    f"""CREATE FUNCTION {POST_AT_ONCE_FUNCTION}(
+        {", ".join(f"p_{name} {type_}" for name, type_ in POST_AT_ONCE_ARGUMENTS)})
+    RETURNS bigint LANGUAGE plpgsql AS $$
+    DECLARE
+        lock_key bigint;
+    BEGIN
+        FOREACH lock_key IN ARRAY p_locks LOOP
+            PERFORM pg_advisory_xact_lock(lock_key);
+        END LOOP;
+        IF p_rate_limit IS NOT NULL AND (SELECT COUNT(*) FROM ({_bound(
+            SESSION_WINDOW, "p_session", "p_after", "p_created", "p_rate_limit")}) r)
+                >= p_rate_limit THEN
+            RETURN NULL;
+        END IF;
+        IF p_city_limit IS NOT NULL AND (SELECT COUNT(*) FROM ({_bound(
+            CITY_WINDOW, "p_city", "p_after", "p_created", "p_city_limit")}) c)
+                >= p_city_limit THEN
+            RETURN NULL;
+        END IF;
+        RETURN {POST_ROW_FUNCTION}({", ".join(f"p_{name}" for name, _ in POST_ROW_ARGUMENTS)});
+    END
+    $$""",  # noqa: S608 - constant names, types and queries only
+)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         version=1,
@@ -707,6 +764,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         name="a comment, its data version and its poster's activity in one call (PostgreSQL)",
         shared=(),
         specific=(("postgres", _V12_POSTGRES),),
+    ),
+    Migration(
+        version=13,
+        name="a bare comment, its locks and its rate limits in one statement (PostgreSQL)",
+        shared=(),
+        specific=(("postgres", _V13_POSTGRES),),
     ),
 )
 """Every schema step, oldest first."""
