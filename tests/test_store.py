@@ -1061,6 +1061,34 @@ def test_migration_3_backfills_parent_cells_and_counts(target: Target) -> None:
     old.close()
 
 
+def test_migration_14_keeps_the_map_counts_and_their_triggers(
+        target: Target, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A database from before version 14 upgrades (SQLite copies the per-cell counts into a
+    table stored in key order and puts its triggers back): the map's counts are the same,
+    and they move on with the next post and +1."""
+    from geo.participation.store import backends, migrations
+
+    monkeypatch.setattr(backends, "MIGRATIONS",
+                        tuple(m for m in migrations.MIGRATIONS if m.version < 14))
+    with target.open() as old:
+        for i, kind in enumerate(["good", "concern", "concern", "idea"]):
+            post(old, session_id=f"s{i}", kind=kind)
+        before = old.cell_summary(city=CITY, resolution=9)
+    monkeypatch.undo()
+    with target.open() as s:
+        assert 14 in s.migrations_applied
+        assert s.cell_summary(city=CITY, resolution=9) == before
+        third = post(s, session_id="s9", kind="idea").comment_id
+        s.plus_one(comment_id=third, session_id="fan")
+        [after] = s.cell_summary(city=CITY, resolution=9)
+        assert (after.count, after.idea, after.plus_ones) == (before[0].count + 1, 2, 1)
+    if target.backend == "sqlite":
+        [(ddl,)] = target.raw("SELECT sql FROM sqlite_master WHERE name = 'comment_cells'")
+        assert ddl.rstrip().endswith("WITHOUT ROWID")
+        assert len(target.raw("SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                              "AND name LIKE 'comment_cells_%'")) == 4
+
+
 def test_migration_12_lets_a_database_post_in_one_call(
         target: Target, monkeypatch: pytest.MonkeyPatch) -> None:
     """A database from before versions 12 and 13 upgrades; a post then stores its row, moves

@@ -57,7 +57,6 @@ _FRAME_COLUMNS = (
     "replies",
     "shape",
 )
-_DOMINANCE_ORDER: tuple[Kind, ...] = ("concern", "idea", "good")
 #: Per-cell counts of each kind as SQL columns (good, concern, idea), summing ``{n}``.
 _PER_KIND = ", ".join(f"SUM(CASE WHEN kind = '{k}' THEN {{n}} ELSE 0 END)"
                       for k in ("good", "concern", "idea"))
@@ -372,15 +371,16 @@ class QueriesMixin(StoreBase):
             sql = self._cell_scan_sql(where, resolution)
         with self._backend.read() as tx:
             rows = tx.fetchall(sql, params)
-        counts: dict[str, list[int]] = {}
-        for cell, *numbers in rows:
-            own = str(cell)
-            if resolution not in SUMMARY_RESOLUTIONS:  # fold finer cells into their parent
-                own = ids.parent_string(own, resolution)
-            slot = counts.setdefault(own, [0, 0, 0, 0])
-            for i, number in enumerate(numbers):
-                slot[i] += int(number or 0)
-        out = [_cell_count(cell, *v) for cell, v in counts.items()]
+        if resolution in SUMMARY_RESOLUTIONS:  # one row per cell already (GROUP BY its column)
+            out = [_cell_count(str(cell), int(good or 0), int(concern or 0), int(idea or 0),
+                               int(plus or 0)) for cell, good, concern, idea, plus in rows]
+        else:  # fold finer cells into their parent
+            counts: dict[str, list[int]] = {}
+            for cell, *numbers in rows:
+                slot = counts.setdefault(ids.parent_string(str(cell), resolution), [0, 0, 0, 0])
+                for i, number in enumerate(numbers):
+                    slot[i] += int(number or 0)
+            out = [_cell_count(cell, *v) for cell, v in counts.items()]
         return sorted(out, key=lambda c: (-c.count, c.cell))
 
     @staticmethod
@@ -614,11 +614,10 @@ def _inside(cells: Iterable[str], wanted: Iterable[str]) -> list[bool]:
 
 def _cell_count(cell: str, good: int, concern: int, idea: int, plus: int) -> CellCount:
     """One cell of the map summary; ties for the dominant kind go to concern, idea, good."""
-    by_kind = {"good": good, "concern": concern, "idea": idea}
-    top = max(by_kind.values())
+    top = max(good, concern, idea)
+    dominant: Kind = "concern" if concern == top else "idea" if idea == top else "good"
     return CellCount(cell=cell, count=good + concern + idea, good=good, concern=concern,
-                     idea=idea, plus_ones=plus,
-                     dominant_kind=next(k for k in _DOMINANCE_ORDER if by_kind[k] == top))
+                     idea=idea, plus_ones=plus, dominant_kind=dominant)
 
 
 def _to_resolution(cell: str, resolution: int) -> str:
