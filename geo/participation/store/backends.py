@@ -382,9 +382,19 @@ class PostgresBackend:
         Tx
             The transaction.
         """
-        with self._lock, self._conn.transaction(), self._conn.cursor() as cur:
-            cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            yield _PostgresTx(cur)
+        with self._lock, self._conn.cursor() as cur:
+            if self._conn.info.transaction_status != _IDLE:  # inside a write: its snapshot
+                with self._conn.transaction():
+                    yield _PostgresTx(cur)
+                return
+            # one statement opens it (BEGIN and SET TRANSACTION were two round trips)
+            cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            try:
+                yield _PostgresTx(cur)
+            except BaseException:
+                self._rollback()
+                raise
+            cur.execute("COMMIT")
 
     @contextmanager
     def write(self, *, lock: str | None = None) -> Iterator[Tx]:
