@@ -4,7 +4,7 @@ cannot weaponise, join links that end for comments too, and a per-city comment c
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -234,6 +234,18 @@ def test_a_city_ceiling_holds_across_sessions_and_alerts(target: Target) -> None
         assert not s.post_comment(**{**args, "now": T0 + timedelta(seconds=64)}).created
 
 
+def _each_in_a_thread(stores: list[Store], attempt: Callable[[int], None]) -> None:
+    """Run ``attempt(k)`` for each store ``k`` in a thread of its own (the attempts meet at
+    their barrier); then close the stores."""
+    threads = [threading.Thread(target=attempt, args=(k,)) for k in range(len(stores))]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=60)
+    for s in stores:
+        s.close()
+
+
 def test_the_city_ceiling_holds_for_concurrent_writers(target: Target) -> None:
     """Eight connections (as eight app processes) post at once: exactly the ceiling is stored."""
     stores = [target.open(city_rate_limit=5) for _ in range(8)]
@@ -248,13 +260,7 @@ def test_the_city_ceiling_holds_for_concurrent_writers(target: Target) -> None:
         except CityBusy:
             outcomes.append("busy")
 
-    threads = [threading.Thread(target=post, args=(k,)) for k in range(len(stores))]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join(timeout=60)
-    for s in stores:
-        s.close()
+    _each_in_a_thread(stores, post)
     assert sorted(outcomes) == ["busy"] * 3 + ["stored"] * 5
     assert target.raw("SELECT COUNT(*) FROM comments")[0][0] == 5
 
@@ -278,13 +284,7 @@ def test_one_session_posting_from_eight_connections_gets_its_limit_exactly(
             except RateLimited:
                 outcomes.append((r, "limited"))
 
-    threads = [threading.Thread(target=post, args=(k,)) for k in range(len(stores))]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join(timeout=60)
-    for s in stores:
-        s.close()
+    _each_in_a_thread(stores, post)
     for r in range(rounds):
         assert sorted(o for n, o in outcomes if n == r) == ["limited"] * 5 + ["stored"] * 3
     assert target.raw("SELECT COUNT(*) FROM comments")[0][0] == 3 * rounds
