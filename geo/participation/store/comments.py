@@ -335,12 +335,16 @@ class CommentsMixin(StoreBase):
                        shape=shape)
         _check_consent(consent)
         token = secrets.token_urlsafe(24)
-        if self._backend.dialect == "postgres" and draft.bare:
-            cid = self._post_at_once(draft, token)
-            if cid is not None:
-                self._after_post(cid, draft)
-                return PostResult(comment_id=cid, created=True, edit_token=token,
-                                  status="visible")
+        cid = self._post_at_once(draft, token)
+        if cid is None:
+            return self._post_in_steps(draft, token, group_token)
+        self._after_post(cid, draft)
+        return PostResult(comment_id=cid, created=True, edit_token=token, status="visible")
+
+    def _post_in_steps(self, draft: _Draft, token: str, group_token: object) -> PostResult:
+        """:meth:`post_comment`'s full path: a stored key's comment is returned; the session's
+        rate limit, the city's ceiling, the parent, scenario and link are checked; then the
+        comment is stored with its photo, proposal or shape, in one transaction."""
         with self._backend.write(lock="post:" + draft.session) as tx:
             existing = _existing(tx, draft.key, draft.session)
             if existing is not None:
@@ -363,7 +367,9 @@ class CommentsMixin(StoreBase):
         session's rate limit and the city's ceiling allow it (the same queries). The new id;
         None when a limit would refuse it or its key is stored already: nothing was written,
         and the full path of :meth:`post_comment` decides (a retry gets its stored comment, a
-        refusal is raised and alerted)."""
+        refusal is raised and alerted). None at once for any other comment, or on SQLite."""
+        if self._backend.dialect != "postgres" or not draft.bare:
+            return None
         locks = []
         if self.rate_limit is not None:  # a session's posts one at a time: its count holds
             locks.append(_lock_id("post:" + draft.session))
