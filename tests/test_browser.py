@@ -151,6 +151,32 @@ def test_a_confirmation_closed_by_escape_still_shows_the_new_comment(server, pag
     listed(page, "閉じるボタンを使わずに閉じました").wait_for(timeout=30_000)
 
 
+def test_a_post_without_a_kind_says_so_in_view_and_keeps_the_text(server, browser):
+    """The refusal appears where the pressed button was (it used to appear under it, out of
+    the window on a laptop), and nothing typed is lost."""
+    url, _ = server
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="ja-JP")
+    page = context.new_page()
+    try:
+        open_page(page, url, "comments")
+        pin_on_map(page)
+        page.get_by_text("付近の六角形").first.wait_for()
+        choose(page, "関連するWell-Being因子", "移動・交通")
+        page.get_by_label("本文 (1000文字まで)").fill("種類を選ばずに押しました")
+        page.get_by_text("同意します").click()
+        button = page.get_by_role("button", name="投稿", exact=True)
+        # scrolled just far enough to see the button, as a person does before pressing it
+        button.evaluate("el => el.scrollIntoView({block: 'end'})")
+        button.click()
+        message = page.get_by_text("種類(良いところ・気になるところ・アイデア)を選んでください。")
+        message.wait_for(timeout=30_000)
+        box = message.bounding_box()
+        assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 900, box
+        assert page.get_by_label("本文 (1000文字まで)").input_value() == "種類を選ばずに押しました"
+    finally:
+        context.close()
+
+
 def test_a_slow_press_or_a_held_finger_still_chooses_the_place(server, browser):
     """deck.gl in st.pydeck_chart dropped any press over 250 ms (by the page's clock, so a busy
     page dropped quick ones too): a press of 0.8 s with the mouse, and a finger held 0.8 s on

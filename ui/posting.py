@@ -49,10 +49,10 @@ def comment_form(store: Store, b: CityBundle, cell: str | None, *, hint: str, ca
             st.text_input(t("nickname"), max_chars=40, key=f"c_nick_{n}")
             ph.upload_field(n)
             st.checkbox(t("consent", days=v.retention_days()), key=f"c_consent_{n}")
+            if error := ss.pop("c_error", None):  # where the button was: in view after the press
+                st.error(error)
             st.form_submit_button(t("post"), type="primary", on_click=proposals.post_from_form,
                                   args=(store, b, n, cell, factor), kwargs={"shape": shape})
-        if error := ss.pop("c_error", None):
-            st.error(error)
     if flash := ss.pop("c_flash", None):
         st.info(t(flash))
     if ss.get("c_last"):
