@@ -77,12 +77,27 @@ _INSERT = (
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'visible', ?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"
 )
-_POST_ROW = (f"SELECT {POST_ROW_FUNCTION}("
-             + ", ".join(f"?::{t}" for _, t in POST_ROW_ARGUMENTS) + ")")
+
+
+def _call(function: str, arguments: Sequence[tuple[str, str]]) -> str:
+    """``SELECT function(?::type, ...)`` for a PL/pgSQL function of the migrations."""
+    return f"SELECT {function}(" + ", ".join(f"?::{t}" for _, t in arguments) + ")"
+
+
+def _session_lock(session: str) -> str:
+    """Name of the lock that serialises one session's posts (its rate limit's count holds)."""
+    return "post:" + session
+
+
+def _city_lock(city: str) -> str:
+    """Name of the lock that serialises one city's posts (its ceiling's count holds)."""
+    return "post-city:" + city
+
+
+_POST_ROW = _call(POST_ROW_FUNCTION, POST_ROW_ARGUMENTS)
 """PostgreSQL: :data:`_INSERT`, the data version and the poster's activity in one call
 (migration 12); the new id, or NULL when the key is stored already."""
-_POST_AT_ONCE = (f"SELECT {POST_AT_ONCE_FUNCTION}("
-                 + ", ".join(f"?::{t}" for _, t in POST_AT_ONCE_ARGUMENTS) + ")")
+_POST_AT_ONCE = _call(POST_AT_ONCE_FUNCTION, POST_AT_ONCE_ARGUMENTS)
 """PostgreSQL: a bare comment with its locks and rate limits in one statement (migration 13);
 the new id, or NULL when a limit refuses it or the key is stored already."""
 _CHUNK = 500  # ids per IN (...) lookup
@@ -110,11 +125,14 @@ class _Draft:
     shape: ShapeDraft | None = None
 
     @property
+    def nothing_attached(self) -> bool:
+        """No photo, proposal or shape to store beside the comment's row."""
+        return self.photo is None and self.proposal is None and self.shape is None
+
+    @property
     def bare(self) -> bool:
-        """A comment with nothing attached or referred to (no parent, scenario, photo,
-        proposal or shape): most comments."""
-        return (self.parent is None and self.scenario is None and self.photo is None
-                and self.proposal is None and self.shape is None)
+        """Nothing attached and nothing referred to (no parent, no scenario): most comments."""
+        return self.nothing_attached and self.parent is None and self.scenario is None
 
     def values(self, token_hash: str, *, plus_ones: int = 0) -> list[Any]:
         """The parameters of :data:`_INSERT`."""
@@ -345,7 +363,7 @@ class CommentsMixin(StoreBase):
         """:meth:`post_comment`'s full path: a stored key's comment is returned; the session's
         rate limit, the city's ceiling, the parent, scenario and link are checked; then the
         comment is stored with its photo, proposal or shape, in one transaction."""
-        with self._backend.write(lock="post:" + draft.session) as tx:
+        with self._backend.write(lock=_session_lock(draft.session)) as tx:
             existing = _existing(tx, draft.key, draft.session)
             if existing is not None:
                 return existing
@@ -372,9 +390,9 @@ class CommentsMixin(StoreBase):
             return None
         locks = []
         if self.rate_limit is not None:  # a session's posts one at a time: its count holds
-            locks.append(_lock_id("post:" + draft.session))
+            locks.append(_lock_id(_session_lock(draft.session)))
         if self.city_rate_limit is not None:  # and a city's, for its ceiling
-            locks.append(_lock_id("post-city:" + draft.city))
+            locks.append(_lock_id(_city_lock(draft.city)))
         row = self._backend.write_at_once(_POST_AT_ONCE, [
             *draft.values(sha256(token)), locks, self.rate_limit, self.city_rate_limit,
             draft.moment - self.rate_window])
@@ -391,9 +409,9 @@ class CommentsMixin(StoreBase):
             _check_scenarios(tx, [draft.scenario], draft.city, lock=self._key_share)
             _check_group(tx, draft.scenario, group_token)
         values = draft.values(sha256(token))
-        last = draft.photo is None and draft.proposal is None and draft.shape is None
         if self._backend.dialect == "postgres":
-            row = tx.commit_with(_POST_ROW, values) if last else tx.fetchone(_POST_ROW, values)
+            row = (tx.commit_with(_POST_ROW, values) if draft.nothing_attached
+                   else tx.fetchone(_POST_ROW, values))
             if row is None or row[0] is None:
                 return None
         else:
@@ -418,7 +436,7 @@ class CommentsMixin(StoreBase):
         if limit is None:
             return None
         if self._backend.dialect == "postgres":
-            tx.execute("SELECT pg_advisory_xact_lock(?)", [_lock_id("post-city:" + city)])
+            tx.execute("SELECT pg_advisory_xact_lock(?)", [_lock_id(_city_lock(city))])
         row = tx.fetchone(f"SELECT COUNT(*), MIN(created_at) FROM ({CITY_WINDOW}) w",  # noqa: S608
                           [city, moment - self.rate_window, moment, limit])
         if row is None or int(row[0]) < limit:

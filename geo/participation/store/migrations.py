@@ -11,7 +11,8 @@ from geo.grid import ids
 if TYPE_CHECKING:
     from geo.participation.store.backends import Tx
 
-__all__ = ["MIGRATIONS", "POST_ROW_ARGUMENTS", "POST_ROW_FUNCTION", "Dialect", "Migration",
+__all__ = ["CITY_WINDOW", "MIGRATIONS", "POST_AT_ONCE_ARGUMENTS", "POST_AT_ONCE_FUNCTION",
+           "POST_ROW_ARGUMENTS", "POST_ROW_FUNCTION", "SESSION_WINDOW", "Dialect", "Migration",
            "migration_table_sql"]
 
 Dialect = Literal["sqlite", "postgres"]
@@ -599,9 +600,15 @@ POST_ROW_ARGUMENTS: Final = (
     ("cell8", "text"), ("cell9", "text"), ("plus", "integer"),
 )
 """The function's arguments, in the order of ``comments._INSERT``'s parameters."""
-_V12_ARGUMENTS = ", ".join(f"p_{name} {type_}" for name, type_ in POST_ROW_ARGUMENTS)
+
+
+def _parameters(arguments: tuple[tuple[str, str], ...]) -> str:
+    """A PL/pgSQL function's parameter list: ``p_name type, ...``."""
+    return ", ".join(f"p_{name} {type_}" for name, type_ in arguments)
+
+
 _V12_POSTGRES = (
-    f"""CREATE FUNCTION {POST_ROW_FUNCTION}({_V12_ARGUMENTS})
+    f"""CREATE FUNCTION {POST_ROW_FUNCTION}({_parameters(POST_ROW_ARGUMENTS)})
     RETURNS bigint LANGUAGE plpgsql AS $$
     DECLARE
         new_id bigint;
@@ -665,7 +672,7 @@ POST_AT_ONCE_ARGUMENTS: Final = (*POST_ROW_ARGUMENTS, ("locks", "bigint[]"),
 the city's limits (NULL: none) and the start of their window."""
 _V13_POSTGRES = (
     f"""CREATE FUNCTION {POST_AT_ONCE_FUNCTION}(
-        {", ".join(f"p_{name} {type_}" for name, type_ in POST_AT_ONCE_ARGUMENTS)})
+        {_parameters(POST_AT_ONCE_ARGUMENTS)})
     RETURNS bigint LANGUAGE plpgsql AS $$
     DECLARE
         lock_key bigint;
