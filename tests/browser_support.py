@@ -200,11 +200,21 @@ def add_here_and_wait(page, *, timeout: float = 30_000) -> tuple[str, str]:
 def join_links(page, n: int) -> list[str]:
     """The join links shown (in group order), once every group's link and QR code has been
     drawn (the cards appear one after another)."""
-    page.wait_for_function(
-        """n => document.querySelectorAll('[data-testid=stImage] img').length >= n
-               && [...document.querySelectorAll('[data-testid=stCode]')]
-                    .filter(e => e.innerText.includes('join=')).length >= n""",
-        arg=n, timeout=30_000)
+    try:
+        page.wait_for_function(
+            """n => document.querySelectorAll('[data-testid=stImage] img').length >= n
+                   && [...document.querySelectorAll('[data-testid=stCode]')]
+                        .filter(e => e.innerText.includes('join=')).length >= n""",
+            arg=n, timeout=60_000)
+    except Exception as exc:  # say what was on the page instead (CI keeps no screenshots)
+        seen = page.evaluate(
+            """() => ({state: document.querySelector('[data-testid=stApp]')
+                         ?.getAttribute('data-test-script-state'),
+                       images: document.querySelectorAll('[data-testid=stImage] img').length,
+                       codes: [...document.querySelectorAll('[data-testid=stCode]')]
+                                .map(e => e.innerText.slice(0, 80)),
+                       body: document.body.innerText.slice(0, 3000)})""")
+        raise AssertionError(f"{n} join links and QR codes not shown: {seen}") from exc
     codes = page.locator('[data-testid="stCode"]').all_inner_texts()
     return [t.strip() for t in codes if "join=" in t]
 
