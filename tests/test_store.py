@@ -1061,6 +1061,37 @@ def test_migration_3_backfills_parent_cells_and_counts(target: Target) -> None:
     old.close()
 
 
+def test_cell_summary_in_sql_and_folded_in_python_agree(store: Store) -> None:
+    """At the resolutions the database keeps counts for (7-9) the summary is added up,
+    ordered and given its dominant kind in SQL; elsewhere Python folds finer cells. Both
+    break ties alike (concern, then idea, then good; then by cell id) and order alike."""
+    ring = h3.grid_ring(TEST_CELL, 2)
+    cells = sorted({h3.cell_to_parent(c, 10) for c in ring})[:4]
+    plan = {cells[0]: ["good", "idea"], cells[1]: ["good", "concern", "idea"],
+            cells[2]: ["good", "good", "idea", "idea"], cells[3]: ["idea"]}
+    n = 0
+    for cell, kinds in plan.items():
+        for kind in kinds:
+            post(store, cell=cell, kind=kind, session_id=f"s{n}")
+            n += 1
+    # at res 10 (folded in Python) and at res 9 through its parents (SQL), the same verdicts
+    by_python = store.cell_summary(city=CITY, resolution=10)
+    assert [(c.cell, c.count, c.dominant_kind) for c in by_python] == sorted(
+        [(cells[0], 2, "idea"), (cells[1], 3, "concern"), (cells[2], 4, "idea"),
+         (cells[3], 1, "idea")], key=lambda r: (-r[1], r[0]))
+    by_sql = store.cell_summary(city=CITY, resolution=9)
+    folded: dict[str, list[str]] = {}
+    for cell, kinds in plan.items():
+        folded.setdefault(h3.cell_to_parent(cell, 9), []).extend(kinds)
+    expected = []
+    for cell, kinds in folded.items():
+        top = max(kinds.count(k) for k in ("good", "concern", "idea"))
+        dominant = next(k for k in ("concern", "idea", "good") if kinds.count(k) == top)
+        expected.append((cell, len(kinds), dominant))
+    assert [(c.cell, c.count, c.dominant_kind) for c in by_sql] == sorted(
+        expected, key=lambda r: (-r[1], r[0]))
+
+
 def test_migration_14_keeps_the_map_counts_and_their_triggers(
         target: Target, monkeypatch: pytest.MonkeyPatch) -> None:
     """A database from before version 14 upgrades (SQLite copies the per-cell counts into a

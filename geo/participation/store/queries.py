@@ -61,6 +61,17 @@ _FRAME_COLUMNS = (
 _PER_KIND = ", ".join(f"SUM(CASE WHEN kind = '{k}' THEN {{n}} ELSE 0 END)"
                       for k in ("good", "concern", "idea"))
 
+#: A per-cell query (cell, good, concern, idea, +1s) as :class:`CellCount`'s columns, most
+#: commented first, then by cell id (hex of one length: every collation orders it alike);
+#: ties for the dominant kind go to concern, then idea, then good (as :func:`_cell_count`).
+_SUMMARY = (
+    "WITH per_cell (cell, good, concern, idea, plus) AS ({per_cell}) "
+    "SELECT cell, good + concern + idea AS total, good, concern, idea, plus, "
+    "CASE WHEN concern >= good AND concern >= idea THEN 'concern' "
+    "WHEN idea >= good THEN 'idea' ELSE 'good' END "
+    "FROM per_cell ORDER BY total DESC, cell"
+)
+
 
 class QueriesMixin(StoreBase):
     """Reading: :meth:`list_comments`, :meth:`comment_page`, :meth:`comments_frame`,
@@ -369,18 +380,21 @@ class QueriesMixin(StoreBase):
             params = [params[0], CELLS_ALL_FACTORS if factor is None else params[-1], resolution]
         else:
             sql = self._cell_scan_sql(where, resolution)
+        if resolution in SUMMARY_RESOLUTIONS:  # one row per cell already (GROUP BY its column)
+            # the database adds up, picks the dominant kind and orders: here each row only
+            # becomes a record (a city's whole map is thousands of cells, on every open after
+            # a write; the same work in Python took 11 ms for 2,868 cells)
+            with self._backend.read() as tx:
+                rows = tx.fetchall(_SUMMARY.format(per_cell=sql), params)
+            return [CellCount(*row) for row in rows]
         with self._backend.read() as tx:
             rows = tx.fetchall(sql, params)
-        if resolution in SUMMARY_RESOLUTIONS:  # one row per cell already (GROUP BY its column)
-            out = [_cell_count(str(cell), int(good or 0), int(concern or 0), int(idea or 0),
-                               int(plus or 0)) for cell, good, concern, idea, plus in rows]
-        else:  # fold finer cells into their parent
-            counts: dict[str, list[int]] = {}
-            for cell, *numbers in rows:
-                slot = counts.setdefault(ids.parent_string(str(cell), resolution), [0, 0, 0, 0])
-                for i, number in enumerate(numbers):
-                    slot[i] += int(number or 0)
-            out = [_cell_count(cell, *v) for cell, v in counts.items()]
+        counts: dict[str, list[int]] = {}  # fold finer cells into their parent
+        for cell, *numbers in rows:
+            slot = counts.setdefault(ids.parent_string(str(cell), resolution), [0, 0, 0, 0])
+            for i, number in enumerate(numbers):
+                slot[i] += int(number or 0)
+        out = [_cell_count(cell, *v) for cell, v in counts.items()]
         return sorted(out, key=lambda c: (-c.count, c.cell))
 
     @staticmethod
