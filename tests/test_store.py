@@ -1120,6 +1120,43 @@ def test_migration_14_keeps_the_map_counts_and_their_triggers(
                               "AND name LIKE 'comment_cells_%'")) == 4
 
 
+def test_migration_15_lists_a_town_by_factor_and_kind_from_its_own_index(
+        target: Target, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A database from before version 15 upgrades (PostgreSQL: the town's index holds top-level
+    comments only, with factor and kind): a town's list by factor and kind is the same page,
+    newest first, before and after (replies and other towns stay out)."""
+    from geo.participation.store import backends, migrations
+
+    monkeypatch.setattr(backends, "MIGRATIONS",
+                        tuple(m for m in migrations.MIGRATIONS if m.version < 15))
+    town, other = "10201001000", "10201002000"
+    with target.open(rate_limit=None) as old:
+        made = [post(old, town_code=town, factor=f, kind=k, session_id=f"s{i}").comment_id
+                for i, (f, k) in enumerate([("mobility", "concern"), ("health", "concern"),
+                                            ("mobility", "idea"), ("mobility", "concern")])]
+        post(old, town_code=other, factor="mobility", kind="concern")
+        reply = post(old, town_code=town, factor="mobility", kind="concern",
+                     parent_id=made[0]).comment_id
+        wanted = {"city": CITY, "town_code": town, "factor": "mobility", "kind": "concern"}
+        before = old.comment_page(**wanted)
+    monkeypatch.undo()
+    with target.open() as s:
+        assert 15 in s.migrations_applied
+        after = s.comment_page(**wanted)
+    assert after == before
+    assert [c.id for c in after.items] == [made[3], made[0]] and after.total == 2
+    assert [c.id for c in after.replies[made[0]]] == [reply]
+    if target.backend == "sqlite":  # keeps its index (see migrations._V15_POSTGRES)
+        names = target.raw("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                           "AND name LIKE ?", ("comments_%town%",))
+        assert [name for name, _ in names] == ["comments_city_town_code_top"]
+        return
+    [(name, ddl)] = target.raw("SELECT indexname, indexdef FROM pg_indexes WHERE indexname "
+                               "LIKE ? AND schemaname = current_schema()", ("comments_%town%",))
+    assert name == "comments_town_top"
+    assert "INCLUDE (factor, kind) WHERE (parent_id IS NULL)" in ddl
+
+
 def test_migration_12_lets_a_database_post_in_one_call(
         target: Target, monkeypatch: pytest.MonkeyPatch) -> None:
     """A database from before versions 12 and 13 upgrades; a post then stores its row, moves

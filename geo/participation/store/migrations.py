@@ -721,6 +721,21 @@ _V14_SQLITE = (
 )
 
 
+# The list of one town with a factor and a kind chosen too (version 15, PostgreSQL): no index
+# holds all three, and the planner walked every comment of the city newest first through the
+# index of creation times, filtering (26,876 rows for 20: 12 ms of the page at 100,000
+# comments) rather than the town's comments through the town's index and the table. The
+# town's index now holds top-level comments only (partial) and carries factor and kind: the
+# count is read from the index alone (3 -> 0.5 ms) and the page goes through the town's
+# comments newest first (12 -> 2 ms). As many indexes as before to keep on every post. SQLite
+# keeps its index: given this one, its planner counted through factor and kind (8 ms, not 4).
+_V15_POSTGRES = (
+    "DROP INDEX comments_city_town_code_top",
+    "CREATE INDEX comments_town_top ON comments (city, town_code, status, created_at) "
+    "INCLUDE (factor, kind) WHERE parent_id IS NULL",
+)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         version=1,
@@ -808,6 +823,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         name="the map's reads at city scale: areas and routes indexed; cell counts in key order",
         shared=_V14_SHARED,
         specific=(("sqlite", _V14_SQLITE),),
+    ),
+    Migration(
+        version=15,
+        name="the list of a town filtered by factor and kind: its index of top-level comments",
+        shared=(),
+        specific=(("postgres", _V15_POSTGRES),),
     ),
 )
 """Every schema step, oldest first."""
