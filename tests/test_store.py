@@ -1120,6 +1120,28 @@ def test_migration_14_keeps_the_map_counts_and_their_triggers(
                               "AND name LIKE 'comment_cells_%'")) == 4
 
 
+def test_a_read_at_once_sees_what_is_committed_and_inside_a_write_what_it_wrote(
+        target: Target) -> None:
+    """One read statement alone (PostgreSQL: no BEGIN/COMMIT round trips) sees every
+    committed comment and leaves no transaction open; inside a write it sees that write's
+    own rows, which nobody else sees until the commit."""
+    with target.open() as s, target.open() as other:
+        post(s)
+        count = "SELECT COUNT(*) FROM comments"
+        assert s._backend.read_at_once(count) == [(1,)]
+        with s._backend.write() as tx:
+            tx.execute("UPDATE comments SET body = ? WHERE id = (SELECT MIN(id) FROM comments)",
+                       ["書き換え"])
+            assert s._backend.read_at_once("SELECT body FROM comments") == [("書き換え",)]
+            assert other._backend.read_at_once("SELECT body FROM comments") != [("書き換え",)]
+        post(other, session_id="other")
+        assert s._backend.read_at_once(count) == [(2,)]  # no snapshot kept from before
+        if target.backend == "postgres":
+            import psycopg
+
+            assert s._backend._conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+
+
 def test_migration_15_lists_a_town_by_factor_and_kind_from_its_own_index(
         target: Target, monkeypatch: pytest.MonkeyPatch) -> None:
     """A database from before version 15 upgrades (PostgreSQL: the town's index holds top-level

@@ -127,18 +127,20 @@ class PhotosMixin(StoreBase):
         comments without a photo, and hidden ones unless ``include_hidden``, are left out."""
         wanted = sorted({check_id(i) for i in comment_ids})
         shown = "" if include_hidden else " AND c.status = 'visible'"
-        out: dict[int, Photo] = {}
-        with self._backend.read() as tx:
-            for start in range(0, len(wanted), _CHUNK):
-                chunk = wanted[start:start + _CHUNK]
-                for row in tx.fetchall(
-                    "SELECT p.comment_id, p.thumbnail, p.mime, p.width, p.height, "  # noqa: S608 - placeholders only; values are bound
+
+        def sql(n: int) -> str:
+            return ("SELECT p.comment_id, p.thumbnail, p.mime, p.width, p.height, "  # noqa: S608 - placeholders only; values are bound
                     "p.approved_for_export FROM comment_photos p JOIN comments c "
-                    f"ON c.id = p.comment_id WHERE p.comment_id IN "
-                    f"({', '.join('?' * len(chunk))}){shown}", chunk):
-                    photo = _photo(row)
-                    out[photo.comment_id] = photo
-        return out
+                    f"ON c.id = p.comment_id WHERE p.comment_id IN ({', '.join('?' * n)}){shown}")
+
+        if len(wanted) <= _CHUNK:  # a page of the list: one statement
+            rows = self._backend.read_at_once(sql(len(wanted)), wanted) if wanted else []
+        else:
+            with self._backend.read() as tx:
+                rows = [row for start in range(0, len(wanted), _CHUNK)
+                        for row in tx.fetchall(sql(len(wanted[start:start + _CHUNK])),
+                                               wanted[start:start + _CHUNK])]
+        return {photo.comment_id: photo for photo in map(_photo, rows)}
 
     def photos_to_review(self, *, city: str, approved: bool = False,
                          limit: int = 50) -> list[Photo]:

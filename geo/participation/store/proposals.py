@@ -323,20 +323,18 @@ class ProposalsMixin(StoreBase):
         limit = positive(limit, name="limit", most=500)
         if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
             raise InvalidInput("ページの位置が正しくありません。", "offset must be an int >= 0")
-        with self._backend.read() as tx:
-            rows = tx.fetchall(
-                self._proposal_sql("p.city = ? AND c.status = 'visible'")
-                + f" ORDER BY {_RANK} LIMIT ? OFFSET ?",
-                [validate_code(city, name="city"), limit, offset])
+        rows = self._backend.read_at_once(
+            self._proposal_sql("p.city = ? AND c.status = 'visible'")
+            + f" ORDER BY {_RANK} LIMIT ? OFFSET ?",
+            [validate_code(city, name="city"), limit, offset])
         return [_proposal(r) for r in rows]
 
     def count_proposals(self, *, city: str) -> int:
         """Number of a city's proposals whose comment is visible."""
-        with self._backend.read() as tx:
-            row = tx.fetchone(
-                "SELECT COUNT(*) FROM comment_proposals p JOIN comments c ON c.id = p.comment_id "
-                "WHERE p.city = ? AND c.status = 'visible'", [validate_code(city, name="city")])
-        return int(row[0]) if row else 0
+        rows = self._backend.read_at_once(
+            "SELECT COUNT(*) FROM comment_proposals p JOIN comments c ON c.id = p.comment_id "
+            "WHERE p.city = ? AND c.status = 'visible'", [validate_code(city, name="city")])
+        return int(rows[0][0]) if rows else 0
 
     def proposal(self, comment_id: int, *, include_hidden: bool = False) -> Proposal | None:
         """The proposal posted with a comment, or None (none, or the comment is not visible

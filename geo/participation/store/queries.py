@@ -93,10 +93,9 @@ class QueriesMixin(StoreBase):
         int
             The city's version (0 before its first comment).
         """
-        with self._backend.read() as tx:
-            row = tx.fetchone("SELECT version FROM data_versions WHERE city = ?",
-                              [validate_code(city, name="city")])
-        return int(row[0]) if row else 0
+        rows = self._backend.read_at_once("SELECT version FROM data_versions WHERE city = ?",
+                                          [validate_code(city, name="city")])
+        return int(rows[0][0]) if rows else 0
 
     def _where(
         self,
@@ -384,11 +383,9 @@ class QueriesMixin(StoreBase):
             # the database adds up, picks the dominant kind and orders: here each row only
             # becomes a record (a city's whole map is thousands of cells, on every open after
             # a write; the same work in Python took 11 ms for 2,868 cells)
-            with self._backend.read() as tx:
-                rows = tx.fetchall(_SUMMARY.format(per_cell=sql), params)
+            rows = self._backend.read_at_once(_SUMMARY.format(per_cell=sql), params)
             return [CellCount(*row) for row in rows]
-        with self._backend.read() as tx:
-            rows = tx.fetchall(sql, params)
+        rows = self._backend.read_at_once(sql, params)
         counts: dict[str, list[int]] = {}  # fold finer cells into their parent
         for cell, *numbers in rows:
             slot = counts.setdefault(ids.parent_string(str(cell), resolution), [0, 0, 0, 0])
