@@ -296,9 +296,9 @@ def post_from_form(store: Store, b: CityBundle, n: int, cell: str, factor: str |
                    shape: ShapeDraft | None = None) -> None:
     """The comment form's callback: it runs before the form's part of the page, which then
     shows the confirmation (:mod:`ui.posting`); closing it shows the new comment on the map
-    and in the list. ``proposal``: a facility an
-    idea proposes, stored with it (see :mod:`ui.proposals`); ``shape``: the area or route
-    the comment is about (``cell`` its representative cell, see :mod:`ui.areas`)."""
+    and in the list. ``proposal``: a facility an idea proposes, stored with it (see
+    :mod:`ui.proposals`); ``shape``: the area or route the comment is about (``cell`` its
+    representative cell, see :mod:`ui.areas`)."""
     ss = st.session_state
     kind = ss.get(f"c_kind_{n}")
     if factor is None:
