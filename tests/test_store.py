@@ -1034,10 +1034,11 @@ def test_migration_3_backfills_parent_cells_and_counts(target: Target) -> None:
         target.raw("DROP TRIGGER comment_cells_sync ON comments")
         target.raw("DROP FUNCTION comment_cells_sync(), comment_cells_move(comments, integer)")
     target.raw("DROP TABLE comment_cells")
+    target.raw("DROP TABLE comment_city_cells")  # version 16's, filled from version 7's
     # forget what version 3 wrote, as a database from before it would look
     target.raw("UPDATE comments SET cell7 = NULL, cell8 = NULL, cell9 = NULL, plus_count = 0")
     target.raw("DELETE FROM data_versions")
-    target.raw("DELETE FROM schema_migrations WHERE version IN (3, 5, 7, 9)")
+    target.raw("DELETE FROM schema_migrations WHERE version IN (3, 5, 7, 9, 16)")
     target.raw("DROP INDEX IF EXISTS comments_city_factor_cell9")  # version 9's, on cell9
     target.raw("DROP INDEX IF EXISTS comments_city_factor_kind_top")
     # version 5's indexes name the columns version 3 added
@@ -1053,7 +1054,7 @@ def test_migration_3_backfills_parent_cells_and_counts(target: Target) -> None:
     for column in ("cell7", "cell8", "cell9", "plus_count"):
         target.raw(f"ALTER TABLE comments DROP COLUMN {column}")
     target.raw("DROP TABLE data_versions")
-    assert apply_migrations(old.backend) == [3, 5, 7, 9]
+    assert apply_migrations(old.backend) == [3, 5, 7, 9, 16]
     assert [c.cell for c in old.cell_summary(city=CITY, resolution=9)] == [
         h3.cell_to_parent(TEST_CELL, 9)]
     assert old.list_comments(city=CITY)[0].plus_ones == 1
@@ -1104,20 +1105,88 @@ def test_migration_14_keeps_the_map_counts_and_their_triggers(
     with target.open() as old:
         for i, kind in enumerate(["good", "concern", "concern", "idea"]):
             post(old, session_id=f"s{i}", kind=kind)
-        before = old.cell_summary(city=CITY, resolution=9)
+        # a factor's counts (the whole city's have a table of their own from version 16)
+        before = old.cell_summary(city=CITY, resolution=9, factor="mobility")
     monkeypatch.undo()
     with target.open() as s:
         assert 14 in s.migrations_applied
-        assert s.cell_summary(city=CITY, resolution=9) == before
+        assert s.cell_summary(city=CITY, resolution=9, factor="mobility") == before
+        assert s.cell_summary(city=CITY, resolution=9) == before  # version 16's, the same
         third = post(s, session_id="s9", kind="idea").comment_id
         s.plus_one(comment_id=third, session_id="fan")
-        [after] = s.cell_summary(city=CITY, resolution=9)
+        [after] = s.cell_summary(city=CITY, resolution=9, factor="mobility")
+        assert s.cell_summary(city=CITY, resolution=9) == [after]
         assert (after.count, after.idea, after.plus_ones) == (before[0].count + 1, 2, 1)
     if target.backend == "sqlite":
         [(ddl,)] = target.raw("SELECT sql FROM sqlite_master WHERE name = 'comment_cells'")
         assert ddl.rstrip().endswith("WITHOUT ROWID")
         assert len(target.raw("SELECT name FROM sqlite_master WHERE type = 'trigger' "
                               "AND name LIKE 'comment_cells_%'")) == 4
+
+
+def test_migration_16_keeps_the_whole_city_counts_in_their_own_table(
+        target: Target, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A database from before version 16 upgrades: the whole city's per-cell counts move to a
+    table of their own (kinds side by side) and equal a count made from the comments
+    themselves, at every summary resolution and as the list's total; they move on with a
+    post, a +1, a hidden comment and a deleted one, and the factors' counts stay."""
+    from geo.participation.store import backends, migrations
+
+    monkeypatch.setattr(backends, "MIGRATIONS",
+                        tuple(m for m in migrations.MIGRATIONS if m.version < 16))
+    neighbour = h3.grid_ring(TEST_CELL, 1)[0]
+    with target.open(rate_limit=None) as old:
+        made = [post(old, cell=cell, kind=kind, factor=factor, session_id=f"s{i}").comment_id
+                for i, (cell, kind, factor) in enumerate([
+                    (TEST_CELL, "concern", "mobility"), (TEST_CELL, "good", "health"),
+                    (neighbour, "idea", "mobility"), (neighbour, "idea", "housing")])]
+        old.plus_one(comment_id=made[2], session_id="fan")
+    monkeypatch.undo()
+
+    def from_comments(s: Store, resolution: int) -> list[tuple[str, int, str, int]]:
+        return [(c.cell, c.count, c.dominant_kind, c.plus_ones)
+                for c in s.cell_summary(city=CITY, resolution=resolution, include_replies=False,
+                                        factor=None)]
+
+    def scanned(s: Store, resolution: int) -> list[tuple[str, int, str, int]]:
+        # a resolution the database keeps no counts for, folded to this one (Python)
+        folded: dict[str, list[int]] = {}
+        for c in s.cell_summary(city=CITY, resolution=10):
+            slot = folded.setdefault(h3.cell_to_parent(c.cell, resolution), [0, 0, 0, 0])
+            for i, n in enumerate((c.good, c.concern, c.idea, c.plus_ones)):
+                slot[i] += n
+        out = []
+        for cell, (good, concern, idea, plus) in folded.items():
+            top = max(good, concern, idea)
+            kind = "concern" if concern == top else "idea" if idea == top else "good"
+            out.append((cell, good + concern + idea, kind, plus))
+        return sorted(out, key=lambda r: (-r[1], r[0]))
+
+    with target.open(rate_limit=None) as s:
+        assert 16 in s.migrations_applied
+        for step in range(4):
+            for r in migrations.SUMMARY_RESOLUTIONS:
+                assert from_comments(s, r) == scanned(s, r), (step, r)
+            assert s.comment_page(city=CITY).total == len(s.list_comments(city=CITY,
+                                                                           top_level=True))
+            assert s.comment_page(city=CITY, kind="idea").total == len(
+                s.list_comments(city=CITY, top_level=True, kind="idea"))
+            [mobility] = [c for c in s.cell_summary(city=CITY, resolution=9, factor="mobility")
+                          if c.cell == h3.cell_to_parent(TEST_CELL, 9)] or [None]
+            if step == 0:
+                assert mobility is not None and mobility.concern == 1
+                post(s, cell=neighbour, kind="concern", session_id="later")
+            elif step == 1:
+                s.plus_one(comment_id=made[0], session_id="fan")
+            elif step == 2:
+                s.moderate(comment_id=made[2], action="hide", moderator="m", reason="test")
+                assert from_comments(s, 9) == scanned(s, 9)
+                s.moderate(comment_id=made[2], action="restore", moderator="m", reason="test")
+                s.moderate(comment_id=made[3], action="hide", moderator="m", reason="test")
+    if target.backend == "sqlite":
+        [(ddl,)] = target.raw("SELECT sql FROM sqlite_master WHERE name = 'comment_city_cells'")
+        assert ddl.rstrip().endswith("WITHOUT ROWID")
+    assert target.raw("SELECT COUNT(*) FROM comment_cells WHERE factor = ?", ("*",)) == [(0,)]
 
 
 def test_a_read_at_once_sees_what_is_committed_and_inside_a_write_what_it_wrote(

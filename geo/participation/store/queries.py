@@ -17,7 +17,7 @@ from geo.participation.store.base import (
     record,
 )
 from geo.participation.store.errors import InvalidInput
-from geo.participation.store.migrations import CELLS_ALL_FACTORS, SUMMARY_RESOLUTIONS
+from geo.participation.store.migrations import SUMMARY_RESOLUTIONS
 from geo.participation.store.models import (
     CellCount,
     Comment,
@@ -61,16 +61,19 @@ _FRAME_COLUMNS = (
 _PER_KIND = ", ".join(f"SUM(CASE WHEN kind = '{k}' THEN {{n}} ELSE 0 END)"
                       for k in ("good", "concern", "idea"))
 
-#: A per-cell query (cell, good, concern, idea, +1s) as :class:`CellCount`'s columns, most
-#: commented first, then by cell id (hex of one length: every collation orders it alike);
-#: ties for the dominant kind go to concern, then idea, then good (as :func:`_cell_count`).
-_SUMMARY = (
-    "WITH per_cell (cell, good, concern, idea, plus) AS ({per_cell}) "
+#: Per-cell counts (columns cell, good, concern, idea, plus in ``{source}``) as
+#: :class:`CellCount`'s columns, most commented first, then by cell id (hex of one length:
+#: every collation orders it alike); ties for the dominant kind go to concern, then idea, then
+#: good (as :func:`_cell_count`).
+_PICKED = (
     "SELECT cell, good + concern + idea AS total, good, concern, idea, plus, "
     "CASE WHEN concern >= good AND concern >= idea THEN 'concern' "
     "WHEN idea >= good THEN 'idea' ELSE 'good' END "
-    "FROM per_cell ORDER BY total DESC, cell"
+    "FROM {source} WHERE {where} ORDER BY total DESC, cell"
 )
+#: The whole city's cells at a summary resolution, as the database keeps them (migration 16).
+_CITY_SUMMARY = _PICKED.format(
+    source="comment_city_cells", where="city = ? AND resolution = ? AND good + concern + idea > 0")
 
 
 class QueriesMixin(StoreBase):
@@ -298,11 +301,17 @@ class QueriesMixin(StoreBase):
 
     def _kept_total(self, tx: Tx, city: str, factor: str | None, kind: str | None) -> int:
         """Visible top-level comments of a city (of a factor, of a kind) from the per-cell
-        counts the database keeps (migration 7): a sum over cells, not a count of comments."""
+        counts the database keeps (migrations 7 and 16): a sum over cells, not a count of
+        comments."""
+        if factor is None:  # the whole city's counts (migration 16): kinds side by side
+            counted = {"good": "good", "concern": "concern", "idea": "idea"}.get(
+                kind or "", "good + concern + idea")
+            row = tx.fetchone(f"SELECT COALESCE(SUM({counted}), 0) FROM comment_city_cells "  # noqa: S608 - a column name from the dict above; values are bound
+                              "WHERE city = ? AND resolution = ?", [city, SUMMARY_RESOLUTIONS[0]])
+            return int(row[0]) if row else 0
         sql = ("SELECT COALESCE(SUM(n), 0) FROM comment_cells WHERE city = ? AND factor = ? "
                "AND resolution = ?")
-        params: list[Any] = [city, CELLS_ALL_FACTORS if factor is None else factor,
-                             SUMMARY_RESOLUTIONS[0]]
+        params: list[Any] = [city, factor, SUMMARY_RESOLUTIONS[0]]
         if kind is not None:
             sql += " AND kind = ?"
             params.append(kind)
@@ -371,19 +380,25 @@ class QueriesMixin(StoreBase):
         if not 0 <= resolution <= 15:
             raise InvalidInput("解像度が正しくありません。", "resolution must be 0-15")
         where, params, _ = self._where(city=city, factor=factor, top_level=not include_replies)
-        if resolution in SUMMARY_RESOLUTIONS and not include_replies:
-            # the counts the database keeps per cell (migration 7): a few thousand rows
+        kept = resolution in SUMMARY_RESOLUTIONS and not include_replies
+        if kept and factor is None:
+            # the whole city's counts per cell, kept by the database (migration 16)
+            rows = self._backend.read_at_once(_CITY_SUMMARY, [params[0], resolution])
+            return [CellCount(*row) for row in rows]
+        if kept:  # a factor's counts per cell and kind, kept by the database (migration 7)
             sql = (f"SELECT cell, {_PER_KIND.format(n='n')}, SUM(plus) "  # noqa: S608 - constant SQL fragments; values are bound
                    "FROM comment_cells WHERE city = ? AND factor = ? AND resolution = ? AND n > 0 "
                    "GROUP BY cell")
-            params = [params[0], CELLS_ALL_FACTORS if factor is None else params[-1], resolution]
+            params = [params[0], params[-1], resolution]
         else:
             sql = self._cell_scan_sql(where, resolution)
         if resolution in SUMMARY_RESOLUTIONS:  # one row per cell already (GROUP BY its column)
             # the database adds up, picks the dominant kind and orders: here each row only
             # becomes a record (a city's whole map is thousands of cells, on every open after
             # a write; the same work in Python took 11 ms for 2,868 cells)
-            rows = self._backend.read_at_once(_SUMMARY.format(per_cell=sql), params)
+            rows = self._backend.read_at_once(
+                f"WITH per_cell (cell, good, concern, idea, plus) AS ({sql}) "
+                + _PICKED.format(source="per_cell", where="good + concern + idea > 0"), params)
             return [CellCount(*row) for row in rows]
         rows = self._backend.read_at_once(sql, params)
         counts: dict[str, list[int]] = {}  # fold finer cells into their parent
