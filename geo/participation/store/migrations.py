@@ -401,18 +401,26 @@ _CELLS_UPSERT = ("INSERT INTO comment_cells (city, factor, resolution, cell, kin
 _COUNTED = "{row}.parent_id IS NULL AND {row}.status = 'visible'"
 _CELLS_COLUMNS = "status, plus_count, parent_id, city, factor, kind, cell7, cell8, cell9"
 
-_V7_TRIGGERS: dict[Dialect, tuple[str, ...]] = {
-    "sqlite": tuple(
+
+
+def _sqlite_cells_triggers(moves: Callable[[str, str], str]) -> tuple[str, ...]:
+    """SQLite's four triggers that move the per-cell counts: ``moves(row, sign)`` gives the
+    statements for the comment's old (-1) or new (+1) row."""
+    return tuple(
         f"CREATE TRIGGER comment_cells_{name} AFTER {event} ON comments "
-        f"WHEN {_COUNTED.format(row=row)} BEGIN "
-        f"{_CELLS_UPSERT.format(rows=_cells_rows(row, sign))}; END"
+        f"WHEN {_COUNTED.format(row=row)} BEGIN {moves(row, sign)} END"
         for name, event, row, sign in (
             ("insert", "INSERT", "NEW", "1"),
             ("update_old", f"UPDATE OF {_CELLS_COLUMNS}", "OLD", "-1"),
             ("update_new", f"UPDATE OF {_CELLS_COLUMNS}", "NEW", "1"),
             ("delete", "DELETE", "OLD", "-1"),
         )
-    ),
+    )
+
+
+_V7_TRIGGERS: dict[Dialect, tuple[str, ...]] = {
+    "sqlite": _sqlite_cells_triggers(
+        lambda row, sign: f"{_CELLS_UPSERT.format(rows=_cells_rows(row, sign))};"),
     "postgres": (
         f"""CREATE FUNCTION comment_cells_move(c comments, step integer) RETURNS void
         LANGUAGE plpgsql AS $$
@@ -788,14 +796,7 @@ _V16_SPECIFIC: dict[Dialect, tuple[str, ...]] = {
         _CITY_CELLS_TABLE + " WITHOUT ROWID",
         _CITY_CELLS_FILL,
         f"DELETE FROM comment_cells WHERE factor = '{CELLS_ALL_FACTORS}'",  # noqa: S608 - a constant
-        *(f"CREATE TRIGGER comment_cells_{name} AFTER {event} ON comments "
-          f"WHEN {_COUNTED.format(row=row)} BEGIN {_v16_moves(row, sign)} END"
-          for name, event, row, sign in (
-              ("insert", "INSERT", "NEW", "1"),
-              ("update_old", f"UPDATE OF {_CELLS_COLUMNS}", "OLD", "-1"),
-              ("update_new", f"UPDATE OF {_CELLS_COLUMNS}", "NEW", "1"),
-              ("delete", "DELETE", "OLD", "-1"),
-          )),
+        *_sqlite_cells_triggers(_v16_moves),
     ),
     "postgres": (
         _CITY_CELLS_TABLE,
