@@ -133,13 +133,13 @@ class PhotosMixin(StoreBase):
                     "p.approved_for_export FROM comment_photos p JOIN comments c "
                     f"ON c.id = p.comment_id WHERE p.comment_id IN ({', '.join('?' * n)}){shown}")
 
-        if len(wanted) <= _CHUNK:  # a page of the list: one statement
-            rows = self._backend.read_at_once(sql(len(wanted)), wanted) if wanted else []
+        chunks = [wanted[start:start + _CHUNK] for start in range(0, len(wanted), _CHUNK)]
+        if len(chunks) <= 1:  # a page of the list: one statement (none for no comments)
+            rows = [row for chunk in chunks
+                    for row in self._backend.read_at_once(sql(len(chunk)), chunk)]
         else:
             with self._backend.read() as tx:
-                rows = [row for start in range(0, len(wanted), _CHUNK)
-                        for row in tx.fetchall(sql(len(wanted[start:start + _CHUNK])),
-                                               wanted[start:start + _CHUNK])]
+                rows = [row for chunk in chunks for row in tx.fetchall(sql(len(chunk)), chunk)]
         return {photo.comment_id: photo for photo in map(_photo, rows)}
 
     def photos_to_review(self, *, city: str, approved: bool = False,

@@ -19,6 +19,7 @@ from geo.participation.store.base import (
 from geo.participation.store.errors import InvalidInput
 from geo.participation.store.migrations import SUMMARY_RESOLUTIONS
 from geo.participation.store.models import (
+    KINDS,
     CellCount,
     Comment,
     CommentPage,
@@ -58,8 +59,7 @@ _FRAME_COLUMNS = (
     "shape",
 )
 #: Per-cell counts of each kind as SQL columns (good, concern, idea), summing ``{n}``.
-_PER_KIND = ", ".join(f"SUM(CASE WHEN kind = '{k}' THEN {{n}} ELSE 0 END)"
-                      for k in ("good", "concern", "idea"))
+_PER_KIND = ", ".join(f"SUM(CASE WHEN kind = '{k}' THEN {{n}} ELSE 0 END)" for k in KINDS)
 
 #: Per-cell counts (columns cell, good, concern, idea, plus in ``{source}``) as
 #: :class:`CellCount`'s columns, most commented first, then by cell id (hex of one length:
@@ -304,9 +304,8 @@ class QueriesMixin(StoreBase):
         counts the database keeps (migrations 7 and 16): a sum over cells, not a count of
         comments."""
         if factor is None:  # the whole city's counts (migration 16): kinds side by side
-            counted = {"good": "good", "concern": "concern", "idea": "idea"}.get(
-                kind or "", "good + concern + idea")
-            row = tx.fetchone(f"SELECT COALESCE(SUM({counted}), 0) FROM comment_city_cells "  # noqa: S608 - a column name from the dict above; values are bound
+            counted = kind if kind in KINDS else "good + concern + idea"  # its column, or all
+            row = tx.fetchone(f"SELECT COALESCE(SUM({counted}), 0) FROM comment_city_cells "  # noqa: S608 - a kind's column name (one of KINDS); values are bound
                               "WHERE city = ? AND resolution = ?", [city, SUMMARY_RESOLUTIONS[0]])
             return int(row[0]) if row else 0
         sql = ("SELECT COALESCE(SUM(n), 0) FROM comment_cells WHERE city = ? AND factor = ? "
