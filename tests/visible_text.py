@@ -268,6 +268,10 @@ def _shown(text: str) -> str:
 
 #: A web address as shown to be copied (join links, the app's own address).
 URL = re.compile(r"https?://\S+")
+#: A join link's token shown alone to copy (``secrets.token_urlsafe``: 32 characters of
+#: letters, digits, ``-`` and ``_``), e.g. ``Cw0ha7fGLcVrw6uHnj4K0NyTE-HV-u_y``; a capital
+#: letter in it tells it from a long snake_case identifier, which must still be caught.
+TOKEN = re.compile(r"(?<![A-Za-z0-9_-])(?=[a-z0-9_-]*[A-Z])[A-Za-z0-9_-]{32,}(?![A-Za-z0-9_-])")
 
 
 def untranslated(texts: Iterable[Text], data_words: set[str]) -> list[Text]:
@@ -281,7 +285,7 @@ def untranslated(texts: Iterable[Text], data_words: set[str]) -> list[Text]:
         s = H3_ID.sub("", s)
         # an address (a join link to copy) is not words: its random token may hold "_" or
         # an English-looking run of letters
-        s = URL.sub("", s)
+        s = TOKEN.sub("", URL.sub("", s))
         if (".vega." in f".{x.where}" or x.where.endswith("header")) \
                 and IDENTIFIER.fullmatch(s.strip()) and s.strip().lower() not in ALLOWED_ASCII:
             bad.append(x)  # a field or column name shown as a title
