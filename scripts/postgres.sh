@@ -15,6 +15,9 @@
 # The cluster lives in $DIORAMA_PG_DIR (default: var/postgres in the repository, which git
 # ignores), listens on 127.0.0.1 only, on a free port, and trusts local connections: it is
 # for tests, never for real data. Only the URL goes to stdout; progress goes to stderr.
+# It flushes nothing to disk (fsync=off, synchronous_commit=off, full_page_writes=off), which
+# makes tests fast; DIORAMA_PG_DURABLE=1 starts it with PostgreSQL's durable defaults instead,
+# for benchmarks of acknowledged writes (e.g. bench/bench_city.py --pg URL).
 # Run as root, the server runs as the 'postgres' user (created by Debian's package).
 set -euo pipefail
 
@@ -54,6 +57,15 @@ as_owner() {
     (cd / && runuser -u postgres -- "$@")
   else
     "$@"
+  fi
+}
+
+# The options that keep the server from flushing to disk (none with DIORAMA_PG_DURABLE=1).
+flush_options() {
+  if [[ "${DIORAMA_PG_DURABLE:-0}" == 1 ]]; then
+    log "durable: fsync, synchronous_commit and full_page_writes as PostgreSQL's defaults"
+  else
+    printf '%s' "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
   fi
 }
 
@@ -118,7 +130,7 @@ start() {
   printf '%s\n' "$port" >"$base/port"
   log "starting on 127.0.0.1:$port"
   as_owner "$bin/pg_ctl" -D "$base/data" -l "$base/server.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -p $port -k $base/socket -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=100" \
+    -o "-c listen_addresses=127.0.0.1 -p $port -k $base/socket $(flush_options) -c max_connections=100" \
     start >&2 || { tail -n 30 "$base/server.log" >&2 || true; die "the server did not start"; }
   if ! as_owner "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -tAc \
       "SELECT 1 FROM pg_database WHERE datname = '$dbname'" | grep -q 1; then
