@@ -311,6 +311,30 @@ def baseline_ms(location: str, *, repeat: int) -> float:
     return statistics.median(times)
 
 
+#: The moderation queue's read until 2026-12-01: a pass over every comment of the city, with
+#: a count of its reports for each (kept here as the baseline of its row).
+_QUEUE_BEFORE = ("SELECT c.id, (SELECT COUNT(*) FROM comments r WHERE r.parent_id = c.id), "
+                 "(SELECT COUNT(*) FROM reports x WHERE x.comment_id = c.id) FROM comments c "
+                 "WHERE c.status <> 'deleted' AND (c.status = 'hidden_auto' OR (SELECT COUNT(*) "
+                 "FROM reports x WHERE x.comment_id = c.id) > c.reports_acknowledged) "
+                 "AND c.city = ? ORDER BY c.id")
+
+
+def moderation_ms(location: str, *, repeat: int) -> tuple[int, float, float]:
+    """The moderators' queue of the city (median ms): (queued comments, the store's call,
+    the old pass over every comment's SQL alone)."""
+    with open_store(location) as store:
+        now, before = [], []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            queued = len(store.moderation_queue(city=CITY))
+            now.append(1000 * (time.perf_counter() - start))
+            start = time.perf_counter()
+            store._backend.read_at_once(_QUEUE_BEFORE, [CITY])
+            before.append(1000 * (time.perf_counter() - start))
+    return queued, statistics.median(now), statistics.median(before)
+
+
 # -- acknowledged comments per second --------------------------------------------------
 
 
@@ -427,7 +451,8 @@ def _verdict(ok: bool) -> str:
 
 
 def report(backend: str, rows: list[PageRow], first: PageRow, base: float,
-           acks: dict[str, float], writers: int, flushed: tuple[str, bool]) -> list[bool]:
+           queue: tuple[int, float, float], acks: dict[str, float], writers: int,
+           flushed: tuple[str, bool]) -> list[bool]:
     """Print one backend's table; return the pass/fail of each targeted row."""
     results = []
     print(f"\n{backend}: comments page with the seeded city "
@@ -444,6 +469,10 @@ def report(backend: str, rows: list[PageRow], first: PageRow, base: float,
               f"{base / max(r.store_ms, 1e-3):>9.0f}x  {_verdict(ok) if targeted else 'info':6}"
               f"  {r.calls}")
     print(f"{'baseline: whole city as a frame':34} {base:>9.1f}")
+    queued, now, before = queue
+    print(f"{'moderators: the queue (' + format(queued, ',') + ')':34} {now:>9.1f} "
+          f"{'':9} {before / max(now, 1e-3):>9.1f}x  info    "
+          f"baseline: the old pass over every comment, its SQL alone {before:.1f} ms")
     target = ACKS_TARGET[backend]
     judged = ACKS_JUDGED[backend]
     print(f"acknowledged comments/s ({flushed[0]}):")
@@ -467,9 +496,10 @@ def bench_backend(backend: str, location: str, args: argparse.Namespace) -> list
     with writable_copy(location) as copy:
         rows, first = measure_page(location, repeat=args.repeat)
         base = baseline_ms(location, repeat=args.repeat)
+        queue = moderation_ms(location, repeat=args.repeat)
         acks = {"server": acks_in_one_server(copy, writers=args.writers, posts=args.posts),
                 "processes": acks_per_second(copy, writers=args.writers, posts=args.posts)}
-    return report(backend, rows, first, base, acks, args.writers, flushing(location))
+    return report(backend, rows, first, base, queue, acks, args.writers, flushing(location))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -43,6 +43,7 @@ from geo.participation.store import (
     Workshop,
     open_store,
 )
+from geo.participation.store.base import SQLITE_TS_FORMAT, as_datetime
 from geo.participation.store.export import PROPOSAL_COLUMNS
 from geo.participation.store.migrations import CITY_WINDOW, MIGRATIONS, SESSION_WINDOW
 from geo.text import (
@@ -479,6 +480,57 @@ def test_moderator_restore_writes_audit(store: Store) -> None:
     assert [q.pending_reports for q in store.moderation_queue()] == [1]
     assert not store.report(comment_id=cid, session_id="r4", reason="again").hidden
     assert store.report(comment_id=cid, session_id="r5", reason="again").hidden
+
+
+def test_the_queue_holds_exactly_the_auto_hidden_and_the_unanswered(store: Store) -> None:
+    """Worked by hand: of nine comments in two cities the queue of CITY holds the one hidden
+    by three reports, the one (and the reply) with a report not yet answered, and the one
+    reported again after a moderator restored it; not the quiet one, the one whose report
+    was dismissed, the deleted one, the one a moderator hid, nor the other city's."""
+    established(store, *(f"r{i}" for i in range(4)))
+    posted: list[int] = []
+
+    def reported(n: int, **overrides: Any) -> int:
+        cid = int(post(store, session_id=f"poster-{len(posted)}", **overrides).comment_id)
+        posted.append(cid)
+        for i in range(n):
+            store.report(comment_id=cid, session_id=f"r{i}", reason=f"理由{i}")
+        return cid
+
+    def act(cid: int, action: str) -> int:
+        store.moderate(comment_id=cid, action=action, moderator="m", reason="確認", now=T0)
+        return cid
+
+    auto = reported(3)
+    pending = reported(1)
+    reply = reported(1, parent_id=pending)
+    again = act(reported(3), "restore")
+    store.report(comment_id=again, session_id="r3", reason="再び")
+    reported(0)  # quiet
+    act(reported(1), "restore")  # the page's "dismiss": the reports answered, still shown
+    act(reported(1), "delete")
+    act(reported(1), "hide")
+    other = reported(3, city="99999")
+    queue = store.moderation_queue(city=CITY)
+    assert sorted(q.comment.id for q in queue) == sorted([auto, pending, reply, again])
+    assert queue[0].comment.id == auto  # the auto-hidden first
+    by_id = {q.comment.id: q for q in queue}
+    assert by_id[again].reasons == ("理由0", "理由1", "理由2", "再び")
+    assert (by_id[again].reports, by_id[again].pending_reports) == (4, 1)
+    assert {q.comment.id for q in store.moderation_queue()} == {auto, pending, reply, again,
+                                                                other}
+
+
+def test_a_timestamp_is_read_as_it_was_written_and_other_shapes_are_refused() -> None:
+    """The backend's text timestamps read back as the same aware UTC time; any other text
+    is refused as before (a shape the fast path would also take is not enough)."""
+    at = datetime(2026, 11, 30, 3, 4, 5, 678901, tzinfo=UTC)
+    written = at.strftime(SQLITE_TS_FORMAT)
+    assert as_datetime(written) == at and as_datetime(written).tzinfo is not None
+    for bad in ("2026-11-30 03:04:05.678901Z", "2026-11-30T03:04:05.6789012",
+                "2026-11-30T03:04:05+09:00", "xxxxxxxxxxxxxxxxxxxxxxxxxxZ"):
+        with pytest.raises(ValueError):
+            as_datetime(bad)
 
 
 def test_moderation_actions_each_write_one_audit_row(store: Store, target: Target) -> None:
