@@ -373,3 +373,12 @@ def test_a_write_inside_a_write_is_part_of_it(plain: SQLiteBackend) -> None:
         assert _stored(plain.path) == []  # nothing committed before the outer block ends
     assert _stored(plain.path) == [1, 3]
     assert plain.read_at_once("SELECT COUNT(*) FROM t") == [(2,)]
+
+
+def test_a_single_read_inside_a_read_is_part_of_it(plain: SQLiteBackend) -> None:
+    """A one-statement read inside a read block of the same thread runs in that block's
+    transaction (as it did before grouped commits), not in a transaction of its own."""
+    assert _write_after(plain, 7) is None
+    with plain.read() as tx:
+        assert tx.fetchall("SELECT x FROM t") == [(7,)]
+        assert plain.read_at_once("SELECT COUNT(*) FROM t") == [(1,)]

@@ -202,6 +202,7 @@ class SQLiteBackend:
         self._checkpointed_at = 0  # the connection's total_changes at its last checkpoint
         self._group: _Group | None = None  # the open write transaction (group commit)
         self._in_body: int | None = None  # the thread running a write block
+        self._in_read: int | None = None  # the thread running a read block
         self._gate = threading.Lock()  # guards _queued
         self._queued = 0  # threads waiting to write
         self.commits = 0  # write transactions committed (a group counts once)
@@ -234,9 +235,11 @@ class SQLiteBackend:
         with self._lock:
             self._settle()
             self._conn.execute("BEGIN")
+            self._in_read = threading.get_ident()
             try:
                 yield _SQLiteTx(self._conn)
             finally:
+                self._in_read = None
                 self._conn.execute("COMMIT")
 
     @contextmanager
@@ -404,7 +407,7 @@ class SQLiteBackend:
         """Run one read statement in a read transaction of its own (inside a transaction:
         in that one); its rows."""
         with self._lock:
-            if self._in_body == threading.get_ident():  # inside a write block: its snapshot
+            if threading.get_ident() in (self._in_body, self._in_read):  # nested: that one
                 return _SQLiteTx(self._conn).fetchall(sql, params)
             with self.read() as tx:
                 return tx.fetchall(sql, params)
