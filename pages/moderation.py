@@ -3,6 +3,7 @@
 import streamlit as st
 
 from geo.errors import DioramaError
+from geo.participation.store import ModerationAction
 from geo.text import escape_for_markdown
 from ui import photos as ph
 from ui import safety, state
@@ -22,6 +23,10 @@ from ui.voices import (
 AUDIT_ROWS = 200
 #: Queued comments shown at a time (each card has its own reason field and buttons).
 QUEUE_PAGE = 20
+#: The page's buttons and the store's actions: dismissing a shown comment's reports restores
+#: it as it is; keeping a hidden one hidden hides it (both answer its reports).
+MODERATE: dict[str, ModerationAction] = {
+    "hide": "hide", "dismiss": "restore", "keep": "hide", "restore": "restore", "delete": "delete"}
 
 state.require_app(__file__)
 ss = st.session_state
@@ -79,17 +84,19 @@ for item in queue:
         safety.queue_notes(item)
         if item.reasons:
             st.caption(t("mod_reasons"))
-            st.text("\n".join(f"・{r}" for r in item.reasons))  # reporters' text: never markup
+            st.text("\n".join(f"・{t('mod_no_reason') if r == '-' else r}"  # never markup
+                               for r in item.reasons))
         reason = st.text_input(t("mod_reason"), key=f"mreason_{c.id}")
-        # only the actions that make sense for the comment's state
+        # only the actions that make sense for the comment's state; a hidden one (by the
+        # reports, or a moderator's with new reports) may be kept hidden, its reports answered
         actions = (("hide", "dismiss", "delete") if c.status == "visible"
-                   else ("restore", "delete"))
+                   else ("keep", "restore", "delete"))
         for col, action in zip(st.columns(len(actions)), actions, strict=True):
             if col.button(t(f"mod_{action}"), key=f"m_{action}_{c.id}", disabled=not reason,
                           type="primary" if action == actions[0] else "secondary"):
                 try:
                     store.moderate(comment_id=c.id, moderator=moderator, reason=reason,
-                                   action="restore" if action == "dismiss" else action)
+                                   action=MODERATE[action])
                 except DioramaError as exc:
                     st.error(error_text(exc))
                 else:

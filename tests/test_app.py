@@ -88,6 +88,14 @@ def test_map_town_picker_without_map() -> None:
     assert any("粕川町稲里" in m.value for m in at.markdown)
 
 
+def test_the_town_list_is_in_the_registrys_order() -> None:
+    """By town code, as the city's registry lists them: a town's 丁目 together and in order
+    (the bundle's own order had 粕川町稲里, 西大室町, 光が丘町, 大手町三丁目, 大手町一丁目...)."""
+    box = open_page("pages/map.py").selectbox(key="map_town")
+    assert box.options[:6] == ["岩神町一丁目", "岩神町二丁目", "岩神町三丁目", "岩神町四丁目",
+                               "敷島町", "昭和町一丁目"]
+
+
 def test_map_metrics_and_resolutions_render() -> None:
     at = open_page("pages/map.py")
     for metric in ["rate", "uncovered", "population", "dist"]:

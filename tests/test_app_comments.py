@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from app_flow import session
@@ -125,32 +126,41 @@ def test_reply_is_threaded_under_its_comment():
     assert md.index("返信です") > md.index("親コメント")
 
 
-def test_three_reports_hide_and_moderator_restores():
+def _hidden_by_reports(text: str, reasons: tuple[str, ...] = ("spam",) * 3) -> int:
+    """A comment hidden by the reports of sessions that have been around (issue 16)."""
     author = session()
-    post(author, "問題のある投稿かも")
+    post(author, text)
     cid = author.session_state["c_last"]["id"]
-    for _ in range(3):  # sessions that have been around: their reports hide (issue 16)
+    for reason in reasons:
         s = session()
         open_store().record_activity(session_id=s.session_state["session_id"],
                                      now=datetime.now(UTC) - timedelta(hours=1))
-        s.text_input(key=f"rreason_{cid}").input("spam")
+        s.text_input(key=f"rreason_{cid}").input(reason)
         s.button(key=f"rep_{cid}").click().run()
         assert not s.exception
-    viewer = session()
-    assert "問題のある投稿かも" not in texts(viewer)
+    assert text not in texts(session())
+    return int(cid)
 
+
+def _moderator() -> Any:
     mod = session("pages/moderation.py")
     mod.text_input[0].input("山田")
     mod.text_input[1].input(PASSWORD)
     mod.button[0].click().run()
     assert not mod.exception
+    return mod
+
+
+def test_three_reports_hide_and_moderator_restores():
+    cid = _hidden_by_reports("問題のある投稿かも")
+    mod = _moderator()
     assert "問題のある投稿かも" in texts(mod)
     # the moderator sees why and where, and only the actions that fit an auto-hidden comment
     assert any("spam" in x.value for x in mod.text)
     assert any("付近の六角形" in c.value for c in mod.caption)
     assert any("報告により自動で非表示" in c.value for c in mod.caption)
     keys = {b.key for b in mod.button}
-    assert f"m_restore_{cid}" in keys and f"m_delete_{cid}" in keys
+    assert {f"m_keep_{cid}", f"m_restore_{cid}", f"m_delete_{cid}"} <= keys
     assert f"m_hide_{cid}" not in keys
     mod.text_input(key=f"mreason_{cid}").input("問題なし").run()
     mod.button(key=f"m_restore_{cid}").click().run()
@@ -158,6 +168,24 @@ def test_three_reports_hide_and_moderator_restores():
     log = open_store().audit_log(comment_id=cid)
     assert "restore" in {e.action for e in log}
     assert "問題のある投稿かも" in texts(session())
+
+
+def test_a_moderator_keeps_an_auto_hidden_comment_hidden_and_it_leaves_the_queue():
+    """Agreeing with the reports: the comment stays hidden (now by a moderator, audited),
+    its reports are answered, so it leaves the queue; a report without a reason is said so."""
+    cid = _hidden_by_reports("広告です", reasons=("宣伝", "", "宣伝"))
+    mod = _moderator()
+    assert "・(理由の記入なし)" in "\n".join(x.value for x in mod.text)
+    assert "・-" not in "\n".join(x.value for x in mod.text)
+    mod.text_input(key=f"mreason_{cid}").input("宣伝のため").run()
+    mod.button(key=f"m_keep_{cid}").click().run()
+    assert not mod.exception
+    [entry] = [e for e in open_store().audit_log(comment_id=cid) if e.actor == "山田"]
+    assert (entry.action, entry.detail, entry.reason) == ("hide", "hidden_auto -> hidden",
+                                                          "宣伝のため")
+    assert open_store().moderation_queue() == []
+    assert f"m_keep_{cid}" not in {b.key for b in mod.button}
+    assert "広告です" not in texts(session())
 
 
 def test_wrong_password_is_refused():

@@ -388,6 +388,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "actor_poster": {"ja": "投稿者", "en": "poster"},
     "mod_reason": {"ja": "理由 (必須・記録されます)", "en": "Reason (required, logged)"},
     "mod_hide": {"ja": "非表示にする", "en": "Hide"},
+    "mod_keep": {"ja": "非表示のまま確定", "en": "Keep it hidden"},
+    "mod_no_reason": {"ja": "(理由の記入なし)", "en": "(no reason given)"},
     "mod_restore": {"ja": "表示に戻す", "en": "Restore"},
     "mod_delete": {"ja": "削除する", "en": "Delete"},
     "purge_title": {"ja": "保存期間を過ぎた投稿の削除", "en": "Purge expired comments"},

@@ -73,13 +73,14 @@ def place_label(b: CityBundle, cell: str) -> str:
 
 def town_select(b: CityBundle, *, key: str, label: str | None = None,
                 options: list[str] | None = None, **kwargs: Any) -> str | None:
-    """The one town list: searchable, names in the bundle's order, nothing chosen at first.
+    """The one town list: searchable, in the order of the towns' codes (the registry's: a
+    town's 丁目 together, in their order), nothing chosen at first.
 
     ``options`` narrows the towns (default: every town of the bundle); ``kwargs`` go to
     ``st.selectbox`` (e.g. ``on_change``). Returns the chosen town code, or None.
     """
     names = town_names(b)
-    choices = [c for c in names if options is None or c in options]
+    choices = sorted(c for c in names if options is None or c in options)
     if not choices:
         return None
     code = st.selectbox(label or t("town_pick"), choices, index=None, placeholder=t("choose"),
