@@ -14,7 +14,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 try:  # POSIX advisory file locks queue writers fairly; elsewhere SQLite's own lock suffices
     import fcntl
@@ -26,11 +26,15 @@ from geo.participation.store.migrations import MIGRATIONS, Dialect, migration_ta
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Backend", "PostgresBackend", "SQLiteBackend", "Tx", "apply_migrations"]
+__all__ = ["Backend", "PostgresBackend", "SQLiteBackend", "Tx", "apply_migrations", "in_chunks"]
 
 Row = tuple[Any, ...]
+V = TypeVar("V")
 
 _SQLITE_TS_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+#: Values per ``IN (...)`` lookup, well under every database's limit of bound parameters.
+IN_CHUNK = 500
 
 #: Most write blocks of one process's threads committed together (see SQLiteBackend's Notes).
 GROUP_MAX = 32
@@ -96,6 +100,13 @@ class Backend(Protocol):
 
     def close(self) -> None:
         """Close the connection."""
+
+
+def in_chunks(values: Sequence[V]) -> list[tuple[str, list[V]]]:
+    """``values`` in chunks of :data:`IN_CHUNK`, each with its placeholders (``?, ?, ?``) for
+    an ``IN (...)`` lookup; none for no values."""
+    chunks = [list(values[start:start + IN_CHUNK]) for start in range(0, len(values), IN_CHUNK)]
+    return [(", ".join("?" * len(chunk)), chunk) for chunk in chunks]
 
 
 def _sqlite_param(value: Any) -> Any:

@@ -13,7 +13,7 @@ from typing import Any, Final
 
 from geo.grid import ids
 from geo.participation.photos import CleanPhoto, clean_photo
-from geo.participation.store.backends import Tx, _lock_id
+from geo.participation.store.backends import Tx, _lock_id, in_chunks
 from geo.participation.store.base import (
     StoreBase,
     as_datetime,
@@ -100,7 +100,6 @@ _POST_ROW = _call(POST_ROW_FUNCTION, POST_ROW_ARGUMENTS)
 _POST_AT_ONCE = _call(POST_AT_ONCE_FUNCTION, POST_AT_ONCE_ARGUMENTS)
 """PostgreSQL: a bare comment with its locks and rate limits in one statement (migration 13);
 the new id, or NULL when a limit refuses it or the key is stored already."""
-_CHUNK = 500  # ids per IN (...) lookup
 _IMPORT_REQUIRED = ("idempotency_key", "session_id", "cell", "factor", "kind", "text")
 
 
@@ -234,10 +233,9 @@ def _check_scenarios(tx: Tx, scenarios: Collection[str], city: str, *, lock: str
     """
     wanted = sorted(scenarios)
     found: dict[str, str] = {}
-    for start in range(0, len(wanted), _CHUNK):
-        chunk = wanted[start:start + _CHUNK]
+    for marks, chunk in in_chunks(wanted):
         rows = tx.fetchall(
-            f"SELECT id, city FROM scenarios WHERE id IN ({', '.join('?' * len(chunk))})"  # noqa: S608 - placeholders only; values are bound
+            f"SELECT id, city FROM scenarios WHERE id IN ({marks})"  # noqa: S608 - placeholders only; values are bound
             + lock, chunk)
         found.update((str(r[0]), str(r[1])) for r in rows)
     for sid in wanted:
@@ -555,11 +553,10 @@ class CommentsMixin(StoreBase):
         stored: dict[str, tuple[int, str, Status]] = {}
         keys = sorted({d.key for d in drafts})
         with self._backend.read() as tx:
-            for start in range(0, len(keys), _CHUNK):
-                chunk = keys[start:start + _CHUNK]
+            for marks, chunk in in_chunks(keys):
                 for key, cid, session, status in tx.fetchall(
                         "SELECT idempotency_key, id, session_hash, status FROM comments "  # noqa: S608 - placeholders only; values are bound
-                        f"WHERE idempotency_key IN ({', '.join('?' * len(chunk))})", chunk):
+                        f"WHERE idempotency_key IN ({marks})", chunk):
                     stored[str(key)] = (int(cid), str(session), status)
             _check_scenarios(tx, {d.scenario for d in drafts if d.scenario is not None}, city)
         todo: list[int] = []

@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from geo.participation.store.backends import Row, Tx
+from geo.participation.store.backends import Row, Tx, in_chunks
 from geo.participation.store.base import (
     POSTER,
     RECORD_COLUMNS,
@@ -332,11 +332,10 @@ class ModerationMixin(StoreBase):
         with self._backend.read() as tx:
             rows = tx.fetchall(sql, params * 2)
             reports_of: dict[int, list[tuple[str, bool, datetime]]] = {}
-            if rows:
+            for marks, chunk in in_chunks([int(row[0]) for row in rows]):  # those, found once
                 for cid, why, counts, at in tx.fetchall(
-                    "SELECT x.comment_id, x.reason, x.counts, x.created_at FROM reports x "  # noqa: S608 - constant SQL fragments; values are bound
-                    f"WHERE x.comment_id IN ({queued}) ORDER BY x.id",
-                    params * 2,
+                    "SELECT x.comment_id, x.reason, x.counts, x.created_at FROM reports x "  # noqa: S608 - placeholders only; values are bound
+                    f"WHERE x.comment_id IN ({marks}) ORDER BY x.id", chunk,
                 ):
                     reports_of.setdefault(int(cid), []).append(
                         (str(why) or "-", bool(counts), as_datetime(at)))

@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Final, Literal
 
 from geo.participation.photos import CleanPhoto
-from geo.participation.store.backends import Row, Tx
+from geo.participation.store.backends import Row, Tx, in_chunks
 from geo.participation.store.base import (
     StoreBase,
     audit,
@@ -41,7 +41,6 @@ PhotoAction = Literal["approve", "withdraw", "delete"]
 #: delete the photo alone (the comment stays).
 PHOTO_ACTIONS: Final[tuple[PhotoAction, ...]] = ("approve", "withdraw", "delete")
 
-_CHUNK = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,18 +127,18 @@ class PhotosMixin(StoreBase):
         wanted = sorted({check_id(i) for i in comment_ids})
         shown = "" if include_hidden else " AND c.status = 'visible'"
 
-        def sql(n: int) -> str:
+        def sql(marks: str) -> str:
             return ("SELECT p.comment_id, p.thumbnail, p.mime, p.width, p.height, "  # noqa: S608 - placeholders only; values are bound
                     "p.approved_for_export FROM comment_photos p JOIN comments c "
-                    f"ON c.id = p.comment_id WHERE p.comment_id IN ({', '.join('?' * n)}){shown}")
+                    f"ON c.id = p.comment_id WHERE p.comment_id IN ({marks}){shown}")
 
-        chunks = [wanted[start:start + _CHUNK] for start in range(0, len(wanted), _CHUNK)]
+        chunks = in_chunks(wanted)
         if len(chunks) <= 1:  # a page of the list: one statement (none for no comments)
-            rows = [row for chunk in chunks
-                    for row in self._backend.read_at_once(sql(len(chunk)), chunk)]
+            rows = [row for marks, chunk in chunks
+                    for row in self._backend.read_at_once(sql(marks), chunk)]
         else:
             with self._backend.read() as tx:
-                rows = [row for chunk in chunks for row in tx.fetchall(sql(len(chunk)), chunk)]
+                rows = [row for marks, chunk in chunks for row in tx.fetchall(sql(marks), chunk)]
         return {photo.comment_id: photo for photo in map(_photo, rows)}
 
     def photos_to_review(self, *, city: str, approved: bool = False,

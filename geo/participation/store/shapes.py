@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Final
 
 from geo.grid import ids
-from geo.participation.store.backends import Tx
+from geo.participation.store.backends import Tx, in_chunks
 from geo.participation.store.errors import InvalidCell, InvalidInput
 from geo.participation.store.models import Comment
 
@@ -38,7 +38,6 @@ SHAPE_RESOLUTION: Final = 9
 MAX_AREA_CELLS: Final = 200
 MAX_ROUTE_CELLS: Final = 100
 _LIMITS: Final = {"area": (1, MAX_AREA_CELLS), "route": (2, MAX_ROUTE_CELLS)}
-_CHUNK: Final = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,11 +116,10 @@ def attach_shapes(tx: Tx, comments: Sequence[Comment]) -> list[Comment]:
     if not wanted:
         return list(comments)
     cells: dict[int, list[str]] = {}
-    for start in range(0, len(wanted), _CHUNK):
-        chunk = wanted[start:start + _CHUNK]
+    for marks, chunk in in_chunks(wanted):
         for cid, cell in tx.fetchall(
                 "SELECT comment_id, cell FROM comment_shape_cells "  # noqa: S608 - placeholders only; values are bound
-                f"WHERE comment_id IN ({', '.join('?' * len(chunk))}) ORDER BY comment_id, seq",
+                f"WHERE comment_id IN ({marks}) ORDER BY comment_id, seq",
                 chunk):
             cells.setdefault(int(cid), []).append(str(cell))
     return [replace(c, cells=tuple(cells.get(c.id, ()))) if c.shape != "point" else c
