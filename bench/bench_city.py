@@ -379,28 +379,25 @@ def acks_per_second(location: str, *, writers: int, posts: int) -> float:
 def acks_in_one_server(location: str, *, writers: int, posts: int) -> float:
     """Comments acknowledged per second by ``writers`` threads of one process sharing one
     store, as the sessions of one Streamlit server do (its store is a cached resource)."""
+    gate = threading.Barrier(writers + 1)
+
+    def run(store: Store, worker: int) -> int:
+        gate.wait()
+        return _post_many(store, f"t{worker}", posts)
+
     quiet = logging.getLogger("geo")  # the page's runs set it up; a line per comment here
-    level, _ = quiet.level, quiet.setLevel(logging.WARNING)
+    level = quiet.level
+    quiet.setLevel(logging.WARNING)
     try:
-        return _acks_in_threads(location, writers=writers, posts=posts)
-    finally:
-        quiet.setLevel(level)
-
-
-def _acks_in_threads(location: str, *, writers: int, posts: int) -> float:
-    with open_store(location, rate_limit=None) as store:
-        gate = threading.Barrier(writers + 1)
-
-        def run(worker: int) -> int:
-            gate.wait()
-            return _post_many(store, f"t{worker}", posts)
-
-        with ThreadPoolExecutor(max_workers=writers) as pool:
-            futures = [pool.submit(run, w) for w in range(writers)]
+        with open_store(location, rate_limit=None) as store, \
+                ThreadPoolExecutor(max_workers=writers) as pool:
+            futures = [pool.submit(run, store, w) for w in range(writers)]
             gate.wait()
             start = time.perf_counter()
             acknowledged = sum(f.result() for f in futures)
-        return acknowledged / (time.perf_counter() - start)
+            return acknowledged / (time.perf_counter() - start)
+    finally:
+        quiet.setLevel(level)
 
 
 @contextmanager
