@@ -114,6 +114,22 @@ def make_target(backend: str, tmp_path: Path) -> Target:
 SCENARIO_TOKENS: dict[str, str] = {}
 
 
+def schema_before(monkeypatch: Any, version: int) -> None:
+    """Open stores with the schema as it stood before ``version`` (until ``monkeypatch.undo``),
+    for a test that fills a database the old way and then migrates it.
+
+    Before version 17 a city's data version was one row (no shards): the store bumps it the
+    way it then did."""
+    from geo.participation.store import backends, base, migrations
+
+    monkeypatch.setattr(backends, "MIGRATIONS",
+                        tuple(m for m in migrations.MIGRATIONS if m.version < version))
+    if version <= 17:  # the shard is bound but not stored
+        monkeypatch.setattr(base, "BUMP_SQL", (
+            "INSERT INTO data_versions (city, version) SELECT {city}, 1 WHERE {shard} >= 0 "
+            "ON CONFLICT (city) DO UPDATE SET version = data_versions.version + 1"))
+
+
 def register_scenario(scenario_id: str, group_token: str) -> str:
     """Remember the group token of a test scenario: :func:`comment_args` then passes it with
     that ``scenario_id`` (a comment on a scenario needs a working join link of its session)."""

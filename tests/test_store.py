@@ -26,11 +26,14 @@ from store_fixtures import (
     Target,
     comment_args,
     established,
+    make_target,
     register_scenario,
+    schema_before,
 )
 
 from geo.participation.store import (
     FACTORS,
+    KINDS,
     CommentNotFound,
     IdempotencyConflict,
     InvalidAction,
@@ -45,7 +48,14 @@ from geo.participation.store import (
 )
 from geo.participation.store.base import SQLITE_TS_FORMAT, as_datetime
 from geo.participation.store.export import PROPOSAL_COLUMNS
-from geo.participation.store.migrations import CITY_WINDOW, MIGRATIONS, SESSION_WINDOW
+from geo.participation.store.migrations import (
+    CITY_WINDOW,
+    FOLD_EVERY,
+    MIGRATIONS,
+    SESSION_WINDOW,
+    SUMMARY_RESOLUTIONS,
+    VERSION_SHARDS,
+)
 from geo.text import (
     TextEmpty,
     TextTooLong,
@@ -1078,19 +1088,22 @@ def test_migration_3_backfills_parent_cells_and_counts(target: Target) -> None:
     old = target.open()
     cid = post(old, session_id="a").comment_id
     old.plus_one(comment_id=cid, session_id="p")
-    # version 7's per-cell counts are kept by triggers that read version 3's columns
+    # version 7's per-cell counts are kept by triggers that read version 3's columns, and
+    # moved through version 17's table (PostgreSQL; empty on SQLite)
+    target.raw("DROP TABLE comment_cell_moves")
     if target.backend == "sqlite":
         for name in ("insert", "update_old", "update_new", "delete"):
             target.raw(f"DROP TRIGGER comment_cells_{name}")
     else:
         target.raw("DROP TRIGGER comment_cells_sync ON comments")
         target.raw("DROP FUNCTION comment_cells_sync(), comment_cells_move(comments, integer)")
+        target.raw("DROP FUNCTION comment_cells_fold_now(), comment_cells_fold()")
     target.raw("DROP TABLE comment_cells")
     target.raw("DROP TABLE comment_city_cells")  # version 16's, filled from version 7's
     # forget what version 3 wrote, as a database from before it would look
     target.raw("UPDATE comments SET cell7 = NULL, cell8 = NULL, cell9 = NULL, plus_count = 0")
     target.raw("DELETE FROM data_versions")
-    target.raw("DELETE FROM schema_migrations WHERE version IN (3, 5, 7, 9, 16)")
+    target.raw("DELETE FROM schema_migrations WHERE version IN (3, 5, 7, 9, 16, 17)")
     target.raw("DROP INDEX IF EXISTS comments_city_factor_cell9")  # version 9's, on cell9
     target.raw("DROP INDEX IF EXISTS comments_city_factor_kind_top")
     # version 5's indexes name the columns version 3 added
@@ -1106,7 +1119,7 @@ def test_migration_3_backfills_parent_cells_and_counts(target: Target) -> None:
     for column in ("cell7", "cell8", "cell9", "plus_count"):
         target.raw(f"ALTER TABLE comments DROP COLUMN {column}")
     target.raw("DROP TABLE data_versions")
-    assert apply_migrations(old.backend) == [3, 5, 7, 9, 16]
+    assert apply_migrations(old.backend) == [3, 5, 7, 9, 16, 17]
     assert [c.cell for c in old.cell_summary(city=CITY, resolution=9)] == [
         h3.cell_to_parent(TEST_CELL, 9)]
     assert old.list_comments(city=CITY)[0].plus_ones == 1
@@ -1150,15 +1163,15 @@ def test_migration_14_keeps_the_map_counts_and_their_triggers(
     """A database from before version 14 upgrades (SQLite copies the per-cell counts into a
     table stored in key order and puts its triggers back): the map's counts are the same,
     and they move on with the next post and +1."""
-    from geo.participation.store import backends, migrations
 
-    monkeypatch.setattr(backends, "MIGRATIONS",
-                        tuple(m for m in migrations.MIGRATIONS if m.version < 14))
+    schema_before(monkeypatch, 14)
     with target.open() as old:
         for i, kind in enumerate(["good", "concern", "concern", "idea"]):
             post(old, session_id=f"s{i}", kind=kind)
-        # a factor's counts (the whole city's have a table of their own from version 16)
-        before = old.cell_summary(city=CITY, resolution=9, factor="mobility")
+        # a factor's counts, made from the comments themselves (no replies here; the
+        # counts the database keeps are read through version 17's table of moves)
+        before = old.cell_summary(city=CITY, resolution=9, factor="mobility",
+                                  include_replies=True)
     monkeypatch.undo()
     with target.open() as s:
         assert 14 in s.migrations_applied
@@ -1182,10 +1195,9 @@ def test_migration_16_keeps_the_whole_city_counts_in_their_own_table(
     table of their own (kinds side by side) and equal a count made from the comments
     themselves, at every summary resolution and as the list's total; they move on with a
     post, a +1, a hidden comment and a deleted one, and the factors' counts stay."""
-    from geo.participation.store import backends, migrations
+    from geo.participation.store import migrations
 
-    monkeypatch.setattr(backends, "MIGRATIONS",
-                        tuple(m for m in migrations.MIGRATIONS if m.version < 16))
+    schema_before(monkeypatch, 16)
     neighbour = h3.grid_ring(TEST_CELL, 1)[0]
     with target.open(rate_limit=None) as old:
         made = [post(old, cell=cell, kind=kind, factor=factor, session_id=f"s{i}").comment_id
@@ -1241,6 +1253,122 @@ def test_migration_16_keeps_the_whole_city_counts_in_their_own_table(
     assert target.raw("SELECT COUNT(*) FROM comment_cells WHERE factor = ?", ("*",)) == [(0,)]
 
 
+def _summaries_add_up(s: Store) -> None:
+    """The map's counts the database keeps (and the moves still to fold) equal counts made from
+    the comments themselves, at every summary resolution, for the city and each factor, and
+    as the list's totals (the city has no replies here: with them the count is a scan)."""
+    for r in SUMMARY_RESOLUTIONS:
+        for factor in (None, "mobility", "health"):
+            assert (s.cell_summary(city=CITY, resolution=r, factor=factor)
+                    == s.cell_summary(city=CITY, resolution=r, factor=factor,
+                                      include_replies=True)), (r, factor)
+    for factor in (None, "mobility"):
+        for kind in (None, "idea"):
+            assert s.comment_page(city=CITY, factor=factor, kind=kind).total == len(
+                s.list_comments(city=CITY, factor=factor, kind=kind)), (factor, kind)
+
+
+def test_migration_17_spreads_the_rows_every_post_moved(
+        target: Target, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A database from before version 17 upgrades: its city's data version keeps its value
+    and still grows by exactly one with every write, now spread over shards; the map's counts
+    stay what the comments say."""
+    schema_before(monkeypatch, 17)
+    with target.open(rate_limit=None) as old:
+        made = [post(old, session_id=f"s{i}", kind=kind, factor=factor).comment_id
+                for i, (kind, factor) in enumerate([("good", "mobility"), ("concern", "health"),
+                                                    ("idea", "mobility")])]
+        old.plus_one(comment_id=made[0], session_id="fan")
+        version = old.data_version(city=CITY)
+    monkeypatch.undo()
+    assert version == 4
+    with target.open(rate_limit=None) as s:
+        assert 17 in s.migrations_applied
+        assert s.data_version(city=CITY) == version
+        _summaries_add_up(s)
+        for i in range(40):
+            post(s, session_id=f"n{i}", kind=KINDS[i % 3])
+        s.moderate(comment_id=made[1], action="hide", moderator="m", reason="test")
+        assert s.data_version(city=CITY) == version + 41
+        _summaries_add_up(s)
+    shards = [row[0] for row in target.raw("SELECT shard FROM data_versions WHERE city = ?",
+                                           [CITY])]
+    assert 1 < len(shards) <= VERSION_SHARDS and all(0 <= n < VERSION_SHARDS for n in shards)
+
+
+def test_many_posts_fold_their_moves_of_the_counts_and_the_map_adds_up(target: Target) -> None:
+    """On PostgreSQL a comment moves the per-cell counts by a row appended to a table of its
+    own, and every FOLD_EVERY-th such row folds the ones before it into the counts (SQLite
+    moves them at once). Before and after a fold, with a +1, a hidden and a deleted comment,
+    the map and the totals equal counts made from the comments."""
+    cells = sorted(h3.grid_disk(TEST_CELL, 6))
+    with target.open(rate_limit=None) as s:
+        items = [{k: v for k, v in comment_args(
+            cell=cells[i * 7 % len(cells)], kind=KINDS[i % 3],
+            factor=("mobility", "health", "housing")[i % 4 % 3]).items()
+            if k not in ("city", "consent")} for i in range(FOLD_EVERY + 40)]
+        made = [r.comment_id for r in s.import_comments(items, city=CITY)]
+        pending = target.raw("SELECT COUNT(*) FROM comment_cell_moves")[0][0]
+        if target.backend == "postgres":  # one fold at the FOLD_EVERY-th move
+            assert 0 < pending < FOLD_EVERY
+        else:
+            assert pending == 0
+        _summaries_add_up(s)
+        s.plus_one(comment_id=made[0], session_id="fan")
+        s.moderate(comment_id=made[1], action="hide", moderator="m", reason="test")
+        s.moderate(comment_id=made[2], action="delete", moderator="m", reason="test")
+        _summaries_add_up(s)
+        for i in range(FOLD_EVERY):  # past the next fold
+            post(s, session_id=f"p{i}", cell=cells[i % len(cells)], kind=KINDS[i % 3])
+        _summaries_add_up(s)
+    assert target.raw("SELECT COUNT(*) FROM comment_cell_moves")[0][0] < FOLD_EVERY + 10
+
+
+@pytest.mark.postgres
+def test_a_fold_leaves_the_moves_of_a_writer_not_yet_committed_to_the_next(
+        tmp_path: Path) -> None:
+    """A fold takes the moves committed when it runs and no others: a writer's move still
+    open then is counted once, after its commit, from the table of moves until the next fold
+    (a fold by id would have lost it or counted it twice). A second fold while one runs
+    leaves its work to the next."""
+    import psycopg
+    from psycopg import sql as pgsql
+
+    target = make_target("postgres", tmp_path)
+    try:
+        with target.open(rate_limit=None) as s:
+            post(s, session_id="first", kind="good")
+            moved = ("INSERT INTO comment_cell_moves (city, factor, kind, cell7, cell8, cell9, "
+                     "n, plus) VALUES (%s, 'mobility', 'idea', %s, %s, %s, 1, 0)")
+            parents = [h3.cell_to_parent(TEST_CELL, r) for r in SUMMARY_RESOLUTIONS]
+
+            def connect() -> psycopg.Connection[Any]:
+                conn = psycopg.connect(target.location)
+                conn.execute(pgsql.SQL("SET search_path TO {}").format(
+                    pgsql.Identifier(target.schema)))
+                conn.commit()
+                return conn
+
+            with connect() as writer, connect() as folder, connect() as other:
+                writer.execute(moved, [CITY, *parents])  # open, not committed
+                folder.execute("SELECT comment_cells_fold()")  # takes the lock, folds
+                other.execute("SELECT comment_cells_fold()")  # a second fold: skips at once
+                other.commit()
+                folder.commit()
+                writer.commit()
+            [kept] = target.raw("SELECT good + concern + idea FROM comment_city_cells "
+                                "WHERE city = ? AND resolution = 9", [CITY])
+            assert kept == (1,)  # the first comment, folded
+            assert target.raw("SELECT COUNT(*) FROM comment_cell_moves") == [(1,)]
+            [cell] = s.cell_summary(city=CITY, resolution=9)
+            assert (cell.count, cell.good, cell.idea) == (2, 1, 1)
+            target.raw("SELECT comment_cells_fold()")
+            assert target.raw("SELECT COUNT(*) FROM comment_cell_moves") == [(0,)]
+            assert s.cell_summary(city=CITY, resolution=9) == [cell]
+    finally:
+        target.drop()
+
+
 def test_a_read_at_once_sees_what_is_committed_and_inside_a_write_what_it_wrote(
         target: Target) -> None:
     """One read statement alone (PostgreSQL: no BEGIN/COMMIT round trips) sees every
@@ -1268,10 +1396,8 @@ def test_migration_15_lists_a_town_by_factor_and_kind_from_its_own_index(
     """A database from before version 15 upgrades (PostgreSQL: the town's index holds top-level
     comments only, with factor and kind): a town's list by factor and kind is the same page,
     newest first, before and after (replies and other towns stay out)."""
-    from geo.participation.store import backends, migrations
 
-    monkeypatch.setattr(backends, "MIGRATIONS",
-                        tuple(m for m in migrations.MIGRATIONS if m.version < 15))
+    schema_before(monkeypatch, 15)
     town, other = "10201001000", "10201002000"
     with target.open(rate_limit=None) as old:
         made = [post(old, town_code=town, factor=f, kind=k, session_id=f"s{i}").comment_id
@@ -1305,11 +1431,9 @@ def test_migration_12_lets_a_database_post_in_one_call(
     """A database from before versions 12 and 13 upgrades; a post then stores its row, moves
     the data version on and notes the poster (PostgreSQL: one statement, version 13 calling
     version 12)."""
-    from geo.participation.store import backends, migrations
     from geo.participation.store.base import session_hash
 
-    monkeypatch.setattr(backends, "MIGRATIONS",
-                        tuple(m for m in migrations.MIGRATIONS if m.version < 12))
+    schema_before(monkeypatch, 12)
     with target.open() as old:
         item = {k: v for k, v in comment_args().items() if k not in ("city", "consent")}
         first = old.import_comments([item], city=CITY)[0].comment_id

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from store_fixtures import CITY, Target, comment_args
+from store_fixtures import CITY, Target, comment_args, schema_before
 
 from geo.participation.store import CityBusy, InvalidInput, RateLimited, Store, Workshop
 from geo.participation.store.guards import Backoff
@@ -308,10 +308,8 @@ def test_the_ceiling_comes_from_the_settings_only_with_limits_on(
 
 def test_version_6_keeps_the_audit_append_only_and_its_rows(
         target: Target, monkeypatch: pytest.MonkeyPatch) -> None:
-    from geo.participation.store import backends, migrations
 
-    monkeypatch.setattr(backends, "MIGRATIONS",
-                        tuple(m for m in migrations.MIGRATIONS if m.version < 6))
+    schema_before(monkeypatch, 6)
     with target.open() as old:
         item = {k: v for k, v in comment_args().items() if k not in ("city", "consent")}
         cid = old.import_comments([item], city=CITY)[0].comment_id

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from store_fixtures import TEST_CELL, Target, comment_args
+from store_fixtures import TEST_CELL, Target, comment_args, schema_before
 
 from geo import access as sc
 from geo.participation.store import (
@@ -287,11 +287,9 @@ def test_sessions_made_before_derived_links_keep_working(
     """A session stored by the previous version (random join tokens, only hashes kept): its
     links stay valid after the migration; they cannot be shown, and renewing gives a link
     the key holder can show again."""
-    from geo.participation.store import backends, migrations
     from geo.participation.store.workshop import _hash
 
-    before = tuple(m for m in migrations.MIGRATIONS if m.version < 4)
-    monkeypatch.setattr(backends, "MIGRATIONS", before)
+    schema_before(monkeypatch, 4)
     fac, tokens = secrets.token_urlsafe(24), [secrets.token_urlsafe(24) for _ in range(2)]
     with target.open(rate_limit=None) as old_app, old_app.backend.write() as tx:
         # what the previous create_session wrote

@@ -11,9 +11,9 @@ from geo.grid import ids
 if TYPE_CHECKING:
     from geo.participation.store.backends import Tx
 
-__all__ = ["CITY_WINDOW", "MIGRATIONS", "POST_AT_ONCE_ARGUMENTS", "POST_AT_ONCE_FUNCTION",
-           "POST_ROW_ARGUMENTS", "POST_ROW_FUNCTION", "SESSION_WINDOW", "Dialect", "Migration",
-           "migration_table_sql"]
+__all__ = ["BUMP_SQL", "CITY_WINDOW", "FOLD_EVERY", "MIGRATIONS", "POST_AT_ONCE_ARGUMENTS",
+           "POST_AT_ONCE_FUNCTION", "POST_ROW_ARGUMENTS", "POST_ROW_FUNCTION", "SESSION_WINDOW",
+           "VERSION_SHARDS", "Dialect", "Migration", "migration_table_sql"]
 
 Dialect = Literal["sqlite", "postgres"]
 
@@ -615,8 +615,10 @@ def _parameters(arguments: tuple[tuple[str, str], ...]) -> str:
     return ", ".join(f"p_{name} {type_}" for name, type_ in arguments)
 
 
-_V12_POSTGRES = (
-    f"""CREATE FUNCTION {POST_ROW_FUNCTION}({_parameters(POST_ROW_ARGUMENTS)})
+def _post_row_function(create: str, bump: str) -> str:
+    """Version 12's function (``create``: ``CREATE`` or ``CREATE OR REPLACE``) with ``bump``,
+    the statement that moves the city's data version on (version 17 spreads it)."""
+    return f"""{create} FUNCTION {POST_ROW_FUNCTION}({_parameters(POST_ROW_ARGUMENTS)})
     RETURNS bigint LANGUAGE plpgsql AS $$
     DECLARE
         new_id bigint;
@@ -631,8 +633,7 @@ _V12_POSTGRES = (
         IF new_id IS NULL THEN  -- the key is stored already (a retry, or another session's)
             RETURN NULL;
         END IF;
-        INSERT INTO data_versions (city, version) VALUES (p_city, 1)
-            ON CONFLICT (city) DO UPDATE SET version = data_versions.version + 1;
+        {bump};
         INSERT INTO session_activity (session_hash, first_seen, last_seen, actions)
             VALUES (p_session, p_created, p_created, 1)
             ON CONFLICT (session_hash) DO UPDATE SET
@@ -643,8 +644,12 @@ _V12_POSTGRES = (
                 THEN excluded.last_seen ELSE session_activity.last_seen END;
         RETURN new_id;
     END
-    $$""",  # noqa: S608 - constant names and types only
-)
+    $$"""  # noqa: S608 - constant names and types only
+
+
+_V12_POSTGRES = (_post_row_function(
+    "CREATE", "INSERT INTO data_versions (city, version) VALUES (p_city, 1) "
+    "ON CONFLICT (city) DO UPDATE SET version = data_versions.version + 1"),)
 
 
 # The windows of the two rate limits (version 13 reads them; comments.py runs them on SQLite
@@ -814,6 +819,100 @@ _V16_SPECIFIC: dict[Dialect, tuple[str, ...]] = {
 }
 
 
+
+# Every post moved rows that every other post moves too: the city's data version, and its
+# per-cell counts at res 7 and 8 (a city has a few dozen res-7 cells) in ``comment_cells``
+# and ``comment_city_cells``. A row updated stays locked until its transaction is flushed to
+# disk, so on a durable PostgreSQL 8 writers queued on those rows, and the six upserts of the
+# trigger cost 0.25 ms of the server's CPU per comment. Version 17 spreads both:
+# - the data version in VERSION_SHARDS rows per city, each bump on one chosen at random, read
+#   as their sum (it still grows by one with every committed bump, whatever the order);
+# - on PostgreSQL a comment's move of the counts is one row appended to
+#   ``comment_cell_moves`` (nobody else's row), and every FOLD_EVERY-th appended row folds
+#   the moves committed so far into the counts in one statement (a DELETE ... RETURNING
+#   feeding both upserts: a move is counted in the table or in the counts, never both or
+#   neither, for any one reader's snapshot). One fold at a time (a try-lock: a writer that
+#   finds one running leaves its moves to the next). The readers add the moves still
+#   pending (queries.py). Measured with 8 writer processes on a durable server: 1,038-1,177
+#   -> 1,665-2,238 acknowledged comments/s.
+# SQLite's writers are serialised anyway: its triggers keep moving the counts at once and its
+# table of moves stays empty.
+VERSION_SHARDS: Final = 16
+"""Rows per city that share its data version (see :meth:`Store.data_version`)."""
+BUMP_SQL: Final = ("INSERT INTO data_versions (city, shard, version) VALUES ({city}, {shard}, 1) "
+                   "ON CONFLICT (city, shard) DO UPDATE SET version = data_versions.version + 1")
+"""A data version's bump on one shard (``{city}`` and ``{shard}`` are SQL expressions)."""
+FOLD_EVERY: Final = 256
+"""PostgreSQL folds the pending moves of per-cell counts at every this many appended moves."""
+_FOLD_LOCK: Final = 0x636F6D6D656E74  # a fixed advisory-lock key for the fold
+_CELL_COLUMNS = ", ".join(f"cell{r}" for r in SUMMARY_RESOLUTIONS)
+_V17_SHARED = (
+    """CREATE TABLE data_versions_v17 (
+        city TEXT NOT NULL,
+        shard INTEGER NOT NULL,
+        version {ref} NOT NULL,
+        PRIMARY KEY (city, shard)
+    )""",
+    "INSERT INTO data_versions_v17 (city, shard, version) SELECT city, 0, version "
+    "FROM data_versions",
+    "DROP TABLE data_versions",
+    "ALTER TABLE data_versions_v17 RENAME TO data_versions",
+    f"""CREATE TABLE comment_cell_moves (
+        id {{pk}},
+        city TEXT NOT NULL,
+        factor TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        {", ".join(f"cell{r} TEXT NOT NULL" for r in SUMMARY_RESOLUTIONS)},
+        n INTEGER NOT NULL,
+        plus INTEGER NOT NULL
+    )""",
+)
+
+
+# the moves being folded (``d``) as rows per summary resolution
+_FOLDED = " UNION ALL ".join(
+    f"SELECT {r} AS resolution, city, factor, kind, cell{r} AS cell, n, plus FROM d"  # noqa: S608 - constants only
+    for r in SUMMARY_RESOLUTIONS)
+_PER_KIND_SUMS = ", ".join(f"SUM(CASE WHEN kind = '{k}' THEN n ELSE 0 END)" for k in _KINDS)
+_FOLD_FACTORS = _CELLS_UPSERT.replace(
+    "VALUES {rows}", "SELECT city, factor, resolution, cell, kind, SUM(n), SUM(plus) FROM r "
+    "GROUP BY city, factor, resolution, cell, kind")
+_FOLD_CITY = _CITY_CELLS_MOVE.replace(
+    "VALUES {rows}", f"SELECT city, resolution, cell, {_PER_KIND_SUMS}, SUM(plus) FROM r "  # noqa: S608 - constants only
+    "GROUP BY city, resolution, cell")
+_V17_POSTGRES = (
+    _post_row_function("CREATE OR REPLACE", BUMP_SQL.format(
+        city="p_city", shard=f"floor(random() * {VERSION_SHARDS})::integer")),
+    f"""CREATE OR REPLACE FUNCTION comment_cells_move(c comments, step integer)
+    RETURNS void LANGUAGE plpgsql AS $$
+    BEGIN
+        IF {_COUNTED.format(row="c")} THEN
+            INSERT INTO comment_cell_moves (city, factor, kind, {_CELL_COLUMNS}, n, plus)
+            VALUES (c.city, c.factor, c.kind,
+                {", ".join(f"c.cell{r}" for r in SUMMARY_RESOLUTIONS)}, step, step * c.plus_count);
+        END IF;
+    END
+    $$""",  # noqa: S608 - constant names only
+    f"""CREATE FUNCTION comment_cells_fold() RETURNS void LANGUAGE plpgsql AS $$
+    BEGIN
+        IF pg_try_advisory_xact_lock({_FOLD_LOCK}) THEN
+            WITH d AS (DELETE FROM comment_cell_moves RETURNING *),
+            r AS ({_FOLDED}),
+            f AS ({_FOLD_FACTORS})
+            {_FOLD_CITY};
+        END IF;
+    END
+    $$""",  # noqa: S608 - constant names only
+    """CREATE FUNCTION comment_cells_fold_now() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        PERFORM comment_cells_fold();
+        RETURN NULL;
+    END
+    $$""",
+    f"""CREATE TRIGGER comment_cells_fold AFTER INSERT ON comment_cell_moves
+    FOR EACH ROW WHEN (NEW.id % {FOLD_EVERY} = 0) EXECUTE FUNCTION comment_cells_fold_now()""",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         version=1,
@@ -913,6 +1012,13 @@ MIGRATIONS: tuple[Migration, ...] = (
         name="the whole city's per-cell counts in a table of their own, kinds side by side",
         shared=(),
         specific=tuple(_V16_SPECIFIC.items()),
+    ),
+    Migration(
+        version=17,
+        name="the hot rows of every post spread: data versions in shards, per-cell counts "
+             "moved by rows appended and folded in batches (PostgreSQL)",
+        shared=_V17_SHARED,
+        specific=(("postgres", _V17_POSTGRES),),
     ),
 )
 """Every schema step, oldest first."""

@@ -75,6 +75,29 @@ _PICKED = (
 _CITY_SUMMARY = _PICKED.format(
     source="comment_city_cells", where="city = ? AND resolution = ? AND good + concern + idea > 0")
 
+#: Moves of the per-cell counts not folded in yet (migration 17, PostgreSQL; SQLite's stay
+#: empty) as rows ``cell, kind, n, plus`` at resolution ``{r}`` for ``city = ?`` (and a
+#: ``{factor}`` condition). Each read below adds them to the kept counts in the same statement,
+#: so a fold committing meanwhile is seen whole or not at all.
+_PENDING = ("SELECT cell{r} AS cell, kind, n, plus FROM comment_cell_moves "
+            "WHERE city = ?{factor}")
+_PENDING_ANY = "SELECT 1 FROM comment_cell_moves WHERE city = ? LIMIT 1"
+_KIND_COLUMNS = ", ".join(f"CASE WHEN kind = '{k}' THEN n ELSE 0 END AS {k}" for k in KINDS)
+
+
+def _city_summary_pending(resolution: int) -> str:
+    """:data:`_CITY_SUMMARY` with the pending moves added (parameters: city, resolution,
+    city)."""
+    pending = _PENDING.format(r=resolution, factor="")
+    return (
+        "WITH per_cell (cell, good, concern, idea, plus) AS ("  # noqa: S608 - constant SQL fragments; values are bound
+        "SELECT cell, SUM(good), SUM(concern), SUM(idea), SUM(plus) FROM ("
+        "SELECT cell, good, concern, idea, plus FROM comment_city_cells "
+        "WHERE city = ? AND resolution = ? "
+        f"UNION ALL SELECT cell, {_KIND_COLUMNS}, plus FROM ({pending}) AS moved"
+        ") AS kept GROUP BY cell) "
+        + _PICKED.format(source="per_cell", where="good + concern + idea > 0"))
+
 
 class QueriesMixin(StoreBase):
     """Reading: :meth:`list_comments`, :meth:`comment_page`, :meth:`comments_frame`,
@@ -96,8 +119,10 @@ class QueriesMixin(StoreBase):
         int
             The city's version (0 before its first comment).
         """
-        rows = self._backend.read_at_once("SELECT version FROM data_versions WHERE city = ?",
-                                          [validate_code(city, name="city")])
+        # the sum of its shards (migration 17): every committed bump adds one
+        rows = self._backend.read_at_once(
+            "SELECT COALESCE(SUM(version), 0) FROM data_versions WHERE city = ?",
+            [validate_code(city, name="city")])
         return int(rows[0][0]) if rows else 0
 
     def _where(
@@ -301,20 +326,22 @@ class QueriesMixin(StoreBase):
 
     def _kept_total(self, tx: Tx, city: str, factor: str | None, kind: str | None) -> int:
         """Visible top-level comments of a city (of a factor, of a kind) from the per-cell
-        counts the database keeps (migrations 7 and 16): a sum over cells, not a count of
-        comments."""
+        counts the database keeps (migrations 7 and 16) and the moves still to fold
+        (migration 17), in one statement: a sum over cells, not a count of comments."""
+        narrower = [("factor", factor), ("kind", kind)]
+        extra = "".join(f" AND {column} = ?" for column, value in narrower if value is not None)
+        extra_params = [value for _, value in narrower if value is not None]
         if factor is None:  # the whole city's counts (migration 16): kinds side by side
             counted = kind if kind in KINDS else "good + concern + idea"  # its column, or all
-            row = tx.fetchone(f"SELECT COALESCE(SUM({counted}), 0) FROM comment_city_cells "  # noqa: S608 - a kind's column name (one of KINDS); values are bound
-                              "WHERE city = ? AND resolution = ?", [city, SUMMARY_RESOLUTIONS[0]])
-            return int(row[0]) if row else 0
-        sql = ("SELECT COALESCE(SUM(n), 0) FROM comment_cells WHERE city = ? AND factor = ? "
-               "AND resolution = ?")
-        params: list[Any] = [city, factor, SUMMARY_RESOLUTIONS[0]]
-        if kind is not None:
-            sql += " AND kind = ?"
-            params.append(kind)
-        row = tx.fetchone(sql, params)
+            kept = f"SELECT COALESCE(SUM({counted}), 0) FROM comment_city_cells WHERE city = ?"  # noqa: S608 - a kind's column name (one of KINDS)
+            kept_params: list[Any] = [city]
+        else:
+            kept = "SELECT COALESCE(SUM(n), 0) FROM comment_cells WHERE city = ?" + extra  # noqa: S608 - constant conditions
+            kept_params = [city, *extra_params]
+        row = tx.fetchone(
+            f"SELECT ({kept} AND resolution = ?) + (SELECT COALESCE(SUM(n), 0) "  # noqa: S608 - a kind's column name (one of KINDS) and constant conditions; values are bound
+            f"FROM comment_cell_moves WHERE city = ?{extra})",
+            [*kept_params, SUMMARY_RESOLUTIONS[0], city, *extra_params])
         return int(row[0]) if row else 0
 
     def _replies(self, tx: Tx, parents: Sequence[int]) -> dict[int, tuple[Comment, ...]]:
@@ -381,14 +408,22 @@ class QueriesMixin(StoreBase):
         where, params, _ = self._where(city=city, factor=factor, top_level=not include_replies)
         kept = resolution in SUMMARY_RESOLUTIONS and not include_replies
         if kept and factor is None:
-            # the whole city's counts per cell, kept by the database (migration 16)
-            rows = self._backend.read_at_once(_CITY_SUMMARY, [params[0], resolution])
+            # the whole city's counts per cell, kept by the database (migration 16), with the
+            # moves still to fold when there are any (migration 17): none seen means every
+            # comment committed before this read is in the kept counts
+            city_id = params[0]
+            if self._backend.read_at_once(_PENDING_ANY, [city_id]):
+                rows = self._backend.read_at_once(_city_summary_pending(resolution),
+                                                  [city_id, resolution, city_id])
+            else:
+                rows = self._backend.read_at_once(_CITY_SUMMARY, [city_id, resolution])
             return [CellCount(*row) for row in rows]
         if kept:  # a factor's counts per cell and kind, kept by the database (migration 7)
-            sql = (f"SELECT cell, {_PER_KIND.format(n='n')}, SUM(plus) "  # noqa: S608 - constant SQL fragments; values are bound
-                   "FROM comment_cells WHERE city = ? AND factor = ? AND resolution = ? AND n > 0 "
-                   "GROUP BY cell")
-            params = [params[0], params[-1], resolution]
+            pending = _PENDING.format(r=resolution, factor=" AND factor = ?")
+            sql = (f"SELECT cell, {_PER_KIND.format(n='n')}, SUM(plus) FROM ("  # noqa: S608 - constant SQL fragments; values are bound
+                   "SELECT cell, kind, n, plus FROM comment_cells WHERE city = ? AND factor = ? "
+                   f"AND resolution = ? AND n > 0 UNION ALL {pending}) AS kept GROUP BY cell")
+            params = [params[0], params[-1], resolution, params[0], params[-1]]
         else:
             sql = self._cell_scan_sql(where, resolution)
         if resolution in SUMMARY_RESOLUTIONS:  # one row per cell already (GROUP BY its column)
