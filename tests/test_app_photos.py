@@ -102,7 +102,8 @@ def test_moderator_approves_a_photo_for_export_and_it_is_audited():
     mod.text_input[1].input(PASSWORD)
     mod.button[0].click().run()
     assert any("書き出し承認" in s.value for s in mod.subheader), [s.value for s in mod.subheader]
-    assert images(mod)  # the photo waiting for approval is shown
+    assert images(mod)  # the photo waiting for approval is shown, with its comment's text
+    assert "バス停の屋根が壊れています" in [x.value for x in mod.text], [x.value for x in mod.text]
     mod.text_input(key=f"mpreason_{cid}").input("人もナンバーも写っていない").run()
     mod.button(key=f"mp_approve_{cid}").click().run()
     assert not mod.exception, [e.value for e in mod.exception]

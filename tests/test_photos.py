@@ -333,8 +333,10 @@ def test_photo_moderation_is_audited(store):
     store.moderate_photo(comment_id=r.comment_id, action="approve", moderator="Sato",
                          reason="ok")
     assert store.data_version(city=CITY) > version
-    assert [p.comment_id for p in store.photos_to_review(city=CITY, approved=True)] == [
-        r.comment_id]
+    [approved] = store.photos_to_review(city=CITY, approved=True)
+    assert approved.comment_id == r.comment_id
+    assert approved.comment_text == store.list_comments(city=CITY)[0].text  # judged with it
+    assert store.photo(r.comment_id).comment_text is None  # the public's record: the photo
     assert store.photos_to_review(city=CITY) == []
     store.moderate_photo(comment_id=r.comment_id, action="delete", moderator="Sato",
                          reason="a licence plate")

@@ -108,6 +108,8 @@ def _review_one(store: Store, photo: Photo, moderator: str) -> None:
     with st.container(border=True):
         thumbnail(photo)
         st.caption(t("photo_about", id=cid, w=photo.width, h=photo.height))
+        if photo.comment_text:  # judged with what it was posted with (plain text, never markdown)
+            st.text(photo.comment_text)
         _full_size(store, cid, f"mpfull_{cid}")
         reason = st.text_input(t("mod_reason"), key=f"mpreason_{cid}")
         actions: tuple[PhotoAction, ...] = (("withdraw", "delete") if photo.approved_for_export

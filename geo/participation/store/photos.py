@@ -59,6 +59,9 @@ class Photo:
         Size of the photo (not of the thumbnail), in pixels.
     approved_for_export
         Whether a moderator approved it for the exports.
+    comment_text
+        The comment's text, where the method says so (the moderators' list: a photo is
+        judged with what it was posted with); None elsewhere.
     """
 
     comment_id: int
@@ -67,6 +70,7 @@ class Photo:
     width: int
     height: int
     approved_for_export: bool
+    comment_text: str | None = None
 
 
 def photo_file_name(comment_id: int) -> str:
@@ -92,9 +96,11 @@ def approved_photo_ids(tx: Tx, city: str) -> set[int]:
 
 
 def _photo(row: Row) -> Photo:
-    """``comment_id, data, mime, width, height, approved_for_export`` as a record."""
+    """``comment_id, data, mime, width, height, approved_for_export[, comment text]`` as a
+    record."""
     return Photo(comment_id=int(row[0]), data=bytes(row[1]), mime=str(row[2]),
-                 width=int(row[3]), height=int(row[4]), approved_for_export=bool(row[5]))
+                 width=int(row[3]), height=int(row[4]), approved_for_export=bool(row[5]),
+                 comment_text=str(row[6]) if len(row) > 6 else None)
 
 
 class PhotosMixin(StoreBase):
@@ -144,7 +150,7 @@ class PhotosMixin(StoreBase):
     def photos_to_review(self, *, city: str, approved: bool = False,
                          limit: int = 50) -> list[Photo]:
         """Thumbnails of the photos of a city's visible comments that are (not) approved for
-        export, oldest first: the moderators' list.
+        export, oldest first, each with its comment's text: the moderators' list.
 
         Parameters
         ----------
@@ -158,7 +164,7 @@ class PhotosMixin(StoreBase):
         with self._backend.read() as tx:
             rows = tx.fetchall(
                 "SELECT p.comment_id, p.thumbnail, p.mime, p.width, p.height, "
-                "p.approved_for_export FROM comment_photos p JOIN comments c "
+                "p.approved_for_export, c.body FROM comment_photos p JOIN comments c "
                 "ON c.id = p.comment_id WHERE c.city = ? AND c.status = 'visible' "
                 "AND p.approved_for_export = ? ORDER BY p.comment_id LIMIT ?",
                 [validate_code(city, name="city"), approved, limit])
