@@ -14,7 +14,7 @@ from ui.cache import get_bundle
 from ui.columns import comments_for_people
 from ui.i18n import t
 from ui.places import PlacePicker
-from ui.widgets import attribution, csv_pair
+from ui.widgets import attribution, csv_pair, hexagon_size
 
 #: Comments per page of the list.
 LIST_PAGE = 20
@@ -43,7 +43,7 @@ st.caption(t("comments_intro"))
 c1, c2 = st.columns([3, 1])
 f_map = c1.selectbox(t("map_factor"), list(any_factor), key="c_map_factor",
                      format_func=any_factor.__getitem__, placeholder=t("choose"))
-res = c2.select_slider(t("resolution"), options=[7, 8, 9], value=v.PIN_RESOLUTION, key="c_res")
+res = hexagon_size(c2, (7, 8, 9), value=v.PIN_RESOLUTION, key="c_res")
 layers = [*v.base_layers(b.id), *v.count_layers(b.id, f_map, res), *proposals.layers(store, b.id)]
 where = areas.choose(b, place, layers)  # one hexagon, an area or a route: by map or by towns
 

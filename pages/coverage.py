@@ -13,7 +13,7 @@ from ui.cache import get_bundle, get_cell_kpis, get_coverage, map_frame
 from ui.deckmap import deck_map
 from ui.format import distance, people, round_total
 from ui.i18n import factor_name, kind_label, kind_labels, labels, t
-from ui.widgets import attribution, cells_downloads, csv_download, data_notes, legend
+from ui.widgets import attribution, cells_downloads, csv_download, data_notes, hexagon_size, legend
 
 state.require_app(__file__)
 ss = st.session_state
@@ -90,8 +90,7 @@ if cov.towns is not None:
     csv_download(t("download_towns"), machine, file_name=f"{b.id}_{kind}_towns.csv",
                  key="cov_dl_towns", index=True)
 
-res = st.select_slider(t("resolution"), options=list(grid.RESOLUTIONS), value=9,
-                       help=t("res_help"), key="cov_res")
+res = hexagon_size(st, grid.RESOLUTIONS, value=9, key="cov_res")
 kpis = get_cell_kpis(b.id, ss[state.MODE], state.radii_key(), ss[state.FREQUENT], res)
 if b.has_population:
     st.subheader(t("uncovered_map"))

@@ -15,7 +15,7 @@ from ui.cache import get_bundle, map_frame
 from ui.deckmap import deck_map
 from ui.flows import get_flow_cells, get_flows
 from ui.i18n import labels, t
-from ui.widgets import attribution, cells_downloads, legend
+from ui.widgets import attribution, cells_downloads, hexagon_size, legend
 
 #: Seconds between months while playing.
 PLAY_SECONDS = 1.5
@@ -54,8 +54,7 @@ c4, c5, c6 = st.columns([4, 1, 1])
 month = c4.select_slider(t("flows_month"), options=months, key="flows_month")
 playing = c5.toggle(t("flows_play"), key="flows_play", help=t("flows_play_help"))
 extruded = c6.toggle(t("extrude"), key="flows_3d")
-res = st.select_slider(t("resolution"), options=list(flows.RESOLUTIONS), value=8,
-                       help=t("res_help"), key="flows_res")
+res = hexagon_size(st, flows.RESOLUTIONS, value=8, key="flows_res")
 
 if playing:
     @st.fragment(run_every=PLAY_SECONDS)

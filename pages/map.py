@@ -12,7 +12,7 @@ from ui.deckmap import deck_map
 from ui.format import distance, people, percent
 from ui.i18n import kind_labels, labels, t
 from ui.places import picked_cell, place_label, town_select
-from ui.widgets import attribution, cell_detail, data_notes, legend, town_detail
+from ui.widgets import attribution, cell_detail, data_notes, hexagon_size, legend, town_detail
 
 state.require_app(__file__)
 ss = st.session_state
@@ -38,8 +38,7 @@ metric = c1.selectbox(t("kpi"), metrics, format_func=labels(metrics, prefix="kpi
 kind = c2.selectbox(t("kind"), [k.key for k in present], key="map_kind",
                     format_func=kinds.__getitem__,
                     disabled=metric == "population", placeholder=t("choose"))
-res = c3.select_slider(t("resolution"), options=list(grid.RESOLUTIONS), value=9,
-                       help=t("res_help"), key="map_res")
+res = hexagon_size(c3, grid.RESOLUTIONS, value=9, key="map_res")
 extruded = c4.toggle(t("extrude"), key="map_3d")
 show = st.multiselect(t("show_facilities"), [k.key for k in present], default=[],
                       format_func=kinds.__getitem__, key="map_fac", placeholder=t("choose_many"))

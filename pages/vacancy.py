@@ -15,7 +15,7 @@ from ui.deckmap import deck_map
 from ui.flows import get_sample_cells, get_sample_total, get_sample_towns
 from ui.format import count, percent
 from ui.i18n import labels, t
-from ui.widgets import attribution, csv_download, legend
+from ui.widgets import attribution, csv_download, hexagon_size, legend
 
 METRICS = ["rate", "estimated", "likely_vacant"]
 
@@ -44,8 +44,7 @@ c4, c5, c6 = st.columns([2, 3, 1])
 metric = c4.selectbox(t("vac_metric"), METRICS, key="vac_metric",
                       format_func=labels(METRICS, prefix="vac_metric_").__getitem__,
                       placeholder=t("choose"))
-res = c5.select_slider(t("resolution"), options=list(grid.RESOLUTIONS), value=9,
-                       help=t("res_help"), key="vac_res")
+res = hexagon_size(c5, grid.RESOLUTIONS, value=9, key="vac_res")
 extruded = c6.toggle(t("extrude"), key="vac_3d")
 
 label = ""

@@ -868,11 +868,17 @@ STRINGS: dict[str, dict[str, str]] = {
     "kpi_uncovered": {"ja": "徒歩圏外の人口 (人)", "en": "People not covered"},
     "kpi_population": {"ja": "人口 (人)", "en": "Population"},
     "kind": {"ja": "施設の種類", "en": "Facility kind"},
-    "resolution": {"ja": "六角形の大きさ (H3解像度)", "en": "Hexagon size (H3 resolution)"},
+    "resolution": {"ja": "六角形の大きさ", "en": "Hexagon size"},
     "res_help": {
-        "ja": "7: 約5.2 km², 8: 約0.74 km², 9: 約0.11 km², 10: 約0.015 km²",
-        "en": "7: ~5.2 km², 8: ~0.74 km², 9: ~0.11 km², 10: ~0.015 km²",
+        "ja": "大きい六角形ほど広い範囲をまとめて数えます。小さくすると細かく見られますが、"
+              "ひとつの六角形に入る人や声は少なくなります。(H3グリッドの解像度7〜10)",
+        "en": "Larger hexagons count a wider area together; smaller ones show more detail, "
+              "with fewer people or comments in each. (H3 grid resolutions 7-10)",
     },
+    "hex_size_7": {"ja": "大 (約5 km²)", "en": "Large (~5 km²)"},
+    "hex_size_8": {"ja": "中 (約0.7 km²)", "en": "Medium (~0.7 km²)"},
+    "hex_size_9": {"ja": "小 (約0.1 km²)", "en": "Small (~0.1 km²)"},
+    "hex_size_10": {"ja": "最小 (約0.015 km²)", "en": "Smallest (~0.015 km²)"},
     "extrude": {"ja": "立体表示 (ジオラマ)", "en": "3D extrusion (diorama)"},
     "show_facilities": {"ja": "施設を表示", "en": "Show facilities"},
     "basemap": {"ja": "背景地図を表示", "en": "Show the base map"},

@@ -31,6 +31,15 @@ def attribution(b: CityBundle) -> None:
     st.caption(f"{t('attribution')}: " + " / ".join(escape_for_markdown(u) for u in unique))
 
 
+def hexagon_size(where: Any, options: tuple[int, ...] | list[int], *, value: int,
+                 key: str) -> int:
+    """The hexagon-size slider of a map: sizes a person reads ("小 (約0.1 km²)"), the H3
+    resolution behind each one returned. ``where`` is ``st`` or a column."""
+    return int(where.select_slider(t("resolution"), options=list(options), value=value,
+                                   format_func=lambda r: t(f"hex_size_{r}"),
+                                   help=t("res_help"), key=key))
+
+
 def legend(title: str, vmin: float, vmax: float, *, unit: str = "", reverse: bool = False,
            decimals: int = 0, shown: Callable[[float], str] | None = None) -> None:
     """A five-step colour legend built from numbers only (no user text reaches the HTML).
