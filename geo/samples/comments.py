@@ -1367,7 +1367,7 @@ def _purge(store: Store, plan: _Plan, ids: Sequence[int], status: dict[int, Stat
     """Run the retention purge at ``now``, as the app's daily purge would; forget the purged
     comments' statuses and return how many went."""
     purged = store.purge_expired(retention_days=RETENTION_DAYS, now=now,
-                                 actor="sample-retention")
+                                 actor="保存期間による削除（サンプル）")
     for i in plan.roles["old"]:
         status.pop(ids[i], None)
     return purged
