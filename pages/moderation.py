@@ -57,6 +57,8 @@ elif not ss.get("mod_name"):
 store = get_store()
 moderator = ss["mod_name"]
 st.caption(t("mod_as", who=moderator))
+if done := ss.pop("m_done", None):  # what the last button did, said once after its rerun
+    st.success(t(f"mod_done_{done[1]}", id=done[0]))
 safety.alerts_panel(store, b.id)
 factors = factor_labels()
 queue = store.moderation_queue(city=b.id)
@@ -100,6 +102,7 @@ for item in queue:
                 except DioramaError as exc:
                     st.error(error_text(exc))
                 else:
+                    ss["m_done"] = (c.id, action)
                     st.rerun()
 
 ph.review(store, b.id, moderator)  # photos of shown comments: approve for export or delete

@@ -165,6 +165,9 @@ def test_three_reports_hide_and_moderator_restores():
     mod.text_input(key=f"mreason_{cid}").input("問題なし").run()
     mod.button(key=f"m_restore_{cid}").click().run()
     assert not mod.exception
+    assert [x.value for x in mod.success] == [f"#{cid} を表示に戻しました (記録に残りました)。"]
+    mod.run()  # said once
+    assert not mod.success
     log = open_store().audit_log(comment_id=cid)
     assert "restore" in {e.action for e in log}
     assert "問題のある投稿かも" in texts(session())
@@ -180,6 +183,8 @@ def test_a_moderator_keeps_an_auto_hidden_comment_hidden_and_it_leaves_the_queue
     mod.text_input(key=f"mreason_{cid}").input("宣伝のため").run()
     mod.button(key=f"m_keep_{cid}").click().run()
     assert not mod.exception
+    assert [x.value for x in mod.success] == [
+        f"#{cid} を非表示のまま確定しました (記録に残りました)。"]
     [entry] = [e for e in open_store().audit_log(comment_id=cid) if e.actor == "山田"]
     assert (entry.action, entry.detail, entry.reason) == ("hide", "hidden_auto -> hidden",
                                                           "宣伝のため")

@@ -392,6 +392,11 @@ STRINGS: dict[str, dict[str, str]] = {
     "mod_no_reason": {"ja": "(理由の記入なし)", "en": "(no reason given)"},
     "mod_restore": {"ja": "表示に戻す", "en": "Restore"},
     "mod_delete": {"ja": "削除する", "en": "Delete"},
+    "mod_done_hide": {"ja": "#{id} を非表示にしました (記録に残りました)。", "en": "#{id} is hidden (recorded in the audit log)."},
+    "mod_done_dismiss": {"ja": "#{id} の報告を却下し、表示のままにしました (記録に残りました)。", "en": "#{id}: reports dismissed, it stays shown (recorded in the audit log)."},
+    "mod_done_keep": {"ja": "#{id} を非表示のまま確定しました (記録に残りました)。", "en": "#{id} stays hidden (recorded in the audit log)."},
+    "mod_done_restore": {"ja": "#{id} を表示に戻しました (記録に残りました)。", "en": "#{id} is shown again (recorded in the audit log)."},
+    "mod_done_delete": {"ja": "#{id} を削除しました (記録に残りました)。", "en": "#{id} is deleted (recorded in the audit log)."},
     "purge_title": {"ja": "保存期間を過ぎた投稿の削除", "en": "Purge expired comments"},
     "purge_text": {
         "ja": "{days}日より古い投稿と、その+1・報告を削除します(記録に残ります)。",
