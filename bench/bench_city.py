@@ -400,6 +400,52 @@ def acks_in_one_server(location: str, *, writers: int, posts: int) -> float:
         quiet.setLevel(level)
 
 
+
+def server_ceiling(location: str, *, writers: int, seconds: float = 5.0) -> float | None:
+    """Comments per second the PostgreSQL server itself acknowledges when ``writers`` clients
+    written in C (pgbench, from the server's packages) call the post's function as the app
+    does, in the same run: the ceiling the app's writers share the machine with, so a figure
+    can be read against this moment's machine (its speed varies by half within an hour).
+    None without pgbench."""
+    import glob
+
+    from geo.participation.store.base import sha256
+    from geo.participation.store.migrations import (
+        POST_AT_ONCE_ARGUMENTS,
+        POST_AT_ONCE_FUNCTION,
+        parent_cells,
+    )
+
+    found = shutil.which("pgbench") or next(iter(sorted(glob.glob(
+        "/usr/lib/postgresql/*/bin/pgbench"), reverse=True)), None)
+    if found is None:
+        return None
+    cell = h3.cell_to_parent(CENTRE, 9)
+    constants = {
+        "session": f"'{sha256('bench-ceiling')}'", "city": f"'{CITY}'", "cell": f"'{cell}'",
+        "resolution": "9", "town": "NULL", "factor": f"'{FACTOR_KEYS[0]}'", "kind": "'idea'",
+        "body": "'ベンチマーク用のコメント: 歩道が狭く、夜は暗いです。'", "nickname": "NULL",
+        "created": "now()", "parent": "NULL", "token": f"'{sha256('bench-token')}'",
+        "consent": "true", "scenario": "NULL", "plus": "0", "locks": "'{}'::bigint[]",
+        "rate_limit": "NULL", "city_limit": "NULL", "after": "now()",
+        **{f"cell{r}": f"'{c}'" for r, c in zip((7, 8, 9), parent_cells(cell), strict=True)},
+        "key": "'ceiling-' || :client_id || '-' || random()",
+    }
+    call = ", ".join(f"{constants[name]}::{type_}" for name, type_ in POST_AT_ONCE_ARGUMENTS)
+    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
+        script.write(f"SELECT {POST_AT_ONCE_FUNCTION}({call});\n")
+    try:
+        out = subprocess.run(
+            [found, "-n", "-M", "prepared", "-f", script.name, "-c", str(writers), "-j",
+             str(writers), "-T", str(int(seconds)), location],
+            capture_output=True, text=True, check=True, timeout=seconds + 60).stdout
+    finally:
+        os.unlink(script.name)
+    rates = [line.split("=")[1].split()[0] for line in out.splitlines()
+             if line.startswith("tps =")]
+    return float(rates[0]) if rates else None
+
+
 @contextmanager
 def writable_copy(location: str) -> Iterator[str]:
     """A throwaway copy of the seeded database to post into."""
@@ -496,7 +542,14 @@ def bench_backend(backend: str, location: str, args: argparse.Namespace) -> list
         queue = moderation_ms(location, repeat=args.repeat)
         acks = {"server": acks_in_one_server(copy, writers=args.writers, posts=args.posts),
                 "processes": acks_per_second(copy, writers=args.writers, posts=args.posts)}
-    return report(backend, rows, first, base, queue, acks, args.writers, flushing(location))
+        ceiling = (server_ceiling(copy, writers=args.writers) if backend == "postgres"
+                   else None)
+    results = report(backend, rows, first, base, queue, acks, args.writers, flushing(location))
+    if ceiling:
+        print(f"  {args.writers} C clients calling the post's function (pgbench) "
+              f"{ceiling:>7,.0f}/s -> info: the server's own ceiling this minute; the app's "
+              f"{args.writers} processes reach {acks['processes'] / ceiling:.0%} of it")
+    return results
 
 
 def main(argv: list[str] | None = None) -> int:
