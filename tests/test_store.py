@@ -46,7 +46,8 @@ from geo.participation.store import (
     Workshop,
     open_store,
 )
-from geo.participation.store.base import SQLITE_TS_FORMAT, as_datetime
+from geo.participation.store.backends import SQLITE_TS_FORMAT
+from geo.participation.store.base import as_datetime
 from geo.participation.store.export import PROPOSAL_COLUMNS
 from geo.participation.store.migrations import (
     CITY_WINDOW,

@@ -26,12 +26,14 @@ from geo.participation.store.migrations import MIGRATIONS, Dialect, migration_ta
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Backend", "PostgresBackend", "SQLiteBackend", "Tx", "apply_migrations", "in_chunks"]
+__all__ = ["SQLITE_TS_FORMAT", "Backend", "PostgresBackend", "SQLiteBackend", "Tx",
+           "apply_migrations", "in_chunks"]
 
 Row = tuple[Any, ...]
 V = TypeVar("V")
 
-_SQLITE_TS_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+#: How the SQLite backend writes an aware datetime (UTC, sortable text); readers parse it back.
+SQLITE_TS_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 #: Values per ``IN (...)`` lookup, well under every database's limit of bound parameters.
 IN_CHUNK = 500
@@ -112,7 +114,7 @@ def in_chunks(values: Sequence[V]) -> list[tuple[str, list[V]]]:
 def _sqlite_param(value: Any) -> Any:
     """Adapt a Python value for sqlite3 (aware datetimes become sortable UTC text)."""
     if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime(_SQLITE_TS_FORMAT)
+        return value.astimezone(UTC).strftime(SQLITE_TS_FORMAT)
     return value
 
 

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from geo.participation.store.backends import Backend, Tx
+from geo.participation.store.backends import SQLITE_TS_FORMAT, Backend, Tx
 from geo.participation.store.errors import InvalidInput
 from geo.participation.store.migrations import BUMP_SQL, VERSION_SHARDS
 from geo.participation.store.models import Comment
@@ -30,7 +30,6 @@ RECORD_COLUMNS: Final = (
 )
 """The columns :func:`record` reads (then the reply count), as SQL over ``comments c``."""
 
-SQLITE_TS_FORMAT: Final = "%Y-%m-%dT%H:%M:%S.%fZ"  # as written by the SQLite backend
 SYSTEM: Final = "system"
 POSTER: Final = "poster"
 

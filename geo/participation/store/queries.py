@@ -8,10 +8,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from geo.grid import ids
-from geo.participation.store.backends import Tx
+from geo.participation.store.backends import SQLITE_TS_FORMAT, Tx
 from geo.participation.store.base import (
     RECORD_COLUMNS,
-    SQLITE_TS_FORMAT,
     StoreBase,
     positive,
     record,
