@@ -767,10 +767,11 @@ _CITY_CELLS_TABLE = """CREATE TABLE comment_city_cells (
         PRIMARY KEY (city, resolution, cell)
     )"""
 _KINDS: Final = ("good", "concern", "idea")
+# rows of (kind, n) added up per kind, as columns good, concern, idea
+_PER_KIND_SUMS = ", ".join(f"SUM(CASE WHEN kind = '{k}' THEN n ELSE 0 END)" for k in _KINDS)
 _CITY_CELLS_FILL = (
     "INSERT INTO comment_city_cells (city, resolution, cell, good, concern, idea, plus) "  # noqa: S608 - constants only
-    "SELECT city, resolution, cell, "
-    + ", ".join(f"SUM(CASE WHEN kind = '{k}' THEN n ELSE 0 END)" for k in _KINDS)
+    f"SELECT city, resolution, cell, {_PER_KIND_SUMS}"
     + f", SUM(plus) FROM comment_cells WHERE factor = '{CELLS_ALL_FACTORS}' "
     "GROUP BY city, resolution, cell"
 )
@@ -873,7 +874,6 @@ _V17_SHARED = (
 _FOLDED = " UNION ALL ".join(
     f"SELECT {r} AS resolution, city, factor, kind, cell{r} AS cell, n, plus FROM d"  # noqa: S608 - constants only
     for r in SUMMARY_RESOLUTIONS)
-_PER_KIND_SUMS = ", ".join(f"SUM(CASE WHEN kind = '{k}' THEN n ELSE 0 END)" for k in _KINDS)
 _FOLD_FACTORS = _CELLS_UPSERT.replace(
     "VALUES {rows}", "SELECT city, factor, resolution, cell, kind, SUM(n), SUM(plus) FROM r "
     "GROUP BY city, factor, resolution, cell, kind")
