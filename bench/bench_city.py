@@ -413,6 +413,7 @@ def server_ceiling(location: str, *, writers: int, seconds: float = 5.0) -> floa
     from geo.participation.store.migrations import (
         POST_AT_ONCE_ARGUMENTS,
         POST_AT_ONCE_FUNCTION,
+        SUMMARY_RESOLUTIONS,
         parent_cells,
     )
 
@@ -428,7 +429,8 @@ def server_ceiling(location: str, *, writers: int, seconds: float = 5.0) -> floa
         "created": "now()", "parent": "NULL", "token": f"'{sha256('bench-token')}'",
         "consent": "true", "scenario": "NULL", "plus": "0", "locks": "'{}'::bigint[]",
         "rate_limit": "NULL", "city_limit": "NULL", "after": "now()",
-        **{f"cell{r}": f"'{c}'" for r, c in zip((7, 8, 9), parent_cells(cell), strict=True)},
+        **{f"cell{r}": f"'{c}'"
+           for r, c in zip(SUMMARY_RESOLUTIONS, parent_cells(cell), strict=True)},
         "key": "'ceiling-' || :client_id || '-' || random()",
     }
     call = ", ".join(f"{constants[name]}::{type_}" for name, type_ in POST_AT_ONCE_ARGUMENTS)
