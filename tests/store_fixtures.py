@@ -62,8 +62,10 @@ class Target:
             options.setdefault("schema", self.schema)
         return open_store(self.location, **options)
 
-    def raw(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        """Run SQL on a fresh connection outside the store; commit; return rows if any."""
+    def raw(self, sql: str, params: Sequence[Any] = (),
+            setup: Sequence[str] = ()) -> list[tuple[Any, ...]]:
+        """Run SQL on a fresh connection outside the store, after the ``setup`` statements
+        (PostgreSQL settings of that connection); commit; return rows if any."""
         if self.backend == "sqlite":
             conn = sqlite3.connect(self.location, isolation_level=None)
             try:
@@ -76,6 +78,8 @@ class Target:
 
         with psycopg.connect(self.location, autocommit=True) as pg:
             pg.execute(pgsql.SQL("SET search_path TO {}").format(pgsql.Identifier(self.schema)))
+            for statement in setup:
+                pg.execute(statement)
             cur = pg.execute(sql.replace("?", "%s"), list(params))
             return [tuple(r) for r in cur.fetchall()] if cur.description else []
 

@@ -1104,7 +1104,7 @@ def test_migration_3_backfills_parent_cells_and_counts(target: Target) -> None:
     # forget what version 3 wrote, as a database from before it would look
     target.raw("UPDATE comments SET cell7 = NULL, cell8 = NULL, cell9 = NULL, plus_count = 0")
     target.raw("DELETE FROM data_versions")
-    target.raw("DELETE FROM schema_migrations WHERE version IN (3, 5, 7, 9, 16, 17)")
+    target.raw("DELETE FROM schema_migrations WHERE version IN (3, 5, 7, 9, 16, 17, 18)")
     target.raw("DROP INDEX IF EXISTS comments_city_factor_cell9")  # version 9's, on cell9
     target.raw("DROP INDEX IF EXISTS comments_city_factor_kind_top")
     # version 5's indexes name the columns version 3 added
@@ -1120,7 +1120,7 @@ def test_migration_3_backfills_parent_cells_and_counts(target: Target) -> None:
     for column in ("cell7", "cell8", "cell9", "plus_count"):
         target.raw(f"ALTER TABLE comments DROP COLUMN {column}")
     target.raw("DROP TABLE data_versions")
-    assert apply_migrations(old.backend) == [3, 5, 7, 9, 16, 17]
+    assert apply_migrations(old.backend) == [3, 5, 7, 9, 16, 17, 18]
     assert [c.cell for c in old.cell_summary(city=CITY, resolution=9)] == [
         h3.cell_to_parent(TEST_CELL, 9)]
     assert old.list_comments(city=CITY)[0].plus_ones == 1
@@ -1295,6 +1295,49 @@ def test_migration_17_spreads_the_rows_every_post_moved(
     shards = [row[0] for row in target.raw("SELECT shard FROM data_versions WHERE city = ?",
                                            [CITY])]
     assert 1 < len(shards) <= VERSION_SHARDS and all(0 <= n < VERSION_SHARDS for n in shards)
+
+
+def _counts(s: Store) -> dict[str, tuple[int, int, int, int]]:
+    """The whole city's map at res 9: (good, concern, idea, +1s) per cell."""
+    return {c.cell: (c.good, c.concern, c.idea, c.plus_ones)
+            for c in s.cell_summary(city=CITY, resolution=9)}
+
+
+def test_migration_18_keeps_the_counts_moving_and_indexes_only_workshop_comments(
+        target: Target, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A database from before version 18 upgrades: a new top-level comment moves its cell's
+    count by one, a reply moves nothing, a +1 and a hide still move the counts; the index of
+    scenarios holds only the comments that name one, and the workshop's query still reads
+    through it."""
+    schema_before(monkeypatch, 18)
+    with target.open(rate_limit=None) as old:
+        first = post(old, session_id="a", kind="good").comment_id
+    monkeypatch.undo()
+    cell9 = h3.cell_to_parent(TEST_CELL, 9)
+    with target.open(rate_limit=None) as s:
+        assert 18 in s.migrations_applied
+        assert _counts(s) == {cell9: (1, 0, 0, 0)}
+        second = post(s, session_id="b", kind="idea").comment_id
+        assert _counts(s) == {cell9: (1, 0, 1, 0)}
+        post(s, session_id="c", kind="concern", parent_id=first)  # a reply: not on the map
+        assert _counts(s) == {cell9: (1, 0, 1, 0)}
+        s.plus_one(comment_id=second, session_id="fan")
+        s.moderate(comment_id=first, action="hide", moderator="m", reason="test")
+        assert _counts(s) == {cell9: (0, 0, 1, 1)}
+        _summaries_add_up(s)
+    if target.backend == "sqlite":
+        sql = target.raw("SELECT sql FROM sqlite_master WHERE name = 'comments_scenario'")[0][0]
+        plan = " ".join(str(r[-1]) for r in target.raw(
+            "EXPLAIN QUERY PLAN SELECT id FROM comments WHERE scenario_id = ? "
+            "AND status <> 'deleted'", ["s1"]))
+    else:
+        sql = target.raw("SELECT indexdef FROM pg_indexes WHERE indexname = 'comments_scenario' "
+                         "AND schemaname = current_schema()")[0][0]
+        plan = " ".join(str(r[0]) for r in target.raw(  # three rows: a scan would do
+            "EXPLAIN SELECT id FROM comments WHERE scenario_id = ? AND status <> 'deleted'",
+            ["s1"], setup=["SET enable_seqscan = off", "SET enable_bitmapscan = off"]))
+    assert "WHERE scenario_id IS NOT NULL" in sql.replace("(", "").replace(")", "")
+    assert "comments_scenario" in plan, plan
 
 
 def test_many_posts_fold_their_moves_of_the_counts_and_the_map_adds_up(target: Target) -> None:
