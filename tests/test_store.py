@@ -1435,6 +1435,50 @@ def test_a_read_at_once_sees_what_is_committed_and_inside_a_write_what_it_wrote(
             assert s._backend._conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
 
 
+def test_a_write_at_once_binds_and_returns_typed_values_and_a_failure_writes_nothing(
+        target: Target) -> None:
+    """One write statement alone (PostgreSQL: prepared once, then sent through libpq with
+    psycopg's adapters) binds text with quotes and question marks, numbers, booleans, aware
+    times, NULLs and arrays, returns them typed, and commits; a failing one raises the
+    driver's error, writes nothing and leaves the connection ready for the next."""
+    when = datetime(2026, 12, 2, 3, 4, 5, tzinfo=UTC)
+    with target.open() as s:
+        b = s._backend
+        echo = ("SELECT ?::text, ?::integer, ?::boolean, ?::timestamptz, ?::text"
+                if target.backend == "postgres" else "SELECT ?, ?, ?, ?, ?")
+        for text in ("it's ?a; 'x' -- 歩道", "二度目"):  # the second run: the prepared one
+            row = b.write_at_once(echo, [text, 7, True, when, None])
+            assert row is not None and row[0] == text and row[1] == 7 and row[4] is None
+            if target.backend == "postgres":
+                assert row[2] is True and row[3] == when
+        assert b.write_at_once("SELECT 1 WHERE 1 = ?", [2]) is None
+        post(s)
+        update = "UPDATE comments SET body = ? WHERE id = (SELECT MIN(id) FROM comments) "
+        if target.backend == "postgres":
+            import psycopg
+
+            assert b.write_at_once(update + "RETURNING array_length(?::bigint[], 1)",
+                                   ["書き換え", [1, 2, 3]]) == (3,)
+            with pytest.raises(psycopg.errors.DivisionByZero):
+                b.write_at_once(update + "RETURNING 1 / ?::integer", ["消えるはず", 0])
+            assert b._conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        else:
+            assert b.write_at_once(update + "RETURNING 3", ["書き換え"]) == (3,)
+            with pytest.raises(sqlite3.IntegrityError):
+                b.write_at_once("UPDATE comments SET kind = ? RETURNING 1", ["消えるはず"])
+        assert b.read_at_once("SELECT body FROM comments") == [("書き換え",)]
+        plus_one = "SELECT ?::integer + 1" if target.backend == "postgres" else "SELECT ? + 1"
+        assert b.write_at_once(plus_one, [41]) == (42,)
+        if target.backend == "postgres":  # psycopg deallocates all after a rollback of its own
+            for _ in range(6):  # its cursor prepares a statement from the fifth run on
+                b.read_at_once("SELECT COUNT(*) FROM comments")
+            with pytest.raises(RuntimeError), b.write() as tx:
+                tx.execute("UPDATE comments SET body = ?", ["消えるはず"])
+                raise RuntimeError
+            assert b.write_at_once(plus_one, [1]) == (2,)
+            assert post(s, session_id="after").created  # the post's statement, prepared again
+
+
 def test_migration_15_lists_a_town_by_factor_and_kind_from_its_own_index(
         target: Target, monkeypatch: pytest.MonkeyPatch) -> None:
     """A database from before version 15 upgrades (PostgreSQL: the town's index holds top-level
