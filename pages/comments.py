@@ -93,8 +93,7 @@ def one(c: Comment) -> None:
         a.button(f"+1 ({c.plus_ones})", key=f"plus_{c.id}", disabled=c.id in ss["c_plus"],
                  on_click=v.plus_one, args=(store, c.id, sid))
         for rep in listing.replies.get(c.id, ()):
-            st.markdown("↳")
-            v.show_comment(rep, factors=factors)
+            v.show_reply(rep)
         with r_.popover(t("reply")):
             v.reply_form(store, c.id, sid)
         with p_.popover(t("report"), disabled=c.id in ss["c_reported"]):

@@ -118,12 +118,18 @@ def test_reply_is_threaded_under_its_comment():
     at = session()
     post(at, "親コメント")
     cid = at.session_state["c_last"]["id"]
+    consent = at.checkbox(key=f"rcons_{cid}")
+    assert consent.label.startswith("返信の本文だけが")  # no nickname, kind or photo to agree to
     at.text_area(key=f"rtext_{cid}").input("返信です")
-    at.checkbox(key=f"rcons_{cid}").check().run()
+    consent.check().run()
     at.button(key=f"rsend_{cid}").click().run()
     assert not at.exception
     md = texts(at)
     assert md.index("返信です") > md.index("親コメント")
+    # the reply says who and when, not its parent's kind and factor (it may disagree)
+    [meta] = [m for m in md if m.startswith("↳ ")]
+    assert meta.startswith("↳ 匿名 · ") and "#" in meta
+    assert "気になるところ" not in meta and "移動" not in meta, meta
 
 
 def _hidden_by_reports(text: str, reasons: tuple[str, ...] = ("spam",) * 3) -> int:

@@ -276,6 +276,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "hexagon (~0.1 km²) are stored and shown publicly. No coordinates or IP address are "
         "stored. Comments are deleted automatically after {days} days.",
     },
+    "consent_reply": {
+        "ja": "返信の本文だけが、返信先のコメントと同じ場所・因子で保存され、公開されることに"
+        "同意します。位置座標やIPアドレスは保存しません。{days}日後に自動で削除されます。",
+        "en": "I agree that the text of my reply is stored and shown publicly, under the same "
+        "place and factor as the comment it answers. No coordinates or IP address are "
+        "stored. Replies are deleted automatically after {days} days.",
+    },
     "need_consent": {
         "ja": "投稿するには保存への同意が必要です。", "en": "Please agree to the storage terms."
     },

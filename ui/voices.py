@@ -189,6 +189,16 @@ def show_comment(c: Comment, *, factors: dict[str, str]) -> None:
     st.markdown(escape_for_markdown(c.text))
 
 
+def show_reply(c: Comment) -> None:
+    """A reply as inert text: who and when, then the text. It carries its parent's place,
+    factor and kind (the store gives it them), so they are not shown again: a reply that
+    disagrees would read as the parent's "good" or "concern"."""
+    who = escape_for_markdown(c.nickname) if c.nickname else t("anonymous")
+    when = c.created_at.astimezone(JST).strftime("%Y-%m-%d")
+    st.markdown(f"↳ {who} · {when} · #{c.id}")
+    st.markdown(escape_for_markdown(c.text))
+
+
 def shape_words(b: CityBundle | None, shape: str, cells: tuple[str, ...] | list[str]) -> str:
     """An area or a route in words (plain text): how many hexagons and where — the central
     cell's town ("… ほか" when it spans more), or the start and end towns of a route."""
@@ -373,7 +383,7 @@ def reply_form(store: Store, parent: int, session_id: str) -> None:
     """Reply to one comment (inside its popover)."""
     ss = st.session_state
     text = st.text_area(t("ctext"), max_chars=1000, key=f"rtext_{parent}")
-    consent = st.checkbox(t("consent", days=retention_days()), key=f"rcons_{parent}")
+    consent = st.checkbox(t("consent_reply", days=retention_days()), key=f"rcons_{parent}")
     if st.button(t("post"), key=f"rsend_{parent}", disabled=not consent):
         try:
             store.reply(parent_id=parent, idempotency_key=ss.setdefault(
