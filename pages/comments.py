@@ -94,6 +94,7 @@ def one(c: Comment) -> None:
                  on_click=v.plus_one, args=(store, c.id, sid))
         for rep in listing.replies.get(c.id, ()):
             v.show_reply(rep)
+        v.reply_done(c.id)
         with r_.popover(t("reply")):
             v.reply_form(store, c.id, sid)
         with p_.popover(t("report"), disabled=c.id in ss["c_reported"]):

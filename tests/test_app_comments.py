@@ -130,6 +130,10 @@ def test_reply_is_threaded_under_its_comment():
     [meta] = [m for m in md if m.startswith("↳ ")]
     assert meta.startswith("↳ 匿名 · ") and "#" in meta
     assert "気になるところ" not in meta and "移動" not in meta, meta
+    rid = int(meta.rsplit("#", 1)[1])
+    assert [s.value for s in at.success if "返信" in s.value] == [f"返信しました (番号 #{rid})。"]
+    at.run()  # said once
+    assert not [s.value for s in at.success if "返信しました" in s.value]
 
 
 def _hidden_by_reports(text: str, reasons: tuple[str, ...] = ("spam",) * 3) -> int:

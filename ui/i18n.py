@@ -276,6 +276,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "hexagon (~0.1 km²) are stored and shown publicly. No coordinates or IP address are "
         "stored. Comments are deleted automatically after {days} days.",
     },
+    "reply_done": {"ja": "返信しました (番号 #{id})。", "en": "Reply posted (no. #{id})."},
     "consent_reply": {
         "ja": "返信の本文だけが、返信先のコメントと同じ場所・因子で保存され、公開されることに"
         "同意します。位置座標やIPアドレスは保存しません。{days}日後に自動で削除されます。",

@@ -386,13 +386,22 @@ def reply_form(store: Store, parent: int, session_id: str) -> None:
     consent = st.checkbox(t("consent_reply", days=retention_days()), key=f"rcons_{parent}")
     if st.button(t("post"), key=f"rsend_{parent}", disabled=not consent):
         try:
-            store.reply(parent_id=parent, idempotency_key=ss.setdefault(
+            done = store.reply(parent_id=parent, idempotency_key=ss.setdefault(
                 f"rkey_{parent}", new_key()), session_id=session_id, text=text, consent=True)
         except DioramaError as exc:
             st.error(error_text(exc))
         else:
             ss.pop(f"rkey_{parent}", None)
+            ss["c_replied"] = (parent, done.comment_id)  # said once under the thread
             st.rerun()
+
+
+def reply_done(parent: int) -> None:
+    """Say once, under its thread, that the session's reply to ``parent`` was stored."""
+    done = st.session_state.get("c_replied")
+    if done and done[0] == parent:
+        st.success(t("reply_done", id=done[1]))
+        del st.session_state["c_replied"]
 
 
 def report_form(store: Store, comment_id: int, session_id: str) -> None:
