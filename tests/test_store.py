@@ -1477,6 +1477,13 @@ def test_a_write_at_once_binds_and_returns_typed_values_and_a_failure_writes_not
                 raise RuntimeError
             assert b.write_at_once(plus_one, [1]) == (2,)
             assert post(s, session_id="after").created  # the post's statement, prepared again
+            assert b.write_at_once("UPDATE comments SET body = body WHERE id = ?", [0]) is None
+            # the server gone: the error the pages take for "the database is unavailable"
+            pid = b.read_at_once("SELECT pg_backend_pid()")[0][0]
+            with target.open() as admin:
+                admin._backend.read_at_once("SELECT pg_terminate_backend(?::integer)", [pid])
+            with pytest.raises(psycopg.OperationalError):
+                b.write_at_once(plus_one, [1])
 
 
 def test_migration_15_lists_a_town_by_factor_and_kind_from_its_own_index(

@@ -764,12 +764,20 @@ class _Prepared:
         self._check(self._conn.pgconn.prepare(self._name, self._sql, None),
                     pq.ExecStatus.COMMAND_OK)
 
-    def _check(self, result: Any, ok: Any) -> None:
-        """Raise the psycopg error of a failed ``result`` (as its cursor would)."""
-        if result.status != ok:
-            from psycopg.errors import error_from_result
+    def _check(self, result: Any, *ok: Any) -> None:
+        """Raise the psycopg error of a failed ``result``, as its cursor would: the server's
+        error by its SQLSTATE, or ``OperationalError`` when the connection is lost (what the
+        pages take for "the database is unavailable")."""
+        if result.status in ok:
+            return
+        from psycopg import OperationalError, pq
+        from psycopg.errors import error_from_result
 
-            raise error_from_result(result, encoding=self._conn.info.encoding)
+        encoding = self._conn.info.encoding
+        if self._conn.pgconn.status != pq.ConnStatus.OK:
+            raise OperationalError(result.get_error_message(encoding)
+                                   or "the connection to the server was lost")
+        raise error_from_result(result, encoding=encoding)
 
     def first_row(self, params: Sequence[Any]) -> Row | None:
         """Run the statement with ``params``; its first row (None without one)."""
@@ -783,8 +791,8 @@ class _Prepared:
             # or an ALTER it runs (its own, and so this one)
             self._prepare()
             result = self._conn.pgconn.exec_prepared(self._name, values)
-        self._check(result, pq.ExecStatus.TUPLES_OK)
-        if not result.ntuples:
+        self._check(result, pq.ExecStatus.TUPLES_OK, pq.ExecStatus.COMMAND_OK)
+        if not result.ntuples:  # no row, or a statement that returns none
             return None
         self._adapt.set_pgresult(result)
         return tuple(self._adapt.load_row(0, tuple))
