@@ -179,11 +179,8 @@ def submission_key(nonce: str, *parts: object) -> str:
 def show_comment(c: Comment, *, factors: dict[str, str]) -> None:
     """One comment as inert text: user text only ever passes through escape_for_markdown."""
     kinds = kind_labels()
-    who = escape_for_markdown(c.nickname) if c.nickname else t("anonymous")
-    when = c.created_at.astimezone(JST).strftime("%Y-%m-%d")
     factor = escape_for_markdown(factors.get(c.factor, c.factor))
-    st.markdown(f"{KIND_ICONS[c.kind]} **{kinds[c.kind]}** · {factor} · {who} · "
-                f"{when} · #{c.id}")
+    st.markdown(f"{KIND_ICONS[c.kind]} **{kinds[c.kind]}** · {factor} · {_byline(c)}")
     if c.shape != "point" and c.cells:
         st.markdown(f"{SHAPE_ICONS[c.shape]} {escape_for_markdown(comment_shape_words(c))}")
     st.markdown(escape_for_markdown(c.text))
@@ -193,10 +190,15 @@ def show_reply(c: Comment) -> None:
     """A reply as inert text: who and when, then the text. It carries its parent's place,
     factor and kind (the store gives it them), so they are not shown again: a reply that
     disagrees would read as the parent's "good" or "concern"."""
-    who = escape_for_markdown(c.nickname) if c.nickname else t("anonymous")
-    when = c.created_at.astimezone(JST).strftime("%Y-%m-%d")
-    st.markdown(f"↳ {who} · {when} · #{c.id}")
+    st.markdown(f"↳ {_byline(c)}")
     st.markdown(escape_for_markdown(c.text))
+
+
+def _byline(c: Comment) -> str:
+    """Who (the nickname escaped, or 匿名), when (the day in Japan) and the number, as
+    markdown."""
+    who = escape_for_markdown(c.nickname) if c.nickname else t("anonymous")
+    return f"{who} · {c.created_at.astimezone(JST):%Y-%m-%d} · #{c.id}"
 
 
 def shape_words(b: CityBundle | None, shape: str, cells: tuple[str, ...] | list[str]) -> str:
