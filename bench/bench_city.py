@@ -400,21 +400,13 @@ def acks_in_one_server(location: str, *, writers: int, posts: int) -> float:
         gate.wait()
         return _post_many(store, f"t{worker}", posts)
 
-    quiet = logging.getLogger("geo")  # the page's runs set it up; a line per comment here
-    level = quiet.level
-    quiet.setLevel(logging.WARNING)
-    try:
-        with open_store(location, rate_limit=None) as store, \
-                ThreadPoolExecutor(max_workers=writers) as pool:
-            futures = [pool.submit(run, store, w) for w in range(writers)]
-            gate.wait()
-            start = time.perf_counter()
-            acknowledged = sum(f.result() for f in futures)
-            return acknowledged / (time.perf_counter() - start)
-    finally:
-        quiet.setLevel(level)
-
-
+    with open_store(location, rate_limit=None) as store, \
+            ThreadPoolExecutor(max_workers=writers) as pool:
+        futures = [pool.submit(run, store, w) for w in range(writers)]
+        gate.wait()
+        start = time.perf_counter()
+        acknowledged = sum(f.result() for f in futures)
+        return acknowledged / (time.perf_counter() - start)
 
 def server_ceiling(location: str, *, writers: int, seconds: float = 5.0) -> float | None:
     """Comments per second the PostgreSQL server itself acknowledges when ``writers`` clients
